@@ -1,0 +1,28 @@
+"""Errors a user can act on: raised once with a message key, rendered once."""
+
+from __future__ import annotations
+
+from bot.i18n import gettext
+
+
+class UserError(Exception):
+    """A problem with what the user typed or asked for.
+
+    ``key`` is an English gettext msgid with ``{named}`` placeholders (mark it
+    with ``N_`` at the raise site so extraction finds it); ``example`` is a
+    command line showing the right form (commands are the same in every locale,
+    so examples are not translated).
+    """
+
+    def __init__(self, key: str, *, example: str | None = None, **params: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.example = example
+        self.params = params
+
+    def render(self) -> str:
+        """The message in the current locale, with the example on its own line."""
+        text = gettext(self.key).format(**self.params)
+        if self.example:
+            text += "\n" + gettext("Example: {example}").format(example=self.example)
+        return text
