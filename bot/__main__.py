@@ -1,0 +1,115 @@
+"""The `redebot` command: serve Telegram, or try the bot in the console."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+
+from pydantic import ValidationError
+
+from bot.clock import SystemClock
+from bot.config import Settings
+from bot.http import make_http_app, start_http
+from bot.runtime import open_runtime
+
+log = logging.getLogger("redebot")
+
+NO_TOKEN = """redebot needs a Telegram bot token to serve a group.
+
+  1. Talk to @BotFather on Telegram, create a bot, copy its token.
+  2. export TELEGRAM_BOT_TOKEN=123456:ABC...   (or put it in a .env file)
+  3. redebot
+
+To try the bot right now without a token or network:  redebot console
+Settings (DATABASE_URL, DEFAULT_TIMEZONE, WEBHOOK_URL...) are listed in deploy/.env.example."""
+
+
+async def serve_telegram(settings: Settings) -> None:
+    """Long polling (or webhook), the dispatcher and the HTTP server, until a signal."""
+    from bot.channels.telegram import TelegramChannel
+
+    clock = SystemClock()
+    runtime = await open_runtime(settings, clock)
+    channel = TelegramChannel(settings=settings, redebot=runtime.redebot, router=runtime.router)
+    dispatcher = runtime.attach_sender(channel.send)
+    http = make_http_app(
+        sessions=runtime.sessions,
+        now=clock.now,
+        extra_routes=channel.webhook_routes() if settings.webhook_url else None,
+    )
+    runner = await start_http(http, settings.http_host, settings.http_port)
+    await channel.start()
+    dispatch = asyncio.create_task(dispatcher.run_forever())
+    mode = "webhook" if settings.webhook_url else "long polling"
+    log.info("redebot is serving Telegram (%s); HTTP on port %s", mode, settings.http_port)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        dispatch.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await dispatch
+        await channel.stop()
+        await runner.cleanup()
+        await runtime.close()
+
+
+async def run_console(settings: Settings) -> None:
+    from bot.channels.console import ShiftedClock
+    from bot.channels.console import run_console as console_loop
+
+    clock = ShiftedClock()
+    runtime = await open_runtime(settings, clock)
+    try:
+        await console_loop(runtime, clock)
+    finally:
+        await runtime.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="redebot", description=__doc__)
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("serve", help="serve Telegram (the default)")
+    sub.add_parser("console", help="try the bot in this terminal, offline")
+    sub.add_parser("migrate", help="apply database migrations and exit")
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        print(f"redebot: invalid settings:\n{exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    if args.command == "console":
+        logging.getLogger().setLevel(logging.WARNING)
+        asyncio.run(run_console(settings))
+        return 0
+    if args.command == "migrate":
+        asyncio.run(_migrate(settings))
+        return 0
+    if not settings.telegram_bot_token:
+        print(NO_TOKEN, file=sys.stderr)
+        return 2
+    asyncio.run(serve_telegram(settings))
+    return 0
+
+
+async def _migrate(settings: Settings) -> None:
+    runtime = await open_runtime(settings, SystemClock())
+    await runtime.close()
+    print("database is up to date")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,171 @@
+"""The assistant: applies one normalised message at a time, in one transaction."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.errors import UserError
+from bot.i18n import gettext as _
+from bot.i18n import use_locale
+from bot.messages import ChatKind, Event, Incoming, Reply
+from bot.router import Context, Router
+from handlers import admin, calendar
+from handlers.admin import greeting
+from storage import repo
+from storage.models import Network
+
+log = logging.getLogger(__name__)
+
+# Telegram redelivers for at most a day; ids older than this need not be remembered.
+UPDATE_MEMORY = timedelta(days=2)
+
+
+def build_router() -> Router:
+    """Wire every feature module. Order does not matter: names and prefixes are unique."""
+    router = Router()
+    admin.register(router)
+    calendar.register(router)
+    return router
+
+
+class Redebot:
+    """Turns an ``Incoming`` into replies; storage is the only state it keeps."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        router: Router | None = None,
+        on_scheduled: Callable[[], None] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.sessions = sessions
+        self.clock = clock
+        self.router = router or build_router()
+        self.on_scheduled = on_scheduled or (lambda: None)
+
+    async def handle(self, msg: Incoming) -> list[Reply]:
+        """Apply ``msg`` once; user errors and crashes become short replies, never exceptions."""
+        locale = self.settings.default_locale
+        try:
+            async with self.sessions() as session, session.begin():
+                now = self.clock.now()
+                if msg.update_id is not None and not await repo.mark_update_processed(
+                    session=session, platform=msg.platform, update_id=msg.update_id, now=now
+                ):
+                    log.info("update %s already applied; ignored", msg.update_id)
+                    return []
+                if msg.chat_kind is ChatKind.PRIVATE:
+                    with use_locale(locale):
+                        return self._private(msg)
+                network, created = await self._network(session, msg, now)
+                if network is None:
+                    return []
+                locale = network.locale
+                with use_locale(locale):
+                    replies = await self._in_group(session, msg, network, created, now)
+            self.on_scheduled()
+            return replies
+        except UserError as error:
+            with use_locale(locale):
+                text = error.render()
+            if msg.button is not None:
+                return [Reply(text="", notice=text)]
+            return [Reply(text=text)]
+        except Exception:
+            log.exception("failed to handle %r", msg)
+            with use_locale(locale):
+                return [Reply(text=_("Sorry, something went wrong on my side. Please try again."))]
+
+    async def _network(
+        self, session: AsyncSession, msg: Incoming, now: datetime
+    ) -> tuple[Network | None, bool]:
+        if msg.event is Event.MIGRATED and msg.new_chat_id:
+            network = await repo.move_network(
+                session=session,
+                platform=msg.platform,
+                old_chat_id=msg.chat_id,
+                new_chat_id=msg.new_chat_id,
+            )
+            if network is not None:
+                log.info("network followed its group %s -> %s", msg.chat_id, msg.new_chat_id)
+            return None, False
+        network = await repo.network_by_chat(
+            session=session, platform=msg.platform, chat_id=msg.chat_id
+        )
+        if network is not None:
+            if msg.chat_title and network.title != msg.chat_title:
+                network.title = msg.chat_title
+            return network, False
+        network = await repo.create_network(
+            session=session,
+            platform=msg.platform,
+            chat_id=msg.chat_id,
+            title=msg.chat_title,
+            timezone=self.settings.default_timezone,
+            state=self.settings.default_state,
+            locale=self.settings.default_locale,
+            now=now,
+        )
+        log.info("new network %s for chat %s", network.id, msg.chat_id)
+        return network, True
+
+    async def _in_group(
+        self,
+        session: AsyncSession,
+        msg: Incoming,
+        network: Network,
+        created: bool,
+        now: datetime,
+    ) -> list[Reply]:
+        if msg.event is Event.BOT_ADDED:
+            return [greeting(network)]
+        member = await repo.touch_member(
+            session=session,
+            network_id=network.id,
+            user_id=msg.sender.user_id,
+            name=msg.sender.name,
+            username=msg.sender.username,
+            now=now,
+        )
+        ctx = Context(
+            msg=msg,
+            session=session,
+            network=network,
+            member=member,
+            now=now,
+            settings=self.settings,
+            is_coordinator=msg.sender.is_admin or member.is_coordinator,
+        )
+        replies = await self.router.dispatch(ctx)
+        if created and msg.command is not None:
+            replies.insert(0, greeting(network))
+        return replies
+
+    async def follow_migration(self, platform: str, old_chat_id: str, new_chat_id: str) -> None:
+        """The group got a new chat id (Telegram supergroup): move its network there."""
+        async with self.sessions() as session, session.begin():
+            await repo.move_network(
+                session=session, platform=platform, old_chat_id=old_chat_id, new_chat_id=new_chat_id
+            )
+
+    def _private(self, msg: Incoming) -> list[Reply]:
+        if msg.command in {"start", "ajuda", "help"}:
+            return [
+                Reply(
+                    text=_(
+                        "Hi! I am redebot, the assistant of your Rede de Proteção Social. "
+                        "I work in the network's group: add me to it and send /ajuda there. "
+                        "Here I will send you private notices when needed."
+                    )
+                )
+            ]
+        return [Reply(text=_("Please use the commands in the network's group."))]

@@ -1,0 +1,209 @@
+"""Console channel: try the whole bot in a terminal, with no token and no network.
+
+You type as a member of a group; the screen shows exactly what the group would
+see. Lines starting with ":" drive the console itself (who you are, files,
+buttons, moving time).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TextIO
+
+from bot import dates
+from bot.clock import SystemClock
+from bot.errors import UserError
+from bot.messages import Attachment, Button, ChatKind, Incoming, Person, Reply
+from bot.runtime import Runtime
+from storage.models import Network
+from storage.repo import name_key
+
+PLATFORM = "console"
+CHAT_ID = "console-group"
+
+HELP = """Console commands:
+  :eu <Name> [Sector]   become another member (and declare the sector)
+  :coordenador          become (or stop being) a group administrator
+  :arquivo <path> [/caption ...]   send a file, e.g. :arquivo calendario.csv /importar 2026
+  :botao <n>            press button n of the last message that had buttons
+  :avancar <7d|2h|30min>  move time forward (reminders that fall due are sent)
+  :agora                show the console's date and time
+  :sair                 quit
+Everything else is sent to the group, e.g. /ajuda"""
+
+
+class ShiftedClock(SystemClock):
+    """Wall-clock time plus an offset the console user can move forward."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta()
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+
+@dataclass
+class Persona:
+    name: str = "Coordenação"
+    is_admin: bool = True
+
+    @property
+    def user_id(self) -> str:
+        return "console:" + name_key(self.name).replace(" ", "-")
+
+
+@dataclass
+class ConsoleChannel:
+    runtime: Runtime
+    clock: ShiftedClock
+    out: TextIO = sys.stdout
+    persona: Persona = field(default_factory=Persona)
+    buttons: list[Button] = field(default_factory=list)
+    files_dir: Path = field(default_factory=lambda: Path("console-files"))
+    _message_ids: int = 0
+    _wake: Callable[[], None] = lambda: None
+
+    def show(self, reply: Reply, *, where: str = "grupo") -> None:
+        target = f"privado para {reply.to_user}" if reply.to_user else where
+        label = "editado" if reply.edit else target
+        if reply.notice:
+            print(f"  [aviso] {reply.notice}", file=self.out)
+        if reply.text:
+            text = reply.text
+            if reply.mentions:
+                text += "\n" + ", ".join("@" + p.name for p in reply.mentions)
+            print(f"[{label}] redebot:", file=self.out)
+            for line in text.splitlines():
+                print(f"  {line}", file=self.out)
+        if reply.file is not None:
+            self.files_dir.mkdir(exist_ok=True)
+            path = self.files_dir / reply.file.filename
+            path.write_bytes(reply.file.content)
+            print(f"  [arquivo] {path}", file=self.out)
+        if reply.buttons:
+            self.buttons = [b for row in reply.buttons for b in row]
+            shown = "  ".join(f"[{i}] {b.label}" for i, b in enumerate(self.buttons, 1))
+            print(f"  {shown}   (:botao <n>)", file=self.out)
+
+    async def send(self, network: Network, reply: Reply) -> None:
+        self.show(reply)
+
+    def _incoming(self, **fields: object) -> Incoming:
+        self._message_ids += 1
+        sender = Person(
+            user_id=self.persona.user_id, name=self.persona.name, is_admin=self.persona.is_admin
+        )
+        return Incoming(
+            platform=PLATFORM,
+            chat_id=CHAT_ID,
+            chat_kind=ChatKind.GROUP,
+            chat_title="Rede (console)",
+            sender=sender,
+            message_id=str(self._message_ids),
+            **fields,  # type: ignore[arg-type]
+        )
+
+    async def say(self, text: str, attachment: Attachment | None = None) -> None:
+        command, args = None, ""
+        if text.startswith("/"):
+            head, _sep, args = text[1:].partition(" ")
+            command = head.lower()
+        for reply in await self.runtime.redebot.handle(
+            self._incoming(text=text, command=command, args=args.strip(), attachment=attachment)
+        ):
+            self.show(reply)
+
+    async def line(self, raw: str) -> bool:
+        """Handle one typed line; False to quit."""
+        text = raw.strip()
+        if not text:
+            return True
+        if not text.startswith(":"):
+            await self.say(text)
+            return True
+        verb, _sep, rest = text[1:].partition(" ")
+        verb = verb.lower()
+        if verb in {"sair", "quit", "q"}:
+            return False
+        if verb == "eu":
+            await self._become(rest)
+        elif verb == "coordenador":
+            self.persona.is_admin = not self.persona.is_admin
+            state = "administrador(a)" if self.persona.is_admin else "membro"
+            print(f"  (você agora é {state} do grupo)", file=self.out)
+        elif verb == "arquivo":
+            await self._file(rest)
+        elif verb == "botao":
+            await self._press(rest)
+        elif verb == "avancar":
+            await self._advance(rest)
+        elif verb == "agora":
+            print(f"  {self.clock.now().isoformat()}", file=self.out)
+        else:
+            print(HELP, file=self.out)
+        return True
+
+    async def _become(self, rest: str) -> None:
+        words = rest.split()
+        if not words:
+            print("  Exemplo: :eu Ana CRAS", file=self.out)
+            return
+        self.persona = Persona(name=words[0], is_admin=False)
+        print(f"  (agora você é {words[0]})", file=self.out)
+        if len(words) > 1:
+            await self.say("/setor " + " ".join(words[1:]))
+
+    async def _file(self, rest: str) -> None:
+        path_text, _sep, caption = rest.partition(" ")
+        path = Path(path_text).expanduser()
+        if not path.is_file():
+            print(f"  Arquivo não encontrado: {path_text}", file=self.out)
+            return
+        content = path.read_bytes()
+
+        async def fetch() -> bytes:
+            return content
+
+        await self.say(caption.strip() or "/importar", Attachment(path.name, None, fetch))
+
+    async def _press(self, rest: str) -> None:
+        if not rest.strip().isdigit() or not 1 <= int(rest) <= len(self.buttons):
+            print("  Não há esse botão. Exemplo: :botao 1", file=self.out)
+            return
+        button = self.buttons[int(rest) - 1]
+        for reply in await self.runtime.redebot.handle(self._incoming(button=button.data)):
+            self.show(reply)
+
+    async def _advance(self, rest: str) -> None:
+        try:
+            delta = dates.parse_offset(rest.strip())
+        except UserError as error:
+            print("  " + error.render().replace("/lembretes 3d 1h", ":avancar 3d"), file=self.out)
+            return
+        self.clock.offset += delta
+        print(f"  (agora: {self.clock.now().isoformat(timespec='minutes')})", file=self.out)
+        if self.runtime.dispatcher is not None:
+            await self.runtime.dispatcher.run_due()
+
+
+async def run_console(runtime: Runtime, clock: ShiftedClock, stdin: TextIO = sys.stdin) -> None:
+    channel = ConsoleChannel(runtime=runtime, clock=clock)
+    dispatcher = runtime.attach_sender(channel.send)
+    loop_task = asyncio.create_task(dispatcher.run_forever())
+    print("redebot — console. Você é a Coordenação (administradora do grupo).", file=channel.out)
+    print("Digite /ajuda, ou :ajuda para os comandos do console.", file=channel.out)
+    try:
+        while True:
+            raw = await asyncio.to_thread(stdin.readline)
+            if not raw or not await channel.line(raw):
+                break
+    finally:
+        loop_task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await loop_task

@@ -1,0 +1,53 @@
+"""The bot's own HTTP server (aiohttp): ICS subscriptions, the webhook, health."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from collections.abc import Callable
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.i18n import use_locale
+from handlers.calendar import network_ics
+from storage import repo
+
+ICS_PATH = "/ics/{token}.ics"
+
+
+def make_http_app(
+    *,
+    sessions: async_sessionmaker[AsyncSession],
+    now: Callable[[], datetime],
+    extra_routes: list[web.RouteDef] | None = None,
+) -> web.Application:
+    """Routes: ``/healthz``, ``/ics/<token>.ics`` and whatever a channel adds (webhook)."""
+
+    async def healthz(_request: web.Request) -> web.Response:
+        return web.Response(text="ok")
+
+    async def ics(request: web.Request) -> web.Response:
+        token = request.match_info["token"]
+        async with sessions() as session:
+            network = await repo.network_by_ics_token(session=session, token=token)
+            if network is None:
+                raise web.HTTPNotFound(text="unknown calendar")
+            with use_locale(network.locale):
+                body = await network_ics(session, network, now())
+        return web.Response(
+            body=body,
+            content_type="text/calendar",
+            charset="utf-8",
+            headers={"Cache-Control": "max-age=900"},
+        )
+
+    app = web.Application()
+    app.add_routes([web.get("/healthz", healthz), web.get(ICS_PATH, ics), *(extra_routes or [])])
+    return app
+
+
+async def start_http(app: web.Application, host: str, port: int) -> web.AppRunner:
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    return runner

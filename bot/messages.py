@@ -1,0 +1,97 @@
+"""The small normalised messages that handlers receive and answer with.
+
+Every channel (Telegram, console, WhatsApp bridge) converts its own updates
+into ``Incoming`` and renders ``Reply`` back; handlers see nothing else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class ChatKind(StrEnum):
+    GROUP = "group"
+    PRIVATE = "private"
+
+
+class Event(StrEnum):
+    """Things that happen to the group rather than messages typed in it."""
+
+    BOT_ADDED = "bot_added"
+    MIGRATED = "migrated"
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone in a chat, as the platform identifies them."""
+
+    user_id: str
+    name: str
+    username: str | None = None
+    is_admin: bool = False
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with a message; ``fetch`` downloads its bytes on demand."""
+
+    filename: str
+    mime_type: str | None
+    fetch: Callable[[], Awaitable[bytes]]
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One thing a person (or the platform) did in a chat."""
+
+    platform: str
+    chat_id: str
+    chat_kind: ChatKind
+    sender: Person
+    chat_title: str = ""
+    text: str = ""
+    command: str | None = None
+    args: str = ""
+    button: str | None = None
+    attachment: Attachment | None = None
+    reply_to: Person | None = None
+    message_id: str | None = None
+    # The platform's update id, when it has one: a redelivered update is applied once.
+    update_id: int | None = None
+    event: Event | None = None
+    # With Event.MIGRATED: the chat id the group moved to.
+    new_chat_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    data: str
+
+
+@dataclass(frozen=True)
+class OutFile:
+    filename: str
+    content: bytes
+    mime_type: str = "application/octet-stream"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message the bot sends.
+
+    By default it goes to the chat the update came from. ``to_user`` sends it
+    privately instead; ``edit`` replaces the message whose button was pressed.
+    ``mentions`` are appended so the platform notifies those people.
+    """
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    file: OutFile | None = None
+    mentions: tuple[Person, ...] = ()
+    to_user: str | None = None
+    edit: bool = False
+    notice: str | None = None  # short popup answer to a button press
+    extra: dict[str, str] = field(default_factory=dict)

@@ -1,0 +1,141 @@
+"""Commands, buttons and scheduled-message renderers, registered by feature modules."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from bot.errors import UserError
+from bot.i18n import N_
+from bot.messages import Incoming, Reply
+from storage.models import Member, Network, ScheduledMessage
+
+log = logging.getLogger(__name__)
+
+# Versioned button data: a button from an older release fails safely.
+BUTTON_VERSION = "v1"
+
+
+@dataclass
+class Context:
+    """What a handler gets: the message, who sent it, the network, the session and now."""
+
+    msg: Incoming
+    session: AsyncSession
+    network: Network
+    member: Member
+    now: datetime
+    settings: Settings
+    is_coordinator: bool
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.network.timezone)
+
+
+Handler = Callable[[Context], Awaitable[list[Reply]]]
+ButtonHandler = Callable[[Context, list[str]], Awaitable[list[Reply]]]
+
+
+@dataclass(frozen=True)
+class ScheduledContext:
+    session: AsyncSession
+    network: Network
+    row: ScheduledMessage
+    now: datetime
+    settings: Settings
+
+
+# Returns the messages to send; an empty list means "nothing to say any more".
+Renderer = Callable[[ScheduledContext], Awaitable[list[Reply]]]
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    handler: Handler
+    summary: str  # msgid shown by /ajuda
+    example: str
+    coordinator: bool = False
+    accepts_file: bool = False
+
+
+def button_data(*parts: object) -> str:
+    """Button payload ``v1:feature:action:args`` (Telegram allows 64 bytes)."""
+    data = ":".join([BUTTON_VERSION, *(str(p) for p in parts)])
+    if len(data.encode()) > 64:
+        raise ValueError(f"button data too long: {data}")
+    return data
+
+
+class Router:
+    """One place that knows every command, button prefix and scheduled kind."""
+
+    def __init__(self) -> None:
+        self.commands: dict[str, Command] = {}
+        self.buttons: dict[str, ButtonHandler] = {}
+        self.renderers: dict[str, Renderer] = {}
+
+    def command(
+        self,
+        name: str,
+        summary: str,
+        example: str,
+        *,
+        coordinator: bool = False,
+        accepts_file: bool = False,
+    ) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            if name in self.commands:
+                raise ValueError(f"command /{name} registered twice")
+            self.commands[name] = Command(
+                name, handler, summary, example, coordinator, accepts_file
+            )
+            return handler
+
+        return register
+
+    def button(self, prefix: str) -> Callable[[ButtonHandler], ButtonHandler]:
+        def register(handler: ButtonHandler) -> ButtonHandler:
+            self.buttons[prefix] = handler
+            return handler
+
+        return register
+
+    def scheduled(self, kind: str) -> Callable[[Renderer], Renderer]:
+        def register(renderer: Renderer) -> Renderer:
+            self.renderers[kind] = renderer
+            return renderer
+
+        return register
+
+    async def dispatch(self, ctx: Context) -> list[Reply]:
+        msg = ctx.msg
+        if msg.button is not None:
+            return await self._button(ctx, msg.button)
+        if msg.command is None:
+            return []
+        command = self.commands.get(msg.command)
+        if command is None:
+            raise UserError(
+                N_("I don't know the command /{name}. Send /ajuda to see the commands."),
+                name=msg.command,
+            )
+        if command.coordinator and not ctx.is_coordinator:
+            raise UserError(
+                N_("Only the network's coordination can use /{name}."), name=command.name
+            )
+        return await command.handler(ctx)
+
+    async def _button(self, ctx: Context, data: str) -> list[Reply]:
+        parts = data.split(":")
+        handler = self.buttons.get(parts[1]) if len(parts) > 1 else None
+        if parts[0] != BUTTON_VERSION or handler is None:
+            raise UserError(N_("This button is no longer valid."))
+        return await handler(ctx, parts[2:])

@@ -1,0 +1,463 @@
+"""The calendar of ordinary meetings: generate, import, change, ask, export, remind."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete
+
+from bot import calendar as rules
+from bot import dates
+from bot.errors import UserError
+from bot.i18n import N_
+from bot.i18n import gettext as _
+from bot.messages import Button, OutFile, Reply
+from bot.router import Context, Router, ScheduledContext, button_data
+from bot.scheduling import plan_meeting
+from handlers.common import kind_name, meeting_card, meeting_line, split_pipes
+from storage import repo
+from storage.models import Meeting
+
+GENERATE_EXAMPLE = "/gerarcalendario 2026 2ª terça 14h CRAS"
+IMPORT_EXAMPLE = "/importar 2026 2ª terça 14h CRAS"
+MOVE_EXAMPLE = "/remarcar 10/03 | 12/03 15h | CREAS"
+CANCEL_EXAMPLE = "/cancelar 10/03 | feriado municipal"
+DRAFT_KIND = "calendar"
+
+
+# --- building the year's calendar ---------------------------------------------------
+
+
+def _year(text: str, now: datetime, tz: ZoneInfo, example: str) -> int:
+    this_year = now.astimezone(tz).year
+    if not text.isdigit() or len(text) != 4:
+        raise UserError(N_("Start with the year, e.g. {year}."), example=example, year=this_year)
+    year = int(text)
+    if not this_year - 1 <= year <= this_year + 2:
+        raise UserError(
+            N_("The year must be between {first} and {last}."),
+            example=example,
+            first=this_year - 1,
+            last=this_year + 2,
+        )
+    return year
+
+
+def _planned_to_payload(planned: list[rules.PlannedMeeting]) -> list[dict[str, Any]]:
+    return [
+        {
+            "day": p.day.isoformat(),
+            "at": p.at.strftime("%H:%M"),
+            "place": p.place,
+            "topic": p.topic,
+            "shifted_from": p.shifted_from.isoformat() if p.shifted_from else None,
+            "shift_reason": p.shift_reason,
+        }
+        for p in planned
+    ]
+
+
+async def _preview(
+    ctx: Context, year: int, planned: list[rules.PlannedMeeting], rule_text: str | None
+) -> list[Reply]:
+    """Show the calendar and keep it as a draft until the coordinator confirms it."""
+    tz = ctx.tz
+    future = [p for p in planned if datetime.combine(p.day, p.at, tzinfo=tz) > ctx.now]
+    if not future:
+        raise UserError(N_("All the meetings of {year} are already in the past."), year=year)
+    existing = await _future_ordinary(ctx, year)
+    draft = await repo.add_draft(
+        session=ctx.session,
+        network_id=ctx.network.id,
+        user_id=ctx.msg.sender.user_id,
+        kind=DRAFT_KIND,
+        payload={"year": year, "rule": rule_text, "meetings": _planned_to_payload(future)},
+        now=ctx.now,
+    )
+    lines = [_("Calendar {year} — check before saving:").format(year=year)]
+    for p in future:
+        when = dates.format_when(datetime.combine(p.day, p.at, tzinfo=tz), ctx.network.timezone)
+        line = f"• {when} — {p.place}"
+        if p.topic:
+            line += f" — {p.topic}"
+        if p.shifted_from:
+            line += " " + _("(moved from {day}: {holiday})").format(
+                day=dates.format_date(p.shifted_from), holiday=p.shift_reason
+            )
+        lines.append(line)
+    skipped = len(planned) - len(future)
+    if skipped:
+        lines.append(_("{n} meeting(s) already past were left out.").format(n=skipped))
+    if existing:
+        lines.append(
+            _("This replaces the {n} ordinary meeting(s) of {year} already scheduled.").format(
+                n=len(existing), year=year
+            )
+        )
+    buttons = (
+        (
+            Button(_("✅ Save"), button_data("cal", "ok", draft.id)),
+            Button(_("✖ Discard"), button_data("cal", "no", draft.id)),
+        ),
+    )
+    return [Reply(text="\n".join(lines), buttons=buttons)]
+
+
+async def _future_ordinary(ctx: Context, year: int) -> list[Meeting]:
+    start = max(ctx.now, datetime(year, 1, 1, tzinfo=ctx.tz))
+    end = datetime(year + 1, 1, 1, tzinfo=ctx.tz)
+    return list(
+        await repo.meetings_between(
+            session=ctx.session,
+            network_id=ctx.network.id,
+            start=start,
+            end=end,
+            kinds=["ordinary"],
+            include_cancelled=False,
+        )
+    )
+
+
+async def generate(ctx: Context) -> list[Reply]:
+    year_text, _sep, rule_text = ctx.msg.args.strip().partition(" ")
+    year = _year(year_text, ctx.now, ctx.tz, GENERATE_EXAMPLE)
+    rule = rules.parse_rule(rule_text)
+    planned = rules.generate_year(rule, year, state=ctx.network.state)
+    return await _preview(ctx, year, planned, rule_text.strip())
+
+
+async def import_table(ctx: Context) -> list[Reply]:
+    attachment = ctx.msg.attachment
+    if attachment is None:
+        raise UserError(
+            N_("Send the table (.csv or .xlsx) as a file with the caption /importar."),
+            example=IMPORT_EXAMPLE,
+        )
+    args = ctx.msg.args.split(maxsplit=1)
+    year = ctx.now.astimezone(ctx.tz).year
+    rule_text = ctx.network.meeting_rule
+    if args and args[0].isdigit():
+        year = _year(args[0], ctx.now, ctx.tz, IMPORT_EXAMPLE)
+        args = args[1:]
+    if args:
+        rule_text = args[0]
+    rule = rules.parse_rule(rule_text) if rule_text else None
+    data = await attachment.fetch()
+    planned = rules.parse_table(
+        data, attachment.filename, year=year, rule=rule, state=ctx.network.state
+    )
+    return await _preview(ctx, year, planned, rule_text)
+
+
+async def calendar_button(ctx: Context, args: list[str]) -> list[Reply]:
+    if len(args) != 2 or not args[1].isdigit():
+        raise UserError(N_("This button is no longer valid."))
+    action, draft_id = args[0], int(args[1])
+    draft = await repo.draft(session=ctx.session, draft_id=draft_id)
+    if draft is None or draft.network_id != ctx.network.id or draft.kind != DRAFT_KIND:
+        raise UserError(N_("This button is no longer valid."))
+    if not ctx.is_coordinator:
+        raise UserError(N_("Only the network's coordination can decide this."))
+    if draft.status != "open":
+        raise UserError(N_("This calendar was already decided."))
+    if action == "no":
+        draft.status = "discarded"
+        return [Reply(text=_("Calendar discarded. Nothing was changed."), edit=True)]
+    if action != "ok":
+        raise UserError(N_("This button is no longer valid."))
+    draft.status = "saved"
+    payload = draft.payload
+    year = int(payload["year"])
+    replaced = await _future_ordinary(ctx, year)
+    for old in replaced:
+        await ctx.session.delete(old)
+    await ctx.session.flush()
+    meetings = [
+        Meeting(
+            network_id=ctx.network.id,
+            kind="ordinary",
+            starts_at=datetime.combine(
+                date.fromisoformat(item["day"]), time.fromisoformat(item["at"]), tzinfo=ctx.tz
+            ),
+            place=item["place"],
+            topic=item["topic"],
+            status="scheduled",
+            sequence=0,
+            duration_minutes=120,
+            created_at=ctx.now,
+            updated_at=ctx.now,
+        )
+        for item in payload["meetings"]
+    ]
+    await repo.add_meetings(session=ctx.session, meetings=meetings)
+    if payload.get("rule"):
+        ctx.network.meeting_rule = payload["rule"]
+    for meeting in meetings:
+        await plan_meeting(session=ctx.session, network=ctx.network, meeting=meeting, now=ctx.now)
+    first = meetings[0]
+    return [
+        Reply(
+            text=_(
+                "Calendar {year} saved: {n} ordinary meetings. The next one: {when}. "
+                "I will remind the group before each meeting."
+            ).format(
+                year=year,
+                n=len(meetings),
+                when=dates.format_when(first.starts_at, ctx.network.timezone),
+            ),
+            edit=True,
+        )
+    ]
+
+
+# --- changing one meeting -------------------------------------------------------------
+
+
+async def _meeting_on(ctx: Context, day_text: str, example: str) -> Meeting:
+    day = dates.parse_day(day_text, now=ctx.now, tz=ctx.network.timezone)
+    start = datetime.combine(day, time(0), tzinfo=ctx.tz)
+    found = [
+        m
+        for m in await repo.meetings_between(
+            session=ctx.session,
+            network_id=ctx.network.id,
+            start=start,
+            end=start + timedelta(days=1),
+            include_cancelled=False,
+        )
+    ]
+    if not found:
+        raise UserError(
+            N_("There is no meeting scheduled on {day}. See /calendario."),
+            example=example,
+            day=dates.format_date(day, with_year=True),
+        )
+    return found[0]
+
+
+async def move(ctx: Context) -> list[Reply]:
+    parts = split_pipes(ctx.msg.args)
+    if len(parts) not in (2, 3) or not parts[0] or not parts[1]:
+        raise UserError(
+            N_("Write the meeting's day, a |, and the new date and time (and a new place)."),
+            example=MOVE_EXAMPLE,
+        )
+    meeting = await _meeting_on(ctx, parts[0], MOVE_EXAMPLE)
+    if meeting.starts_at <= ctx.now:
+        raise UserError(N_("This meeting has already happened."), example=MOVE_EXAMPLE)
+    tzname = ctx.network.timezone
+    try:
+        new_time = dates.parse_time_of_day(parts[1])
+    except UserError:
+        starts_at = dates.parse_when(parts[1], now=ctx.now, tz=tzname)
+    else:
+        local_day = meeting.starts_at.astimezone(ctx.tz).date()
+        starts_at = datetime.combine(local_day, new_time, tzinfo=ctx.tz)
+        if starts_at <= ctx.now:
+            raise UserError(N_("That time has already passed."), example=MOVE_EXAMPLE)
+    place = parts[2] if len(parts) == 3 and parts[2] else meeting.place
+    old = _("{when}, {place}").format(
+        when=dates.format_when(meeting.starts_at, tzname), place=meeting.place
+    )
+    meeting.starts_at = starts_at.astimezone(ZoneInfo("UTC"))
+    meeting.place = place
+    meeting.sequence += 1
+    meeting.updated_at = ctx.now
+    await plan_meeting(session=ctx.session, network=ctx.network, meeting=meeting, now=ctx.now)
+    new = _("{when}, {place}").format(when=dates.format_when(meeting.starts_at, tzname), place=place)
+    return [
+        Reply(
+            text=_("📅 The {kind} was moved:\nfrom {old}\nto {new}").format(
+                kind=kind_name(meeting.kind), old=old, new=new
+            )
+        )
+    ]
+
+
+async def cancel(ctx: Context) -> list[Reply]:
+    parts = split_pipes(ctx.msg.args)
+    if len(parts) != 2 or not parts[0]:
+        raise UserError(
+            N_("Write the meeting's day, a |, and the reason for cancelling."),
+            example=CANCEL_EXAMPLE,
+        )
+    if not parts[1]:
+        raise UserError(N_("A cancellation needs a reason."), example=CANCEL_EXAMPLE)
+    meeting = await _meeting_on(ctx, parts[0], CANCEL_EXAMPLE)
+    meeting.status = "cancelled"
+    meeting.cancel_reason = parts[1]
+    meeting.sequence += 1
+    meeting.updated_at = ctx.now
+    await plan_meeting(session=ctx.session, network=ctx.network, meeting=meeting, now=ctx.now)
+    return [
+        Reply(
+            text=_("❌ The {kind} of {when} ({place}) was cancelled.\nReason: {reason}").format(
+                kind=kind_name(meeting.kind),
+                when=dates.format_when(meeting.starts_at, ctx.network.timezone),
+                place=meeting.place,
+                reason=parts[1],
+            )
+        )
+    ]
+
+
+# --- asking ------------------------------------------------------------------------------
+
+
+async def next_meeting(ctx: Context) -> list[Reply]:
+    found = await repo.next_meetings(session=ctx.session, network_id=ctx.network.id, after=ctx.now)
+    if not found:
+        return [
+            Reply(
+                text=_(
+                    "No meeting is scheduled. The coordination can build the calendar with {example}"
+                ).format(example=GENERATE_EXAMPLE)
+            )
+        ]
+    card = meeting_card(found[0], ctx.network.timezone, ctx.now)
+    return [Reply(text=_("📌 Next meeting\n{card}").format(card=card))]
+
+
+async def year_calendar(ctx: Context) -> list[Reply]:
+    text = ctx.msg.args.strip()
+    year = _year(text, ctx.now, ctx.tz, "/calendario 2026") if text else ctx.now.astimezone(
+        ctx.tz
+    ).year
+    start = datetime(year, 1, 1, tzinfo=ctx.tz)
+    meetings = await repo.meetings_between(
+        session=ctx.session,
+        network_id=ctx.network.id,
+        start=start,
+        end=datetime(year + 1, 1, 1, tzinfo=ctx.tz),
+    )
+    if not meetings:
+        return [
+            Reply(
+                text=_("No meetings in {year}. The coordination can create them with {example}")
+                .format(year=year, example=GENERATE_EXAMPLE)
+            )
+        ]
+    lines = [_("Meetings of {year}:").format(year=year)]
+    for meeting in meetings:
+        line = meeting_line(meeting, ctx.network.timezone)
+        if meeting.kind != "ordinary":
+            line += f" ({kind_name(meeting.kind)})"
+        if meeting.status == "cancelled":
+            mark = "❌"
+            line += " — " + _("cancelled: {reason}").format(reason=meeting.cancel_reason or "")
+        elif meeting.starts_at < ctx.now:
+            mark = "✔"
+        else:
+            mark = "•"
+        lines.append(f"{mark} {line}")
+    lines.append(_("✔ held  • upcoming  ❌ cancelled"))
+    return [Reply(text="\n".join(lines))]
+
+
+def ics_url(ctx_settings_base: str, token: str) -> str:
+    return f"{ctx_settings_base.rstrip('/')}/ics/{token}.ics"
+
+
+async def network_ics(session: Any, network: Any, now: datetime) -> bytes:
+    """The network's calendar as ICS: a year back and everything ahead."""
+    meetings = await repo.meetings_between(
+        session=session,
+        network_id=network.id,
+        start=now - timedelta(days=366),
+        end=now + timedelta(days=3 * 366),
+    )
+    events = [
+        rules.IcsEvent(
+            uid=f"meeting-{m.id}-{network.id}@redebot",
+            start=m.starts_at,
+            end=m.starts_at + timedelta(minutes=m.duration_minutes),
+            summary=_("Rede de Proteção: {kind}").format(kind=kind_name(m.kind)),
+            location=m.place,
+            description=m.topic,
+            cancelled=m.status == "cancelled",
+            sequence=m.sequence,
+        )
+        for m in meetings
+    ]
+    name = network.title or _("Rede de Proteção Social")
+    return rules.build_ics(name, events, tz=network.timezone, stamp=now)
+
+
+async def send_ics(ctx: Context) -> list[Reply]:
+    content = await network_ics(ctx.session, ctx.network, ctx.now)
+    url = ics_url(ctx.settings.public_base_url, ctx.network.ics_token)
+    return [
+        Reply(
+            text=_(
+                "The network's calendar. To keep it always up to date, subscribe in Google "
+                "Calendar or Outlook (add calendar → from URL):\n{url}"
+            ).format(url=url),
+            file=OutFile("rede-calendario.ics", content, "text/calendar"),
+        )
+    ]
+
+
+# --- automatic messages ------------------------------------------------------------------
+
+
+async def render_reminder(ctx: ScheduledContext) -> list[Reply]:
+    if ctx.row.meeting_id is None:
+        return []
+    meeting = await repo.meeting(session=ctx.session, meeting_id=ctx.row.meeting_id)
+    if meeting is None or meeting.status != "scheduled" or meeting.starts_at <= ctx.now:
+        return []
+    card = meeting_card(meeting, ctx.network.timezone, ctx.now)
+    return [Reply(text=_("⏰ Reminder\n{card}").format(card=card))]
+
+
+async def render_announcement(ctx: ScheduledContext) -> list[Reply]:
+    tz = ZoneInfo(ctx.network.timezone)
+    year, month = (int(x) for x in str(ctx.row.payload["month"]).split("-"))
+    start = datetime(year, month, 1, tzinfo=tz)
+    end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=tz)
+    meetings = [
+        m
+        for m in await repo.meetings_between(
+            session=ctx.session,
+            network_id=ctx.network.id,
+            start=start,
+            end=end,
+            include_cancelled=False,
+        )
+        if m.starts_at > ctx.now
+    ]
+    if not meetings:
+        return []
+    lines = [_("📣 Meetings of {month}:").format(month=dates.month_name(month))]
+    lines += [f"• {meeting_line(m, ctx.network.timezone)}" for m in meetings]
+    lines.append(_("See you there! /proxima shows the next one at any time."))
+    return [Reply(text="\n".join(lines))]
+
+
+def register(router: Router) -> None:
+    router.command(
+        "gerarcalendario",
+        N_("build the year's calendar from a rule"),
+        GENERATE_EXAMPLE,
+        coordinator=True,
+    )(generate)
+    router.command(
+        "importar",
+        N_("import the calendar table (file with this caption)"),
+        IMPORT_EXAMPLE,
+        coordinator=True,
+        accepts_file=True,
+    )(import_table)
+    router.command("remarcar", N_("move a meeting"), MOVE_EXAMPLE, coordinator=True)(move)
+    router.command("cancelar", N_("cancel a meeting, with the reason"), CANCEL_EXAMPLE,
+                   coordinator=True)(cancel)
+    router.command("proxima", N_("the next meeting"), "/proxima")(next_meeting)
+    router.command("calendario", N_("the meetings of the year"), "/calendario 2026")(
+        year_calendar
+    )
+    router.command("ics", N_("the calendar file and subscription link"), "/ics")(send_ics)
+    router.button("cal")(calendar_button)
+    router.scheduled("meeting_reminder")(render_reminder)
+    router.scheduled("monthly_announcement")(render_announcement)

@@ -1,0 +1,75 @@
+"""Small helpers shared by the feature modules: argument splitting and meeting lines."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from datetime import datetime
+
+from bot import dates
+from bot.errors import UserError
+from bot.i18n import N_
+from bot.i18n import gettext as _
+from storage.models import Meeting, Sector
+from storage.repo import name_key
+
+KIND_NAMES = {
+    "ordinary": N_("ordinary meeting"),
+    "extraordinary": N_("extraordinary meeting"),
+    "working_group": N_("working group meeting"),
+}
+
+
+def split_pipes(args: str) -> list[str]:
+    """``a | b | c`` -> ["a", "b", "c"] (empty parts kept, so they can be reported)."""
+    return [part.strip() for part in args.split("|")] if args.strip() else []
+
+
+def kind_name(kind: str) -> str:
+    return _(KIND_NAMES.get(kind, KIND_NAMES["ordinary"]))
+
+
+def meeting_line(meeting: Meeting, tz: str) -> str:
+    """"terça, 10/03 às 14h — CRAS — Tema" """
+    parts = [dates.format_when(meeting.starts_at, tz), meeting.place]
+    if meeting.topic:
+        parts.append(meeting.topic)
+    return " — ".join(parts)
+
+
+def meeting_card(meeting: Meeting, tz: str, now: datetime) -> str:
+    """The full description used by /proxima, reminders and announcements."""
+    lines = [
+        _("{kind}: {when}").format(
+            kind=kind_name(meeting.kind).capitalize(),
+            when=dates.format_when(meeting.starts_at, tz),
+        ),
+        _("Place: {place}").format(place=meeting.place),
+    ]
+    if meeting.topic:
+        lines.append(_("Topic: {topic}").format(topic=meeting.topic))
+    lines.append(_("({until})").format(until=dates.format_until(meeting.starts_at, now)))
+    return "\n".join(lines)
+
+
+def find_sector(sectors: Sequence[Sector], name: str, example: str) -> Sector:
+    """The sector called ``name`` (accents and case ignored), or a helpful error."""
+    key = name_key(name)
+    for sector in sectors:
+        if sector.key == key:
+            return sector
+    starts = [s for s in sectors if s.key.startswith(key)] if key else []
+    if len(starts) == 1:
+        return starts[0]
+    close = difflib.get_close_matches(key, [s.key for s in sectors], n=1, cutoff=0.75)
+    hint = ""
+    if close:
+        match = next(s for s in sectors if s.key == close[0])
+        hint = _(" Did you mean {name}?").format(name=match.name)
+    raise UserError(
+        N_("There is no sector called {name} in this network.{hint} Sectors: {sectors}."),
+        example=example,
+        name=name,
+        hint=hint,
+        sectors=", ".join(s.name for s in sectors),
+    )

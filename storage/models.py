@@ -1,0 +1,177 @@
+"""SQLAlchemy 2 models: one network per group, its sectors, members, meetings and outbox."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every backend (SQLite keeps no zone, so it is restored)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[int]: JSON}
+
+
+class Network(Base):
+    """A Rede: one group chat on one platform, with its own zone and settings."""
+
+    __tablename__ = "networks"
+    __table_args__ = (UniqueConstraint("platform", "chat_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(255), default="")
+    timezone: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str | None] = mapped_column(String(2))
+    locale: Mapped[str] = mapped_column(String(10), default="pt_BR")
+    # Minutes before a meeting at which the group is reminded.
+    reminder_offsets: Mapped[list[int]] = mapped_column(JSON)
+    meeting_rule: Mapped[str | None] = mapped_column(String(255))
+    ics_token: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+
+    sectors: Mapped[list[Sector]] = relationship(
+        back_populates="network", order_by="Sector.name", cascade="all, delete-orphan"
+    )
+
+
+class Sector(Base):
+    """A setor / órgão of the network (CRAS, Saúde, Conselho Tutelar...)."""
+
+    __tablename__ = "sectors"
+    __table_args__ = (UniqueConstraint("network_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(80))
+    # Lower-case, accent-free name: "saude" finds "Saúde".
+    key: Mapped[str] = mapped_column(String(80))
+    email: Mapped[str | None] = mapped_column(String(255))
+
+    network: Mapped[Network] = relationship(back_populates="sectors")
+
+
+class Member(Base):
+    """A person of the group the bot has seen, with their sector and role."""
+
+    __tablename__ = "members"
+    __table_args__ = (UniqueConstraint("network_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(255))
+    username: Mapped[str | None] = mapped_column(String(64))
+    sector_id: Mapped[int | None] = mapped_column(ForeignKey("sectors.id", ondelete="SET NULL"))
+    is_coordinator: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+
+    sector: Mapped[Sector | None] = relationship()
+
+
+class Meeting(Base):
+    """A meeting of the network: ordinary, extraordinary or of a working group."""
+
+    __tablename__ = "meetings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(
+        ForeignKey("networks.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20), default="ordinary")
+    starts_at: Mapped[datetime] = mapped_column(index=True)
+    duration_minutes: Mapped[int] = mapped_column(Integer, default=120)
+    place: Mapped[str] = mapped_column(String(255))
+    topic: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="scheduled")
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    # Bumped on every change, so calendar clients replace the event.
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class ScheduledMessage(Base):
+    """Future work as a row: a reminder or announcement due at ``due_at`` (decision 2).
+
+    ``key`` is deterministic (e.g. ``reminder:12:1440``) so rescheduling replaces
+    instead of duplicating. A dispatcher claims a row (``claimed_by``, ``claimed_at``)
+    in a transaction before sending it and marks it ``sent`` afterwards.
+    """
+
+    __tablename__ = "scheduled_messages"
+    __table_args__ = (UniqueConstraint("network_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(40))
+    due_at: Mapped[datetime] = mapped_column(index=True)
+    meeting_id: Mapped[int | None] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), index=True
+    )
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class ProcessedUpdate(Base):
+    """Platform update ids already applied: a redelivered webhook update is applied once."""
+
+    __tablename__ = "processed_updates"
+
+    platform: Mapped[str] = mapped_column(String(20), primary_key=True)
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    processed_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class Draft(Base):
+    """Something shown for confirmation (a generated calendar) until a button decides it."""
+
+    __tablename__ = "drafts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(20), default="open")

@@ -1,0 +1,465 @@
+"""Repository functions: every query lives here; each takes the session by keyword."""
+
+from __future__ import annotations
+
+import secrets
+import unicodedata
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from storage.models import (
+    Draft,
+    Meeting,
+    Member,
+    Network,
+    ProcessedUpdate,
+    ScheduledMessage,
+    Sector,
+)
+
+# Seed 000 §4: the participants of the network.
+DEFAULT_SECTORS = (
+    "CRAS",
+    "CREAS",
+    "Saúde",
+    "Educação",
+    "CMEI",
+    "Escola Municipal",
+    "Colégio Estadual",
+    "Conselho Tutelar",
+    "Polícia Militar",
+    "Polícia Civil",
+    "Ministério Público",
+    "Saúde Mental",
+    "Vigilância Sanitária",
+    "Epidemiologia",
+    "Esportes",
+    "Pastoral da Criança",
+)
+DEFAULT_REMINDER_OFFSETS = [7 * 24 * 60, 24 * 60, 120]
+
+
+def name_key(name: str) -> str:
+    """Lower-case, accent-free, single-spaced: how names are compared."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(plain.casefold().split())
+
+
+# --- updates ---------------------------------------------------------------
+
+
+async def mark_update_processed(
+    *, session: AsyncSession, platform: str, update_id: int, now: datetime
+) -> bool:
+    """Record an update id; False when it was already applied (a redelivery)."""
+    exists = await session.get(ProcessedUpdate, (platform, update_id))
+    if exists is not None:
+        return False
+    session.add(ProcessedUpdate(platform=platform, update_id=update_id, processed_at=now))
+    try:
+        await session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
+async def forget_old_updates(*, session: AsyncSession, before: datetime) -> None:
+    await session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < before))
+
+
+# --- networks ----------------------------------------------------------------
+
+
+async def network_by_chat(*, session: AsyncSession, platform: str, chat_id: str) -> Network | None:
+    return await session.scalar(
+        select(Network).where(Network.platform == platform, Network.chat_id == chat_id)
+    )
+
+
+async def network_by_ics_token(*, session: AsyncSession, token: str) -> Network | None:
+    return await session.scalar(select(Network).where(Network.ics_token == token))
+
+
+async def create_network(
+    *,
+    session: AsyncSession,
+    platform: str,
+    chat_id: str,
+    title: str,
+    timezone: str,
+    state: str | None,
+    locale: str,
+    now: datetime,
+) -> Network:
+    """A new network with the seed's sectors."""
+    network = Network(
+        platform=platform,
+        chat_id=chat_id,
+        title=title,
+        timezone=timezone,
+        state=state,
+        locale=locale,
+        reminder_offsets=list(DEFAULT_REMINDER_OFFSETS),
+        ics_token=secrets.token_urlsafe(18),
+        created_at=now,
+    )
+    session.add(network)
+    await session.flush()
+    for name in DEFAULT_SECTORS:
+        session.add(Sector(network_id=network.id, name=name, key=name_key(name)))
+    await session.flush()
+    return network
+
+
+async def move_network(
+    *, session: AsyncSession, platform: str, old_chat_id: str, new_chat_id: str
+) -> Network | None:
+    """Follow a group to its new chat id (Telegram group -> supergroup)."""
+    network = await network_by_chat(session=session, platform=platform, chat_id=old_chat_id)
+    if network is None:
+        return None
+    already = await network_by_chat(session=session, platform=platform, chat_id=new_chat_id)
+    if already is not None and already.id != network.id:
+        # The new chat registered itself first (its first update raced ours): keep the
+        # network with history and drop the empty newcomer.
+        await session.delete(already)
+        await session.flush()
+    network.chat_id = new_chat_id
+    await session.flush()
+    return network
+
+
+# --- sectors -----------------------------------------------------------------
+
+
+async def sectors(*, session: AsyncSession, network_id: int) -> Sequence[Sector]:
+    result = await session.scalars(
+        select(Sector).where(Sector.network_id == network_id).order_by(Sector.key)
+    )
+    return result.all()
+
+
+async def sector_by_name(*, session: AsyncSession, network_id: int, name: str) -> Sector | None:
+    return await session.scalar(
+        select(Sector).where(Sector.network_id == network_id, Sector.key == name_key(name))
+    )
+
+
+async def add_sector(*, session: AsyncSession, network_id: int, name: str) -> Sector:
+    sector = Sector(network_id=network_id, name=name, key=name_key(name))
+    session.add(sector)
+    await session.flush()
+    return sector
+
+
+# --- members -----------------------------------------------------------------
+
+
+async def member(*, session: AsyncSession, network_id: int, user_id: str) -> Member | None:
+    return await session.scalar(
+        select(Member)
+        .options(selectinload(Member.sector))
+        .where(Member.network_id == network_id, Member.user_id == user_id)
+    )
+
+
+async def touch_member(
+    *,
+    session: AsyncSession,
+    network_id: int,
+    user_id: str,
+    name: str,
+    username: str | None,
+    now: datetime,
+) -> Member:
+    """The member row for this person, created or refreshed (names change)."""
+    found = await member(session=session, network_id=network_id, user_id=user_id)
+    if found is None:
+        found = Member(
+            network_id=network_id,
+            user_id=user_id,
+            name=name,
+            username=username,
+            is_coordinator=False,
+            created_at=now,
+        )
+        session.add(found)
+        await session.flush()
+        await session.refresh(found, ["sector"])
+    else:
+        found.name = name
+        found.username = username
+    return found
+
+
+async def member_by_username(
+    *, session: AsyncSession, network_id: int, username: str
+) -> Member | None:
+    return await session.scalar(
+        select(Member).where(
+            Member.network_id == network_id,
+            func.lower(Member.username) == username.lstrip("@").lower(),
+        )
+    )
+
+
+async def members(*, session: AsyncSession, network_id: int) -> Sequence[Member]:
+    result = await session.scalars(
+        select(Member)
+        .options(selectinload(Member.sector))
+        .where(Member.network_id == network_id)
+        .order_by(Member.name)
+    )
+    return result.all()
+
+
+# --- meetings ----------------------------------------------------------------
+
+
+async def add_meetings(*, session: AsyncSession, meetings: Iterable[Meeting]) -> list[Meeting]:
+    added = list(meetings)
+    session.add_all(added)
+    await session.flush()
+    return added
+
+
+async def next_meetings(
+    *, session: AsyncSession, network_id: int, after: datetime, limit: int = 1
+) -> Sequence[Meeting]:
+    result = await session.scalars(
+        select(Meeting)
+        .where(
+            Meeting.network_id == network_id,
+            Meeting.status == "scheduled",
+            Meeting.starts_at >= after,
+        )
+        .order_by(Meeting.starts_at)
+        .limit(limit)
+    )
+    return result.all()
+
+
+async def meetings_between(
+    *,
+    session: AsyncSession,
+    network_id: int,
+    start: datetime,
+    end: datetime,
+    kinds: Sequence[str] | None = None,
+    include_cancelled: bool = True,
+) -> Sequence[Meeting]:
+    query = select(Meeting).where(
+        Meeting.network_id == network_id, Meeting.starts_at >= start, Meeting.starts_at < end
+    )
+    if kinds is not None:
+        query = query.where(Meeting.kind.in_(kinds))
+    if not include_cancelled:
+        query = query.where(Meeting.status == "scheduled")
+    result = await session.scalars(query.order_by(Meeting.starts_at))
+    return result.all()
+
+
+async def meeting(*, session: AsyncSession, meeting_id: int) -> Meeting | None:
+    return await session.get(Meeting, meeting_id)
+
+
+# --- scheduled messages (the outbox of future work) ----------------------------
+
+
+async def schedule(
+    *,
+    session: AsyncSession,
+    network_id: int,
+    key: str,
+    kind: str,
+    due_at: datetime,
+    meeting_id: int | None = None,
+    payload: dict[str, Any] | None = None,
+) -> None:
+    """Insert or move the row ``key``; a row already sent is left alone."""
+    row = await session.scalar(
+        select(ScheduledMessage).where(
+            ScheduledMessage.network_id == network_id, ScheduledMessage.key == key
+        )
+    )
+    if row is None:
+        session.add(
+            ScheduledMessage(
+                network_id=network_id,
+                key=key,
+                kind=kind,
+                due_at=due_at,
+                meeting_id=meeting_id,
+                payload=payload or {},
+                status="pending",
+                attempts=0,
+            )
+        )
+    elif row.status != "sent":
+        row.due_at = due_at
+        row.status = "pending"
+        row.payload = payload or {}
+        row.claimed_by = None
+        row.claimed_at = None
+    await session.flush()
+
+
+async def cancel_scheduled(
+    *, session: AsyncSession, network_id: int, key_prefix: str, keep: Iterable[str] = ()
+) -> None:
+    """Cancel the pending rows whose key starts with ``key_prefix``, except ``keep``."""
+    query = (
+        update(ScheduledMessage)
+        .where(
+            ScheduledMessage.network_id == network_id,
+            ScheduledMessage.key.startswith(key_prefix, autoescape=True),
+            ScheduledMessage.status == "pending",
+        )
+        .values(status="cancelled")
+    )
+    kept = list(keep)
+    if kept:
+        query = query.where(ScheduledMessage.key.not_in(kept))
+    await session.execute(query)
+
+
+async def pending_scheduled(
+    *, session: AsyncSession, network_id: int
+) -> Sequence[ScheduledMessage]:
+    result = await session.scalars(
+        select(ScheduledMessage)
+        .where(ScheduledMessage.network_id == network_id, ScheduledMessage.status == "pending")
+        .order_by(ScheduledMessage.due_at)
+    )
+    return result.all()
+
+
+async def claim_due(
+    *, session: AsyncSession, now: datetime, worker: str, lease: timedelta, limit: int = 50
+) -> Sequence[ScheduledMessage]:
+    """Claim up to ``limit`` due rows for ``worker`` (commit right after).
+
+    A row claimed by a worker that died is claimable again once its lease ends.
+    On PostgreSQL, ``FOR UPDATE SKIP LOCKED`` keeps two dispatchers off the same
+    rows; SQLite serialises writers, and the conditional UPDATE below re-checks
+    the claim so a row is never handed to two workers.
+    """
+    stale = now - lease
+    candidates = await session.scalars(
+        select(ScheduledMessage.id)
+        .where(
+            ScheduledMessage.status == "pending",
+            ScheduledMessage.due_at <= now,
+            or_(ScheduledMessage.claimed_at.is_(None), ScheduledMessage.claimed_at < stale),
+        )
+        .order_by(ScheduledMessage.due_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    ids = list(candidates.all())
+    if not ids:
+        return []
+    await session.execute(
+        update(ScheduledMessage)
+        .where(
+            ScheduledMessage.id.in_(ids),
+            ScheduledMessage.status == "pending",
+            or_(ScheduledMessage.claimed_at.is_(None), ScheduledMessage.claimed_at < stale),
+        )
+        .values(
+            claimed_by=worker, claimed_at=now, attempts=ScheduledMessage.attempts + 1
+        )
+        .execution_options(synchronize_session=False)
+    )
+    result = await session.scalars(
+        select(ScheduledMessage)
+        .where(ScheduledMessage.id.in_(ids), ScheduledMessage.claimed_by == worker)
+        .execution_options(populate_existing=True)
+    )
+    return result.all()
+
+
+async def finish_scheduled(
+    *, session: AsyncSession, row_id: int, worker: str, now: datetime, error: str | None = None
+) -> None:
+    """Mark a claimed row sent, or give it back with its error to retry later."""
+    values: dict[str, Any]
+    if error is None:
+        values = {"status": "sent", "sent_at": now}
+    else:
+        values = {"claimed_by": None, "claimed_at": None, "last_error": error[:2000]}
+    await session.execute(
+        update(ScheduledMessage)
+        .where(ScheduledMessage.id == row_id, ScheduledMessage.claimed_by == worker)
+        .values(**values)
+    )
+
+
+async def retry_later(
+    *, session: AsyncSession, row_id: int, worker: str, due_at: datetime, error: str
+) -> None:
+    await session.execute(
+        update(ScheduledMessage)
+        .where(ScheduledMessage.id == row_id, ScheduledMessage.claimed_by == worker)
+        .values(claimed_by=None, claimed_at=None, due_at=due_at, last_error=error[:2000])
+    )
+
+
+async def give_up_scheduled(*, session: AsyncSession, row_id: int, error: str) -> None:
+    await session.execute(
+        update(ScheduledMessage)
+        .where(ScheduledMessage.id == row_id)
+        .values(status="failed", last_error=error[:2000])
+    )
+
+
+async def next_due_at(*, session: AsyncSession, lease: timedelta) -> datetime | None:
+    """When the next row becomes claimable: its due time, or its lease's end if claimed."""
+    free = await session.scalar(
+        select(func.min(ScheduledMessage.due_at)).where(
+            ScheduledMessage.status == "pending", ScheduledMessage.claimed_at.is_(None)
+        )
+    )
+    claimed = await session.scalar(
+        select(func.min(ScheduledMessage.claimed_at)).where(
+            ScheduledMessage.status == "pending", ScheduledMessage.claimed_at.is_not(None)
+        )
+    )
+    candidates = [t for t in (free, claimed + lease if claimed else None) if t is not None]
+    return min(candidates) if candidates else None
+
+
+# --- drafts --------------------------------------------------------------------
+
+
+async def add_draft(
+    *,
+    session: AsyncSession,
+    network_id: int,
+    user_id: str,
+    kind: str,
+    payload: dict[str, Any],
+    now: datetime,
+) -> Draft:
+    draft = Draft(
+        network_id=network_id,
+        user_id=user_id,
+        kind=kind,
+        payload=payload,
+        created_at=now,
+        status="open",
+    )
+    session.add(draft)
+    await session.flush()
+    return draft
+
+
+async def draft(*, session: AsyncSession, draft_id: int) -> Draft | None:
+    return await session.get(Draft, draft_id)
