@@ -18,7 +18,7 @@ from bot.runtime import open_runtime
 
 log = logging.getLogger("redebot")
 
-NO_TOKEN = """redebot needs a Telegram bot token to serve a group.
+USAGE_WITHOUT_TELEGRAM = """redebot needs a Telegram bot token to serve a group.
 
   1. Talk to @BotFather on Telegram, create a bot, copy its token.
   2. export TELEGRAM_BOT_TOKEN=123456:ABC...   (or put it in a .env file)
@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(_migrate(settings))
         return 0
     if not settings.telegram_bot_token:
-        print(NO_TOKEN, file=sys.stderr)
+        print(USAGE_WITHOUT_TELEGRAM, file=sys.stderr)
         return 2
     asyncio.run(serve_telegram(settings))
     return 0

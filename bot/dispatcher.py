@@ -90,7 +90,7 @@ class Dispatcher:
                     network = await session.get(Network, row.network_id)
                     renderer = self.router.renderers.get(row.kind)
                     if network is None or renderer is None:
-                        raise LookupError(f"no network or renderer for {row.kind}")
+                        raise LookupError(f"no network or renderer for {row.kind}")  # noqa: TRY301
                     with use_locale(network.locale):
                         replies = await renderer(
                             ScheduledContext(

@@ -121,9 +121,7 @@ async def _change_sectors(ctx: Context, args: str) -> list[Reply]:
         new_name = " ".join(parts[1].split())
         clash = [s for s in sectors if s.key == name_key(new_name) and s.id != sector.id]
         if clash:
-            raise UserError(
-                N_("The sector {name} already exists."), example=example, name=new_name
-            )
+            raise UserError(N_("The sector {name} already exists."), example=example, name=new_name)
         old = sector.name
         sector.name, sector.key = new_name, name_key(new_name)
         return [Reply(text=_("Sector {old} is now called {new}.").format(old=old, new=new_name))]
@@ -182,7 +180,7 @@ async def coordinators(ctx: Context) -> list[Reply]:
 
 
 def _brazilian_zones() -> dict[str, str]:
-    """"cuiaba" -> "America/Cuiaba": people type the city, not the IANA name."""
+    """ "cuiaba" -> "America/Cuiaba": people type the city, not the IANA name."""
     zones = {}
     for name in available_timezones():
         if name.startswith("America/") and name.count("/") == 1:
@@ -215,9 +213,9 @@ async def set_timezone(ctx: Context) -> list[Reply]:
         await plan_meeting(session=ctx.session, network=ctx.network, meeting=meeting, now=ctx.now)
     return [
         Reply(
-            text=_(
-                "Time zone changed to {tz}. The meetings keep their local times."
-            ).format(tz=name)
+            text=_("Time zone changed to {tz}. The meetings keep their local times.").format(
+                tz=name
+            )
         )
     ]
 
@@ -231,7 +229,7 @@ async def set_state(ctx: Context) -> list[Reply]:
                 text=_("State for holidays: {state}. To change: /estado PR").format(state=current)
             )
         ]
-    if uf not in holidays.Brazil.subdivisions:
+    if uf not in holidays.country_holidays("BR").subdivisions:
         raise UserError(
             N_("{uf} is not a Brazilian state abbreviation."), example="/estado PR", uf=uf
         )
@@ -248,7 +246,8 @@ async def set_reminders(ctx: Context) -> list[Reply]:
     words = ctx.msg.args.replace(",", " ").split()
     if not words:
         current = " ".join(
-            dates.format_offset(timedelta(minutes=m)) for m in sorted(ctx.network.reminder_offsets, reverse=True)
+            dates.format_offset(timedelta(minutes=m))
+            for m in sorted(ctx.network.reminder_offsets, reverse=True)
         )
         return [
             Reply(
@@ -258,9 +257,7 @@ async def set_reminders(ctx: Context) -> list[Reply]:
             )
         ]
     if len(words) > MAX_REMINDERS:
-        raise UserError(
-            N_("At most {n} reminders per meeting."), example=example, n=MAX_REMINDERS
-        )
+        raise UserError(N_("At most {n} reminders per meeting."), example=example, n=MAX_REMINDERS)
     minutes = set()
     for word in words:
         offset = dates.parse_offset(word)
@@ -278,9 +275,16 @@ async def set_reminders(ctx: Context) -> list[Reply]:
     )
     for meeting in future:
         await plan_meeting(session=ctx.session, network=ctx.network, meeting=meeting, now=ctx.now)
-    shown = " ".join(dates.format_offset(timedelta(minutes=m)) for m in ctx.network.reminder_offsets)
-    return [Reply(text=_("Done: I will remind the group {offsets} before each meeting.").format(
-        offsets=shown))]
+    shown = " ".join(
+        dates.format_offset(timedelta(minutes=m)) for m in ctx.network.reminder_offsets
+    )
+    return [
+        Reply(
+            text=_("Done: I will remind the group {offsets} before each meeting.").format(
+                offsets=shown
+            )
+        )
+    ]
 
 
 async def set_language(ctx: Context) -> list[Reply]:
@@ -289,8 +293,9 @@ async def set_language(ctx: Context) -> list[Reply]:
     locale = known.get(name_key(choice))
     if locale is None:
         raise UserError(
-            N_("Languages available: {langs}."), example="/idioma pt_BR", langs=", ".join(
-                SUPPORTED_LOCALES)
+            N_("Languages available: {langs}."),
+            example="/idioma pt_BR",
+            langs=", ".join(SUPPORTED_LOCALES),
         )
     ctx.network.locale = locale
     return [Reply(text="✔ " + locale)]
@@ -307,9 +312,9 @@ def register(router: Router) -> None:
     router.command(
         "coordenador", N_("add or remove coordinators"), "/coordenador + @maria", coordinator=True
     )(coordinators)
-    router.command(
-        "fuso", N_("the network's time zone"), "/fuso America/Cuiaba", coordinator=True
-    )(set_timezone)
+    router.command("fuso", N_("the network's time zone"), "/fuso America/Cuiaba", coordinator=True)(
+        set_timezone
+    )
     router.command("estado", N_("state whose holidays apply"), "/estado PR", coordinator=True)(
         set_state
     )

@@ -6,8 +6,6 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete
-
 from bot import calendar as rules
 from bot import dates
 from bot.errors import UserError
@@ -266,7 +264,9 @@ async def move(ctx: Context) -> list[Reply]:
     meeting.sequence += 1
     meeting.updated_at = ctx.now
     await plan_meeting(session=ctx.session, network=ctx.network, meeting=meeting, now=ctx.now)
-    new = _("{when}, {place}").format(when=dates.format_when(meeting.starts_at, tzname), place=place)
+    new = _("{when}, {place}").format(
+        when=dates.format_when(meeting.starts_at, tzname), place=place
+    )
     return [
         Reply(
             text=_("📅 The {kind} was moved:\nfrom {old}\nto {new}").format(
@@ -312,7 +312,8 @@ async def next_meeting(ctx: Context) -> list[Reply]:
         return [
             Reply(
                 text=_(
-                    "No meeting is scheduled. The coordination can build the calendar with {example}"
+                    "No meeting is scheduled. "
+                    "The coordination can build the calendar with {example}"
                 ).format(example=GENERATE_EXAMPLE)
             )
         ]
@@ -322,9 +323,11 @@ async def next_meeting(ctx: Context) -> list[Reply]:
 
 async def year_calendar(ctx: Context) -> list[Reply]:
     text = ctx.msg.args.strip()
-    year = _year(text, ctx.now, ctx.tz, "/calendario 2026") if text else ctx.now.astimezone(
-        ctx.tz
-    ).year
+    year = (
+        _year(text, ctx.now, ctx.tz, "/calendario 2026")
+        if text
+        else ctx.now.astimezone(ctx.tz).year
+    )
     start = datetime(year, 1, 1, tzinfo=ctx.tz)
     meetings = await repo.meetings_between(
         session=ctx.session,
@@ -335,8 +338,9 @@ async def year_calendar(ctx: Context) -> list[Reply]:
     if not meetings:
         return [
             Reply(
-                text=_("No meetings in {year}. The coordination can create them with {example}")
-                .format(year=year, example=GENERATE_EXAMPLE)
+                text=_(
+                    "No meetings in {year}. The coordination can create them with {example}"
+                ).format(year=year, example=GENERATE_EXAMPLE)
             )
         ]
     lines = [_("Meetings of {year}:").format(year=year)]
@@ -451,12 +455,11 @@ def register(router: Router) -> None:
         accepts_file=True,
     )(import_table)
     router.command("remarcar", N_("move a meeting"), MOVE_EXAMPLE, coordinator=True)(move)
-    router.command("cancelar", N_("cancel a meeting, with the reason"), CANCEL_EXAMPLE,
-                   coordinator=True)(cancel)
+    router.command(
+        "cancelar", N_("cancel a meeting, with the reason"), CANCEL_EXAMPLE, coordinator=True
+    )(cancel)
     router.command("proxima", N_("the next meeting"), "/proxima")(next_meeting)
-    router.command("calendario", N_("the meetings of the year"), "/calendario 2026")(
-        year_calendar
-    )
+    router.command("calendario", N_("the meetings of the year"), "/calendario 2026")(year_calendar)
     router.command("ics", N_("the calendar file and subscription link"), "/ics")(send_ics)
     router.button("cal")(calendar_button)
     router.scheduled("meeting_reminder")(render_reminder)

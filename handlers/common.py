@@ -30,7 +30,7 @@ def kind_name(kind: str) -> str:
 
 
 def meeting_line(meeting: Meeting, tz: str) -> str:
-    """"terça, 10/03 às 14h — CRAS — Tema" """
+    """ "terça, 10/03 às 14h — CRAS — Tema" """
     parts = [dates.format_when(meeting.starts_at, tz), meeting.place]
     if meeting.topic:
         parts.append(meeting.topic)

@@ -373,9 +373,7 @@ async def claim_due(
             ScheduledMessage.status == "pending",
             or_(ScheduledMessage.claimed_at.is_(None), ScheduledMessage.claimed_at < stale),
         )
-        .values(
-            claimed_by=worker, claimed_at=now, attempts=ScheduledMessage.attempts + 1
-        )
+        .values(claimed_by=worker, claimed_at=now, attempts=ScheduledMessage.attempts + 1)
         .execution_options(synchronize_session=False)
     )
     result = await session.scalars(

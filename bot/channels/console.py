@@ -161,11 +161,12 @@ class ConsoleChannel:
 
     async def _file(self, rest: str) -> None:
         path_text, _sep, caption = rest.partition(" ")
-        path = Path(path_text).expanduser()
-        if not path.is_file():
+        path = Path(path_text)
+        try:
+            content = await asyncio.to_thread(path.read_bytes)
+        except OSError:
             print(f"  Arquivo não encontrado: {path_text}", file=self.out)
             return
-        content = path.read_bytes()
 
         async def fetch() -> bytes:
             return content

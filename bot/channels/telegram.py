@@ -92,7 +92,7 @@ def _person(user: Any, *, is_admin: bool = False) -> Person:
 
 
 def parse_command(text: str, bot_username: str) -> tuple[str, str] | None:
-    """"/setor@redebot_bot CRAS" -> ("setor", "CRAS"); None when it is for another bot."""
+    """ "/setor@redebot_bot CRAS" -> ("setor", "CRAS"); None when it is for another bot."""
     if not text.startswith("/"):
         return None
     head, _sep, rest = text[1:].partition(" ")
@@ -135,7 +135,10 @@ def _markup(reply: Reply) -> InlineKeyboardMarkup | None:
     if not reply.buttons:
         return None
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in reply.buttons]
+        [
+            [InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
+            for row in reply.buttons
+        ]
     )
 
 

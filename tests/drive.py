@@ -1,0 +1,77 @@
+"""Play a group conversation straight into the assistant (no platform), as a transcript."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.messages import Attachment, ChatKind, Incoming, Person, Reply
+from bot.runtime import Runtime
+from storage.models import Network
+
+
+@dataclass
+class Group:
+    """A group chat whose members type commands; ``sent`` keeps what the dispatcher sent."""
+
+    runtime: Runtime
+    chat_id: str = "-100200"
+    platform: str = "test"
+    sent: list[Reply] = field(default_factory=list)
+
+    async def say(
+        self,
+        person: Person,
+        text: str,
+        *,
+        attachment: Attachment | None = None,
+        reply_to: Person | None = None,
+    ) -> list[Reply]:
+        head, _sep, args = text[1:].partition(" ") if text.startswith("/") else ("", "", "")
+        return await self.runtime.redebot.handle(
+            Incoming(
+                platform=self.platform,
+                chat_id=self.chat_id,
+                chat_kind=ChatKind.GROUP,
+                chat_title="Rede Teste",
+                sender=person,
+                text=text,
+                command=head or None,
+                args=args.strip(),
+                attachment=attachment,
+                reply_to=reply_to,
+            )
+        )
+
+    async def text(self, person: Person, text: str, **kwargs: object) -> str:
+        """What the group sees after ``person`` types ``text`` (all replies joined)."""
+        replies = await self.say(person, text, **kwargs)  # type: ignore[arg-type]
+        return "\n".join(r.text or r.notice or "" for r in replies)
+
+    async def press(self, person: Person, data: str) -> list[Reply]:
+        return await self.runtime.redebot.handle(
+            Incoming(
+                platform=self.platform,
+                chat_id=self.chat_id,
+                chat_kind=ChatKind.GROUP,
+                sender=person,
+                button=data,
+            )
+        )
+
+    def attach_dispatcher(self) -> None:
+        async def send(network: Network, reply: Reply) -> None:
+            self.sent.append(reply)
+
+        self.runtime.attach_sender(send)
+
+
+COORDINATOR = Person(user_id="1", name="Carla", username="carla", is_admin=True)
+ANA = Person(user_id="2", name="Ana", username="ana")
+BRUNO = Person(user_id="3", name="Bruno", username="bruno")
+
+
+def file_attachment(filename: str, content: bytes) -> Attachment:
+    async def fetch() -> bytes:
+        return content
+
+    return Attachment(filename=filename, mime_type=None, fetch=fetch)

@@ -1,0 +1,217 @@
+"""The outbox of future work, on SQLite and on a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from bot.clock import ManualClock
+from bot.dispatcher import Dispatcher
+from bot.messages import Reply
+from bot.runtime import Runtime, open_runtime
+from storage import repo
+from storage.db import migrate
+from storage.models import Network, ScheduledMessage, Sector
+from tests.conftest import NOW, make_settings
+from tests.drive import COORDINATOR, Group
+
+
+async def _network(runtime: Runtime) -> Network:
+    group = Group(runtime)
+    await group.say(COORDINATOR, "/setores")
+    async with runtime.sessions() as session:
+        network = await session.scalar(select(Network))
+        assert network is not None
+        return network
+
+
+async def _schedule(runtime: Runtime, network: Network, n: int) -> None:
+    async with runtime.sessions() as session, session.begin():
+        for i in range(n):
+            await repo.schedule(
+                session=session,
+                network_id=network.id,
+                key=f"test:{i}",
+                kind="test",
+                due_at=NOW + timedelta(minutes=i),
+                payload={"i": i},
+            )
+
+
+def _recorder(runtime: Runtime, sent: list[int]) -> None:
+    async def render(ctx: object) -> list[Reply]:
+        row = ctx.row  # type: ignore[attr-defined]
+        await asyncio.sleep(0)  # let another dispatcher interleave
+        sent.append(int(row.payload["i"]))
+        return [Reply(text=f"row {row.payload['i']}")]
+
+    runtime.router.renderers["test"] = render
+
+
+async def test_migrations_are_idempotent(runtime: Runtime) -> None:
+    await migrate(runtime.engine)
+    await migrate(runtime.engine)
+    network = await _network(runtime)
+    async with runtime.sessions() as session:
+        count = await session.scalar(
+            select(func.count()).select_from(Sector).where(Sector.network_id == network.id)
+        )
+    assert count == len(repo.DEFAULT_SECTORS)
+
+
+async def test_scheduling_the_same_key_twice_moves_the_row(runtime: Runtime) -> None:
+    network = await _network(runtime)
+    async with runtime.sessions() as session, session.begin():
+        for due in (NOW + timedelta(hours=1), NOW + timedelta(hours=2)):
+            await repo.schedule(
+                session=session, network_id=network.id, key="k", kind="test", due_at=due
+            )
+    async with runtime.sessions() as session:
+        rows = (await session.scalars(select(ScheduledMessage))).all()
+    assert [(r.key, r.due_at) for r in rows] == [("k", NOW + timedelta(hours=2))]
+    assert rows[0].due_at.tzinfo is not None
+
+
+async def test_only_due_rows_are_sent_and_each_once(runtime: Runtime, clock: ManualClock) -> None:
+    network = await _network(runtime)
+    await _schedule(runtime, network, 5)
+    sent: list[int] = []
+    _recorder(runtime, sent)
+    dispatcher = runtime.attach_sender(lambda net, reply: asyncio.sleep(0))
+    await clock.set(NOW + timedelta(minutes=2))
+    assert await dispatcher.run_due() == 3
+    assert await dispatcher.run_due() == 0
+    await clock.set(NOW + timedelta(minutes=10))
+    assert await dispatcher.run_due() == 2
+    assert sorted(sent) == [0, 1, 2, 3, 4]
+
+
+async def test_two_dispatchers_never_send_the_same_row(
+    database_url: str, clock: ManualClock
+) -> None:
+    first = await open_runtime(make_settings(database_url), clock)
+    second = await open_runtime(make_settings(database_url), clock)
+    try:
+        network = await _network(first)
+        await _schedule(first, network, 40)
+        sent: list[int] = []
+        _recorder(first, sent)
+        _recorder(second, sent)
+
+        async def nothing(net: Network, reply: Reply) -> None:
+            await asyncio.sleep(0)
+
+        one = first.attach_sender(nothing)
+        two = second.attach_sender(nothing)
+        await clock.set(NOW + timedelta(hours=1))
+        counts = await asyncio.gather(one.run_due(), two.run_due(), one.run_due())
+        assert sum(counts) == 40
+        assert sorted(sent) == list(range(40))
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_a_row_claimed_by_a_dead_worker_is_sent_after_its_lease(
+    runtime: Runtime, clock: ManualClock
+) -> None:
+    network = await _network(runtime)
+    await _schedule(runtime, network, 1)
+    async with runtime.sessions() as session, session.begin():
+        claimed = await repo.claim_due(
+            session=session, now=NOW, worker="dead", lease=timedelta(minutes=5)
+        )
+    assert len(claimed) == 1
+    sent: list[int] = []
+    _recorder(runtime, sent)
+    dispatcher = runtime.attach_sender(lambda net, reply: asyncio.sleep(0))
+    assert await dispatcher.run_due() == 0
+    assert await dispatcher.next_wake() == NOW + timedelta(minutes=5)
+    await clock.set(NOW + timedelta(minutes=6))
+    assert await dispatcher.run_due() == 1
+    assert sent == [0]
+
+
+async def test_a_failed_send_is_retried_later_and_not_lost(
+    runtime: Runtime, clock: ManualClock
+) -> None:
+    network = await _network(runtime)
+    await _schedule(runtime, network, 1)
+    sent: list[int] = []
+    _recorder(runtime, sent)
+    failures = [RuntimeError("platform down")]
+
+    async def flaky(net: Network, reply: Reply) -> None:
+        if failures:
+            raise failures.pop()
+
+    dispatcher: Dispatcher = runtime.attach_sender(flaky)
+    assert await dispatcher.run_due() == 1
+    async with runtime.sessions() as session:
+        row = await session.scalar(select(ScheduledMessage))
+    assert row is not None and row.status == "pending" and row.due_at > NOW
+    assert "platform down" in (row.last_error or "")
+    await clock.set(row.due_at)
+    assert await dispatcher.run_due() == 1
+    async with runtime.sessions() as session:
+        row = await session.scalar(select(ScheduledMessage))
+    assert row is not None and row.status == "sent"
+
+
+async def test_the_loop_sleeps_until_the_next_due_time(
+    runtime: Runtime, clock: ManualClock
+) -> None:
+    network = await _network(runtime)
+    await _schedule(runtime, network, 1)
+    delivered = asyncio.Event()
+    sent: list[int] = []
+    _recorder(runtime, sent)
+
+    async def send(net: Network, reply: Reply) -> None:
+        delivered.set()
+
+    dispatcher = runtime.attach_sender(send)
+    await clock.set(NOW - timedelta(minutes=30))
+    loop = asyncio.create_task(dispatcher.run_forever())
+    try:
+        for _ in range(20):
+            await asyncio.sleep(0)
+        assert not delivered.is_set()
+        await clock.set(NOW + timedelta(seconds=1))
+        await asyncio.wait_for(delivered.wait(), timeout=5)
+        assert sent == [0]
+    finally:
+        loop.cancel()
+
+
+async def test_rows_survive_a_restart(database_url: str, clock: ManualClock) -> None:
+    first = await open_runtime(make_settings(database_url), clock)
+    network = await _network(first)
+    await _schedule(first, network, 3)
+    await first.close()
+    second = await open_runtime(make_settings(database_url), clock)
+    try:
+        sent: list[int] = []
+        _recorder(second, sent)
+        dispatcher = second.attach_sender(lambda net, reply: asyncio.sleep(0))
+        await clock.set(NOW + timedelta(hours=1))
+        assert await dispatcher.run_due() == 3
+        assert sorted(sent) == [0, 1, 2]
+    finally:
+        await second.close()
+
+
+async def test_a_redelivered_update_is_applied_once(runtime: Runtime) -> None:
+    network = await _network(runtime)
+    async with runtime.sessions() as session, session.begin():
+        first = await repo.mark_update_processed(
+            session=session, platform="telegram", update_id=77, now=NOW
+        )
+    async with runtime.sessions() as session, session.begin():
+        again = await repo.mark_update_processed(
+            session=session, platform="telegram", update_id=77, now=NOW
+        )
+    assert (first, again) == (True, False)
+    assert network.id
