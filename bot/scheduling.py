@@ -22,6 +22,16 @@ def reminder_due_times(
     return sorted(((o, d) for o, d in due if d > now), key=lambda item: item[1])
 
 
+def reminder_superseded(
+    starts_at: datetime, offset_minutes: int, offsets_minutes: list[int], now: datetime
+) -> bool:
+    """A late reminder is dropped when a closer one is also due (no burst after downtime)."""
+    return any(
+        other < offset_minutes and starts_at - timedelta(minutes=other) <= now
+        for other in offsets_minutes
+    )
+
+
 def announcement_due(starts_at: datetime, tz: ZoneInfo) -> datetime:
     """The first day of the meeting's month, at 08:00 in the network's zone."""
     local = starts_at.astimezone(tz)

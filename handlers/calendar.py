@@ -13,7 +13,7 @@ from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.messages import Button, OutFile, Reply
 from bot.router import Context, Router, ScheduledContext, button_data
-from bot.scheduling import plan_meeting
+from bot.scheduling import plan_meeting, reminder_superseded
 from handlers.common import kind_name, meeting_card, meeting_line, split_pipes
 from storage import repo
 from storage.models import Meeting
@@ -411,6 +411,9 @@ async def render_reminder(ctx: ScheduledContext) -> list[Reply]:
         return []
     meeting = await repo.meeting(session=ctx.session, meeting_id=ctx.row.meeting_id)
     if meeting is None or meeting.status != "scheduled" or meeting.starts_at <= ctx.now:
+        return []
+    offset = int(ctx.row.payload.get("offset", 0))
+    if reminder_superseded(meeting.starts_at, offset, ctx.network.reminder_offsets, ctx.now):
         return []
     card = meeting_card(meeting, ctx.network.timezone, ctx.now)
     return [Reply(text=_("⏰ Reminder\n{card}").format(card=card))]
