@@ -109,7 +109,7 @@ class Dispatcher:
                 return
             async with self.sessions() as session, session.begin():
                 await repo.finish_scheduled(
-                    session=session, row_id=row.id, worker=self.worker, now=now
+                    session=session, row_id=row.id, claim=str(row.claimed_by), now=now
                 )
 
     async def _failed(self, row: ScheduledMessage, exc: Exception, now: datetime) -> None:
@@ -120,7 +120,7 @@ class Dispatcher:
                 await repo.retry_later(
                     session=session,
                     row_id=row.id,
-                    worker=self.worker,
+                    claim=str(row.claimed_by),
                     due_at=now + retry_delay(row.attempts),
                     error=repr(exc),
                 )

@@ -346,7 +346,9 @@ async def claim_due(
 ) -> Sequence[ScheduledMessage]:
     """Claim up to ``limit`` due rows for ``worker`` (commit right after).
 
-    A row claimed by a worker that died is claimable again once its lease ends.
+    Each call claims under its own token (``worker/random``), kept in ``claimed_by``:
+    two claims, even by one worker, never return the same row. A row claimed by a
+    worker that died is claimable again once its lease ends.
     On PostgreSQL, ``FOR UPDATE SKIP LOCKED`` keeps two dispatchers off the same
     rows; SQLite serialises writers, and the conditional UPDATE below re-checks
     the claim so a row is never handed to two workers.
@@ -366,6 +368,7 @@ async def claim_due(
     ids = list(candidates.all())
     if not ids:
         return []
+    token = f"{worker}/{secrets.token_hex(6)}"
     await session.execute(
         update(ScheduledMessage)
         .where(
@@ -373,19 +376,19 @@ async def claim_due(
             ScheduledMessage.status == "pending",
             or_(ScheduledMessage.claimed_at.is_(None), ScheduledMessage.claimed_at < stale),
         )
-        .values(claimed_by=worker, claimed_at=now, attempts=ScheduledMessage.attempts + 1)
+        .values(claimed_by=token, claimed_at=now, attempts=ScheduledMessage.attempts + 1)
         .execution_options(synchronize_session=False)
     )
     result = await session.scalars(
         select(ScheduledMessage)
-        .where(ScheduledMessage.id.in_(ids), ScheduledMessage.claimed_by == worker)
+        .where(ScheduledMessage.id.in_(ids), ScheduledMessage.claimed_by == token)
         .execution_options(populate_existing=True)
     )
     return result.all()
 
 
 async def finish_scheduled(
-    *, session: AsyncSession, row_id: int, worker: str, now: datetime, error: str | None = None
+    *, session: AsyncSession, row_id: int, claim: str, now: datetime, error: str | None = None
 ) -> None:
     """Mark a claimed row sent, or give it back with its error to retry later."""
     values: dict[str, Any]
@@ -395,17 +398,17 @@ async def finish_scheduled(
         values = {"claimed_by": None, "claimed_at": None, "last_error": error[:2000]}
     await session.execute(
         update(ScheduledMessage)
-        .where(ScheduledMessage.id == row_id, ScheduledMessage.claimed_by == worker)
+        .where(ScheduledMessage.id == row_id, ScheduledMessage.claimed_by == claim)
         .values(**values)
     )
 
 
 async def retry_later(
-    *, session: AsyncSession, row_id: int, worker: str, due_at: datetime, error: str
+    *, session: AsyncSession, row_id: int, claim: str, due_at: datetime, error: str
 ) -> None:
     await session.execute(
         update(ScheduledMessage)
-        .where(ScheduledMessage.id == row_id, ScheduledMessage.claimed_by == worker)
+        .where(ScheduledMessage.id == row_id, ScheduledMessage.claimed_by == claim)
         .values(claimed_by=None, claimed_at=None, due_at=due_at, last_error=error[:2000])
     )
 
