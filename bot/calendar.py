@@ -493,6 +493,14 @@ def generate_year(
 # ---------------------------------------------------------------------------
 
 _MONTH, _DATE, _TIME, _PLACE, _TOPIC = "month", "date", "time", "place", "topic"
+# A right value for each column, shown with a row's error (cell values are Portuguese).
+_CELL_EXAMPLES = {
+    _MONTH: "Março",
+    _DATE: "10/03",
+    _TIME: "14h",
+    _PLACE: "CRAS",
+    _TOPIC: "Planejamento anual da Rede",
+}
 _HEADER_ALIASES = {
     "mes": _MONTH,
     "data": _DATE,
@@ -677,7 +685,7 @@ def _parse_row(
     holidays: Mapping[date, str],
 ) -> _Parsed:
     def fail(field: str, key: str, **params: object) -> UserError:
-        example = IMPORT_EXAMPLE if key == _NO_RULE else None
+        example = IMPORT_EXAMPLE if key == _NO_RULE else f"{labels[field]}: {_CELL_EXAMPLES[field]}"
         return UserError(key, example=example, row=number, column=labels[field], **params)
 
     raw_month, raw_date = cells.get(_MONTH), cells.get(_DATE)

@@ -18,7 +18,9 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+import locales
+
+LOCALES_DIR = Path(locales.__file__).resolve().parent
 DOMAIN = "redebot"
 DEFAULT_LOCALE = "pt_BR"
 SUPPORTED_LOCALES = ("pt_BR", "en", "es")

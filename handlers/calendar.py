@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from bot import calendar as rules
 from bot import dates
 from bot.errors import UserError
-from bot.i18n import N_
+from bot.i18n import N_, ngettext
 from bot.i18n import gettext as _
 from bot.messages import Button, OutFile, Reply
 from bot.router import Context, Router, ScheduledContext, button_data
@@ -87,12 +87,20 @@ async def _preview(
         lines.append(line)
     skipped = len(planned) - len(future)
     if skipped:
-        lines.append(_("{n} meeting(s) already past were left out.").format(n=skipped))
+        lines.append(
+            ngettext(
+                "{n} meeting already past was left out.",
+                "{n} meetings already past were left out.",
+                skipped,
+            ).format(n=skipped)
+        )
     if existing:
         lines.append(
-            _("This replaces the {n} ordinary meeting(s) of {year} already scheduled.").format(
-                n=len(existing), year=year
-            )
+            ngettext(
+                "This replaces the {n} ordinary meeting of {year} already scheduled.",
+                "This replaces the {n} ordinary meetings of {year} already scheduled.",
+                len(existing),
+            ).format(n=len(existing), year=year)
         )
     buttons = (
         (

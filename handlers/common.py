@@ -29,6 +29,10 @@ def kind_name(kind: str) -> str:
     return _(KIND_NAMES.get(kind, KIND_NAMES["ordinary"]))
 
 
+def _first_upper(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def meeting_line(meeting: Meeting, tz: str) -> str:
     """ "terça, 10/03 às 14h — CRAS — Tema" """
     parts = [dates.format_when(meeting.starts_at, tz), meeting.place]
@@ -41,7 +45,7 @@ def meeting_card(meeting: Meeting, tz: str, now: datetime) -> str:
     """The full description used by /proxima, reminders and announcements."""
     lines = [
         _("{kind}: {when}").format(
-            kind=kind_name(meeting.kind).capitalize(),
+            kind=_first_upper(kind_name(meeting.kind)),
             when=dates.format_when(meeting.starts_at, tz),
         ),
         _("Place: {place}").format(place=meeting.place),

@@ -1,7 +1,7 @@
 """Keep the gettext catalogs in step with the code.
 
-    python scripts/i18n.py          # add new msgids to every catalog, report untranslated
-    python scripts/i18n.py --check  # exit 1 when pt_BR lacks a translation (used by tests)
+python scripts/i18n.py          # add new msgids to every catalog, report untranslated
+python scripts/i18n.py --check  # exit 1 when pt_BR lacks a translation (used by tests)
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ LOCALES = ("pt_BR", "en", "es")
 def extract() -> Catalog:
     template = Catalog(project="redebot")
     for source in SOURCES:
-        for filename, lineno, message, comments, context in extract_from_dir(
+        for filename, lineno, message, _comments, context in extract_from_dir(
             ROOT / source, method_map=[("**.py", "python")], keywords=KEYWORDS
         ):
             template.add(message, locations=[(f"{source}/{filename}", lineno)], context=context)
@@ -52,8 +52,10 @@ def untranslated(locale: str, template: Catalog) -> list[str]:
         if not message.id:
             continue
         found = catalog.get(message.id, context=message.context)
-        if found is None or not found.string or (
-            isinstance(found.string, tuple) and not all(found.string)
+        if (
+            found is None
+            or not found.string
+            or (isinstance(found.string, tuple) and not all(found.string))
         ):
             missing.append(message.id if isinstance(message.id, str) else message.id[0])
     return missing

@@ -434,7 +434,7 @@ def test_bad_time_names_the_sheet_row_and_column() -> None:
     rows[3] = ("Abril", "", "25h", "CRAS", "Atualização")  # 4th data row = sheet row 5
     with pytest.raises(UserError) as exc:
         parse_table(_csv(rows), "cal.csv", year=2026, rule=RULE, state=None)
-    assert _pt(exc) == "Linha 5 (Horário): não entendi '25h'."
+    assert _pt(exc) == "Linha 5 (Horário): não entendi '25h'.\nExemplo: Horário: 14h"
 
 
 def test_bad_row_in_xlsx_uses_the_header_text_the_user_wrote() -> None:

@@ -11,7 +11,7 @@ import pytest
 from bot.i18n import gettext, translations, use_locale
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-import i18n as catalog_tool  # noqa: E402
+import i18n as catalog_tool
 
 PLACEHOLDER = re.compile(r"\{(\w+)(?:![rsa])?(?::[^}]*)?\}")
 

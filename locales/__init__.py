@@ -1,0 +1,1 @@
+"""The gettext catalogs (``<locale>/LC_MESSAGES/redebot.po``), shipped as package data."""
