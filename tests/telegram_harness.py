@@ -1,0 +1,95 @@
+"""A running redebot on the real python-telegram-bot client, against the fake Bot API."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from bot.channels.telegram import TelegramChannel
+from bot.clock import ManualClock
+from bot.dispatcher import Dispatcher
+from bot.http import make_http_app, start_http
+from bot.runtime import Runtime, open_runtime
+from tests.conftest import make_settings
+from tests.fakes.bot_api import FakeBotApi, FakeUser
+
+GROUP = -1001
+COORD = FakeUser(10, "Carla", "Lima", username="carla_cras")
+ANA = FakeUser(11, "Ana", username="ana_saude")
+BRUNO = FakeUser(12, "Bruno", username="bruno_ct")
+
+
+@dataclass
+class Harness:
+    api: FakeBotApi
+    runtime: Runtime
+    channel: TelegramChannel
+    dispatcher: Dispatcher
+    clock: ManualClock
+    http_url: str
+
+    async def say(self, user: FakeUser, text: str, **kwargs: Any) -> dict[str, Any]:
+        """``user`` types ``text`` in the group; returns the bot's next message there."""
+        mark = self.api.mark()
+        self.api.group_message(GROUP, user, text, **kwargs)
+        return await self.api.wait_for_message(GROUP, since=mark)
+
+    async def add_to_group(self) -> dict[str, Any]:
+        """The coordinator adds the bot to the group; returns the greeting."""
+        mark = self.api.mark()
+        self.api.bot_added_to_group(GROUP, COORD)
+        return await self.api.wait_for_message(GROUP, since=mark)
+
+    async def press(self, message: dict[str, Any], data: str, user: FakeUser) -> None:
+        mark = self.api.mark()
+        self.api.press_button(message, data, user)
+        await self.api.wait_for_call("answerCallbackQuery", since=mark)
+
+
+@asynccontextmanager
+async def running_bot(
+    database_url: str, clock: ManualClock, *, webhook: bool = False
+) -> AsyncIterator[Harness]:
+    async with FakeBotApi() as api:
+        api.set_admins(GROUP, [COORD])
+        overrides: dict[str, object] = {
+            "telegram_bot_token": api.token,
+            "telegram_api_base_url": api.base_url,
+            "telegram_api_file_url": api.base_file_url,
+        }
+        runner: web.AppRunner | None = None
+        port = 0
+        if webhook:
+            # Bind first so the webhook URL given to Telegram names the real port.
+            probe = web.AppRunner(web.Application())
+            await probe.setup()
+            site = web.TCPSite(probe, "127.0.0.1", 0)
+            await site.start()
+            port = int(probe.addresses[0][1])
+            await probe.cleanup()
+            overrides |= {
+                "webhook_url": f"http://127.0.0.1:{port}",
+                "webhook_secret": "s3cr3t-token-for-tests",
+            }
+        settings = make_settings(database_url, **overrides)
+        runtime = await open_runtime(settings, clock)
+        channel = TelegramChannel(settings=settings, redebot=runtime.redebot, router=runtime.router)
+        dispatcher = runtime.attach_sender(channel.send)
+        http = make_http_app(
+            sessions=runtime.sessions,
+            now=clock.now,
+            extra_routes=channel.webhook_routes() if webhook else None,
+        )
+        runner = await start_http(http, "127.0.0.1", port)
+        http_port = int(runner.addresses[0][1])
+        await channel.start()
+        try:
+            yield Harness(api, runtime, channel, dispatcher, clock, f"http://127.0.0.1:{http_port}")
+        finally:
+            await channel.stop()
+            await runner.cleanup()
+            await runtime.close()
