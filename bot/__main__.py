@@ -28,7 +28,7 @@ To try the bot right now without a token or network:  redebot console
 Settings (DATABASE_URL, DEFAULT_TIMEZONE, WEBHOOK_URL...) are listed in deploy/.env.example."""
 
 
-async def serve_telegram(settings: Settings) -> None:
+async def serve_telegram(settings: Settings, stop: asyncio.Event | None = None) -> None:
     """Long polling (or webhook), the dispatcher and the HTTP server, until a signal."""
     from bot.channels.telegram import TelegramChannel
 
@@ -46,11 +46,12 @@ async def serve_telegram(settings: Settings) -> None:
     dispatch = asyncio.create_task(dispatcher.run_forever())
     mode = "webhook" if settings.webhook_url else "long polling"
     log.info("redebot is serving Telegram (%s); HTTP on port %s", mode, settings.http_port)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
+    if stop is None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, stop.set)
     try:
         await stop.wait()
     finally:

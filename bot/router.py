@@ -131,7 +131,13 @@ class Router:
             raise UserError(
                 N_("Only the network's coordination can use /{name}."), name=command.name
             )
-        return await command.handler(ctx)
+        try:
+            return await command.handler(ctx)
+        except UserError as error:
+            # Every wrong form is answered with an example of the right one.
+            if error.example is None:
+                error.example = command.example
+            raise
 
     async def _button(self, ctx: Context, data: str) -> list[Reply]:
         parts = data.split(":")

@@ -130,18 +130,20 @@ async def _change_sectors(ctx: Context, args: str) -> list[Reply]:
 
 async def coordinators(ctx: Context) -> list[Reply]:
     args = ctx.msg.args.split()
-    example = "/coordenador + @maria  (or reply to her message with /coordenador +)"
+    example = "/coordenador + @maria"
     if not args:
         people = await repo.members(session=ctx.session, network_id=ctx.network.id)
-        names = ", ".join(p.name for p in people if p.is_coordinator) or "—"
-        return [
-            Reply(
-                text=_(
-                    "Coordination: the group's administrators and {names}.\n"
-                    "To add or remove: /coordenador + @user or /coordenador - @user."
-                ).format(names=names)
-            )
-        ]
+        names = ", ".join(p.name for p in people if p.is_coordinator)
+        who = (
+            _("Coordination: the group's administrators and {names}.").format(names=names)
+            if names
+            else _("Coordination: the group's administrators.")
+        )
+        how = _(
+            "To add or remove: /coordenador + @user or /coordenador - @user "
+            "(or reply to the person's message with /coordenador +)."
+        )
+        return [Reply(text=f"{who}\n{how}")]
     sign = args[0]
     if sign not in {"+", "-"}:
         raise UserError(N_("Use + to add or - to remove a coordinator."), example=example)

@@ -205,9 +205,12 @@ async def calendar_button(ctx: Context, args: list[str]) -> list[Reply]:
     first = meetings[0]
     return [
         Reply(
-            text=_(
+            text=ngettext(
+                "Calendar {year} saved: {n} ordinary meeting. The next one: {when}. "
+                "I will remind the group before each meeting.",
                 "Calendar {year} saved: {n} ordinary meetings. The next one: {when}. "
-                "I will remind the group before each meeting."
+                "I will remind the group before each meeting.",
+                len(meetings),
             ).format(
                 year=year,
                 n=len(meetings),

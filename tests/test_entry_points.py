@@ -1,0 +1,122 @@
+"""The `redebot` command and the console channel, used the way a person would."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from datetime import timedelta
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from bot.__main__ import main, serve_telegram
+from bot.channels.console import ConsoleChannel, ShiftedClock
+from bot.runtime import open_runtime
+from tests.conftest import make_settings
+from tests.fakes.bot_api import FakeBotApi, FakeUser
+
+GROUP = -4242
+CARLA = FakeUser(7, "Carla", username="carla")
+
+
+def test_without_a_token_redebot_says_what_to_set(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    assert main([]) == 2
+    err = capsys.readouterr().err
+    assert "TELEGRAM_BOT_TOKEN" in err and "redebot console" in err
+
+
+def test_a_placeholder_token_is_refused(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "changeme")
+    assert main([]) == 2
+    assert "placeholder" in capsys.readouterr().err
+
+
+async def test_serve_answers_a_group_and_serves_health(sqlite_url: str) -> None:
+    async with FakeBotApi() as api:
+        settings = make_settings(
+            sqlite_url,
+            telegram_bot_token=api.token,
+            telegram_api_base_url=api.base_url,
+            telegram_api_file_url=api.base_file_url,
+            http_host="127.0.0.1",
+            http_port=0,
+        )
+        stop = asyncio.Event()
+        server = asyncio.create_task(serve_telegram(settings, stop))
+        await api.wait_for_call("setMyCommands")
+        api.bot_added_to_group(GROUP, CARLA)
+        greeting = await api.wait_for_message(GROUP)
+        assert "Olá, Rede!" in greeting["text"]
+        api.group_message(GROUP, CARLA, "/proxima")
+        answer = await api.wait_for_message(GROUP, "Não há reunião marcada")
+        assert "/gerarcalendario" in answer["text"]
+        stop.set()
+        await asyncio.wait_for(server, timeout=10)
+
+
+async def test_the_console_plays_a_whole_session(sqlite_url: str, tmp_path: Path) -> None:
+    clock = ShiftedClock()
+    runtime = await open_runtime(make_settings(sqlite_url), clock)
+    out = io.StringIO()
+    console = ConsoleChannel(runtime=runtime, clock=clock, out=out, files_dir=tmp_path / "files")
+    runtime.attach_sender(console.send)
+    year = clock.now().year + 1
+    table = tmp_path / "calendario.csv"
+    table.write_text(
+        "Mês;Data;Horário;Local;Observações\nMarço;;14h;CRAS;Casos complexos\n", encoding="utf-8"
+    )
+    try:
+        for line in [
+            f"/gerarcalendario {year} 2ª terça 14h CRAS",
+            ":botao 1",
+            ":eu Ana Saúde",
+            "/proxima",
+            "/gerarcalendario 2027 2ª terça 14h CRAS",
+            ":coordenador",
+            f":arquivo {table} /importar {year} 2ª terça 14h CRAS",
+            ":botao 9",
+            ":botao 1",
+            "/ics",
+            ":avancar 400d",
+            ":avancar amanhã",
+        ]:
+            assert await console.line(line)
+        assert not await console.line(":sair")
+    finally:
+        await runtime.close()
+    text = out.getvalue()
+    assert f"Calendário {year} salvo: 12 reuniões ordinárias" in text
+    assert "Pronto, Ana: você representa Saúde na Rede." in text
+    assert "📌 Próxima reunião" in text
+    assert "Só a coordenação da Rede pode usar /gerarcalendario." in text
+    assert "Casos complexos" in text and "Não há esse botão" in text
+    assert f"Calendário {year} salvo: 1 reunião ordinária." in text
+    assert (tmp_path / "files" / "rede-calendario.ics").exists()
+    assert "Exemplo: :avancar 3d" in text
+    assert clock.offset == timedelta(days=400)
+
+
+@pytest.mark.parametrize("path", ["/healthz"])
+async def test_health_endpoint(sqlite_url: str, path: str) -> None:
+    from bot.clock import SystemClock
+    from bot.http import make_http_app, start_http
+
+    runtime = await open_runtime(make_settings(sqlite_url), SystemClock())
+    runner = await start_http(
+        make_http_app(sessions=runtime.sessions, now=SystemClock().now), "127.0.0.1", 0
+    )
+    try:
+        port = runner.addresses[0][1]
+        async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{port}{path}") as r:
+            assert (r.status, await r.text()) == (200, "ok")
+    finally:
+        await runner.cleanup()
+        await runtime.close()
