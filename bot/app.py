@@ -15,7 +15,7 @@ from bot.i18n import gettext as _
 from bot.i18n import use_locale
 from bot.messages import ChatKind, Event, Incoming, Reply
 from bot.router import Context, Router
-from handlers import admin, calendar
+from handlers import admin, attendance, calendar, convocation, working_groups
 from handlers.admin import greeting
 from storage import repo
 from storage.models import Network
@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 
 # Telegram redelivers for at most a day; ids older than this need not be remembered.
 UPDATE_MEMORY = timedelta(days=2)
+# How long the bot waits for the answer to a question it asked.
+QUESTION_LIFETIME = timedelta(days=3)
 
 
 def build_router() -> Router:
@@ -31,6 +33,9 @@ def build_router() -> Router:
     router = Router()
     admin.register(router)
     calendar.register(router)
+    convocation.register(router)
+    attendance.register(router)
+    working_groups.register(router)
     return router
 
 
@@ -64,8 +69,9 @@ class Redebot:
                     log.info("update %s already applied; ignored", msg.update_id)
                     return []
                 if msg.chat_kind is ChatKind.PRIVATE:
-                    with use_locale(locale):
-                        return self._private(msg)
+                    replies, locale = await self._private(session, msg, now)
+                    self.on_scheduled()
+                    return replies
                 network, created = await self._network(session, msg, now)
                 if network is None:
                     return []
@@ -136,6 +142,9 @@ class Redebot:
             username=msg.sender.username,
             now=now,
         )
+        if msg.command is not None or msg.button is not None:
+            # Channels check admin rights only for commands and buttons.
+            member.is_admin = msg.sender.is_admin
         ctx = Context(
             msg=msg,
             session=session,
@@ -145,6 +154,8 @@ class Redebot:
             settings=self.settings,
             is_coordinator=msg.sender.is_admin or member.is_coordinator,
         )
+        if msg.command is None and msg.button is None:
+            return await self._answer(ctx, [member.id])
         replies = await self.router.dispatch(ctx)
         if created and msg.command is not None:
             replies.insert(0, greeting(network))
@@ -157,15 +168,59 @@ class Redebot:
                 session=session, platform=platform, old_chat_id=old_chat_id, new_chat_id=new_chat_id
             )
 
-    def _private(self, msg: Incoming) -> list[Reply]:
-        if msg.command in {"start", "ajuda", "help"}:
-            return [
-                Reply(
-                    text=_(
+    async def _answer(self, ctx: Context, member_ids: list[int]) -> list[Reply]:
+        """A plain text: the answer to the newest open question, if the bot asked one."""
+        question = await repo.open_question(
+            session=ctx.session, member_ids=member_ids, since=ctx.now - QUESTION_LIFETIME
+        )
+        handler = self.router.answers.get(question.kind) if question else None
+        if question is None or handler is None:
+            return []
+        return await handler(ctx, question)
+
+    async def _private(
+        self, session: AsyncSession, msg: Incoming, now: datetime
+    ) -> tuple[list[Reply], str]:
+        """A private chat: /start makes the person reachable; a text may answer a question."""
+        locale = self.settings.default_locale
+        if msg.command is not None:
+            await repo.add_contact(
+                session=session, platform=msg.platform, user_id=msg.sender.user_id, now=now
+            )
+            with use_locale(locale):
+                if msg.command in {"start", "ajuda", "help"}:
+                    text = _(
                         "Hi! I am redebot, the assistant of your Rede de Proteção Social. "
                         "I work in the network's group: add me to it and send /ajuda there. "
                         "Here I will send you private notices when needed."
                     )
-                )
-            ]
-        return [Reply(text=_("Please use the commands in the network's group."))]
+                else:
+                    text = _("Please use the commands in the network's group.")
+            return [Reply(text=text)], locale
+        rows = await repo.members_of_user(
+            session=session, platform=msg.platform, user_id=msg.sender.user_id
+        )
+        question = await repo.open_question(
+            session=session, member_ids=[m.id for m in rows], since=now - QUESTION_LIFETIME
+        )
+        if question is None:
+            with use_locale(locale):
+                return [Reply(text=_("Please use the commands in the network's group."))], locale
+        network = await session.get(Network, question.network_id)
+        member = await repo.member(
+            session=session, network_id=question.network_id, user_id=msg.sender.user_id
+        )
+        if network is None or member is None:
+            return [], locale
+        locale = network.locale
+        ctx = Context(
+            msg=msg,
+            session=session,
+            network=network,
+            member=member,
+            now=now,
+            settings=self.settings,
+            is_coordinator=member.is_coordinator,
+        )
+        with use_locale(locale):
+            return await self._answer(ctx, [member.id]), locale

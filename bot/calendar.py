@@ -920,3 +920,13 @@ def build_ics(
         cal.add_component(Timezone.from_tzid(tz))
     result: bytes = cal.to_ical()
     return result
+
+
+def parse_weekday(token: str) -> int | None:
+    """ "quarta", "quarta-feira", "qua" -> 2 (Monday is 0); None when it is not a weekday."""
+    return _weekday_of(token)
+
+
+def parse_ordinal(token: str) -> int | None:
+    """ "2ª", "segunda", "última" -> 2, 2, -1; None when it is not an ordinal."""
+    return _ordinal_of(token)

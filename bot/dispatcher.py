@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import use_locale
-from bot.messages import Reply
+from bot.messages import MailOut, Reply
 from bot.router import Router, ScheduledContext
 from storage import repo
 from storage.models import Network, ScheduledMessage
@@ -22,6 +22,7 @@ from storage.models import Network, ScheduledMessage
 log = logging.getLogger(__name__)
 
 Send = Callable[[Network, Reply], Awaitable[None]]
+SendMail = Callable[[MailOut], Awaitable[None]]
 
 MAX_ATTEMPTS = 8
 
@@ -46,6 +47,7 @@ class Dispatcher:
         settings: Settings,
         clock: Clock,
         send: Send,
+        send_mail: SendMail | None = None,
         worker: str | None = None,
         lease: timedelta = timedelta(minutes=5),
         max_idle: timedelta = timedelta(minutes=10),
@@ -56,6 +58,7 @@ class Dispatcher:
         self.settings = settings
         self.clock = clock
         self.send = send
+        self.send_mail = send_mail
         self.worker = worker or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self.lease = lease
         self.max_idle = max_idle
@@ -101,8 +104,8 @@ class Dispatcher:
                                 settings=self.settings,
                             )
                         )
-                    for reply in replies:
-                        await self.send(network, reply)
+                    for out in replies:
+                        await self._send(network, out)
             except Exception as exc:
                 log.exception("scheduled message %s (%s) failed", row.id, row.key)
                 await self._failed(row, exc, now)
@@ -112,9 +115,20 @@ class Dispatcher:
                     session=session, row_id=row.id, claim=str(row.claimed_by), now=now
                 )
 
+    async def _send(self, network: Network, out: Reply | MailOut) -> None:
+        if isinstance(out, MailOut):
+            if self.send_mail is None:
+                raise RuntimeError("no mailer configured")
+            await self.send_mail(out)
+        else:
+            await self.send(network, out)
+
     async def _failed(self, row: ScheduledMessage, exc: Exception, now: datetime) -> None:
+        """Retry with back-off; tell the group through a ``<kind>:failed`` renderer, if any."""
+        give_up = row.attempts >= MAX_ATTEMPTS
+        await self._report_failure(row, exc, now, final=give_up)
         async with self.sessions() as session, session.begin():
-            if row.attempts >= MAX_ATTEMPTS:
+            if give_up:
                 await repo.give_up_scheduled(session=session, row_id=row.id, error=repr(exc))
             else:
                 await repo.retry_later(
@@ -124,6 +138,34 @@ class Dispatcher:
                     due_at=now + retry_delay(row.attempts),
                     error=repr(exc),
                 )
+
+    async def _report_failure(
+        self, row: ScheduledMessage, exc: Exception, now: datetime, *, final: bool
+    ) -> None:
+        renderer = self.router.renderers.get(f"{row.kind}:failed")
+        if renderer is None or not (row.attempts == 1 or final):
+            return
+        try:
+            async with self.sessions() as session:
+                network = await session.get(Network, row.network_id)
+                if network is None:
+                    return
+                with use_locale(network.locale):
+                    notices = await renderer(
+                        ScheduledContext(
+                            session=session,
+                            network=network,
+                            row=row,
+                            now=now,
+                            settings=self.settings,
+                            error=str(exc),
+                            final=final,
+                        )
+                    )
+                for notice in notices:
+                    await self._send(network, notice)
+        except Exception:
+            log.exception("could not report the failure of %s", row.key)
 
     async def next_wake(self) -> datetime:
         now = self.clock.now()

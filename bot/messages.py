@@ -57,6 +57,8 @@ class Incoming:
     button: str | None = None
     attachment: Attachment | None = None
     reply_to: Person | None = None
+    # A plain text that answers one of the bot's messages (privacy mode lets it through).
+    reply_to_bot: bool = False
     message_id: str | None = None
     # The platform's update id, when it has one: a redelivered update is applied once.
     update_id: int | None = None
@@ -76,6 +78,16 @@ class OutFile:
     filename: str
     content: bytes
     mime_type: str = "application/octet-stream"
+
+
+@dataclass(frozen=True)
+class MailOut:
+    """An e-mail to institutional addresses (sent by the dispatcher, never by a handler)."""
+
+    to: tuple[str, ...]
+    subject: str
+    body: str
+    attachments: tuple[OutFile, ...] = ()
 
 
 @dataclass(frozen=True)

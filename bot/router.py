@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.errors import UserError
 from bot.i18n import N_
-from bot.messages import Incoming, Reply
-from storage.models import Member, Network, ScheduledMessage
+from bot.messages import Incoming, MailOut, Reply
+from storage.models import Member, Network, Question, ScheduledMessage
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,8 @@ class Context:
 
 
 Handler = Callable[[Context], Awaitable[list[Reply]]]
+# Handles a person's reply to a question the bot asked them (see storage.models.Question).
+AnswerHandler = Callable[[Context, Question], Awaitable[list[Reply]]]
 ButtonHandler = Callable[[Context, list[str]], Awaitable[list[Reply]]]
 
 
@@ -50,10 +52,13 @@ class ScheduledContext:
     row: ScheduledMessage
     now: datetime
     settings: Settings
+    # For a "<kind>:failed" renderer: what went wrong, and whether the bot gave up.
+    error: str | None = None
+    final: bool = False
 
 
 # Returns the messages to send; an empty list means "nothing to say any more".
-Renderer = Callable[[ScheduledContext], Awaitable[list[Reply]]]
+Renderer = Callable[[ScheduledContext], Awaitable[Sequence[Reply | MailOut]]]
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,7 @@ class Router:
         self.commands: dict[str, Command] = {}
         self.buttons: dict[str, ButtonHandler] = {}
         self.renderers: dict[str, Renderer] = {}
+        self.answers: dict[str, AnswerHandler] = {}
 
     def command(
         self,
@@ -112,6 +118,13 @@ class Router:
         def register(renderer: Renderer) -> Renderer:
             self.renderers[kind] = renderer
             return renderer
+
+        return register
+
+    def answer(self, kind: str) -> Callable[[AnswerHandler], AnswerHandler]:
+        def register(handler: AnswerHandler) -> AnswerHandler:
+            self.answers[kind] = handler
+            return handler
 
         return register
 

@@ -10,6 +10,8 @@ from bot.app import Redebot, build_router
 from bot.clock import Clock
 from bot.config import Settings
 from bot.dispatcher import Dispatcher, Send
+from bot.mail import Attachment, Mailer, MailError, NullMailer, SmtpMailer, build_message
+from bot.messages import MailOut
 from bot.router import Router
 from storage.db import make_engine, migrate, session_factory
 
@@ -26,14 +28,35 @@ class Runtime:
     clock: Clock
     dispatcher: Dispatcher | None = None
 
-    def attach_sender(self, send: Send) -> Dispatcher:
-        """Create the dispatcher that sends due rows through ``send``."""
+    def attach_sender(self, send: Send, mailer: Mailer | None = None) -> Dispatcher:
+        """Create the dispatcher that sends due rows through ``send`` (and e-mails)."""
+        mail_settings = self.settings.mail_settings()
+        if mailer is None:
+            mailer = SmtpMailer(mail_settings) if mail_settings else NullMailer()
+
+        async def send_mail(out: MailOut) -> None:
+            if mail_settings is None:
+                raise MailError("SMTP is not configured (SMTP_HOST)")
+            await mailer.send(
+                build_message(
+                    settings=mail_settings,
+                    to=out.to,
+                    subject=out.subject,
+                    body=out.body,
+                    now=self.clock.now(),
+                    attachments=[
+                        Attachment(f.filename, f.content, f.mime_type) for f in out.attachments
+                    ],
+                )
+            )
+
         self.dispatcher = Dispatcher(
             sessions=self.sessions,
             router=self.router,
             settings=self.settings,
             clock=self.clock,
             send=send,
+            send_mail=send_mail,
         )
         self.redebot.on_scheduled = self.dispatcher.wake
         return self.dispatcher

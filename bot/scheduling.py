@@ -12,6 +12,10 @@ from storage.models import Meeting, Network
 
 # PRODUCT.md §1: the bot announces the month's meeting at the start of the month.
 ANNOUNCEMENT_TIME = time(8, 0)
+# Issue 3: two days before, the coordination is warned if quorum is not confirmed.
+QUORUM_CHECK_BEFORE = timedelta(days=2)
+# Issue 3: an urgent meeting gets an extra reminder 30 minutes before.
+URGENT_REMINDER_MINUTES = 30
 
 
 def reminder_due_times(
@@ -52,7 +56,10 @@ async def plan_meeting(
         await repo.cancel_scheduled(session=session, network_id=network.id, key_prefix=prefix)
         return
     keys = []
-    for offset, due in reminder_due_times(meeting.starts_at, network.reminder_offsets, now):
+    offsets = list(network.reminder_offsets)
+    if meeting.urgent:
+        offsets.append(URGENT_REMINDER_MINUTES)
+    for offset, due in reminder_due_times(meeting.starts_at, offsets, now):
         key = f"{prefix}remind:{offset}"
         keys.append(key)
         await repo.schedule(
@@ -67,6 +74,20 @@ async def plan_meeting(
     await repo.cancel_scheduled(
         session=session, network_id=network.id, key_prefix=f"{prefix}remind:", keep=keys
     )
+    quorum_due = meeting.starts_at - QUORUM_CHECK_BEFORE
+    if quorum_due > now:
+        await repo.schedule(
+            session=session,
+            network_id=network.id,
+            key=f"{prefix}quorum",
+            kind="quorum_check",
+            due_at=quorum_due,
+            meeting_id=meeting.id,
+        )
+    else:
+        await repo.cancel_scheduled(
+            session=session, network_id=network.id, key_prefix=f"{prefix}quorum"
+        )
     if meeting.kind == "ordinary":
         tz = ZoneInfo(network.timezone)
         due = announcement_due(meeting.starts_at, tz)

@@ -7,14 +7,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot import calendar as rules
-from bot import dates
+from bot import dates, privacy
 from bot.errors import UserError
 from bot.i18n import N_, ngettext
 from bot.i18n import gettext as _
 from bot.messages import Button, OutFile, Reply
 from bot.router import Context, Router, ScheduledContext, button_data
-from bot.scheduling import plan_meeting, reminder_superseded
+from bot.scheduling import URGENT_REMINDER_MINUTES, plan_meeting, reminder_superseded
+from handlers.attendance import ANNOUNCEMENT, REMINDER, meeting_message, person, unanswered_people
 from handlers.common import kind_name, meeting_card, meeting_line, split_pipes
+from handlers.convocation import announce_cancellation
 from storage import repo
 from storage.models import Meeting
 
@@ -297,21 +299,21 @@ async def cancel(ctx: Context) -> list[Reply]:
     if not parts[1]:
         raise UserError(N_("A cancellation needs a reason."), example=CANCEL_EXAMPLE)
     meeting = await _meeting_on(ctx, parts[0], CANCEL_EXAMPLE)
+    privacy.screen(parts[1])
     meeting.status = "cancelled"
     meeting.cancel_reason = parts[1]
     meeting.sequence += 1
     meeting.updated_at = ctx.now
     await plan_meeting(session=ctx.session, network=ctx.network, meeting=meeting, now=ctx.now)
-    return [
-        Reply(
-            text=_("❌ The {kind} of {when} ({place}) was cancelled.\nReason: {reason}").format(
-                kind=kind_name(meeting.kind),
-                when=dates.format_when(meeting.starts_at, ctx.network.timezone),
-                place=meeting.place,
-                reason=parts[1],
-            )
+    reply = Reply(
+        text=_("❌ The {kind} of {when} ({place}) was cancelled.\nReason: {reason}").format(
+            kind=kind_name(meeting.kind),
+            when=dates.format_when(meeting.starts_at, ctx.network.timezone),
+            place=meeting.place,
+            reason=parts[1],
         )
-    ]
+    )
+    return [await announce_cancellation(ctx, meeting, reply)]
 
 
 # --- asking ------------------------------------------------------------------------------
@@ -424,10 +426,19 @@ async def render_reminder(ctx: ScheduledContext) -> list[Reply]:
     if meeting is None or meeting.status != "scheduled" or meeting.starts_at <= ctx.now:
         return []
     offset = int(ctx.row.payload.get("offset", 0))
-    if reminder_superseded(meeting.starts_at, offset, ctx.network.reminder_offsets, ctx.now):
+    offsets = [
+        *ctx.network.reminder_offsets,
+        *([URGENT_REMINDER_MINUTES] if meeting.urgent else []),
+    ]
+    if reminder_superseded(meeting.starts_at, offset, offsets, ctx.now):
         return []
-    card = meeting_card(meeting, ctx.network.timezone, ctx.now)
-    return [Reply(text=_("⏰ Reminder\n{card}").format(card=card))]
+    message = await meeting_message(ctx.session, ctx.network, meeting, ctx.now, REMINDER)
+    # Issue 3: name the sectors that have not answered, and nag nobody else.
+    silent = await unanswered_people(ctx.session, ctx.network, meeting)
+    text = message.text
+    if silent:
+        text += "\n\n" + _("Not answered yet:")
+    return [Reply(text=text, buttons=message.buttons, mentions=tuple(person(m) for m in silent))]
 
 
 async def render_announcement(ctx: ScheduledContext) -> list[Reply]:
@@ -446,12 +457,11 @@ async def render_announcement(ctx: ScheduledContext) -> list[Reply]:
         )
         if m.starts_at > ctx.now
     ]
-    if not meetings:
-        return []
-    lines = [_("📣 Meetings of {month}:").format(month=dates.month_name(month))]
-    lines += [f"• {meeting_line(m, ctx.network.timezone)}" for m in meetings]
-    lines.append(_("See you there! /proxima shows the next one at any time."))
-    return [Reply(text="\n".join(lines))]
+    return [
+        await meeting_message(ctx.session, ctx.network, m, ctx.now, ANNOUNCEMENT)
+        for m in meetings
+        if m.kind == "ordinary"
+    ]
 
 
 def register(router: Router) -> None:

@@ -65,6 +65,8 @@ class Network(Base):
     # Minutes before a meeting at which the group is reminded.
     reminder_offsets: Mapped[list[int]] = mapped_column(JSON)
     meeting_rule: Mapped[str | None] = mapped_column(String(255))
+    # Sectors needed for quorum; None: half of the sectors with representatives.
+    quorum: Mapped[int | None] = mapped_column(Integer)
     ics_token: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
 
@@ -102,6 +104,8 @@ class Member(Base):
     username: Mapped[str | None] = mapped_column(String(64))
     sector_id: Mapped[int | None] = mapped_column(ForeignKey("sectors.id", ondelete="SET NULL"))
     is_coordinator: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Whether the platform said this person administers the group, when last seen.
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
 
     sector: Mapped[Sector | None] = relationship()
@@ -123,10 +127,103 @@ class Meeting(Base):
     topic: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(20), default="scheduled")
     cancel_reason: Mapped[str | None] = mapped_column(Text)
+    # Extraordinary meetings (seed 000 §3): why, on what basis, by whom, how urgent.
+    justification: Mapped[str | None] = mapped_column(Text)
+    basis: Mapped[str | None] = mapped_column(String(30))
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    convened_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL")
+    )
+    convened_by_sector_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sectors.id", ondelete="SET NULL")
+    )
+    working_group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("working_groups.id", ondelete="CASCADE"), index=True
+    )
+    # The presence list: None (never opened), "open", "closed".
+    presence: Mapped[str | None] = mapped_column(String(10))
     # Bumped on every change, so calendar clients replace the event.
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class WorkingGroup(Base):
+    """A Grupo de Trabalho: some sectors meeting on their own cadence (seed 000 §1)."""
+
+    __tablename__ = "working_groups"
+    __table_args__ = (UniqueConstraint("network_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(120))
+    key: Mapped[str] = mapped_column(String(120))
+    sector_ids: Mapped[list[int]] = mapped_column(JSON)
+    cadence: Mapped[str] = mapped_column(String(20))  # weekly | biweekly | monthly
+    weekday: Mapped[int] = mapped_column(Integer)
+    ordinal: Mapped[int | None] = mapped_column(Integer)  # monthly: 1..5 or -1
+    at: Mapped[str] = mapped_column(String(5))  # "14:00", local time
+    place: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+
+class Rsvp(Base):
+    """A member's answer to a meeting: yes / no (with a reason) / maybe."""
+
+    __tablename__ = "rsvps"
+    __table_args__ = (UniqueConstraint("meeting_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    answer: Mapped[str] = mapped_column(String(5))
+    reason: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime]
+
+    member: Mapped[Member] = relationship()
+
+
+class Attendance(Base):
+    """Who was present at a meeting (tapped "Presente", or marked by the coordinator)."""
+
+    __tablename__ = "attendance"
+    __table_args__ = (UniqueConstraint("meeting_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    # The sector the member represented at that meeting (people change sectors).
+    sector_id: Mapped[int | None] = mapped_column(ForeignKey("sectors.id", ondelete="SET NULL"))
+    present: Mapped[bool] = mapped_column(Boolean, default=True)
+    marked_by: Mapped[str] = mapped_column(String(20))  # self | coordinator
+    marked_at: Mapped[datetime]
+
+    member: Mapped[Member] = relationship()
+
+
+class Contact(Base):
+    """A person who started a private chat with the bot: private notices can reach them."""
+
+    __tablename__ = "contacts"
+
+    platform: Mapped[str] = mapped_column(String(20), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    started_at: Mapped[datetime]
+
+
+class Question(Base):
+    """Something the bot asked a person and awaits in a reply (e.g. why they won't come)."""
+
+    __tablename__ = "questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(30))
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
+    asked_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(10), default="open")
 
 
 class ScheduledMessage(Base):

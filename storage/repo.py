@@ -14,13 +14,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from storage.models import (
+    Attendance,
+    Contact,
     Draft,
     Meeting,
     Member,
     Network,
     ProcessedUpdate,
+    Question,
+    Rsvp,
     ScheduledMessage,
     Sector,
+    WorkingGroup,
 )
 
 # Seed 000 §4: the participants of the network.
@@ -464,3 +469,222 @@ async def add_draft(
 
 async def draft(*, session: AsyncSession, draft_id: int) -> Draft | None:
     return await session.get(Draft, draft_id)
+
+
+# --- contacts and questions -------------------------------------------------------
+
+
+async def add_contact(*, session: AsyncSession, platform: str, user_id: str, now: datetime) -> None:
+    if await session.get(Contact, (platform, user_id)) is None:
+        session.add(Contact(platform=platform, user_id=user_id, started_at=now))
+        await session.flush()
+
+
+async def contact_ids(*, session: AsyncSession, platform: str, user_ids: Iterable[str]) -> set[str]:
+    """Which of these people can receive a private message."""
+    ids = list(user_ids)
+    if not ids:
+        return set()
+    result = await session.scalars(
+        select(Contact.user_id).where(Contact.platform == platform, Contact.user_id.in_(ids))
+    )
+    return set(result.all())
+
+
+async def ask(
+    *,
+    session: AsyncSession,
+    network_id: int,
+    member_id: int,
+    kind: str,
+    meeting_id: int | None,
+    now: datetime,
+) -> None:
+    """Open a question for a member, closing any earlier open one (one at a time)."""
+    await session.execute(
+        update(Question)
+        .where(Question.member_id == member_id, Question.status == "open")
+        .values(status="replaced")
+    )
+    session.add(
+        Question(
+            network_id=network_id,
+            member_id=member_id,
+            kind=kind,
+            meeting_id=meeting_id,
+            asked_at=now,
+            status="open",
+        )
+    )
+    await session.flush()
+
+
+async def open_question(
+    *, session: AsyncSession, member_ids: Sequence[int], since: datetime
+) -> Question | None:
+    """The newest open question to any of these member rows, asked after ``since``."""
+    if not member_ids:
+        return None
+    return await session.scalar(
+        select(Question)
+        .where(
+            Question.member_id.in_(member_ids),
+            Question.status == "open",
+            Question.asked_at >= since,
+        )
+        .order_by(Question.asked_at.desc())
+        .limit(1)
+    )
+
+
+async def members_of_user(
+    *, session: AsyncSession, platform: str, user_id: str
+) -> Sequence[Member]:
+    """The member rows of one person across the networks of a platform."""
+    result = await session.scalars(
+        select(Member)
+        .join(Network, Network.id == Member.network_id)
+        .where(Network.platform == platform, Member.user_id == user_id)
+    )
+    return result.all()
+
+
+# --- sectors' people ------------------------------------------------------------------
+
+
+async def representatives(
+    *, session: AsyncSession, network_id: int, sector_ids: Iterable[int] | None = None
+) -> Sequence[Member]:
+    """Members who declared a sector (optionally: one of ``sector_ids``)."""
+    query = (
+        select(Member)
+        .options(selectinload(Member.sector))
+        .where(Member.network_id == network_id, Member.sector_id.is_not(None))
+    )
+    if sector_ids is not None:
+        query = query.where(Member.sector_id.in_(list(sector_ids)))
+    result = await session.scalars(query.order_by(Member.name))
+    return result.all()
+
+
+async def coordinators(*, session: AsyncSession, network_id: int) -> Sequence[Member]:
+    """Named coordinators and the administrators the bot has seen."""
+    result = await session.scalars(
+        select(Member).where(
+            Member.network_id == network_id,
+            or_(Member.is_coordinator.is_(True), Member.is_admin.is_(True)),
+        )
+    )
+    return result.all()
+
+
+# --- RSVPs and attendance ------------------------------------------------------------
+
+
+async def set_rsvp(
+    *, session: AsyncSession, meeting_id: int, member_id: int, answer: str, now: datetime
+) -> Rsvp:
+    rsvp = await session.scalar(
+        select(Rsvp).where(Rsvp.meeting_id == meeting_id, Rsvp.member_id == member_id)
+    )
+    if rsvp is None:
+        rsvp = Rsvp(meeting_id=meeting_id, member_id=member_id, answer=answer, answered_at=now)
+        session.add(rsvp)
+    else:
+        if rsvp.answer != answer:
+            rsvp.reason = None
+        rsvp.answer = answer
+        rsvp.answered_at = now
+    await session.flush()
+    return rsvp
+
+
+async def rsvps(*, session: AsyncSession, meeting_id: int) -> Sequence[Rsvp]:
+    result = await session.scalars(
+        select(Rsvp)
+        .options(selectinload(Rsvp.member).selectinload(Member.sector))
+        .where(Rsvp.meeting_id == meeting_id)
+        .order_by(Rsvp.answered_at)
+    )
+    return result.all()
+
+
+async def rsvp_of(*, session: AsyncSession, meeting_id: int, member_id: int) -> Rsvp | None:
+    return await session.scalar(
+        select(Rsvp).where(Rsvp.meeting_id == meeting_id, Rsvp.member_id == member_id)
+    )
+
+
+async def mark_presence(
+    *,
+    session: AsyncSession,
+    meeting_id: int,
+    member: Member,
+    present: bool,
+    by: str,
+    now: datetime,
+) -> None:
+    row = await session.scalar(
+        select(Attendance).where(
+            Attendance.meeting_id == meeting_id, Attendance.member_id == member.id
+        )
+    )
+    if row is None:
+        session.add(
+            Attendance(
+                meeting_id=meeting_id,
+                member_id=member.id,
+                sector_id=member.sector_id,
+                present=present,
+                marked_by=by,
+                marked_at=now,
+            )
+        )
+    else:
+        row.present, row.marked_by, row.marked_at = present, by, now
+        row.sector_id = member.sector_id
+    await session.flush()
+
+
+async def attendance(*, session: AsyncSession, meeting_id: int) -> Sequence[Attendance]:
+    result = await session.scalars(
+        select(Attendance)
+        .options(selectinload(Attendance.member).selectinload(Member.sector))
+        .where(Attendance.meeting_id == meeting_id)
+        .order_by(Attendance.marked_at)
+    )
+    return result.all()
+
+
+async def meetings_with_presence(
+    *, session: AsyncSession, network_id: int, until: datetime, limit: int = 12
+) -> Sequence[Meeting]:
+    """The latest meetings whose presence list was opened, newest first."""
+    result = await session.scalars(
+        select(Meeting)
+        .where(
+            Meeting.network_id == network_id,
+            Meeting.presence.is_not(None),
+            Meeting.starts_at <= until,
+        )
+        .order_by(Meeting.starts_at.desc())
+        .limit(limit)
+    )
+    return result.all()
+
+
+# --- working groups ---------------------------------------------------------------------
+
+
+async def working_groups(
+    *, session: AsyncSession, network_id: int, active_only: bool = True
+) -> Sequence[WorkingGroup]:
+    query = select(WorkingGroup).where(WorkingGroup.network_id == network_id)
+    if active_only:
+        query = query.where(WorkingGroup.active.is_(True))
+    result = await session.scalars(query.order_by(WorkingGroup.name))
+    return result.all()
+
+
+async def working_group(*, session: AsyncSession, group_id: int) -> WorkingGroup | None:
+    return await session.get(WorkingGroup, group_id)

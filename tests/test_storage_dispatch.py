@@ -215,3 +215,47 @@ async def test_a_redelivered_update_is_applied_once(runtime: Runtime) -> None:
         )
     assert (first, again) == (True, False)
     assert network.id
+
+
+async def test_migrations_upgrade_a_database_with_data_and_downgrade(
+    database_url: str, clock: ManualClock
+) -> None:
+    from alembic import command
+    from sqlalchemy import Connection, text
+
+    from storage.db import alembic_config, make_engine
+
+    engine = make_engine(database_url)
+
+    def to(revision: str, down: bool = False) -> object:
+        def run(connection: Connection) -> None:
+            cfg = alembic_config()
+            cfg.attributes["connection"] = connection
+            (command.downgrade if down else command.upgrade)(cfg, revision)
+
+        return run
+
+    async with engine.begin() as conn:
+        await conn.run_sync(to("0001"))  # type: ignore[arg-type]
+        await conn.execute(
+            text(
+                "INSERT INTO networks (platform, chat_id, title, timezone, locale,"
+                " reminder_offsets, ics_token, created_at) VALUES ('t', '1', 'R',"
+                " 'America/Sao_Paulo', 'pt_BR', '[120]', 'tok', :now)"
+            ),
+            {"now": NOW.replace(tzinfo=None)},
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO members (network_id, user_id, name, is_coordinator, created_at)"
+                " VALUES (1, 'u', 'Ana', false, :now)"
+            ),
+            {"now": NOW.replace(tzinfo=None)},
+        )
+    async with engine.begin() as conn:
+        await conn.run_sync(to("head"))  # type: ignore[arg-type]
+        row = (await conn.execute(text("SELECT is_admin FROM members"))).one()
+        assert not row[0]
+    async with engine.begin() as conn:
+        await conn.run_sync(to("base", down=True))  # type: ignore[arg-type]
+    await engine.dispose()

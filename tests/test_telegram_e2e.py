@@ -118,7 +118,7 @@ async def test_the_coordinator_generates_the_year_and_confirms_it(tg: Harness) -
         meetings = (await session.scalars(select(Meeting))).all()
         rows = (await session.scalars(select(ScheduledMessage))).all()
     assert len(meetings) == 12
-    assert {r.kind for r in rows} == {"meeting_reminder", "monthly_announcement"}
+    assert {r.kind for r in rows} == {"meeting_reminder", "monthly_announcement", "quorum_check"}
 
     nxt = await tg.say(ANA, "/proxima")
     assert "terça, 12/01 às 14h" in nxt["text"] and "CRAS" in nxt["text"]
@@ -202,9 +202,12 @@ async def test_reminders_reach_the_group_as_time_moves(tg: Harness) -> None:
     assert "janeiro" in announcement["text"] and "terça, 12/01 às 14h" in announcement["text"]
     await tg.clock.set(first - timedelta(days=1))
     mark = tg.api.mark()
-    assert await tg.dispatcher.run_due() == 1
+    # The 1-day reminder, and the quorum check (silent: no sector has representatives).
+    assert await tg.dispatcher.run_due() == 2
     reminder = await tg.api.wait_for_message(GROUP, "Lembrete", since=mark)
     assert "amanhã" in reminder["text"]
+    sent = [c for c in tg.api.calls_since(mark) if c.method == "sendMessage"]
+    assert len(sent) == 1
     await tg.clock.set(first - timedelta(hours=2))
     mark = tg.api.mark()
     assert await tg.dispatcher.run_due() == 1

@@ -265,14 +265,6 @@ class TelegramChannel:
             return
         replies = await self.redebot.handle(incoming)
         message = update.callback_query.message if update.callback_query else None
-        if update.callback_query is not None:
-            notice = next((r.notice for r in replies if r.notice), None)
-            try:
-                await update.callback_query.answer(
-                    text=notice, show_alert=bool(notice and len(notice) > 180)
-                )
-            except TelegramError:
-                log.warning("could not answer a button press", exc_info=True)
         for reply in replies:
             if not reply.text and reply.file is None:
                 continue
@@ -287,6 +279,15 @@ class TelegramChannel:
                 await self.send_to(new_id, reply)
             except TelegramError:
                 log.exception("could not send a reply to %s", incoming.chat_id)
+        if update.callback_query is not None:
+            # Answered last: the spinner stops once the group already shows the change.
+            notice = next((r.notice for r in replies if r.notice), None)
+            try:
+                await update.callback_query.answer(
+                    text=notice, show_alert=bool(notice and len(notice) > 180)
+                )
+            except TelegramError:
+                log.warning("could not answer a button press", exc_info=True)
 
     async def _is_admin(self, chat_id: int, user_id: int) -> bool:
         now = _time.monotonic()
@@ -351,8 +352,23 @@ class TelegramChannel:
             return None
         text = message.text or message.caption or ""
         parsed = parse_command(text, self.application.bot.username)
+        replied = message.reply_to_message
+        to_bot = (
+            replied is not None
+            and replied.from_user is not None
+            and (replied.from_user.id == bot_id)
+        )
         if parsed is None:
-            return None  # privacy mode: ordinary talk is not the bot's business
+            if text and (kind is ChatKind.PRIVATE or to_bot):
+                # An answer to a question the bot asked (privacy mode lets these through).
+                return Incoming(
+                    sender=_person(user),
+                    text=text,
+                    reply_to_bot=True,
+                    message_id=str(message.message_id),
+                    **base,
+                )
+            return None  # ordinary talk is not the bot's business
         command, args = parsed
         is_admin = False
         if kind is ChatKind.GROUP:
@@ -366,7 +382,6 @@ class TelegramChannel:
         if user.id == ANONYMOUS_ADMIN_ID:
             sender = Person(user_id=str(chat.id), name=title or "Admin", is_admin=is_admin)
         reply_to = None
-        replied = message.reply_to_message
         if replied is not None and replied.from_user is not None and replied.from_user.id != bot_id:
             if not replied.from_user.is_bot:
                 reply_to = _person(replied.from_user)

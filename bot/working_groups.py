@@ -1,0 +1,90 @@
+"""Working groups' cadence: "quinzenal quarta 14h", generated skipping holidays (seed 000 §1)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, time, timedelta
+
+from bot import calendar, dates
+from bot.errors import UserError
+from bot.i18n import N_
+from storage.repo import name_key
+
+EXAMPLE = "/gt criar GT Saúde Mental | Saúde, CRAS, CAPS | quinzenal quarta 14h | CRAS"
+CADENCES = {"semanal": "weekly", "quinzenal": "biweekly", "mensal": "monthly"}
+STEP = {"weekly": 7, "biweekly": 14}
+# How far ahead a working group's meetings are generated.
+HORIZON = timedelta(days=183)
+
+
+@dataclass(frozen=True)
+class Cadence:
+    kind: str  # weekly | biweekly | monthly
+    weekday: int
+    at: time
+    ordinal: int | None = None  # monthly only: 1..5, -1 for the last
+
+
+def parse_cadence(text: str) -> Cadence:
+    """ "quinzenal quarta 14h", "semanal segunda 9h30", "mensal 1ª quinta 10h", "quarta 14h"."""
+    words = [
+        w for w in text.replace(",", " ").split() if name_key(w) not in {"as", "a", "toda", "todo"}
+    ]
+    kind = "biweekly"
+    if words and name_key(words[0]) in CADENCES:
+        kind = CADENCES[name_key(words.pop(0))]
+    ordinal = None
+    if kind == "monthly":
+        ordinal = calendar.parse_ordinal(words.pop(0)) if words else None
+        if ordinal is None:
+            raise UserError(
+                N_("Monthly: say which week, like mensal 1ª quinta 10h."), example=EXAMPLE
+            )
+    weekday = calendar.parse_weekday(words.pop(0)) if words else None
+    if weekday is None:
+        raise UserError(
+            N_("Say the cadence, the weekday and the time, like quinzenal quarta 14h."),
+            example=EXAMPLE,
+        )
+    if weekday >= 5:
+        raise UserError(N_("Working groups meet on working days."), example=EXAMPLE)
+    if not words:
+        raise UserError(N_("Missing the time: write it like 14h or 14h30."), example=EXAMPLE)
+    at = dates.parse_time_of_day(" ".join(words))
+    return Cadence(kind=kind, weekday=weekday, at=at, ordinal=ordinal)
+
+
+def generate(
+    cadence: Cadence, *, start: date, until: date, state: str | None
+) -> list[calendar.PlannedMeeting]:
+    """The meetings from ``start`` to ``until``; a holiday moves one to the next working day."""
+    holidays: dict[date, str] = {}
+    for year in range(start.year, until.year + 2):
+        holidays.update(calendar.holidays_for(year, state))
+    days: list[date] = []
+    if cadence.kind == "monthly":
+        assert cadence.ordinal is not None
+        year, month = start.year, start.month
+        while date(year, month, 1) <= until:
+            days.append(calendar.nth_weekday(year, month, cadence.weekday, cadence.ordinal))
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    else:
+        day = start + timedelta(days=(cadence.weekday - start.weekday()) % 7)
+        while day <= until:
+            days.append(day)
+            day += timedelta(days=STEP[cadence.kind])
+    planned = []
+    for day in days:
+        if not start <= day <= until:
+            continue
+        moved = calendar.next_working_day(day, holidays)
+        planned.append(
+            calendar.PlannedMeeting(
+                day=moved,
+                at=cadence.at,
+                place="",
+                shifted_from=day if moved != day else None,
+                shift_reason=holidays.get(day, ""),
+            )
+        )
+    return planned

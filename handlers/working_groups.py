@@ -1,0 +1,186 @@
+"""Grupos de Trabalho: sectors meeting on their own cadence, reminded with their sectors named."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot import dates, privacy
+from bot import working_groups as rules
+from bot.errors import UserError
+from bot.i18n import N_
+from bot.i18n import gettext as _
+from bot.messages import Reply
+from bot.router import Context, Router
+from bot.scheduling import plan_meeting
+from handlers.common import find_sector, split_pipes
+from storage import repo
+from storage.models import Meeting, WorkingGroup
+from storage.repo import name_key
+
+CLOSE_EXAMPLE = "/gt encerrar GT Saúde Mental"
+CADENCE_NAMES = {
+    "weekly": N_("weekly"),
+    "biweekly": N_("every two weeks"),
+    "monthly": N_("monthly"),
+}
+
+
+async def working_groups(ctx: Context) -> list[Reply]:
+    verb, _sep, rest = ctx.msg.args.strip().partition(" ")
+    if not verb:
+        return await _list(ctx)
+    if not ctx.is_coordinator:
+        raise UserError(N_("Only the network's coordination can use /{name}."), name="gt")
+    if name_key(verb) == "criar":
+        return await _create(ctx, rest)
+    if name_key(verb) == "encerrar":
+        return await _close(ctx, rest.strip())
+    raise UserError(N_("Use /gt to list, /gt criar or /gt encerrar."), example=rules.EXAMPLE)
+
+
+async def _create(ctx: Context, args: str) -> list[Reply]:
+    parts = split_pipes(args)
+    if len(parts) != 4 or not all(parts):
+        raise UserError(
+            N_("Write the four parts separated by |: name | sectors | cadence | place."),
+            example=rules.EXAMPLE,
+        )
+    name, sector_text, cadence_text, place = parts
+    privacy.screen(name)
+    existing = await repo.working_groups(session=ctx.session, network_id=ctx.network.id)
+    if any(g.key == name_key(name) for g in existing):
+        raise UserError(N_("There is already a working group called {name}."), name=name)
+    sectors = await repo.sectors(session=ctx.session, network_id=ctx.network.id)
+    chosen = []
+    for piece in sector_text.split(","):
+        if piece.strip():
+            sector = find_sector(sectors, piece.strip(), rules.EXAMPLE)
+            if sector not in chosen:
+                chosen.append(sector)
+    if len(chosen) < 2:
+        raise UserError(N_("A working group needs at least two sectors."), example=rules.EXAMPLE)
+    cadence = rules.parse_cadence(cadence_text)
+    group = WorkingGroup(
+        network_id=ctx.network.id,
+        name=name,
+        key=name_key(name),
+        sector_ids=[s.id for s in chosen],
+        cadence=cadence.kind,
+        weekday=cadence.weekday,
+        ordinal=cadence.ordinal,
+        at=cadence.at.strftime("%H:%M"),
+        place=place,
+        active=True,
+        created_at=ctx.now,
+    )
+    ctx.session.add(group)
+    await ctx.session.flush()
+    today = ctx.now.astimezone(ctx.tz).date()
+    planned = rules.generate(
+        cadence, start=today, until=today + rules.HORIZON, state=ctx.network.state
+    )
+    meetings = [
+        Meeting(
+            network_id=ctx.network.id,
+            kind="working_group",
+            working_group_id=group.id,
+            starts_at=datetime.combine(p.day, p.at, tzinfo=ctx.tz),
+            duration_minutes=120,
+            place=place,
+            topic=name,
+            status="scheduled",
+            sequence=0,
+            created_at=ctx.now,
+            updated_at=ctx.now,
+        )
+        for p in planned
+        if datetime.combine(p.day, p.at, tzinfo=ctx.tz) > ctx.now
+    ]
+    await repo.add_meetings(session=ctx.session, meetings=meetings)
+    for meeting in meetings:
+        await plan_meeting(session=ctx.session, network=ctx.network, meeting=meeting, now=ctx.now)
+    first = dates.format_when(meetings[0].starts_at, ctx.network.timezone) if meetings else "—"
+    return [
+        Reply(
+            text=_(
+                "Working group {name} created: {sectors}; {cadence}, {place}. "
+                "{n} meetings scheduled; the first: {first}."
+            ).format(
+                name=name,
+                sectors=", ".join(s.name for s in chosen),
+                cadence=_(CADENCE_NAMES[cadence.kind]),
+                place=place,
+                n=len(meetings),
+                first=first,
+            )
+        )
+    ]
+
+
+async def _list(ctx: Context) -> list[Reply]:
+    groups = await repo.working_groups(session=ctx.session, network_id=ctx.network.id)
+    if not groups:
+        return [
+            Reply(
+                text=_("No working groups yet. The coordination creates one with {example}").format(
+                    example=rules.EXAMPLE
+                )
+            )
+        ]
+    sectors = {
+        s.id: s.name for s in await repo.sectors(session=ctx.session, network_id=ctx.network.id)
+    }
+    lines = [_("Working groups:")]
+    for group in groups:
+        upcoming = await repo.meetings_between(
+            session=ctx.session,
+            network_id=ctx.network.id,
+            start=ctx.now,
+            end=ctx.now + timedelta(days=400),
+            kinds=["working_group"],
+            include_cancelled=False,
+        )
+        mine = [m for m in upcoming if m.working_group_id == group.id]
+        nxt = dates.format_when(mine[0].starts_at, ctx.network.timezone) if mine else "—"
+        lines.append(
+            _("• {name} ({sectors}) — {cadence}, {place}. Next: {next}").format(
+                name=group.name,
+                sectors=", ".join(sectors[i] for i in group.sector_ids if i in sectors),
+                cadence=_(CADENCE_NAMES[group.cadence]),
+                place=group.place,
+                next=nxt,
+            )
+        )
+    return [Reply(text="\n".join(lines))]
+
+
+async def _close(ctx: Context, name: str) -> list[Reply]:
+    groups = await repo.working_groups(session=ctx.session, network_id=ctx.network.id)
+    group = next((g for g in groups if g.key == name_key(name)), None)
+    if group is None:
+        raise UserError(
+            N_("There is no working group called {name}. See /gt."),
+            example=CLOSE_EXAMPLE,
+            name=name,
+        )
+    group.active = False
+    upcoming = await repo.meetings_between(
+        session=ctx.session,
+        network_id=ctx.network.id,
+        start=ctx.now,
+        end=ctx.now + timedelta(days=400),
+        kinds=["working_group"],
+        include_cancelled=False,
+    )
+    for meeting in upcoming:
+        if meeting.working_group_id == group.id:
+            meeting.status = "cancelled"
+            meeting.cancel_reason = _("working group closed")
+            await plan_meeting(
+                session=ctx.session, network=ctx.network, meeting=meeting, now=ctx.now
+            )
+    return [Reply(text=_("Working group {name} closed.").format(name=group.name))]
+
+
+def register(router: Router) -> None:
+    router.command("gt", N_("working groups (list, create, close)"), rules.EXAMPLE)(working_groups)
