@@ -51,7 +51,10 @@ def meeting_card(meeting: Meeting, tz: str, now: datetime) -> str:
         _("Place: {place}").format(place=meeting.place),
     ]
     if meeting.topic:
-        lines.append(_("Topic: {topic}").format(topic=meeting.topic))
+        label = (
+            _("Agenda: {topic}") if meeting.kind == "extraordinary" else _("Topic: {topic}")
+        )
+        lines.append(label.format(topic=meeting.topic))
     lines.append(_("({until})").format(until=dates.format_until(meeting.starts_at, now)))
     return "\n".join(lines)
 

@@ -318,3 +318,19 @@ async def test_a_working_group_is_created_listed_and_reminded(tg: Harness) -> No
     assert mentioned == {ANA.id, BRUNO.id}
     member = await tg.say(ANA, "/gt criar X | Saúde, CRAS | quinzenal quarta 14h | CRAS")
     assert "coordenação" in member["text"].lower()
+
+
+async def test_someone_who_blocked_the_bot_is_asked_in_the_group(tg: Harness) -> None:
+    tg.api.private_message(DORA, "/start")
+    await tg.api.wait_for_message(DORA.id)
+    convocation = await tg.say(
+        BRUNO, f"/convocar 27/11 14h | CRAS | CASO-2025-020 | {JUSTIFICATION}"
+    )
+    tg.api.fail_next(
+        "sendMessage", 403, description="Forbidden: bot was blocked by the user", chat_id=DORA.id
+    )
+    mark = tg.api.mark()
+    tg.api.press_button(convocation, _buttons(convocation)[1], DORA)
+    asked = await tg.api.wait_for_message(GROUP, "motivo", since=mark)
+    mentioned = {e["user"]["id"] for e in asked.get("entities", []) if "user" in e}
+    assert mentioned == {DORA.id}

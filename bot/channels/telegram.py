@@ -25,7 +25,7 @@ from telegram import (
     User,
 )
 from telegram.constants import ChatType, MessageLimit
-from telegram.error import ChatMigrated, TelegramError
+from telegram.error import ChatMigrated, Forbidden, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from bot.app import Redebot
@@ -277,6 +277,15 @@ class TelegramChannel:
                 new_id = str(migrated.new_chat_id)
                 await self.redebot.follow_migration(PLATFORM, incoming.chat_id, new_id)
                 await self.send_to(new_id, reply)
+            except Forbidden:
+                if reply.to_user is None or incoming.chat_kind is ChatKind.PRIVATE:
+                    log.warning("not allowed to write to %s", incoming.chat_id)
+                    continue
+                # The person blocked the bot in private: ask in the group instead.
+                await self._send_quietly(
+                    incoming.chat_id,
+                    Reply(text=reply.text, mentions=(incoming.sender,), buttons=reply.buttons),
+                )
             except TelegramError:
                 log.exception("could not send a reply to %s", incoming.chat_id)
         if update.callback_query is not None:
@@ -288,6 +297,12 @@ class TelegramChannel:
                 )
             except TelegramError:
                 log.warning("could not answer a button press", exc_info=True)
+
+    async def _send_quietly(self, chat_id: str, reply: Reply) -> None:
+        try:
+            await self.send_to(chat_id, reply)
+        except TelegramError:
+            log.exception("could not send a reply to %s", chat_id)
 
     async def _is_admin(self, chat_id: int, user_id: int) -> bool:
         now = _time.monotonic()
