@@ -15,7 +15,7 @@ from bot.i18n import gettext as _
 from bot.i18n import use_locale
 from bot.messages import ChatKind, Event, Incoming, Reply
 from bot.router import Context, Router
-from handlers import admin, attendance, calendar, convocation, working_groups
+from handlers import admin, attendance, calendar, convocation, rotation, working_groups
 from handlers.admin import greeting
 from storage import repo
 from storage.models import Network
@@ -36,6 +36,7 @@ def build_router() -> Router:
     convocation.register(router)
     attendance.register(router)
     working_groups.register(router)
+    rotation.register(router)
     return router
 
 

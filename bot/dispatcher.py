@@ -106,6 +106,8 @@ class Dispatcher:
                         )
                     for out in replies:
                         await self._send(network, out)
+                    # What a renderer wrote (e.g. the roles it named) lands with the send.
+                    await session.commit()
             except Exception as exc:
                 log.exception("scheduled message %s (%s) failed", row.id, row.key)
                 await self._failed(row, exc, now)

@@ -1,10 +1,11 @@
-"""The presence list of a meeting, as a PDF to print and sign and as a CSV.
+"""The presence list of a meeting, as a PDF to print and sign and as a CSV, and
+the book of a year's approved atas (minutes) as one PDF.
 
 Pure functions over plain data (no database): the caller gathers the meeting,
-its sectors and the representatives into a ``PresenceList``, and chooses the
-locale with ``bot.i18n.use_locale`` (pt_BR by default). The same input always
-gives the same bytes: the PDF's dates come from ``generated_at`` and reportlab
-runs in invariant mode.
+its sectors and the representatives into a ``PresenceList`` (the year's approved
+atas into an ``AtaBook``), and chooses the locale with ``bot.i18n.use_locale``
+(pt_BR by default). The same input always gives the same bytes: the PDF's dates
+come from ``generated_at`` and reportlab runs in invariant mode.
 
 The PDF uses the standard Helvetica font, which covers Latin-1/cp1252 (ã, ç,
 é, º ...); characters it cannot draw (emoji, other scripts) are reduced to
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -23,15 +25,17 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
+from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import (
     BaseDocTemplate,
     Frame,
     HRFlowable,
     KeepTogether,
+    PageBreak,
     PageTemplate,
     Paragraph,
     Spacer,
@@ -43,8 +47,12 @@ from bot.dates import format_date, format_time, format_when, zone
 from bot.i18n import _, current_locale, ngettext
 
 __all__ = [
+    "AtaBook",
+    "AtaEntry",
     "Attendee",
     "PresenceList",
+    "atas_filename",
+    "atas_pdf",
     "presence_csv",
     "presence_filename",
     "presence_pdf",
@@ -109,7 +117,12 @@ def _local(instant: datetime, tz: str) -> datetime:
 
 
 def _generated_on(data: PresenceList) -> str:
-    local = _local(data.generated_at, data.timezone)
+    return _generated_text(data.generated_at, data.timezone)
+
+
+def _generated_text(generated_at: datetime, tz: str) -> str:
+    """The footer's "Gerado em 23/11/2026 às 10h" in the zone ``tz``."""
+    local = _local(generated_at, tz)
     pattern = ngettext("Generated on {date} at {time}", "Generated on {date} at {time}", local.hour)
     return pattern.format(
         date=format_date(local.date(), with_year=True), time=format_time(local.time())
@@ -366,8 +379,6 @@ def _page_decorator(
     data: PresenceList, total_pages: int, pages_seen: list[int]
 ) -> Callable[[Any, Any], None]:
     """Draws the running header (from page 2 on) and the footer of every page."""
-    generated = _generated_on(data)
-    created = _pdf_date(_local(data.generated_at, data.timezone))
     running = " — ".join(
         _drawable(part)
         for part in (
@@ -376,6 +387,15 @@ def _page_decorator(
             format_date(_local(data.starts_at, data.timezone).date(), with_year=True),
         )
     )
+    return _decorator(running, data.generated_at, data.timezone, total_pages, pages_seen)
+
+
+def _decorator(
+    running: str, generated_at: datetime, tz: str, total_pages: int, pages_seen: list[int]
+) -> Callable[[Any, Any], None]:
+    """The onPage hook: ``running`` atop pages 2 on, "Gerado em" and "Página X de N" below."""
+    generated = _generated_text(generated_at, tz)
+    created = _pdf_date(_local(generated_at, tz))
     left, right = _MARGIN_X, A4[0] - _MARGIN_X
 
     def decorate(canvas: Any, doc: Any) -> None:
@@ -445,4 +465,326 @@ def presence_pdf(data: PresenceList) -> bytes:
     _draft, total_pages = _render(data, 0)
     pdf, pages = _render(data, total_pages)
     assert pages == total_pages
+    return pdf
+
+
+# ------------------------------------------------------------ book of atas
+
+
+@dataclass(frozen=True)
+class AtaEntry:
+    """One approved ata (the minutes of a meeting) as it goes into the book."""
+
+    meeting_kind: str  # already translated: "Reunião ordinária"
+    starts_at: datetime  # aware
+    place: str
+    topic: str
+    author_sector: str  # the sector that wrote it: "CREAS"
+    secretary_sector: str | None
+    approved_at: datetime  # aware
+    sha256: str  # hex digest of the stored content
+    text: str | None  # the ata's text, when it was delivered as text
+    file_name: str | None  # when delivered as a file (PDF/DOCX/ODT), sent apart
+
+
+@dataclass(frozen=True)
+class AtaBook:
+    """The approved atas of one year of a network, in meeting order."""
+
+    network_name: str
+    year: int
+    timezone: str  # the network's IANA zone
+    entries: list[AtaEntry]
+    generated_at: datetime  # aware
+
+
+_SHA_FONT = "Courier"
+_SHA_SIZE = 8
+# How far the smaller monospace digest moves down to sit on the label's baseline.
+_SHA_DROP = pdfmetrics.getAscent(_BOLD, 10) - pdfmetrics.getAscent(_SHA_FONT, _SHA_SIZE)
+_CONTENTS_COLUMNS = (1.3 * cm, 6.2 * cm, _CONTENT_WIDTH - 9.0 * cm, 1.5 * cm)
+_CONTENTS_TOPIC_LIMIT = 160
+_BLANK_LINE = re.compile(r"\n[ \t\f\v]*\n")
+
+
+def atas_filename(book: AtaBook) -> str:
+    """The file name of the book: "atas-2026.pdf"."""
+    prefix = _("approved-minutes")
+    return f"{prefix}-{book.year}.pdf"
+
+
+def _book_title(book: AtaBook) -> str:
+    return _("Approved minutes — {year}").format(year=book.year)
+
+
+def _book_count(book: AtaBook) -> str:
+    n = len(book.entries)
+    return ngettext("Minutes of {n} meeting", "Minutes of {n} meetings", n).format(n=n)
+
+
+def _ata_number(book: AtaBook, index: int) -> str:
+    return _("Minutes no. {number}/{year}").format(number=f"{index:02d}", year=book.year)
+
+
+def _lower_first(kind: str) -> str:
+    """The kind as it reads inside a sentence ("reunião ordinária"); acronyms ("GT") stay."""
+    if len(kind) > 1 and kind[1].isupper():
+        return kind
+    return kind[:1].lower() + kind[1:]
+
+
+def _ata_heading(entry: AtaEntry, tz: str) -> str:
+    when = format_when(entry.starts_at, tz, with_year=True)
+    meeting = _lower_first(entry.meeting_kind.strip())
+    return _("Minutes of the {meeting} of {when}").format(meeting=meeting, when=when)
+
+
+def _paragraphs(text: str) -> list[str]:
+    """The paragraphs of ``text`` (split on blank lines) as markup, line breaks kept."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    chunks = _BLANK_LINE.split(text)
+    return [_markup(chunk) for chunk in chunks if any(map(_drawable, chunk.splitlines()))]
+
+
+def _book_styles() -> dict[str, Any]:
+    st = _styles()
+    base = st["body"]
+    st.update(
+        {
+            "count": ParagraphStyle(
+                "count", parent=base, fontSize=11, leading=14, alignment=TA_CENTER, spaceAfter=4
+            ),
+            "explain": ParagraphStyle(
+                "explain",
+                parent=st["note"],
+                fontSize=8.5,
+                leading=11,
+                alignment=TA_CENTER,
+                spaceAfter=14,
+            ),
+            "empty": ParagraphStyle(
+                "empty", parent=base, fontSize=11, leading=15, alignment=TA_CENTER, spaceBefore=24
+            ),
+            "contents": ParagraphStyle(
+                "contents", parent=base, fontName=_BOLD, fontSize=12, leading=15, spaceAfter=6
+            ),
+            "number": ParagraphStyle(
+                "number", parent=base, fontName=_BOLD, fontSize=9, leading=11, textColor=_MUTED
+            ),
+            "heading": ParagraphStyle(
+                "heading",
+                parent=base,
+                fontName=_BOLD,
+                fontSize=13,
+                leading=16,
+                spaceBefore=2,
+                spaceAfter=8,
+            ),
+            "sha": ParagraphStyle(
+                "sha", parent=base, fontName=_SHA_FONT, fontSize=_SHA_SIZE, leading=11
+            ),
+            "page": ParagraphStyle("page", parent=st["cell"], alignment=TA_RIGHT),
+            "page_head": ParagraphStyle("page_head", parent=st["head"], alignment=TA_RIGHT),
+            "ata": ParagraphStyle(
+                "ata", parent=base, fontSize=10.5, leading=14.5, alignment=TA_JUSTIFY, spaceAfter=7
+            ),
+            "file": ParagraphStyle(
+                "file",
+                parent=base,
+                fontName=_OBLIQUE,
+                backColor=_ZEBRA_FILL,
+                borderColor=_RULE,
+                borderWidth=0.5,
+                borderPadding=6,
+                leftIndent=6,  # the border is drawn outside the text: keep it in the margins
+                rightIndent=6,
+                spaceBefore=12,
+            ),
+        }
+    )
+    return st
+
+
+def _label_table(
+    rows: list[tuple[str, Any]], st: dict[str, Any], extra: Sequence[tuple[Any, ...]] = ()
+) -> Table:
+    """A two-column "Label: value" block, as in the presence list's meeting data."""
+    table = Table(
+        [[Paragraph(escape(label), st["label"]), value] for label, value in rows],
+        colWidths=(_LABEL_WIDTH, _CONTENT_WIDTH - _LABEL_WIDTH),
+        splitInRow=1,
+        hAlign="LEFT",
+    )
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+                ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+                *extra,
+            ]
+        )
+    )
+    return table
+
+
+def _contents_table(book: AtaBook, anchors: dict[int, int], st: dict[str, Any]) -> Table:
+    head = [Paragraph(escape(text), st["head"]) for text in (_("No."), _("Meeting"), _("Agenda"))]
+    head.append(Paragraph(escape(_("Page")), st["page_head"]))
+    rows: list[list[Any]] = [head]
+    for index, entry in enumerate(book.entries, start=1):
+        when = format_when(entry.starts_at, book.timezone, with_year=True)
+        meeting = f"{_markup(entry.meeting_kind)}<br/>{escape(_drawable(when))}"
+        page = anchors.get(index)
+        rows.append(
+            [
+                Paragraph(f"{index:02d}", st["cell"]),
+                Paragraph(meeting, st["cell"]),
+                Paragraph(_markup(_shortened(entry.topic, _CONTENTS_TOPIC_LIMIT)), st["cell"]),
+                Paragraph("—" if page is None else str(page), st["page"]),
+            ]
+        )
+    table = Table(rows, colWidths=_CONTENTS_COLUMNS, repeatRows=1, hAlign="LEFT")
+    table.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.5, _RULE),
+                ("BOX", (0, 0), (-1, -1), 1, _INK),
+                ("LINEBELOW", (0, 0), (-1, 0), 1, _INK),
+                ("BACKGROUND", (0, 0), (-1, 0), _HEADER_FILL),
+                ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, _ZEBRA_FILL]),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("TOPPADDING", (0, 0), (-1, -1), 4),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+                ("LEFTPADDING", (0, 0), (-1, -1), 5),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 5),
+            ]
+        )
+    )
+    return table
+
+
+def _cover(book: AtaBook, anchors: dict[int, int], st: dict[str, Any]) -> list[Any]:
+    story: list[Any] = [
+        Paragraph(_markup(book.network_name), st["network"]),
+        Paragraph(escape(_book_title(book)), st["title"]),
+        HRFlowable(width="100%", thickness=1, color=_RULE, spaceBefore=2, spaceAfter=8),
+    ]
+    if not book.entries:
+        message = _("There are no approved minutes for {year}.").format(year=book.year)
+        return [*story, Paragraph(escape(message), st["empty"])]
+    explanation = _(
+        "Each set of minutes is printed with the SHA-256 code of its content as approved "
+        "and stored: any change to that content gives a different code."
+    )
+    return [
+        *story,
+        Paragraph(escape(_book_count(book)), st["count"]),
+        Paragraph(escape(explanation), st["explain"]),
+        Paragraph(escape(_("Contents")), st["contents"]),
+        _contents_table(book, anchors, st),
+    ]
+
+
+def _ata_section(book: AtaBook, index: int, entry: AtaEntry, st: dict[str, Any]) -> list[Any]:
+    tz = book.timezone
+    approved = format_date(_local(entry.approved_at, tz).date(), with_year=True)
+    rows: list[tuple[str, Any]] = [
+        (_("Venue:"), Paragraph(_markup(entry.place), st["body"])),
+        (_("Agenda:"), Paragraph(_markup(entry.topic), st["body"])),
+        (_("Written by:"), Paragraph(_markup(entry.author_sector), st["body"])),
+    ]
+    if entry.secretary_sector and entry.secretary_sector.strip():
+        rows.append((_("Secretary:"), Paragraph(_markup(entry.secretary_sector), st["body"])))
+    rows += [
+        (_("Approved on:"), Paragraph(escape(approved), st["body"])),
+        ("SHA-256:", Paragraph(_markup(entry.sha256), st["sha"])),
+    ]
+    heading = Paragraph(escape(_drawable(_ata_heading(entry, tz))), st["heading"])
+    heading._redebot_ata = index  # found again by after_flowable in _render_book
+    story: list[Any] = [
+        PageBreak(),
+        Paragraph(escape(_ata_number(book, index)), st["number"]),
+        heading,
+        _label_table(rows, st, [("TOPPADDING", (1, -1), (1, -1), 1.5 + _SHA_DROP)]),
+        HRFlowable(width="100%", thickness=0.5, color=_RULE, spaceBefore=8, spaceAfter=10),
+    ]
+    paragraphs = _paragraphs(entry.text or "")
+    story += [Paragraph(p, st["ata"]) for p in paragraphs]
+    if entry.file_name and entry.file_name.strip():
+        note = _("Minutes delivered as a file: {file} (sent along with this document).")
+        story.append(Paragraph(escape(note.format(file=_drawable(entry.file_name))), st["file"]))
+    elif not paragraphs:
+        story.append(Paragraph(escape(_("These minutes have no text.")), st["file"]))
+    return story
+
+
+def _book_story(book: AtaBook, anchors: dict[int, int]) -> list[Any]:
+    st = _book_styles()
+    story = _cover(book, anchors, st)
+    for index, entry in enumerate(book.entries, start=1):
+        story += _ata_section(book, index, entry, st)
+    return story
+
+
+def _render_book(
+    book: AtaBook, total_pages: int, anchors: dict[int, int]
+) -> tuple[bytes, int, dict[int, int]]:
+    """The PDF, its page count and the page on which each ata (1, 2 ...) starts."""
+    buffer = io.BytesIO()
+    title = _book_title(book)
+    doc = BaseDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=_MARGIN_X,
+        rightMargin=_MARGIN_X,
+        topMargin=_MARGIN_TOP,
+        bottomMargin=_MARGIN_BOTTOM,
+        title=_drawable(f"{title} — {book.network_name}"),
+        author=_drawable(book.network_name),
+        subject=_drawable(_book_count(book)),
+        creator="redebot",
+        lang=current_locale().replace("_", "-"),
+        invariant=1,
+    )
+    starts: dict[int, int] = {}
+
+    def after_flowable(flowable: Any) -> None:
+        index = getattr(flowable, "_redebot_ata", None)
+        if index is not None and index not in starts:
+            starts[index] = int(doc.page)
+            key = f"ata-{index}"
+            doc.canv.bookmarkPage(key)
+            doc.canv.addOutlineEntry(_drawable(flowable.getPlainText()), key, level=0)
+
+    doc.afterFlowable = after_flowable
+    pages: list[int] = []
+    frame = Frame(
+        _MARGIN_X,
+        _MARGIN_BOTTOM,
+        _CONTENT_WIDTH,
+        A4[1] - _MARGIN_TOP - _MARGIN_BOTTOM,
+        leftPadding=0,
+        rightPadding=0,
+        topPadding=0,
+        bottomPadding=0,
+    )
+    running = " — ".join(_drawable(part) for part in (title, book.network_name))
+    onpage = _decorator(running, book.generated_at, book.timezone, total_pages, pages)
+    doc.addPageTemplates([PageTemplate(id="atas", frames=[frame], onPage=onpage)])
+    doc.build(_book_story(book, anchors))
+    return buffer.getvalue(), max(pages, default=1), starts
+
+
+def atas_pdf(book: AtaBook) -> bytes:
+    """The year's approved atas as one A4 PDF in the current locale: a cover with the
+    contents, then each ata on its own pages (data, SHA-256 and text, or a note when
+    the ata is a file sent apart)."""
+    # The first pass finds the page count and where each ata starts; the second
+    # prints them in the footer and the contents, which keeps the same layout.
+    _draft, total_pages, starts = _render_book(book, 0, {})
+    pdf, pages, again = _render_book(book, total_pages, starts)
+    assert (pages, again) == (total_pages, starts)
     return pdf

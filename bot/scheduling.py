@@ -74,6 +74,16 @@ async def plan_meeting(
     await repo.cancel_scheduled(
         session=session, network_id=network.id, key_prefix=f"{prefix}remind:", keep=keys
     )
+    if meeting.kind in ("ordinary", "extraordinary"):
+        # Issue 4: the roles are named at the start (unless /presenca did it before).
+        await repo.schedule(
+            session=session,
+            network_id=network.id,
+            key=f"{prefix}start",
+            kind="meeting_start",
+            due_at=meeting.starts_at,
+            meeting_id=meeting.id,
+        )
     quorum_due = meeting.starts_at - QUORUM_CHECK_BEFORE
     if quorum_due > now:
         await repo.schedule(

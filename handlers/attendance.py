@@ -13,9 +13,10 @@ from bot import dates, documents, privacy
 from bot.errors import UserError
 from bot.i18n import N_
 from bot.i18n import gettext as _
-from bot.messages import Button, OutFile, Person, Reply
+from bot.messages import Button, OutFile, Reply
 from bot.router import Context, Router, ScheduledContext, button_data
-from handlers.common import kind_name, meeting_card
+from handlers.common import expected_sectors, kind_name, meeting_card, person
+from handlers.rotation import assign_roles
 from storage import repo
 from storage.models import Meeting, Member, Network, Question, Sector
 
@@ -25,24 +26,6 @@ ANSWERS = {"y": "yes", "n": "no", "m": "maybe"}
 REASON_QUESTION = "rsvp_reason"
 MAX_REASON = 300
 PRESENCE_EXAMPLE = "/presenca  ·  /presenca + @ana  ·  /presenca fechar  ·  /presenca lista"
-
-
-def person(member: Member) -> Person:
-    return Person(user_id=member.user_id, name=member.name, username=member.username)
-
-
-async def expected_sectors(
-    session: AsyncSession, network: Network, meeting: Meeting
-) -> list[Sector]:
-    """Who is expected: a working group's sectors, else every sector with representatives."""
-    sectors = await repo.sectors(session=session, network_id=network.id)
-    if meeting.working_group_id is not None:
-        group = await repo.working_group(session=session, group_id=meeting.working_group_id)
-        wanted = set(group.sector_ids) if group else set()
-        return [s for s in sectors if s.id in wanted]
-    people = await repo.representatives(session=session, network_id=network.id)
-    with_people = {m.sector_id for m in people}
-    return [s for s in sectors if s.id in with_people]
 
 
 async def rsvp_block(session: AsyncSession, meeting: Meeting) -> str:
@@ -291,7 +274,9 @@ async def _open_presence(ctx: Context) -> list[Reply]:
         meeting.presence = "open"
     text = await presence_text(ctx.session, ctx.network, meeting)
     buttons = presence_buttons(meeting.id) if meeting.presence == "open" else ()
-    return [Reply(text=text, buttons=buttons)]
+    # Seed 000 §5: the secretary and the ata's author are named as the meeting opens.
+    roles = await assign_roles(ctx.session, ctx.network, meeting, ctx.now)
+    return [Reply(text=text, buttons=buttons), *roles]
 
 
 async def presence_button(ctx: Context, args: list[str]) -> list[Reply]:

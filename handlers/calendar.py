@@ -14,9 +14,10 @@ from bot.i18n import gettext as _
 from bot.messages import Button, OutFile, Reply
 from bot.router import Context, Router, ScheduledContext, button_data
 from bot.scheduling import URGENT_REMINDER_MINUTES, plan_meeting, reminder_superseded
-from handlers.attendance import ANNOUNCEMENT, REMINDER, meeting_message, person, unanswered_people
-from handlers.common import kind_name, meeting_card, meeting_line, split_pipes
+from handlers.attendance import ANNOUNCEMENT, REMINDER, meeting_message, unanswered_people
+from handlers.common import kind_name, meeting_card, meeting_line, person, split_pipes
 from handlers.convocation import announce_cancellation
+from handlers.rotation import pending_approval_lines
 from storage import repo
 from storage.models import Meeting
 
@@ -457,11 +458,17 @@ async def render_announcement(ctx: ScheduledContext) -> list[Reply]:
         )
         if m.starts_at > ctx.now
     ]
-    return [
+    replies = [
         await meeting_message(ctx.session, ctx.network, m, ctx.now, ANNOUNCEMENT)
         for m in meetings
         if m.kind == "ordinary"
     ]
+    # Issue 4: the atas delivered since are listed for approval at this meeting.
+    approvals = await pending_approval_lines(ctx.session, ctx.network)
+    if replies and approvals:
+        first = replies[0]
+        replies[0] = Reply(text=first.text + "\n\n" + "\n".join(approvals), buttons=first.buttons)
+    return replies
 
 
 def register(router: Router) -> None:

@@ -6,11 +6,15 @@ import difflib
 from collections.abc import Sequence
 from datetime import datetime
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot import dates
 from bot.errors import UserError
 from bot.i18n import N_
 from bot.i18n import gettext as _
-from storage.models import Meeting, Sector
+from bot.messages import Person
+from storage import repo
+from storage.models import Meeting, Member, Network, Sector
 from storage.repo import name_key
 
 KIND_NAMES = {
@@ -29,7 +33,7 @@ def kind_name(kind: str) -> str:
     return _(KIND_NAMES.get(kind, KIND_NAMES["ordinary"]))
 
 
-def _first_upper(text: str) -> str:
+def first_upper(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
@@ -45,15 +49,13 @@ def meeting_card(meeting: Meeting, tz: str, now: datetime) -> str:
     """The full description used by /proxima, reminders and announcements."""
     lines = [
         _("{kind}: {when}").format(
-            kind=_first_upper(kind_name(meeting.kind)),
+            kind=first_upper(kind_name(meeting.kind)),
             when=dates.format_when(meeting.starts_at, tz),
         ),
         _("Place: {place}").format(place=meeting.place),
     ]
     if meeting.topic:
-        label = (
-            _("Agenda: {topic}") if meeting.kind == "extraordinary" else _("Topic: {topic}")
-        )
+        label = _("Agenda: {topic}") if meeting.kind == "extraordinary" else _("Topic: {topic}")
         lines.append(label.format(topic=meeting.topic))
     lines.append(_("({until})").format(until=dates.format_until(meeting.starts_at, now)))
     return "\n".join(lines)
@@ -80,3 +82,21 @@ def find_sector(sectors: Sequence[Sector], name: str, example: str) -> Sector:
         hint=hint,
         sectors=", ".join(s.name for s in sectors),
     )
+
+
+def person(member: Member) -> Person:
+    return Person(user_id=member.user_id, name=member.name, username=member.username)
+
+
+async def expected_sectors(
+    session: AsyncSession, network: Network, meeting: Meeting
+) -> list[Sector]:
+    """Who is expected: a working group's sectors, else every sector with representatives."""
+    sectors = await repo.sectors(session=session, network_id=network.id)
+    if meeting.working_group_id is not None:
+        group = await repo.working_group(session=session, group_id=meeting.working_group_id)
+        wanted = set(group.sector_ids) if group else set()
+        return [s for s in sectors if s.id in wanted]
+    people = await repo.representatives(session=session, network_id=network.id)
+    with_people = {m.sector_id for m in people}
+    return [s for s in sectors if s.id in with_people]

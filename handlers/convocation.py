@@ -15,8 +15,8 @@ from bot.i18n import gettext as _
 from bot.messages import MailOut, OutFile, Reply
 from bot.router import Context, Router, ScheduledContext
 from bot.scheduling import plan_meeting
-from handlers.attendance import CONVOCATION, meeting_message, person
-from handlers.common import find_sector, kind_name
+from handlers.attendance import CONVOCATION, meeting_message
+from handlers.common import find_sector, kind_name, person
 from storage import repo
 from storage.models import Meeting, Network, Sector
 

@@ -51,6 +51,20 @@ def _upgrade(connection: Connection) -> None:
 
 
 async def migrate(engine: AsyncEngine) -> None:
-    """Bring the schema to the newest revision (idempotent)."""
-    async with engine.begin() as conn:
-        await conn.run_sync(_upgrade)
+    """Bring the schema to the newest revision (idempotent).
+
+    On SQLite, Alembic's batch mode rebuilds a table to alter it (copy, drop, rename);
+    with foreign keys on, dropping the old table would cascade and delete the rows
+    that point at it, so the migration runs with them off (PRAGMA is a no-op inside a
+    transaction, hence before it begins).
+    """
+    async with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            await conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        try:
+            await conn.run_sync(_upgrade)
+            await conn.commit()
+        finally:
+            if sqlite:
+                await conn.exec_driver_sql("PRAGMA foreign_keys=ON")

@@ -12,6 +12,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -67,6 +68,11 @@ class Network(Base):
     meeting_rule: Mapped[str | None] = mapped_column(String(255))
     # Sectors needed for quorum; None: half of the sectors with representatives.
     quorum: Mapped[int | None] = mapped_column(Integer)
+    # Seed 000 §5 rotation settings: one sector for both roles; leave the coordination out.
+    roles_same_sector: Mapped[bool] = mapped_column(Boolean, default=False)
+    rotation_skips_coordination: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Days after the meeting by which the ata is due (then daily reminders).
+    ata_deadline_days: Mapped[int] = mapped_column(Integer, default=5)
     ics_token: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
 
@@ -200,6 +206,52 @@ class Attendance(Base):
     marked_at: Mapped[datetime]
 
     member: Mapped[Member] = relationship()
+
+
+class RoleAssignment(Base):
+    """Who serves as secretary or writes the ata at a meeting (seed 000 §5: revezamento)."""
+
+    __tablename__ = "role_assignments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"))
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[str] = mapped_column(String(20))  # secretary | author
+    sector_id: Mapped[int] = mapped_column(ForeignKey("sectors.id", ondelete="CASCADE"))
+    # proposed -> accepted, or declined (then a new row for the next sector); overridden.
+    status: Mapped[str] = mapped_column(String(20))
+    assigned_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+
+
+class Ata(Base):
+    """The minutes of a meeting: drafted, delivered, returned for correction, approved."""
+
+    __tablename__ = "atas"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"))
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), unique=True
+    )
+    author_sector_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sectors.id", ondelete="SET NULL")
+    )
+    status: Mapped[str] = mapped_column(String(20))  # pending | delivered | returned | approved
+    text: Mapped[str | None] = mapped_column(Text)
+    file_name: Mapped[str | None] = mapped_column(String(255))
+    file_mime: Mapped[str | None] = mapped_column(String(100))
+    file_content: Mapped[bytes | None] = mapped_column(LargeBinary)
+    delivered_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL")
+    )
+    delivered_at: Mapped[datetime | None]
+    correction: Mapped[str | None] = mapped_column(Text)
+    approved_at: Mapped[datetime | None]
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime]
 
 
 class Contact(Base):

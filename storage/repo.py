@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from storage.models import (
+    Ata,
     Attendance,
     Contact,
     Draft,
@@ -22,6 +23,7 @@ from storage.models import (
     Network,
     ProcessedUpdate,
     Question,
+    RoleAssignment,
     Rsvp,
     ScheduledMessage,
     Sector,
@@ -688,3 +690,75 @@ async def working_groups(
 
 async def working_group(*, session: AsyncSession, group_id: int) -> WorkingGroup | None:
     return await session.get(WorkingGroup, group_id)
+
+
+# --- roles and atas ----------------------------------------------------------------------
+
+
+async def assignments(
+    *, session: AsyncSession, meeting_id: int, role: str | None = None
+) -> Sequence[RoleAssignment]:
+    query = select(RoleAssignment).where(RoleAssignment.meeting_id == meeting_id)
+    if role is not None:
+        query = query.where(RoleAssignment.role == role)
+    result = await session.scalars(query.order_by(RoleAssignment.id))
+    return result.all()
+
+
+async def role_history(
+    *, session: AsyncSession, network_id: int, role: str, before: datetime
+) -> Sequence[tuple[int, datetime, int]]:
+    """(sector, meeting start, meeting id) of every time a sector took ``role`` (not declined)."""
+    result = await session.execute(
+        select(RoleAssignment.sector_id, Meeting.starts_at, Meeting.id)
+        .join(Meeting, Meeting.id == RoleAssignment.meeting_id)
+        .where(
+            RoleAssignment.network_id == network_id,
+            RoleAssignment.role == role,
+            RoleAssignment.status.in_(["proposed", "accepted"]),
+            Meeting.status == "scheduled",
+            Meeting.starts_at < before,
+        )
+        .order_by(Meeting.starts_at)
+    )
+    return [(row[0], row[1], row[2]) for row in result.all()]
+
+
+async def ata_of(*, session: AsyncSession, meeting_id: int) -> Ata | None:
+    return await session.scalar(select(Ata).where(Ata.meeting_id == meeting_id))
+
+
+async def atas(
+    *,
+    session: AsyncSession,
+    network_id: int,
+    statuses: Sequence[str],
+    sector_id: int | None = None,
+) -> Sequence[Ata]:
+    """Atas in these states (oldest meeting first), optionally of one author sector."""
+    query = (
+        select(Ata)
+        .join(Meeting, Meeting.id == Ata.meeting_id)
+        .where(Ata.network_id == network_id, Ata.status.in_(list(statuses)))
+    )
+    if sector_id is not None:
+        query = query.where(Ata.author_sector_id == sector_id)
+    result = await session.scalars(query.order_by(Meeting.starts_at))
+    return result.all()
+
+
+async def approved_atas(
+    *, session: AsyncSession, network_id: int, start: datetime, end: datetime
+) -> Sequence[tuple[Ata, Meeting]]:
+    result = await session.execute(
+        select(Ata, Meeting)
+        .join(Meeting, Meeting.id == Ata.meeting_id)
+        .where(
+            Ata.network_id == network_id,
+            Ata.status == "approved",
+            Meeting.starts_at >= start,
+            Meeting.starts_at < end,
+        )
+        .order_by(Meeting.starts_at)
+    )
+    return [(row[0], row[1]) for row in result.all()]

@@ -118,7 +118,12 @@ async def test_the_coordinator_generates_the_year_and_confirms_it(tg: Harness) -
         meetings = (await session.scalars(select(Meeting))).all()
         rows = (await session.scalars(select(ScheduledMessage))).all()
     assert len(meetings) == 12
-    assert {r.kind for r in rows} == {"meeting_reminder", "monthly_announcement", "quorum_check"}
+    assert {r.kind for r in rows} == {
+        "meeting_reminder",
+        "monthly_announcement",
+        "quorum_check",
+        "meeting_start",
+    }
 
     nxt = await tg.say(ANA, "/proxima")
     assert "terça, 12/01 às 14h" in nxt["text"] and "CRAS" in nxt["text"]

@@ -25,9 +25,13 @@ def _run(connection: Connection) -> None:
 
 
 async def _run_from_url(url: str) -> None:
+    # Same care as storage.db.migrate: SQLite table rebuilds must not cascade deletes.
     engine = create_async_engine(url)
-    async with engine.begin() as conn:
+    async with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            await conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
         await conn.run_sync(_run)
+        await conn.commit()
     await engine.dispose()
 
 
