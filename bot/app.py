@@ -15,7 +15,18 @@ from bot.i18n import gettext as _
 from bot.i18n import use_locale
 from bot.messages import ChatKind, Event, Incoming, Reply
 from bot.router import Context, Router
-from handlers import admin, attendance, calendar, convocation, rotation, working_groups
+from handlers import (
+    admin,
+    attendance,
+    calendar,
+    convocation,
+    my_data,
+    plans,
+    referrals,
+    reporting,
+    rotation,
+    working_groups,
+)
 from handlers.admin import greeting
 from storage import repo
 from storage.models import Network
@@ -37,6 +48,10 @@ def build_router() -> Router:
     attendance.register(router)
     working_groups.register(router)
     rotation.register(router)
+    referrals.register(router)
+    plans.register(router)
+    reporting.register(router)
+    my_data.register(router)
     return router
 
 
@@ -175,9 +190,14 @@ class Redebot:
             session=ctx.session, member_ids=member_ids, since=ctx.now - QUESTION_LIFETIME
         )
         handler = self.router.answers.get(question.kind) if question else None
-        if question is None or handler is None:
-            return []
-        return await handler(ctx, question)
+        if question is not None and handler is not None:
+            return await handler(ctx, question)
+        if ctx.msg.chat_kind is ChatKind.GROUP:
+            for claim in self.router.replies:
+                replies = await claim(ctx)
+                if replies is not None:
+                    return replies
+        return []
 
     async def _private(
         self, session: AsyncSession, msg: Incoming, now: datetime

@@ -59,6 +59,8 @@ class Incoming:
     reply_to: Person | None = None
     # A plain text that answers one of the bot's messages (privacy mode lets it through).
     reply_to_bot: bool = False
+    # The text of the bot's message being replied to (it may name an encaminhamento).
+    replied_text: str = ""
     message_id: str | None = None
     # The platform's update id, when it has one: a redelivered update is applied once.
     update_id: int | None = None

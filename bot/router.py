@@ -42,6 +42,7 @@ class Context:
 Handler = Callable[[Context], Awaitable[list[Reply]]]
 # Handles a person's reply to a question the bot asked them (see storage.models.Question).
 AnswerHandler = Callable[[Context, Question], Awaitable[list[Reply]]]
+ReplyHandler = Callable[[Context], Awaitable[list[Reply] | None]]
 ButtonHandler = Callable[[Context, list[str]], Awaitable[list[Reply]]]
 
 
@@ -87,6 +88,8 @@ class Router:
         self.buttons: dict[str, ButtonHandler] = {}
         self.renderers: dict[str, Renderer] = {}
         self.answers: dict[str, AnswerHandler] = {}
+        # Plain replies to the bot that answer no question: each may claim it (None: not mine).
+        self.replies: list[ReplyHandler] = []
 
     def command(
         self,

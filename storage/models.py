@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Integer,
@@ -73,6 +74,8 @@ class Network(Base):
     rotation_skips_coordination: Mapped[bool] = mapped_column(Boolean, default=False)
     # Days after the meeting by which the ata is due (then daily reminders).
     ata_deadline_days: Mapped[int] = mapped_column(Integer, default=5)
+    # Chasing of overdue devolutivas: days of each step (see bot.deadlines.Ladder).
+    ladder: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     ics_token: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
 
@@ -252,6 +255,119 @@ class Ata(Base):
     approved_at: Mapped[datetime | None]
     sha256: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
+
+
+class ActionPlan(Base):
+    """A Plano de Ação / Plano de Providências whose tasks are tracked like referrals."""
+
+    __tablename__ = "action_plans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    year: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+
+
+class Referral(Base):
+    """An encaminhamento: what is asked, of which sectors, by when (seed 000 §5-6)."""
+
+    __tablename__ = "referrals"
+    __table_args__ = (UniqueConstraint("network_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(
+        ForeignKey("networks.id", ondelete="CASCADE"), index=True
+    )
+    code: Mapped[str] = mapped_column(String(20))  # E-2026-031
+    description: Mapped[str] = mapped_column(Text)
+    deadline: Mapped[date] = mapped_column(Date)
+    origin: Mapped[str] = mapped_column(String(20))  # meeting | plan | adhoc
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="SET NULL"))
+    plan_id: Mapped[int | None] = mapped_column(
+        ForeignKey("action_plans.id", ondelete="CASCADE"), index=True
+    )
+    action: Mapped[str | None] = mapped_column(Text)  # the plan's Ação, for plan tasks
+    status: Mapped[str] = mapped_column(String(20))  # open | answered | concluded
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+    concluded_at: Mapped[datetime | None]
+
+    owed: Mapped[list[Devolutiva]] = relationship(
+        back_populates="referral", cascade="all, delete-orphan", order_by="Devolutiva.id"
+    )
+
+
+class Devolutiva(Base):
+    """What one sector owes on a referral, and its answer once given."""
+
+    __tablename__ = "devolutivas"
+    __table_args__ = (UniqueConstraint("referral_id", "sector_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id", ondelete="CASCADE"))
+    sector_id: Mapped[int] = mapped_column(ForeignKey("sectors.id", ondelete="CASCADE"))
+    # A deadline of this sector's own, after an extension (/prazo); else the referral's.
+    deadline: Mapped[date | None] = mapped_column(Date)
+    text: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime | None]
+    answered_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL")
+    )
+
+    referral: Mapped[Referral] = relationship(back_populates="owed")
+    sector: Mapped[Sector] = relationship()
+
+
+class Extension(Base):
+    """A sector's request for more time on a referral, decided by the coordination."""
+
+    __tablename__ = "extensions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id", ondelete="CASCADE"))
+    sector_id: Mapped[int] = mapped_column(ForeignKey("sectors.id", ondelete="CASCADE"))
+    requested_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL")
+    )
+    new_deadline: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))  # open | accepted | refused
+    created_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+
+
+class ReportingDeadline(Base):
+    """A recurring external deadline (RMA, Censo SUAS, SISC...), seed 001."""
+
+    __tablename__ = "reporting_deadlines"
+    __table_args__ = (UniqueConstraint("network_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(80))
+    key: Mapped[str] = mapped_column(String(80))
+    recurrence: Mapped[str] = mapped_column(String(20))  # monthly | quarterly | yearly
+    day: Mapped[int] = mapped_column(Integer)
+    month: Mapped[int | None] = mapped_column(Integer)  # yearly: the month
+    sector_ids: Mapped[list[int]] = mapped_column(JSON)
+    link: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+
+
+class ReportingConfirmation(Base):
+    """A sector confirmed it filled one period of a reporting deadline (/prazo_ok)."""
+
+    __tablename__ = "reporting_confirmations"
+    __table_args__ = (UniqueConstraint("deadline_id", "period", "sector_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deadline_id: Mapped[int] = mapped_column(
+        ForeignKey("reporting_deadlines.id", ondelete="CASCADE")
+    )
+    period: Mapped[str] = mapped_column(String(10))  # 2026-11, 2026-Q4, 2026
+    sector_id: Mapped[int] = mapped_column(ForeignKey("sectors.id", ondelete="CASCADE"))
+    confirmed_at: Mapped[datetime]
 
 
 class Contact(Base):

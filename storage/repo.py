@@ -14,15 +14,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from storage.models import (
+    ActionPlan,
     Ata,
     Attendance,
     Contact,
+    Devolutiva,
     Draft,
     Meeting,
     Member,
     Network,
     ProcessedUpdate,
     Question,
+    Referral,
+    ReportingConfirmation,
+    ReportingDeadline,
     RoleAssignment,
     Rsvp,
     ScheduledMessage,
@@ -762,3 +767,86 @@ async def approved_atas(
         .order_by(Meeting.starts_at)
     )
     return [(row[0], row[1]) for row in result.all()]
+
+
+# --- referrals (encaminhamentos) -------------------------------------------------------
+
+
+async def next_referral_code(*, session: AsyncSession, network_id: int, year: int) -> str:
+    """E-2026-031: the year's next number in this network."""
+    prefix = f"E-{year}-"
+    codes = await session.scalars(
+        select(Referral.code).where(
+            Referral.network_id == network_id, Referral.code.startswith(prefix)
+        )
+    )
+    numbers = [int(c.removeprefix(prefix)) for c in codes.all() if c.removeprefix(prefix).isdigit()]
+    return f"{prefix}{(max(numbers) + 1) if numbers else 1:03d}"
+
+
+async def referral_by_code(*, session: AsyncSession, network_id: int, code: str) -> Referral | None:
+    return await session.scalar(
+        select(Referral)
+        .options(selectinload(Referral.owed).selectinload(Devolutiva.sector))
+        .where(Referral.network_id == network_id, func.upper(Referral.code) == code.upper())
+    )
+
+
+async def referral(*, session: AsyncSession, referral_id: int) -> Referral | None:
+    return await session.scalar(
+        select(Referral)
+        .options(selectinload(Referral.owed).selectinload(Devolutiva.sector))
+        .where(Referral.id == referral_id)
+    )
+
+
+async def open_referrals(
+    *, session: AsyncSession, network_id: int, plan_id: int | None = None
+) -> Sequence[Referral]:
+    query = (
+        select(Referral)
+        .options(selectinload(Referral.owed).selectinload(Devolutiva.sector))
+        .where(Referral.network_id == network_id, Referral.status != "concluded")
+    )
+    if plan_id is not None:
+        query = query.where(Referral.plan_id == plan_id)
+    result = await session.scalars(query.order_by(Referral.deadline, Referral.code))
+    return result.all()
+
+
+async def plan_referrals(*, session: AsyncSession, plan_id: int) -> Sequence[Referral]:
+    result = await session.scalars(
+        select(Referral)
+        .options(selectinload(Referral.owed))
+        .where(Referral.plan_id == plan_id)
+        .order_by(Referral.code)
+    )
+    return result.all()
+
+
+async def action_plans(*, session: AsyncSession, network_id: int) -> Sequence[ActionPlan]:
+    result = await session.scalars(
+        select(ActionPlan).where(ActionPlan.network_id == network_id).order_by(ActionPlan.id)
+    )
+    return result.all()
+
+
+async def reporting_deadlines(
+    *, session: AsyncSession, network_id: int
+) -> Sequence[ReportingDeadline]:
+    result = await session.scalars(
+        select(ReportingDeadline)
+        .where(ReportingDeadline.network_id == network_id)
+        .order_by(ReportingDeadline.name)
+    )
+    return result.all()
+
+
+async def confirmations(*, session: AsyncSession, deadline_id: int, period: str) -> set[int]:
+    result = await session.scalars(
+        select(ReportingConfirmation.sector_id).where(
+            ReportingConfirmation.deadline_id == deadline_id,
+            ReportingConfirmation.period == period,
+        )
+    )
+    return set(result.all())

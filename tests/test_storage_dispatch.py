@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -183,7 +184,10 @@ async def test_the_loop_sleeps_until_the_next_due_time(
         await asyncio.wait_for(delivered.wait(), timeout=5)
         assert sent == [0]
     finally:
+        # Wait for the loop to stop before the engine is disposed under it.
         loop.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await loop
 
 
 async def test_rows_survive_a_restart(database_url: str, clock: ManualClock) -> None:

@@ -380,6 +380,7 @@ class TelegramChannel:
                     sender=_person(user),
                     text=text,
                     reply_to_bot=True,
+                    replied_text=(replied.text or replied.caption or "") if replied else "",
                     message_id=str(message.message_id),
                     **base,
                 )

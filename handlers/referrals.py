@@ -1,0 +1,533 @@
+"""Encaminhamentos and devolutivas: deadlines, chasing overdue sectors, extensions."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import dates, deadlines, privacy
+from bot.errors import UserError
+from bot.i18n import N_, ngettext
+from bot.i18n import gettext as _
+from bot.messages import Button, MailOut, Reply
+from bot.router import Context, Router, ScheduledContext, button_data
+from handlers.common import find_sector, person, split_pipes
+from storage import repo
+from storage.models import Devolutiva, Extension, Meeting, Network, Referral, Sector
+
+EXAMPLE = (
+    "/encaminhar Saúde, Conselho Tutelar | 10 dias úteis | "
+    "CASO-2025-014: avaliação de saúde mental da criança e retorno à Rede"
+)
+DEVOLUTIVA_EXAMPLE = (
+    "/devolutiva E-2026-001 avaliação feita em 12/03; criança em acompanhamento no CAPS"
+)
+EXTENSION_EXAMPLE = "/prazo E-2026-001 20/12 aguardando a vaga no CAPS"
+CODE_RE = re.compile(r"\bE-\d{4}-\d{3,}\b", re.IGNORECASE)
+CHASE = "referral_chase"
+DIGEST = "referral_digest"
+DIGEST_AT = time(9, 0)
+MAX_DESCRIPTION = 500
+
+
+def ladder_of(network: Network) -> deadlines.Ladder:
+    return deadlines.Ladder(**network.ladder) if network.ladder else deadlines.Ladder()
+
+
+def due_of(referral: Referral, owed: Devolutiva) -> date:
+    return owed.deadline or referral.deadline
+
+
+# --- planning the chase -------------------------------------------------------------------
+
+
+async def plan_chase(
+    session: AsyncSession, network: Network, referral: Referral, owed: Devolutiva, now: datetime
+) -> None:
+    """One row per ladder step still ahead for this sector; each step is sent once."""
+    prefix = f"ref:{referral.id}:{owed.sector_id}:"
+    if owed.answered_at is not None or referral.status == "concluded":
+        await repo.cancel_scheduled(session=session, network_id=network.id, key_prefix=prefix)
+        return
+    keys = []
+    for step, due in deadlines.ladder_times(
+        due_of(referral, owed), ladder_of(network), tz=network.timezone
+    ):
+        if step is deadlines.Step.AGENDA or due <= now:
+            continue
+        key = f"{prefix}{step.value}"
+        keys.append(key)
+        await repo.schedule(
+            session=session,
+            network_id=network.id,
+            key=key,
+            kind=CHASE,
+            due_at=due,
+            payload={"referral_id": referral.id, "sector_id": owed.sector_id, "step": step.value},
+        )
+    await repo.cancel_scheduled(
+        session=session, network_id=network.id, key_prefix=prefix, keep=keys
+    )
+
+
+async def plan_digest(session: AsyncSession, network: Network, now: datetime) -> None:
+    """The weekly digest to the coordination, every Monday at 9h (one row ahead)."""
+    tz = ZoneInfo(network.timezone)
+    today = now.astimezone(tz).date()
+    monday = today + timedelta(days=(7 - today.weekday()) % 7 or 7)
+    due = datetime.combine(monday, DIGEST_AT, tzinfo=tz)
+    await repo.schedule(
+        session=session,
+        network_id=network.id,
+        key=f"digest:{monday.isoformat()}",
+        kind=DIGEST,
+        due_at=due,
+    )
+
+
+async def create_referral(
+    ctx: Context,
+    *,
+    sectors: Sequence[Sector],
+    deadline: date,
+    description: str,
+    origin: str,
+    plan_id: int | None = None,
+    action: str | None = None,
+) -> Referral:
+    """Save a referral owed by ``sectors`` and plan its chase (used by plans too)."""
+    year = ctx.now.astimezone(ctx.tz).year
+    code = await repo.next_referral_code(session=ctx.session, network_id=ctx.network.id, year=year)
+    meeting = await _open_meeting(ctx) if origin == "meeting" else None
+    referral = Referral(
+        network_id=ctx.network.id,
+        code=code,
+        description=description,
+        deadline=deadline,
+        origin=origin,
+        meeting_id=meeting.id if meeting else None,
+        plan_id=plan_id,
+        action=action,
+        status="open",
+        created_by_id=ctx.member.id,
+        created_at=ctx.now,
+        owed=[Devolutiva(sector_id=s.id) for s in sectors],
+    )
+    ctx.session.add(referral)
+    await ctx.session.flush()
+    for owed in referral.owed:
+        await plan_chase(ctx.session, ctx.network, referral, owed, ctx.now)
+    await plan_digest(ctx.session, ctx.network, ctx.now)
+    return referral
+
+
+async def _open_meeting(ctx: Context) -> Meeting | None:
+    """The meeting whose presence list is open today (encaminhamentos recorded there)."""
+    today = ctx.now.astimezone(ctx.tz).date()
+    start = datetime.combine(today, time(0), tzinfo=ctx.tz)
+    for meeting in await repo.meetings_between(
+        session=ctx.session, network_id=ctx.network.id, start=start, end=start + timedelta(days=1)
+    ):
+        if meeting.presence == "open":
+            return meeting
+    return None
+
+
+# --- commands -----------------------------------------------------------------------------
+
+
+async def refer(ctx: Context) -> list[Reply]:
+    parts = split_pipes(ctx.msg.args)
+    if len(parts) != 3 or not all(parts):
+        raise UserError(
+            N_("Write the sectors, the deadline and the description, separated by |."),
+            example=EXAMPLE,
+        )
+    sector_text, deadline_text, description = parts
+    meeting = await _open_meeting(ctx)
+    if not ctx.is_coordinator and meeting is None:
+        raise UserError(
+            N_("Only the coordination can refer outside a meeting (with the presence list open)."),
+            example=EXAMPLE,
+        )
+    if len(description) > MAX_DESCRIPTION:
+        raise UserError(
+            N_("Please keep it short: at most {n} letters."), example=EXAMPLE, n=MAX_DESCRIPTION
+        )
+    privacy.screen(description)
+    all_sectors = await repo.sectors(session=ctx.session, network_id=ctx.network.id)
+    chosen: list[Sector] = []
+    for piece in re.split(r",| e ", sector_text):
+        if piece.strip():
+            sector = find_sector(all_sectors, piece.strip(), EXAMPLE)
+            if sector not in chosen:
+                chosen.append(sector)
+    if not chosen:
+        raise UserError(N_("Say which sectors owe the devolutiva."), example=EXAMPLE)
+    deadline = deadlines.parse_deadline(
+        deadline_text,
+        today=ctx.now.astimezone(ctx.tz).date(),
+        tz=ctx.network.timezone,
+        state=ctx.network.state,
+    )
+    referral = await create_referral(
+        ctx,
+        sectors=chosen,
+        deadline=deadline,
+        description=description,
+        origin="meeting" if meeting else "adhoc",
+    )
+    people = await repo.representatives(
+        session=ctx.session, network_id=ctx.network.id, sector_ids=[s.id for s in chosen]
+    )
+    return [
+        Reply(
+            text=_(
+                "📌 Encaminhamento {code}: {description}\n"
+                "Sectors: {sectors}\nDeadline: {deadline}\n"
+                "Each sector sends its devolutiva with /devolutiva {code} <text>."
+            ).format(
+                code=referral.code,
+                description=description,
+                sectors=", ".join(s.name for s in chosen),
+                deadline=_deadline_text(deadline),
+            ),
+            mentions=tuple(person(m) for m in people),
+        )
+    ]
+
+
+def _deadline_text(day: date) -> str:
+    return f"{dates.weekday_name(day)}, {dates.format_date(day, with_year=True)}"
+
+
+async def devolutiva(ctx: Context) -> list[Reply]:
+    code, _sep, text = ctx.msg.args.strip().partition(" ")
+    if not CODE_RE.fullmatch(code or ""):
+        raise UserError(N_("Start with the encaminhamento's code."), example=DEVOLUTIVA_EXAMPLE)
+    return await record_devolutiva(ctx, code, text.strip())
+
+
+async def record_devolutiva(ctx: Context, code: str, text: str) -> list[Reply]:
+    referral = await _referral(ctx, code, DEVOLUTIVA_EXAMPLE)
+    if len(text) < 5:
+        raise UserError(N_("Write the devolutiva after the code."), example=DEVOLUTIVA_EXAMPLE)
+    privacy.screen(text)
+    owed = next((d for d in referral.owed if d.sector_id == ctx.member.sector_id), None)
+    if owed is None:
+        raise UserError(
+            N_("{code} is not owed by your sector ({owers})."),
+            example=DEVOLUTIVA_EXAMPLE,
+            code=referral.code,
+            owers=", ".join(d.sector.name for d in referral.owed),
+        )
+    if referral.status == "concluded":
+        raise UserError(N_("{code} is already concluded."), code=referral.code)
+    owed.text, owed.answered_at, owed.answered_by_id = text, ctx.now, ctx.member.id
+    await plan_chase(ctx.session, ctx.network, referral, owed, ctx.now)
+    lines = [
+        _("✅ Devolutiva of {sector} on {code} recorded. Thank you!").format(
+            sector=owed.sector.name, code=referral.code
+        )
+    ]
+    if all(d.answered_at is not None for d in referral.owed):
+        referral.status = "answered"
+        lines.append(
+            _("All sectors have answered. Coordination: /concluir {code}").format(
+                code=referral.code
+            )
+        )
+    return [Reply(text="\n".join(lines))]
+
+
+async def reply_with_devolutiva(ctx: Context) -> list[Reply] | None:
+    """A reply to the bot's message about an encaminhamento is that sector's devolutiva."""
+    match = CODE_RE.search(ctx.msg.replied_text or "")
+    if match is None or ctx.member.sector_id is None:
+        return None
+    return await record_devolutiva(ctx, match.group(0), " ".join(ctx.msg.text.split()))
+
+
+async def _referral(ctx: Context, code: str, example: str) -> Referral:
+    referral = await repo.referral_by_code(
+        session=ctx.session, network_id=ctx.network.id, code=code
+    )
+    if referral is None:
+        raise UserError(
+            N_("There is no encaminhamento {code}. See /pendencias."), example=example, code=code
+        )
+    return referral
+
+
+async def conclude(ctx: Context) -> list[Reply]:
+    referral = await _referral(ctx, ctx.msg.args.strip(), "/concluir E-2026-001")
+    if referral.status == "concluded":
+        raise UserError(N_("{code} is already concluded."), code=referral.code)
+    referral.status = "concluded"
+    referral.concluded_at = ctx.now
+    for owed in referral.owed:
+        await plan_chase(ctx.session, ctx.network, referral, owed, ctx.now)
+    missing = [d.sector.name for d in referral.owed if d.answered_at is None]
+    text = _("☑️ Encaminhamento {code} concluded.").format(code=referral.code)
+    if missing:
+        text += " " + _("(without devolutiva from: {sectors})").format(sectors=", ".join(missing))
+    return [Reply(text=text)]
+
+
+async def reopen(ctx: Context) -> list[Reply]:
+    referral = await _referral(ctx, ctx.msg.args.strip(), "/reabrir E-2026-001")
+    if referral.status != "concluded":
+        raise UserError(N_("{code} is not concluded."), code=referral.code)
+    referral.status = "open" if any(d.answered_at is None for d in referral.owed) else "answered"
+    referral.concluded_at = None
+    for owed in referral.owed:
+        await plan_chase(ctx.session, ctx.network, referral, owed, ctx.now)
+    return [Reply(text=_("Encaminhamento {code} reopened.").format(code=referral.code))]
+
+
+async def pending(ctx: Context) -> list[Reply]:
+    name = ctx.msg.args.strip()
+    sectors = await repo.sectors(session=ctx.session, network_id=ctx.network.id)
+    only = find_sector(sectors, name, "/pendencias Saúde") if name else None
+    today = ctx.now.astimezone(ctx.tz).date()
+    rows: list[tuple[int, date, str, Referral]] = []
+    for referral in await repo.open_referrals(session=ctx.session, network_id=ctx.network.id):
+        for owed in referral.owed:
+            if owed.answered_at is None and (only is None or owed.sector_id == only.id):
+                due = due_of(referral, owed)
+                rows.append((deadlines.days_overdue(due, today), due, owed.sector.name, referral))
+    if not rows:
+        return [Reply(text=_("No pending devolutivas. 🎉"))]
+    rows.sort(key=lambda r: (-r[0], r[1], r[2]))
+    lines = [_("Pending devolutivas (overdue first):")]
+    for late, due, sector, referral in rows:
+        when = (
+            ngettext("{n} day overdue", "{n} days overdue", late).format(n=late)
+            if late
+            else _("due {day}").format(day=dates.format_date(due))
+        )
+        lines.append(f"• {sector} — {referral.code} ({when}): {_short(referral.description)}")
+    return [Reply(text="\n".join(lines))]
+
+
+def _short(text: str, size: int = 80) -> str:
+    return text if len(text) <= size else text[: size - 1] + "…"
+
+
+async def ask_extension(ctx: Context) -> list[Reply]:
+    words = ctx.msg.args.split()
+    if len(words) < 3:
+        raise UserError(
+            N_("Write the code, the new date and the reason."), example=EXTENSION_EXAMPLE
+        )
+    referral = await _referral(ctx, words[0], EXTENSION_EXAMPLE)
+    owed = next((d for d in referral.owed if d.sector_id == ctx.member.sector_id), None)
+    if owed is None or owed.answered_at is not None:
+        raise UserError(N_("Your sector has nothing pending on {code}."), code=referral.code)
+    new = dates.parse_day(words[1], now=ctx.now, tz=ctx.network.timezone)
+    if new <= due_of(referral, owed):
+        raise UserError(
+            N_("The new date must be after the current deadline."), example=EXTENSION_EXAMPLE
+        )
+    reason = " ".join(words[2:])
+    privacy.screen(reason)
+    request = Extension(
+        referral_id=referral.id,
+        sector_id=owed.sector_id,
+        requested_by_id=ctx.member.id,
+        new_deadline=new,
+        reason=reason,
+        status="open",
+        created_at=ctx.now,
+    )
+    ctx.session.add(request)
+    await ctx.session.flush()
+    coordinators = await repo.coordinators(session=ctx.session, network_id=ctx.network.id)
+    return [
+        Reply(
+            text=_(
+                "⏳ {sector} asks for more time on {code}: until {day}.\nReason: {reason}\n"
+                "Coordination, do you accept?"
+            ).format(
+                sector=owed.sector.name, code=referral.code, day=_deadline_text(new), reason=reason
+            ),
+            buttons=(
+                (
+                    Button(_("✅ Accept"), button_data("ext", request.id, "ok")),
+                    Button(_("✖ Refuse"), button_data("ext", request.id, "no")),
+                ),
+            ),
+            mentions=tuple(person(m) for m in coordinators),
+        )
+    ]
+
+
+async def extension_button(ctx: Context, args: list[str]) -> list[Reply]:
+    if len(args) != 2 or not args[0].isdigit() or args[1] not in ("ok", "no"):
+        raise UserError(N_("This button is no longer valid."))
+    request = await ctx.session.get(Extension, int(args[0]))
+    if request is None:
+        raise UserError(N_("This button is no longer valid."))
+    referral = await repo.referral(session=ctx.session, referral_id=request.referral_id)
+    if referral is None or referral.network_id != ctx.network.id:
+        raise UserError(N_("This button is no longer valid."))
+    if not ctx.is_coordinator:
+        raise UserError(N_("Only the network's coordination can decide this."))
+    if request.status != "open":
+        raise UserError(N_("This was already decided."))
+    request.decided_at = ctx.now
+    owed = next(d for d in referral.owed if d.sector_id == request.sector_id)
+    if args[1] == "ok":
+        request.status = "accepted"
+        owed.deadline = request.new_deadline
+        await plan_chase(ctx.session, ctx.network, referral, owed, ctx.now)
+        text = _("✅ New deadline for {sector} on {code}: {day}.")
+    else:
+        request.status = "refused"
+        text = _("✖ The deadline of {sector} on {code} stays {day}.")
+    day = _deadline_text(due_of(referral, owed))
+    return [
+        Reply(text=text.format(sector=owed.sector.name, code=referral.code, day=day), edit=True)
+    ]
+
+
+# --- automatic ----------------------------------------------------------------------------
+
+
+async def render_chase(ctx: ScheduledContext) -> Sequence[Reply | MailOut]:
+    referral = await repo.referral(
+        session=ctx.session, referral_id=int(ctx.row.payload["referral_id"])
+    )
+    if referral is None or referral.status == "concluded":
+        return []
+    owed = next(
+        (d for d in referral.owed if d.sector_id == int(ctx.row.payload["sector_id"])), None
+    )
+    if owed is None or owed.answered_at is not None:
+        return []
+    step = deadlines.Step(str(ctx.row.payload["step"]))
+    due = due_of(referral, owed)
+    people = await repo.representatives(
+        session=ctx.session, network_id=ctx.network.id, sector_ids=[owed.sector_id]
+    )
+    today = ctx.now.astimezone(ZoneInfo(ctx.network.timezone)).date()
+    late = deadlines.days_overdue(due, today)
+    how = _("Reply to this message with the devolutiva, or send /devolutiva {code} <text>.").format(
+        code=referral.code
+    )
+    if step is deadlines.Step.REMINDER:
+        text = _("⏳ {code} is due on {day} ({sector}): {description}").format(
+            code=referral.code,
+            day=_deadline_text(due),
+            sector=owed.sector.name,
+            description=_short(referral.description),
+        )
+        return [Reply(text=f"{text}\n{how}", mentions=tuple(person(m) for m in people))]
+    overdue = _(
+        "⚠️ {code} is {late} days overdue: {sector} has not sent its devolutiva.\n{description}"
+    ).format(
+        code=referral.code,
+        late=late,
+        sector=owed.sector.name,
+        description=_short(referral.description),
+    )
+    if step is deadlines.Step.GROUP:
+        return [Reply(text=f"{overdue}\n{how}", mentions=tuple(person(m) for m in people))]
+    if step is deadlines.Step.PRIVATE:
+        reachable = await repo.contact_ids(
+            session=ctx.session, platform=ctx.network.platform, user_ids=[m.user_id for m in people]
+        )
+        return [
+            Reply(text=f"{overdue}\n{how}", to_user=m.user_id)
+            for m in people
+            if m.user_id in reachable
+        ]
+    if step is deadlines.Step.EMAIL and owed.sector.email:
+        return [_overdue_mail(ctx.network, referral, owed, late)]
+    return []
+
+
+def _overdue_mail(network: Network, referral: Referral, owed: Devolutiva, late: int) -> MailOut:
+    """Seed 001, Anexo II, adapted: the pending notice to the sector's institutional address."""
+    name = network.title or _("Rede de Proteção Social")
+    subject = _("Pending devolutiva: {code} ({late} days overdue)").format(
+        code=referral.code, late=late
+    )
+    body = _(
+        "Dear team of {sector},\n\n"
+        "We have identified that the devolutiva of your sector on encaminhamento {code} "
+        "of the {network} is pending, and we ask you to send it so that the network can "
+        "follow the case.\n\n"
+        "Encaminhamento: {description}\nDeadline: {deadline}\n\n"
+        "Send it in the network's group: /devolutiva {code} <text>.\n\n"
+        "We remain available for clarifications.\n\n— redebot, assistant of the {network}"
+    ).format(
+        sector=owed.sector.name,
+        code=referral.code,
+        network=name,
+        description=referral.description,
+        deadline=_deadline_text(due_of(referral, owed)),
+    )
+    return MailOut(to=(owed.sector.email or "",), subject=subject, body=body)
+
+
+async def overdue_lines(session: AsyncSession, network: Network, now: datetime) -> list[str]:
+    """Sectors late beyond the agenda step: for the next meeting's agenda and the digest."""
+    ladder = ladder_of(network)
+    today = now.astimezone(ZoneInfo(network.timezone)).date()
+    lines = []
+    for referral in await repo.open_referrals(session=session, network_id=network.id):
+        for owed in referral.owed:
+            late = deadlines.days_overdue(due_of(referral, owed), today)
+            if owed.answered_at is None and late >= ladder.agenda:
+                lines.append(
+                    _("• {code} — {sector}, {late} days overdue").format(
+                        code=referral.code, sector=owed.sector.name, late=late
+                    )
+                )
+    return lines
+
+
+async def render_digest(ctx: ScheduledContext) -> Sequence[Reply]:
+    await plan_digest(ctx.session, ctx.network, ctx.now)  # the next Monday's
+    lines = await overdue_lines(ctx.session, ctx.network, ctx.now)
+    if not lines:
+        return []
+    coordinators = await repo.coordinators(session=ctx.session, network_id=ctx.network.id)
+    text = (
+        _("📋 Weekly digest for the coordination — overdue devolutivas:") + "\n" + "\n".join(lines)
+    )
+    reachable = await repo.contact_ids(
+        session=ctx.session,
+        platform=ctx.network.platform,
+        user_ids=[m.user_id for m in coordinators],
+    )
+    private = [Reply(text=text, to_user=m.user_id) for m in coordinators if m.user_id in reachable]
+    return private or [Reply(text=text, mentions=tuple(person(m) for m in coordinators))]
+
+
+def register(router: Router) -> None:
+    router.command("encaminhar", N_("record an encaminhamento with a deadline"), EXAMPLE)(refer)
+    router.command("devolutiva", N_("send your sector's devolutiva"), DEVOLUTIVA_EXAMPLE)(
+        devolutiva
+    )
+    router.command(
+        "concluir", N_("conclude an encaminhamento"), "/concluir E-2026-001", coordinator=True
+    )(conclude)
+    router.command(
+        "reabrir", N_("reopen an encaminhamento"), "/reabrir E-2026-001", coordinator=True
+    )(reopen)
+    router.command("pendencias", N_("pending devolutivas, overdue first"), "/pendencias Saúde")(
+        pending
+    )
+    router.command("prazo", N_("ask for more time on an encaminhamento"), EXTENSION_EXAMPLE)(
+        ask_extension
+    )
+    router.button("ext")(extension_button)
+    router.replies.append(reply_with_devolutiva)
+    router.scheduled(CHASE)(render_chase)
+    router.scheduled(DIGEST)(render_digest)

@@ -1,0 +1,250 @@
+"""Encaminhamentos, devolutivas, the chase ladder, plans, reporting deadlines, LGPD rights."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from bot.clock import ManualClock
+from storage.models import Member, Referral
+from tests.conftest import NOW
+from tests.fakes.bot_api import FakeUser
+from tests.smtp import SmtpServer
+from tests.telegram_harness import ANA, BRUNO, COORD, GROUP, Harness, running_bot
+
+DORA = FakeUser(13, "Dora", username="dora_creas")
+DESCRIPTION = "CASO-2025-014: avaliação de saúde mental da criança e retorno à Rede"
+
+
+@pytest.fixture
+async def tg(
+    sqlite_url: str, clock: ManualClock, smtp_server: SmtpServer
+) -> AsyncIterator[Harness]:
+    async with running_bot(
+        sqlite_url,
+        clock,
+        smtp_host=smtp_server.host,
+        smtp_port=smtp_server.port,
+        smtp_security="none",
+        smtp_from="Rede de Proteção <rede@palmital.pr.gov.br>",
+    ) as harness:
+        await harness.add_to_group()
+        for user, sector in (
+            (ANA, "Saúde"),
+            (BRUNO, "Conselho Tutelar"),
+            (DORA, "CREAS"),
+            (COORD, "CRAS"),
+        ):
+            await harness.say(user, f"/setor {sector}")
+        yield harness
+
+
+def _buttons(message: dict[str, Any]) -> list[str]:
+    return [b["callback_data"] for row in message["reply_markup"]["inline_keyboard"] for b in row]
+
+
+async def _sent_texts(tg: Harness, mark: int, chat: int = GROUP) -> list[str]:
+    return [
+        c.params["text"]
+        for c in tg.api.calls_since(mark)
+        if c.method == "sendMessage" and c.params["chat_id"] == chat and not c.failed
+    ]
+
+
+async def test_a_referral_gets_a_code_and_each_sector_owes_a_devolutiva(tg: Harness) -> None:
+    created = await tg.say(
+        COORD, f"/encaminhar Saúde, Conselho Tutelar | 10 dias úteis | {DESCRIPTION}"
+    )
+    assert "E-2026-001" in created["text"] and DESCRIPTION in created["text"]
+    assert "07/12/2026" in created["text"]  # 10 business days from Mon 23/11
+    mentioned = {e["user"]["id"] for e in created.get("entities", []) if "user" in e}
+    assert mentioned == {ANA.id, BRUNO.id}
+    member = await tg.say(ANA, f"/encaminhar CREAS | 5 dias | {DESCRIPTION}")
+    assert "coordenação" in member["text"].lower()
+    no_parts = await tg.say(COORD, "/encaminhar Saúde | 5 dias")
+    assert "Exemplo: /encaminhar" in no_parts["text"]
+    personal = await tg.say(COORD, "/encaminhar Saúde | 5 dias | CPF da mãe 529.982.247-25")
+    assert "CPF" in personal["text"] and "529" not in personal["text"]
+    bad_date = await tg.say(COORD, f"/encaminhar Saúde | ontem | {DESCRIPTION}")
+    assert "Exemplo" in bad_date["text"]
+
+    wrong = await tg.say(DORA, "/devolutiva E-2026-001 avaliação feita, tudo certo")
+    assert "Saúde, Conselho Tutelar" in wrong["text"]
+    first = await tg.say(ANA, "/devolutiva E-2026-001 avaliação feita; criança no CAPS")
+    assert "Saúde" in first["text"] and "registrada" in first["text"]
+    done = await tg.say(BRUNO, "/devolutiva e-2026-001 família acompanhada pelo conselho")
+    assert "/concluir E-2026-001" in done["text"]
+    closed = await tg.say(COORD, "/concluir E-2026-001")
+    assert "concluído" in closed["text"]
+    async with tg.runtime.sessions() as session:
+        referral = await session.scalar(select(Referral).options(selectinload(Referral.owed)))
+    assert referral is not None and referral.status == "concluded"
+    assert referral.owed[0].text == "avaliação feita; criança no CAPS"
+
+
+async def test_overdue_sectors_are_chased_step_by_step_until_they_answer(
+    tg: Harness, smtp_server: SmtpServer
+) -> None:
+    await tg.say(COORD, "/email Saúde saude@palmital.pr.gov.br")
+    tg.api.private_message(ANA, "/start")
+    await tg.api.wait_for_message(ANA.id)
+    await tg.say(COORD, f"/encaminhar Saúde, CREAS | 27/11 | {DESCRIPTION}")
+    local_9h = NOW.replace(hour=12)  # 9h in São Paulo
+    # Two days before: both sectors reminded.
+    await tg.clock.set(local_9h.replace(day=25))
+    mark = tg.api.mark()
+    await tg.dispatcher.run_due()
+    texts = await _sent_texts(tg, mark)
+    assert len(texts) == 2 and all("E-2026-001" in t and "27/11" in t for t in texts)
+    # CREAS answers by replying to the bot's reminder.
+    reminder = next(
+        m
+        for m in tg.api.sent_messages(GROUP)
+        if "CREAS" in m.get("text", "") and "E-2026-001" in m["text"]
+    )
+    answered = await tg.say(DORA, "caso discutido com a equipe, sem novidades", reply_to=reminder)
+    assert "CREAS" in answered["text"] and "registrada" in answered["text"]
+    # Day 1 overdue: group mention of Saúde only.
+    await tg.clock.set(local_9h.replace(day=28))
+    mark = tg.api.mark()
+    await tg.dispatcher.run_due()
+    (group,) = await _sent_texts(tg, mark)
+    assert "atrasado" in group and "Saúde" in group and "CREAS" not in group
+    # Day 3: private message to the representative who started the bot.
+    await tg.clock.set(local_9h.replace(day=30))
+    mark = tg.api.mark()
+    await tg.dispatcher.run_due()
+    assert await _sent_texts(tg, mark, chat=ANA.id)
+    # Day 5: e-mail to the sector's institutional address (seed 001 Anexo II model).
+    await tg.clock.set(local_9h.replace(month=12, day=2))
+    await tg.dispatcher.run_due()
+    (mail,) = await smtp_server.wait_for(1)
+    assert mail.rcpt_tos == ("saude@palmital.pr.gov.br",)
+    assert "E-2026-001" in str(mail.message["Subject"])
+    # Each step once: nothing more on the same day.
+    mark = tg.api.mark()
+    assert await tg.dispatcher.run_due() == 0
+    pending = await tg.say(COORD, "/pendencias")
+    assert "Saúde — E-2026-001 (5 dias de atraso)" in pending["text"]
+    # The devolutiva arrives: the chase stops.
+    await tg.say(ANA, "/devolutiva E-2026-001 avaliação concluída")
+    await tg.clock.advance(timedelta(days=30))
+    mark = tg.api.mark()
+    await tg.dispatcher.run_due()
+    assert not any("E-2026-001" in t for t in await _sent_texts(tg, mark))
+
+
+async def test_a_sector_asks_for_more_time_and_the_coordination_decides(tg: Harness) -> None:
+    await tg.say(COORD, f"/encaminhar Saúde | 27/11 | {DESCRIPTION}")
+    early = await tg.say(ANA, "/prazo E-2026-001 26/11 motivo qualquer")
+    assert "depois do prazo" in early["text"]
+    asked = await tg.say(ANA, "/prazo E-2026-001 04/12 aguardando a vaga no CAPS")
+    assert "04/12/2026" in asked["text"]
+    accept, _refuse = _buttons(asked)
+    mark = tg.api.mark()
+    tg.api.press_button(asked, accept, ANA)
+    refused = await tg.api.wait_for_call("answerCallbackQuery", since=mark)
+    assert "coordenação" in refused.params["text"].lower()
+    await tg.press(asked, accept, COORD)
+    edited = tg.api.calls_of("editMessageText")[-1]
+    assert "04/12/2026" in edited.params["text"]
+    # The old deadline passes quietly; the new one is chased.
+    await tg.clock.set(NOW.replace(day=28, hour=12))
+    mark = tg.api.mark()
+    await tg.dispatcher.run_due()
+    assert not any("atrasado" in t for t in await _sent_texts(tg, mark))
+    await tg.clock.set(NOW.replace(month=12, day=5, hour=12))
+    mark = tg.api.mark()
+    await tg.dispatcher.run_due()
+    assert any("atrasado" in t for t in await _sent_texts(tg, mark))
+
+
+SEED_002_CSV = (
+    "2015- PLANO DE AÇÃO\n"
+    "Ação;Tarefas;Período;Responsável\n"
+    "1. Conclusão implantação do Módulo SINASE;"
+    "Visitas às unidades de alimentação do SIPIA;Maio;Equipe SIPIA/SEJUDH\n"
+    ";Levantamento e elaboração de diagnóstico do uso do SIPIA;Maio e Junho;Equipe SIPIA/SEJUDH\n"
+    "2. Constituição da Equipe de Trabalho do SIPIA/MT;"
+    "Encaminhar para publicação ato normativo;Julho;SETAS\n"
+)
+
+
+async def test_an_action_plan_is_imported_and_tracked(tg: Harness) -> None:
+    mark = tg.api.mark()
+    tg.api.document_message(
+        GROUP,
+        COORD,
+        "plano.csv",
+        SEED_002_CSV.encode(),
+        caption="/plano importar 2027 Fortalecimento do SIPIA",
+    )
+    preview = await tg.api.wait_for_message(GROUP, since=mark)
+    assert "3 tarefas" in preview["text"] and "Novos setores" in preview["text"]
+    await tg.press(preview, _buttons(preview)[0], COORD)
+    progress = await tg.say(ANA, "/plano")
+    assert "Fortalecimento do SIPIA (2027): 0 de 3 tarefas concluídas" in progress["text"]
+    pending = await tg.say(ANA, "/pendencias SETAS")
+    assert "Encaminhar para publicação" in pending["text"]
+    async with tg.runtime.sessions() as session:
+        tasks = (await session.scalars(select(Referral).order_by(Referral.code))).all()
+    assert [t.deadline.isoformat() for t in tasks] == ["2027-05-31", "2027-06-30", "2027-07-31"]
+    for task in tasks:
+        await tg.say(COORD, f"/concluir {task.code}")
+    done = await tg.say(ANA, "/plano")
+    assert "3 de 3" in done["text"] and "concluído" in done["text"]
+
+
+async def test_reporting_deadlines_are_announced_and_pending_sectors_chased(tg: Harness) -> None:
+    created = await tg.say(
+        COORD, "/prazos novo RMA | mensal dia 10 | CRAS, CREAS | https://aplicacoes.mds.gov.br/rma"
+    )
+    assert "10/12/2026" in created["text"]
+    bad = await tg.say(COORD, "/prazos novo SISC | toda hora | CRAS")
+    assert "mensal dia 10" in bad["text"]
+    await tg.clock.set(NOW.replace(day=3, month=12, hour=12))
+    mark = tg.api.mark()
+    await tg.dispatcher.run_due()
+    (announce,) = await _sent_texts(tg, mark)
+    assert "RMA" in announce and "10/12/2026" in announce and "sanções" in announce
+    ok = await tg.say(COORD, "/prazo_ok RMA")
+    assert "CRAS" in ok["text"] and "2026-11" in ok["text"]
+    not_mine = await tg.say(ANA, "/prazo_ok RMA")
+    assert "não é responsável" in not_mine["text"]
+    await tg.clock.set(NOW.replace(day=8, month=12, hour=12))
+    mark = tg.api.mark()
+    await tg.dispatcher.run_due()
+    (pending,) = await _sent_texts(tg, mark)
+    assert "CREAS" in pending and "CRAS," not in pending
+    listing = await tg.say(ANA, "/prazos")
+    assert "RMA" in listing["text"]
+
+
+async def test_a_member_sees_and_erases_their_data(tg: Harness) -> None:
+    refused = await tg.say(ANA, "/meusdados")
+    assert "/start" in refused["text"]
+    tg.api.private_message(ANA, "/start")
+    await tg.api.wait_for_message(ANA.id)
+    mark = tg.api.mark()
+    tg.api.group_message(GROUP, ANA, "/meusdados")
+    export = await tg.api.wait_for_call("sendDocument", since=mark)
+    assert export.params["chat_id"] == ANA.id
+    await tg.api.wait_for_message(GROUP, "no privado", since=mark)
+    data = json.loads(next(iter(export.files.values()))[1])
+    assert data["name"] == "Ana" and data["sector"] == "Saúde"
+    ask = await tg.say(ANA, "/apagarmeusdados")
+    erase, _keep = _buttons(ask)
+    mark = tg.api.mark()
+    tg.api.press_button(ask, erase, BRUNO)
+    other = await tg.api.wait_for_call("answerCallbackQuery", since=mark)
+    assert "Só quem pediu" in other.params["text"]
+    await tg.press(ask, erase, ANA)
+    async with tg.runtime.sessions() as session:
+        names = set((await session.scalars(select(Member.name))).all())
+    assert "Ana" not in names and "Bruno" in names
