@@ -17,6 +17,7 @@ from bot.scheduling import URGENT_REMINDER_MINUTES, plan_meeting, reminder_super
 from handlers.attendance import ANNOUNCEMENT, REMINDER, meeting_message, unanswered_people
 from handlers.common import kind_name, meeting_card, meeting_line, person, split_pipes
 from handlers.convocation import announce_cancellation
+from handlers.referrals import overdue_lines
 from handlers.rotation import pending_approval_lines
 from storage import repo
 from storage.models import Meeting
@@ -465,6 +466,10 @@ async def render_announcement(ctx: ScheduledContext) -> list[Reply]:
     ]
     # Issue 4: the atas delivered since are listed for approval at this meeting.
     approvals = await pending_approval_lines(ctx.session, ctx.network)
+    overdue = await overdue_lines(ctx.session, ctx.network, ctx.now)
+    if overdue:
+        # Issue 5: sectors late beyond the agenda step go on the next meeting's agenda.
+        approvals += [_("📌 On the agenda — overdue devolutivas:"), *overdue]
     if replies and approvals:
         first = replies[0]
         replies[0] = Reply(text=first.text + "\n\n" + "\n".join(approvals), buttons=first.buttons)

@@ -528,6 +528,45 @@ def register(router: Router) -> None:
         ask_extension
     )
     router.button("ext")(extension_button)
+    router.command(
+        "cobranca",
+        N_("when overdue devolutivas are chased"),
+        "/cobranca lembrete 2 grupo 1 privado 3 email 5 pauta 7",
+        coordinator=True,
+    )(set_ladder)
     router.replies.append(reply_with_devolutiva)
     router.scheduled(CHASE)(render_chase)
     router.scheduled(DIGEST)(render_digest)
+
+
+async def set_ladder(ctx: Context) -> list[Reply]:
+    """``/cobranca lembrete 2 grupo 1 privado 3 email 5 pauta 7``: the chase ladder's days."""
+    text = ctx.msg.args.strip()
+    ladder = ladder_of(ctx.network)
+    if text:
+        ladder = deadlines.parse_ladder(text, base=ladder)
+        ctx.network.ladder = {
+            "remind_before": ladder.remind_before,
+            "group": ladder.group,
+            "private": ladder.private,
+            "email": ladder.email,
+            "agenda": ladder.agenda,
+        }
+        for referral in await repo.open_referrals(session=ctx.session, network_id=ctx.network.id):
+            for owed in referral.owed:
+                await plan_chase(ctx.session, ctx.network, referral, owed, ctx.now)
+    return [
+        Reply(
+            text=_(
+                "Chasing of devolutivas: reminder {remind} days before the deadline; overdue: "
+                "group on day {group}, private on day {private}, e-mail on day {email}, "
+                "meeting agenda and weekly digest from day {agenda}."
+            ).format(
+                remind=ladder.remind_before,
+                group=ladder.group,
+                private=ladder.private,
+                email=ladder.email,
+                agenda=ladder.agenda,
+            )
+        )
+    ]

@@ -444,8 +444,16 @@ async def _skeleton(session: AsyncSession, network: Network, meeting: Meeting) -
         _("Discussions:"),
         "",
         _("Encaminhamentos (sector, deadline):"),
+    ]
+    for referral in await repo.meeting_referrals(session=session, meeting_id=meeting.id):
+        lines.append(
+            f"• {referral.code} — {', '.join(d.sector.name for d in referral.owed)} — "
+            f"{dates.format_date(referral.deadline, with_year=True)}: {referral.description}"
+        )
+    lines += [
         "",
         _("Deliver it with /ata followed by the text, or send the file with the caption /ata."),
+        _("/ata rascunho sends this draft again, with the encaminhamentos recorded so far."),
     ]
     return "\n".join(lines)
 
@@ -499,6 +507,8 @@ async def ata(ctx: Context) -> list[Reply]:
         return await _approve(ctx)
     if name_key(verb) == "corrigir":
         return await _return(ctx, rest.strip())
+    if name_key(verb) == "rascunho" and not rest:
+        return await _draft_again(ctx)
     if ctx.msg.attachment is None and not ctx.msg.args.strip():
         return await _ata_status(ctx)
     return await _deliver(ctx)
@@ -569,6 +579,21 @@ async def _deliver(ctx: Context) -> list[Reply]:
             )
         )
     ]
+
+
+async def _draft_again(ctx: Context) -> list[Reply]:
+    """The draft as it stands now (the encaminhamentos of the meeting included)."""
+    pending = await repo.atas(
+        session=ctx.session,
+        network_id=ctx.network.id,
+        statuses=["pending", "returned"],
+        sector_id=None if ctx.is_coordinator else ctx.member.sector_id,
+    )
+    if not pending:
+        raise UserError(N_("There is no ata waiting for your sector."), example="/ata")
+    meeting = await repo.meeting(session=ctx.session, meeting_id=pending[-1].meeting_id)
+    assert meeting is not None
+    return [Reply(text=await _skeleton(ctx.session, ctx.network, meeting))]
 
 
 async def _ata_status(ctx: Context) -> list[Reply]:

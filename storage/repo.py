@@ -850,3 +850,13 @@ async def confirmations(*, session: AsyncSession, deadline_id: int, period: str)
         )
     )
     return set(result.all())
+
+
+async def meeting_referrals(*, session: AsyncSession, meeting_id: int) -> Sequence[Referral]:
+    result = await session.scalars(
+        select(Referral)
+        .options(selectinload(Referral.owed).selectinload(Devolutiva.sector))
+        .where(Referral.meeting_id == meeting_id)
+        .order_by(Referral.code)
+    )
+    return result.all()

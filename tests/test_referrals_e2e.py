@@ -248,3 +248,40 @@ async def test_a_member_sees_and_erases_their_data(tg: Harness) -> None:
     async with tg.runtime.sessions() as session:
         names = set((await session.scalars(select(Member.name))).all())
     assert "Ana" not in names and "Bruno" in names
+
+
+async def test_overdue_devolutivas_reach_the_digest_and_the_next_agenda(tg: Harness) -> None:
+    bad = await tg.say(COORD, "/cobranca grupo 5 privado 3")
+    assert "Exemplo: /cobranca" in bad["text"]
+    too_early = await tg.say(COORD, "/cobranca pauta 3")
+    assert "pauta (3) não pode vir antes de email (5)" in too_early["text"]
+    ladder = await tg.say(COORD, "/cobranca grupo 1 privado 2 email 3 pauta 3")
+    assert "resumo semanal a partir do dia 3" in ladder["text"]
+    preview = await tg.say(COORD, "/gerarcalendario 2026 2ª terça 14h CRAS")
+    await tg.press(preview, _buttons(preview)[0], COORD)
+    await tg.say(COORD, f"/encaminhar Saúde | 27/11 | {DESCRIPTION}")
+    # Monday 30/11, 9h: the weekly digest to the coordination (3 days overdue).
+    await tg.clock.set(NOW.replace(day=30, hour=12, minute=1))
+    mark = tg.api.mark()
+    await tg.dispatcher.run_due()
+    digest = await tg.api.wait_for_message(GROUP, "Resumo semanal", since=mark)
+    assert "E-2026-001 — Saúde, 3 dias de atraso" in digest["text"]
+    # 1 December, 8h: December's meeting is announced with the overdue item on its agenda.
+    await tg.clock.set(NOW.replace(month=12, day=1, hour=11, minute=1))
+    mark = tg.api.mark()
+    await tg.dispatcher.run_due()
+    announcement = await tg.api.wait_for_message(GROUP, "Reunião de dezembro", since=mark)
+    assert "Na pauta" in announcement["text"] and "E-2026-001" in announcement["text"]
+
+
+async def test_referrals_made_in_a_meeting_appear_in_the_ata_draft(tg: Harness) -> None:
+    await tg.say(COORD, "/convocar 24/11 14h | CRAS | fluxos | avaliar os fluxos de atendimento")
+    await tg.clock.set(NOW.replace(day=24, hour=16, minute=55))
+    mark = tg.api.mark()
+    tg.api.group_message(GROUP, COORD, "/presenca")
+    await tg.api.wait_for_message(GROUP, "Rascunho da ata", since=mark)
+    # During the meeting any sector may record an encaminhamento.
+    made = await tg.say(DORA, f"/encaminhar Saúde | 5 dias úteis | {DESCRIPTION}")
+    assert "E-2026-001" in made["text"]
+    draft = await tg.say(COORD, "/ata rascunho")
+    assert "E-2026-001 — Saúde" in draft["text"] and DESCRIPTION in draft["text"]
