@@ -8,6 +8,7 @@ import contextlib
 import logging
 import signal
 import sys
+from pathlib import Path
 
 from pydantic import ValidationError
 
@@ -81,6 +82,10 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("serve", help="serve Telegram (the default)")
     sub.add_parser("console", help="try the bot in this terminal, offline")
     sub.add_parser("migrate", help="apply database migrations and exit")
+    rep = sub.add_parser("report", help="write a network's annual report (PDF, XLSX or CSV zip)")
+    rep.add_argument("--network", type=int, required=True, help="network id (see the log)")
+    rep.add_argument("--year", type=int, required=True)
+    rep.add_argument("--out", required=True, help="report.pdf, report.xlsx or report.zip")
     args = parser.parse_args(argv)
     try:
         settings = Settings()
@@ -99,10 +104,46 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "migrate":
         asyncio.run(_migrate(settings))
         return 0
+    if args.command == "report":
+        return asyncio.run(write_report(settings, args.network, args.year, Path(args.out)))
     if not settings.telegram_bot_token:
         print(USAGE_WITHOUT_TELEGRAM, file=sys.stderr)
         return 2
     asyncio.run(serve_telegram(settings))
+    return 0
+
+
+async def write_report(settings: Settings, network_id: int, year: int, out: Path) -> int:
+    """``redebot report``: the same report as /relatorio, written to a file."""
+    from bot import reports
+    from bot.i18n import use_locale
+    from handlers.reports import collect
+    from storage.models import Network
+
+    renderers = {
+        ".pdf": reports.report_pdf,
+        ".xlsx": reports.report_xlsx,
+        ".zip": reports.report_csv,
+    }
+    render = renderers.get(out.suffix.lower())
+    if render is None:
+        print("redebot: --out must end in .pdf, .xlsx or .zip", file=sys.stderr)
+        return 2
+    clock = SystemClock()
+    runtime = await open_runtime(settings, clock)
+    try:
+        async with runtime.sessions() as session:
+            network = await session.get(Network, network_id)
+            if network is None:
+                print(f"redebot: there is no network {network_id}", file=sys.stderr)
+                return 2
+            with use_locale(network.locale):
+                data = await collect(session, network, year, clock.now())
+                content = render(data)
+    finally:
+        await runtime.close()
+    await asyncio.to_thread(out.write_bytes, content)
+    print(f"{out}: {len(content)} bytes")
     return 0
 
 

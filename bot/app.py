@@ -24,6 +24,7 @@ from handlers import (
     plans,
     referrals,
     reporting,
+    reports,
     rotation,
     working_groups,
 )
@@ -52,6 +53,7 @@ def build_router() -> Router:
     plans.register(router)
     reporting.register(router)
     my_data.register(router)
+    reports.register(router)
     return router
 
 

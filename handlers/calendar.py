@@ -158,6 +158,8 @@ async def import_table(ctx: Context) -> list[Reply]:
     planned = rules.parse_table(
         data, attachment.filename, year=year, rule=rule, state=ctx.network.state
     )
+    for item in planned:
+        privacy.screen(f"{item.place} {item.topic}")
     return await _preview(ctx, year, planned, rule_text)
 
 
@@ -271,6 +273,7 @@ async def move(ctx: Context) -> list[Reply]:
         if starts_at <= ctx.now:
             raise UserError(N_("That time has already passed."), example=MOVE_EXAMPLE)
     place = parts[2] if len(parts) == 3 and parts[2] else meeting.place
+    privacy.screen(place)
     old = _("{when}, {place}").format(
         when=dates.format_when(meeting.starts_at, tzname), place=meeting.place
     )

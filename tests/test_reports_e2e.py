@@ -1,0 +1,155 @@
+"""The annual report of a year built through the group's own commands, read back."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import zipfile
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from bot.__main__ import main
+from bot.clock import ManualClock
+from storage.models import Network
+from tests.fakes.bot_api import FakeUser
+from tests.telegram_harness import ANA, BRUNO, COORD, GROUP, Harness, running_bot
+
+DORA = FakeUser(13, "Dora", username="dora_creas")
+JANUARY = datetime(2026, 1, 5, 13, 0, tzinfo=UTC)  # Monday, 10h in São Paulo
+JUSTIFICATION = "violação grave de direitos: criança em risco iminente, decidir o acolhimento"
+
+
+@pytest.fixture
+async def tg(sqlite_url: str) -> AsyncIterator[Harness]:
+    async with running_bot(sqlite_url, ManualClock(JANUARY)) as harness:
+        await harness.add_to_group()
+        for user, sector in (
+            (ANA, "Saúde"),
+            (BRUNO, "Conselho Tutelar"),
+            (DORA, "CREAS"),
+            (COORD, "CRAS"),
+        ):
+            await harness.say(user, f"/setor {sector}")
+        yield harness
+
+
+def _buttons(message: dict[str, Any]) -> list[str]:
+    return [b["callback_data"] for row in message["reply_markup"]["inline_keyboard"] for b in row]
+
+
+async def _meeting_day(tg: Harness, when: datetime, present: list[FakeUser]) -> None:
+    await tg.clock.set(when)
+    mark = tg.api.mark()
+    tg.api.group_message(GROUP, COORD, "/presenca")
+    opened = await tg.api.wait_for_message(GROUP, "Lista de presença", since=mark)
+    await tg.api.wait_for_message(GROUP, "Rascunho da ata", since=mark)
+    for user in present:
+        await tg.press(opened, _buttons(opened)[0], user)
+    mark = tg.api.mark()
+    tg.api.group_message(GROUP, COORD, "/presenca fechar")
+    await tg.api.wait_for_message(GROUP, "Lista fechada", since=mark)
+
+
+async def _build_year(tg: Harness) -> None:
+    preview = await tg.say(COORD, "/gerarcalendario 2026 2ª terça 14h CRAS")
+    await tg.press(preview, _buttons(preview)[0], COORD)
+    # January (13/01) and February (10/02): CREAS misses February.
+    await _meeting_day(tg, datetime(2026, 1, 13, 16, 50, tzinfo=UTC), [ANA, BRUNO, DORA, COORD])
+    await tg.say(COORD, "/ata Aos treze dias de janeiro reuniram-se os setores da Rede.")
+    await tg.say(COORD, "/ata aprovar")
+    await tg.say(
+        COORD, "/encaminhar Saúde, CREAS | 10 dias úteis | CASO-2026-001: avaliação e retorno"
+    )
+    await tg.clock.advance(timedelta(days=3))
+    await tg.say(ANA, "/devolutiva E-2026-001 avaliação feita, criança no CAPS")
+    await tg.clock.set(datetime(2026, 2, 3, 13, tzinfo=UTC))
+    await tg.say(DORA, "/devolutiva E-2026-001 família acompanhada pelo PAEFI")  # late
+    await tg.say(COORD, "/encaminhar Conselho Tutelar | 5 dias | CASO-2026-002: visita domiciliar")
+    await _meeting_day(tg, datetime(2026, 2, 10, 16, 50, tzinfo=UTC), [ANA, BRUNO, COORD])
+    # March is cancelled; an extraordinary meeting is convened by the Conselho Tutelar.
+    await tg.clock.set(datetime(2026, 3, 2, 13, tzinfo=UTC))
+    await tg.say(COORD, "/cancelar 10/03 | reunião da conferência municipal")
+    await tg.say(BRUNO, f"/convocar 04/03 9h | CRAS | CASO-2026-003 | {JUSTIFICATION}")
+
+
+async def test_the_annual_report_counts_what_the_network_did(
+    tg: Harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await _build_year(tg)
+    await tg.clock.set(datetime(2026, 3, 20, 13, tzinfo=UTC))
+    member = await tg.say(ANA, "/relatorio")
+    assert "coordenação" in member["text"].lower()
+    wrong = await tg.say(COORD, "/relatorio 2026 docx")
+    assert "Exemplo: /relatorio" in wrong["text"]
+
+    mark = tg.api.mark()
+    tg.api.group_message(GROUP, COORD, "/relatorio 2026")
+    call = await tg.api.wait_for_call("sendDocument", since=mark)
+    name, pdf = next(iter(call.files.values()))
+    assert name.endswith("2026.pdf")
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    flat = " ".join(text.split())
+    assert "Relatório anual das ações intersetoriais" in flat
+    assert "violação grave de direitos" in flat  # the extraordinary meeting's justification
+    assert "Conselho Tutelar" in flat
+
+    mark = tg.api.mark()
+    tg.api.group_message(GROUP, COORD, "/relatorio 2026 xlsx")
+    call = await tg.api.wait_for_call("sendDocument", since=mark)
+    book = openpyxl.load_workbook(io.BytesIO(next(iter(call.files.values()))[1]))
+    rows = {
+        tuple(c for c in row if c is not None)
+        for sheet in book.worksheets
+        for row in sheet.iter_rows(values_only=True)
+    }
+    flat_cells = [c for row in rows for c in row]
+    assert "E-2026-001" in flat_cells and "E-2026-002" in flat_cells
+    # Referral rows: Saúde on time, CREAS late, Conselho Tutelar still open (overdue).
+    referral_sheet = next(
+        s
+        for s in book.worksheets
+        if any(c.value == "E-2026-002" for row in s.iter_rows() for c in row)
+    )
+    statuses = {
+        (r[0], r[3]): r[-1] for r in referral_sheet.iter_rows(min_row=2, values_only=True) if r[0]
+    }
+    assert sorted(statuses.values()) == ["com atraso", "em aberto, atrasada", "no prazo"]
+
+    mark = tg.api.mark()
+    tg.api.group_message(GROUP, COORD, "/relatorio 2026 csv")
+    call = await tg.api.wait_for_call("sendDocument", since=mark)
+    archive = zipfile.ZipFile(io.BytesIO(next(iter(call.files.values()))[1]))
+    assert len(archive.namelist()) >= 4
+    for member_name in archive.namelist():
+        list(csv.reader(io.StringIO(archive.read(member_name).decode("utf-8-sig")), delimiter=";"))
+
+    month = await tg.say(COORD, "/relatorio mes")
+    assert "Março" in month["text"] and "Reuniões realizadas: 1" in month["text"]
+
+    async with tg.runtime.sessions() as session:
+        network = await session.scalar(select(Network))
+    assert network is not None
+    out = tmp_path / "relatorio.xlsx"
+    monkeypatch.setenv("DATABASE_URL", tg.runtime.settings.database_url)
+    monkeypatch.chdir(tmp_path)
+    args = ["report", "--network", str(network.id), "--year", "2026", "--out", str(out)]
+    assert await asyncio.to_thread(main, args) == 0
+    assert openpyxl.load_workbook(out).sheetnames
+
+
+async def test_a_year_without_records_says_so(tg: Harness) -> None:
+    mark = tg.api.mark()
+    tg.api.group_message(GROUP, COORD, "/relatorio 2025")
+    call = await tg.api.wait_for_call("sendDocument", since=mark)
+    assert "ainda não há registros" in call.params["caption"]
+    pdf = next(iter(call.files.values()))[1]
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert "2025" in text
