@@ -375,21 +375,6 @@ def _pdf_date(instant: datetime) -> str:
     return f"D:{instant:%Y%m%d%H%M%S}{sign}{hours:02d}'{minutes:02d}'"
 
 
-def _page_decorator(
-    data: PresenceList, total_pages: int, pages_seen: list[int]
-) -> Callable[[Any, Any], None]:
-    """Draws the running header (from page 2 on) and the footer of every page."""
-    running = " — ".join(
-        _drawable(part)
-        for part in (
-            _("Presence list"),
-            data.network_name,
-            format_date(_local(data.starts_at, data.timezone).date(), with_year=True),
-        )
-    )
-    return _decorator(running, data.generated_at, data.timezone, total_pages, pages_seen)
-
-
 def _decorator(
     running: str, generated_at: datetime, tz: str, total_pages: int, pages_seen: list[int]
 ) -> Callable[[Any, Any], None]:
@@ -421,51 +406,95 @@ def _decorator(
     return decorate
 
 
-def _render(data: PresenceList, total_pages: int) -> tuple[bytes, int]:
-    buffer = io.BytesIO()
-    heading = _("Presence list")
-    title = _drawable(f"{heading} — {data.network_name}")
-    doc = BaseDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=_MARGIN_X,
-        rightMargin=_MARGIN_X,
-        topMargin=_MARGIN_TOP,
-        bottomMargin=_MARGIN_BOTTOM,
-        title=title,
-        author=_drawable(data.network_name),
-        subject=_drawable(
-            f"{data.meeting_kind} — {format_when(data.starts_at, data.timezone, with_year=True)}"
-        ),
-        creator="redebot",
-        lang=current_locale().replace("_", "-"),
-        invariant=1,
-    )
-    pages: list[int] = []
-    frame = Frame(
-        _MARGIN_X,
-        _MARGIN_BOTTOM,
-        _CONTENT_WIDTH,
-        A4[1] - _MARGIN_TOP - _MARGIN_BOTTOM,
-        leftPadding=0,
-        rightPadding=0,
-        topPadding=0,
-        bottomPadding=0,
-    )
-    onpage = _page_decorator(data, total_pages, pages)
-    doc.addPageTemplates([PageTemplate(id="list", frames=[frame], onPage=onpage)])
-    doc.build(_story(data))
-    return buffer.getvalue(), max(pages, default=1)
+def _build_pdf(
+    story: Callable[[dict[int, int]], list[Any]],
+    *,
+    title: str,
+    author: str,
+    subject: str,
+    running: Sequence[str],
+    generated_at: datetime,
+    tz: str,
+    marker: str | None = None,
+    bookmark: str = "",
+) -> bytes:
+    """An A4 PDF in the current locale of the flowables ``story(anchors)`` gives.
+
+    ``title``, ``author`` and ``subject`` are its metadata; ``running`` (parts joined
+    by " — ") heads pages 2 on; every page ends in "Gerado em" (``generated_at`` in
+    the zone ``tz``) and "Página X de N". A flowable with the attribute ``marker``
+    (a number) starts a section: it gets the bookmark "{bookmark}-{number}" and an
+    outline entry, and ``anchors`` maps each number to the page its section starts on.
+    """
+    header = " — ".join(_drawable(part) for part in running)
+
+    def render(total_pages: int, anchors: dict[int, int]) -> tuple[bytes, int, dict[int, int]]:
+        """The PDF, its page count and the page on which each section starts."""
+        buffer = io.BytesIO()
+        doc = BaseDocTemplate(
+            buffer,
+            pagesize=A4,
+            leftMargin=_MARGIN_X,
+            rightMargin=_MARGIN_X,
+            topMargin=_MARGIN_TOP,
+            bottomMargin=_MARGIN_BOTTOM,
+            title=_drawable(title),
+            author=_drawable(author),
+            subject=_drawable(subject),
+            creator="redebot",
+            lang=current_locale().replace("_", "-"),
+            invariant=1,
+        )
+        starts: dict[int, int] = {}
+
+        def after_flowable(flowable: Any) -> None:
+            number = getattr(flowable, marker, None) if marker else None
+            if number is not None and number not in starts:
+                starts[number] = int(doc.page)
+                key = f"{bookmark}-{number}"
+                doc.canv.bookmarkPage(key)
+                doc.canv.addOutlineEntry(_drawable(flowable.getPlainText()), key, level=0)
+
+        if marker:
+            doc.afterFlowable = after_flowable
+        pages: list[int] = []
+        frame = Frame(
+            _MARGIN_X,
+            _MARGIN_BOTTOM,
+            _CONTENT_WIDTH,
+            A4[1] - _MARGIN_TOP - _MARGIN_BOTTOM,
+            leftPadding=0,
+            rightPadding=0,
+            topPadding=0,
+            bottomPadding=0,
+        )
+        onpage = _decorator(header, generated_at, tz, total_pages, pages)
+        doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=onpage)])
+        doc.build(story(anchors))
+        return buffer.getvalue(), max(pages, default=1), starts
+
+    # The first pass finds the page count and where each section starts; the footer
+    # and the contents are drawn from them in the second, which keeps the same layout.
+    _draft, total_pages, starts = render(0, {})
+    pdf, pages, again = render(total_pages, starts)
+    assert (pages, again) == (total_pages, starts)
+    return pdf
 
 
 def presence_pdf(data: PresenceList) -> bytes:
     """The presence list as an A4 PDF in the current locale, ready to print and sign."""
-    # The first pass counts the pages for the "Page 1 of N" footer; the footer
-    # is drawn outside the frames, so the second pass lays out the same pages.
-    _draft, total_pages = _render(data, 0)
-    pdf, pages = _render(data, total_pages)
-    assert pages == total_pages
-    return pdf
+    heading = _("Presence list")
+    when = format_when(data.starts_at, data.timezone, with_year=True)
+    day = format_date(_local(data.starts_at, data.timezone).date(), with_year=True)
+    return _build_pdf(
+        lambda _anchors: _story(data),
+        title=f"{heading} — {data.network_name}",
+        author=data.network_name,
+        subject=f"{data.meeting_kind} — {when}",
+        running=(heading, data.network_name, day),
+        generated_at=data.generated_at,
+        tz=data.timezone,
+    )
 
 
 # ------------------------------------------------------------ book of atas
@@ -703,7 +732,7 @@ def _ata_section(book: AtaBook, index: int, entry: AtaEntry, st: dict[str, Any])
         ("SHA-256:", Paragraph(_markup(entry.sha256), st["sha"])),
     ]
     heading = Paragraph(escape(_drawable(_ata_heading(entry, tz))), st["heading"])
-    heading._redebot_ata = index  # found again by after_flowable in _render_book
+    heading._redebot_ata = index  # found again by _build_pdf
     story: list[Any] = [
         PageBreak(),
         Paragraph(escape(_ata_number(book, index)), st["number"]),
@@ -729,62 +758,19 @@ def _book_story(book: AtaBook, anchors: dict[int, int]) -> list[Any]:
     return story
 
 
-def _render_book(
-    book: AtaBook, total_pages: int, anchors: dict[int, int]
-) -> tuple[bytes, int, dict[int, int]]:
-    """The PDF, its page count and the page on which each ata (1, 2 ...) starts."""
-    buffer = io.BytesIO()
-    title = _book_title(book)
-    doc = BaseDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=_MARGIN_X,
-        rightMargin=_MARGIN_X,
-        topMargin=_MARGIN_TOP,
-        bottomMargin=_MARGIN_BOTTOM,
-        title=_drawable(f"{title} — {book.network_name}"),
-        author=_drawable(book.network_name),
-        subject=_drawable(_book_count(book)),
-        creator="redebot",
-        lang=current_locale().replace("_", "-"),
-        invariant=1,
-    )
-    starts: dict[int, int] = {}
-
-    def after_flowable(flowable: Any) -> None:
-        index = getattr(flowable, "_redebot_ata", None)
-        if index is not None and index not in starts:
-            starts[index] = int(doc.page)
-            key = f"ata-{index}"
-            doc.canv.bookmarkPage(key)
-            doc.canv.addOutlineEntry(_drawable(flowable.getPlainText()), key, level=0)
-
-    doc.afterFlowable = after_flowable
-    pages: list[int] = []
-    frame = Frame(
-        _MARGIN_X,
-        _MARGIN_BOTTOM,
-        _CONTENT_WIDTH,
-        A4[1] - _MARGIN_TOP - _MARGIN_BOTTOM,
-        leftPadding=0,
-        rightPadding=0,
-        topPadding=0,
-        bottomPadding=0,
-    )
-    running = " — ".join(_drawable(part) for part in (title, book.network_name))
-    onpage = _decorator(running, book.generated_at, book.timezone, total_pages, pages)
-    doc.addPageTemplates([PageTemplate(id="atas", frames=[frame], onPage=onpage)])
-    doc.build(_book_story(book, anchors))
-    return buffer.getvalue(), max(pages, default=1), starts
-
-
 def atas_pdf(book: AtaBook) -> bytes:
     """The year's approved atas as one A4 PDF in the current locale: a cover with the
     contents, then each ata on its own pages (data, SHA-256 and text, or a note when
     the ata is a file sent apart)."""
-    # The first pass finds the page count and where each ata starts; the second
-    # prints them in the footer and the contents, which keeps the same layout.
-    _draft, total_pages, starts = _render_book(book, 0, {})
-    pdf, pages, again = _render_book(book, total_pages, starts)
-    assert (pages, again) == (total_pages, starts)
-    return pdf
+    title = _book_title(book)
+    return _build_pdf(
+        lambda anchors: _book_story(book, anchors),
+        title=f"{title} — {book.network_name}",
+        author=book.network_name,
+        subject=_book_count(book),
+        running=(title, book.network_name),
+        generated_at=book.generated_at,
+        tz=book.timezone,
+        marker="_redebot_ata",
+        bookmark="ata",
+    )

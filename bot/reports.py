@@ -45,19 +45,14 @@ from reportlab.graphics.charts.piecharts import Pie
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (
-    BaseDocTemplate,
     CondPageBreak,
-    Flowable,
-    Frame,
     HRFlowable,
     KeepTogether,
     PageBreak,
-    PageTemplate,
     Paragraph,
     Spacer,
     Table,
@@ -71,15 +66,12 @@ from bot.documents import (
     _FONT,
     _HEADER_FILL,
     _INK,
-    _MARGIN_BOTTOM,
-    _MARGIN_TOP,
-    _MARGIN_X,
     _MUTED,
     _OBLIQUE,
     _RULE,
     _ZEBRA_FILL,
+    _build_pdf,
     _csv_cell,
-    _decorator,
     _drawable,
     _generated_text,
     _local,
@@ -1411,7 +1403,7 @@ _SECTIONS: tuple[Callable[[AnnualReport, dict[str, ParagraphStyle]], list[Any]],
 
 def _section_heading(number: int, title: str, st: dict[str, ParagraphStyle]) -> list[Any]:
     heading = Paragraph(escape(f"{number}. {title}"), st["section"])
-    heading._redebot_section = number  # found again by after_flowable in _render
+    heading._redebot_section = number  # found again by _build_pdf
     return [
         heading,
         HRFlowable(width="100%", thickness=0.8, color=_ACCENT, spaceBefore=2, spaceAfter=8),
@@ -1499,63 +1491,20 @@ def _story(report: AnnualReport, anchors: dict[int, int]) -> list[Any]:
     return story
 
 
-def _render(
-    report: AnnualReport, total_pages: int, anchors: dict[int, int]
-) -> tuple[bytes, int, dict[int, int]]:
-    """The PDF, its page count and the page on which each section starts."""
-    buffer = io.BytesIO()
-    title = _report_title()
-    doc = BaseDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=_MARGIN_X,
-        rightMargin=_MARGIN_X,
-        topMargin=_MARGIN_TOP,
-        bottomMargin=_MARGIN_BOTTOM,
-        title=_drawable(f"{title} — {report.network_name} — {report.year}"),
-        author=_drawable(report.network_name),
-        subject=_drawable(f"{title} — {report.year}"),
-        creator="redebot",
-        lang=current_locale().replace("_", "-"),
-        invariant=1,
-    )
-    starts: dict[int, int] = {}
-
-    def after_flowable(flowable: Flowable) -> None:
-        number = getattr(flowable, "_redebot_section", None)
-        if number is not None and number not in starts:
-            starts[number] = int(doc.page)
-            key = f"section-{number}"
-            doc.canv.bookmarkPage(key)
-            doc.canv.addOutlineEntry(_drawable(flowable.getPlainText()), key, level=0)
-
-    doc.afterFlowable = after_flowable
-    pages: list[int] = []
-    frame = Frame(
-        _MARGIN_X,
-        _MARGIN_BOTTOM,
-        _CONTENT_WIDTH,
-        A4[1] - _MARGIN_TOP - _MARGIN_BOTTOM,
-        leftPadding=0,
-        rightPadding=0,
-        topPadding=0,
-        bottomPadding=0,
-    )
-    running = " — ".join(_drawable(part) for part in (title, report.network_name, str(report.year)))
-    onpage = _decorator(running, report.generated_at, report.timezone, total_pages, pages)
-    doc.addPageTemplates([PageTemplate(id="report", frames=[frame], onPage=onpage)])
-    doc.build(_story(report, anchors))
-    return buffer.getvalue(), max(pages, default=1), starts
-
-
 def report_pdf(report: AnnualReport) -> bytes:
     """The annual report as an A4 PDF in the current locale: a cover with the contents,
     then 1. meetings, 2. extraordinary meetings, 3. attendance by sector, 4. referrals
     and feedback, 5. action plans, 6. minutes, 7. reporting deadlines; or, for a year
     with nothing recorded, the cover and one page saying so."""
-    # The first pass finds the page count and where each section starts; the second
-    # prints them in the footer and the contents, which keeps the same layout.
-    _draft, total_pages, starts = _render(report, 0, {})
-    pdf, pages, again = _render(report, total_pages, starts)
-    assert (pages, again) == (total_pages, starts)
-    return pdf
+    title = _report_title()
+    return _build_pdf(
+        lambda anchors: _story(report, anchors),
+        title=f"{title} — {report.network_name} — {report.year}",
+        author=report.network_name,
+        subject=f"{title} — {report.year}",
+        running=(title, report.network_name, str(report.year)),
+        generated_at=report.generated_at,
+        tz=report.timezone,
+        marker="_redebot_section",
+        bookmark="section",
+    )

@@ -15,7 +15,7 @@ from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.messages import Button, OutFile, Reply
 from bot.router import Context, Router, ScheduledContext, button_data
-from handlers.common import expected_sectors, kind_name, meeting_card, person
+from handlers.common import expected_sectors, kind_name, meeting_card, meetings_on, person
 from handlers.rotation import assign_roles
 from storage import repo
 from storage.models import Meeting, Member, Network, Question, Sector
@@ -203,16 +203,7 @@ async def reason_answer(ctx: Context, question: Question) -> list[Reply]:
 
 
 async def _today_meeting(ctx: Context) -> Meeting:
-    tz = ctx.tz
-    local_day = ctx.now.astimezone(tz).date()
-    start = datetime.combine(local_day, datetime.min.time(), tzinfo=tz)
-    found = await repo.meetings_between(
-        session=ctx.session,
-        network_id=ctx.network.id,
-        start=start,
-        end=start + timedelta(days=1),
-        include_cancelled=False,
-    )
+    found = await meetings_on(ctx, ctx.now.astimezone(ctx.tz).date())
     if not found:
         raise UserError(
             N_("There is no meeting today. The presence list opens on the meeting's day."),

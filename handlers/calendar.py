@@ -15,7 +15,7 @@ from bot.messages import Button, OutFile, Reply
 from bot.router import Context, Router, ScheduledContext, button_data
 from bot.scheduling import URGENT_REMINDER_MINUTES, plan_meeting, reminder_superseded
 from handlers.attendance import ANNOUNCEMENT, REMINDER, meeting_message, unanswered_people
-from handlers.common import kind_name, meeting_card, meeting_line, person, split_pipes
+from handlers.common import kind_name, meeting_card, meeting_line, meetings_on, person, split_pipes
 from handlers.convocation import announce_cancellation
 from handlers.referrals import overdue_lines
 from handlers.rotation import pending_approval_lines
@@ -232,17 +232,7 @@ async def calendar_button(ctx: Context, args: list[str]) -> list[Reply]:
 
 async def _meeting_on(ctx: Context, day_text: str, example: str) -> Meeting:
     day = dates.parse_day(day_text, now=ctx.now, tz=ctx.network.timezone)
-    start = datetime.combine(day, time(0), tzinfo=ctx.tz)
-    found = [
-        m
-        for m in await repo.meetings_between(
-            session=ctx.session,
-            network_id=ctx.network.id,
-            start=start,
-            end=start + timedelta(days=1),
-            include_cancelled=False,
-        )
-    ]
+    found = await meetings_on(ctx, day)
     if not found:
         raise UserError(
             N_("There is no meeting scheduled on {day}. See /calendario."),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,6 +13,7 @@ from bot.errors import UserError
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.messages import Person
+from bot.router import Context
 from storage import repo
 from storage.models import Meeting, Member, Network, Sector
 from storage.repo import name_key
@@ -100,3 +101,17 @@ async def expected_sectors(
     people = await repo.representatives(session=session, network_id=network.id)
     with_people = {m.sector_id for m in people}
     return [s for s in sectors if s.id in with_people]
+
+
+async def meetings_on(ctx: Context, day: date) -> list[Meeting]:
+    """The scheduled meetings on a local day of the network, earliest first."""
+    start = datetime.combine(day, time(0), tzinfo=ctx.tz)
+    return list(
+        await repo.meetings_between(
+            session=ctx.session,
+            network_id=ctx.network.id,
+            start=start,
+            end=start + timedelta(days=1),
+            include_cancelled=False,
+        )
+    )

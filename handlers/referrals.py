@@ -15,7 +15,7 @@ from bot.i18n import N_, ngettext
 from bot.i18n import gettext as _
 from bot.messages import Button, MailOut, Reply
 from bot.router import Context, Router, ScheduledContext, button_data
-from handlers.common import find_sector, person, split_pipes
+from handlers.common import find_sector, meetings_on, person, split_pipes
 from storage import repo
 from storage.models import Devolutiva, Extension, Meeting, Network, Referral, Sector
 
@@ -127,11 +127,7 @@ async def create_referral(
 
 async def _open_meeting(ctx: Context) -> Meeting | None:
     """The meeting whose presence list is open today (encaminhamentos recorded there)."""
-    today = ctx.now.astimezone(ctx.tz).date()
-    start = datetime.combine(today, time(0), tzinfo=ctx.tz)
-    for meeting in await repo.meetings_between(
-        session=ctx.session, network_id=ctx.network.id, start=start, end=start + timedelta(days=1)
-    ):
+    for meeting in await meetings_on(ctx, ctx.now.astimezone(ctx.tz).date()):
         if meeting.presence == "open":
             return meeting
     return None

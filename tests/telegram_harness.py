@@ -21,6 +21,24 @@ GROUP = -1001
 COORD = FakeUser(10, "Carla", "Lima", username="carla_cras")
 ANA = FakeUser(11, "Ana", username="ana_saude")
 BRUNO = FakeUser(12, "Bruno", username="bruno_ct")
+DORA = FakeUser(13, "Dora", username="dora_creas")
+# The network most conversations start from: four members and their sectors.
+MEMBERS = ((ANA, "Saúde"), (BRUNO, "Conselho Tutelar"), (DORA, "CREAS"), (COORD, "CRAS"))
+
+
+def buttons(message: dict[str, Any]) -> list[str]:
+    """The callback data of a bot message's inline buttons, in order."""
+    return [b["callback_data"] for row in message["reply_markup"]["inline_keyboard"] for b in row]
+
+
+def smtp_settings(server: Any) -> dict[str, object]:
+    """Settings that send the bot's e-mail to a loopback SMTP server (tests.smtp)."""
+    return {
+        "smtp_host": server.host,
+        "smtp_port": server.port,
+        "smtp_security": "none",
+        "smtp_from": "Rede de Proteção <rede@palmital.pr.gov.br>",
+    }
 
 
 @dataclass
@@ -43,6 +61,12 @@ class Harness:
         mark = self.api.mark()
         self.api.bot_added_to_group(GROUP, COORD)
         return await self.api.wait_for_message(GROUP, since=mark)
+
+    async def seat_members(self) -> None:
+        """Add the bot to the group and have MEMBERS declare their sectors."""
+        await self.add_to_group()
+        for user, sector in MEMBERS:
+            await self.say(user, f"/setor {sector}")
 
     async def press(self, message: dict[str, Any], data: str, user: FakeUser) -> None:
         mark = self.api.mark()

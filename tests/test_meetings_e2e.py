@@ -6,7 +6,6 @@ import csv
 import io
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from typing import Any
 
 import icalendar
 import pytest
@@ -18,9 +17,18 @@ from storage.models import Meeting, Rsvp, ScheduledMessage
 from tests.conftest import NOW
 from tests.fakes.bot_api import FakeUser
 from tests.smtp import SmtpServer
-from tests.telegram_harness import ANA, BRUNO, COORD, GROUP, Harness, running_bot
+from tests.telegram_harness import (
+    ANA,
+    BRUNO,
+    COORD,
+    DORA,
+    GROUP,
+    Harness,
+    buttons,
+    running_bot,
+    smtp_settings,
+)
 
-DORA = FakeUser(13, "Dora", username="dora_creas")
 JUSTIFICATION = "risco iminente à criança, a Rede precisa decidir o acolhimento"
 
 
@@ -31,21 +39,10 @@ async def tg(
     async with running_bot(
         sqlite_url,
         clock,
-        smtp_host=smtp_server.host,
-        smtp_port=smtp_server.port,
-        smtp_security="none",
-        smtp_from="Rede de Proteção <rede@palmital.pr.gov.br>",
+        **smtp_settings(smtp_server),
     ) as harness:
-        await harness.add_to_group()
-        await harness.say(ANA, "/setor Saúde")
-        await harness.say(BRUNO, "/setor Conselho Tutelar")
-        await harness.say(DORA, "/setor CREAS")
-        await harness.say(COORD, "/setor CRAS")
+        await harness.seat_members()
         yield harness
-
-
-def _buttons(message: dict[str, Any]) -> list[str]:
-    return [b["callback_data"] for row in message["reply_markup"]["inline_keyboard"] for b in row]
 
 
 async def _meetings(tg: Harness) -> list[Meeting]:
@@ -96,7 +93,7 @@ async def test_the_conselho_tutelar_convenes_an_urgent_meeting_for_today(
     assert "Bruno (Conselho Tutelar)" in text
     assert "segunda, 23/11 às 16h" in text
     assert "cras@palmital" not in text and "e-mail para: Conselho Tutelar, CRAS" in text
-    assert [d.split(":")[3] for d in _buttons(convocation)] == ["y", "n", "m"]
+    assert [d.split(":")[3] for d in buttons(convocation)] == ["y", "n", "m"]
     mentioned = {e["user"]["id"] for e in convocation.get("entities", []) if "user" in e}
     assert {ANA.id, DORA.id, COORD.id} <= mentioned
 
@@ -126,7 +123,7 @@ async def test_rsvp_buttons_count_sectors_in_place_and_ask_why_not(tg: Harness) 
     convocation = await tg.say(
         DORA, f"/convocar 27/11 14h | CREAS | CASO-2025-020: rede de apoio | {JUSTIFICATION}"
     )
-    yes, no, maybe = _buttons(convocation)
+    yes, no, maybe = buttons(convocation)
     await tg.press(convocation, yes, ANA)
     edited = await tg.api.wait_for_call("editMessageText")
     assert "✅ Vão (1): Saúde" in edited.params["text"]
@@ -163,7 +160,7 @@ async def test_a_reason_with_a_phone_number_is_not_stored(tg: Harness) -> None:
         DORA, f"/convocar 27/11 14h | CREAS | CASO-2025-020 | {JUSTIFICATION}"
     )
     mark = tg.api.mark()
-    tg.api.press_button(convocation, _buttons(convocation)[1], BRUNO)
+    tg.api.press_button(convocation, buttons(convocation)[1], BRUNO)
     question = await tg.api.wait_for_message(GROUP, "por que", since=mark)
     refused = await tg.say(BRUNO, "liga pra mãe no (41) 99876-5432", reply_to=question)
     assert "telefone" in refused["text"] and "99876" not in refused["text"]
@@ -191,7 +188,7 @@ async def test_a_button_of_a_cancelled_meeting_says_so(
     invite = next(p for p in cancel.iter_attachments() if p.get_content_type() == "text/calendar")
     assert invite.get_param("method") == "CANCEL"
     mark = tg.api.mark()
-    tg.api.press_button(convocation, _buttons(convocation)[0], ANA)
+    tg.api.press_button(convocation, buttons(convocation)[0], ANA)
     notice = await tg.api.wait_for_call("answerCallbackQuery", since=mark)
     assert "cancelada" in notice.params["text"]
 
@@ -216,8 +213,8 @@ async def test_reminders_mention_only_who_has_not_answered(tg: Harness) -> None:
     convocation = await tg.say(
         DORA, f"/convocar 27/11 14h | CREAS | CASO-2025-020 | {JUSTIFICATION}"
     )
-    await tg.press(convocation, _buttons(convocation)[0], ANA)
-    await tg.press(convocation, _buttons(convocation)[2], DORA)
+    await tg.press(convocation, buttons(convocation)[0], ANA)
+    await tg.press(convocation, buttons(convocation)[2], DORA)
     await tg.clock.set(NOW.replace(day=26, hour=17))  # a day before, 14h local
     mark = tg.api.mark()
     await tg.dispatcher.run_due()
@@ -231,7 +228,7 @@ async def test_the_coordination_is_warned_when_quorum_is_not_confirmed(tg: Harne
     convocation = await tg.say(
         COORD, f"/convocar 30/11 14h | CRAS | avaliação dos fluxos | {JUSTIFICATION}"
     )
-    await tg.press(convocation, _buttons(convocation)[0], ANA)
+    await tg.press(convocation, buttons(convocation)[0], ANA)
     await tg.clock.set(NOW.replace(day=28, hour=17, minute=1))
     mark = tg.api.mark()
     await tg.dispatcher.run_due()
@@ -250,8 +247,8 @@ async def test_the_presence_list_from_opening_to_export(tg: Harness) -> None:
     await tg.api.wait_for_message(GROUP, "Rascunho da ata")  # the roles, then the draft
     member_says = await tg.say(ANA, "/presenca")
     assert "coordenação" in member_says["text"].lower()
-    await tg.press(opened, _buttons(opened)[0], ANA)
-    await tg.press(opened, _buttons(opened)[0], DORA)
+    await tg.press(opened, buttons(opened)[0], ANA)
+    await tg.press(opened, buttons(opened)[0], DORA)
     edited = tg.api.calls_of("editMessageText")[-1]
     assert "2 de 4" in edited.params["text"] and "• Saúde: Ana" in edited.params["text"]
     marked = await tg.say(COORD, "/presenca + @bruno_ct")
@@ -261,7 +258,7 @@ async def test_the_presence_list_from_opening_to_export(tg: Harness) -> None:
     closed = await tg.say(COORD, "/presenca fechar")
     assert "Lista fechada" in closed["text"]
     mark = tg.api.mark()
-    tg.api.press_button(opened, _buttons(opened)[0], DORA)
+    tg.api.press_button(opened, buttons(opened)[0], DORA)
     late = await tg.api.wait_for_call("answerCallbackQuery", since=mark)
     assert "fechada" in late.params["text"]
 
@@ -291,7 +288,7 @@ async def test_a_sector_absent_three_times_in_a_row_is_reported(tg: Harness) -> 
         await tg.clock.set(NOW.replace(day=day, hour=17))
         opened = await tg.say(COORD, "/presenca")
         for user in (ANA, BRUNO, COORD):
-            await tg.press(opened, _buttons(opened)[0], user)
+            await tg.press(opened, buttons(opened)[0], user)
         mark = tg.api.mark()
         tg.api.group_message(GROUP, COORD, "/presenca fechar")
         await tg.api.wait_for_message(GROUP, "Lista fechada", since=mark)
@@ -331,7 +328,7 @@ async def test_someone_who_blocked_the_bot_is_asked_in_the_group(tg: Harness) ->
         "sendMessage", 403, description="Forbidden: bot was blocked by the user", chat_id=DORA.id
     )
     mark = tg.api.mark()
-    tg.api.press_button(convocation, _buttons(convocation)[1], DORA)
+    tg.api.press_button(convocation, buttons(convocation)[1], DORA)
     asked = await tg.api.wait_for_message(GROUP, "motivo", since=mark)
     mentioned = {e["user"]["id"] for e in asked.get("entities", []) if "user" in e}
     assert mentioned == {DORA.id}

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -14,11 +13,19 @@ from sqlalchemy.orm import selectinload
 from bot.clock import ManualClock
 from storage.models import Member, Referral
 from tests.conftest import NOW
-from tests.fakes.bot_api import FakeUser
 from tests.smtp import SmtpServer
-from tests.telegram_harness import ANA, BRUNO, COORD, GROUP, Harness, running_bot
+from tests.telegram_harness import (
+    ANA,
+    BRUNO,
+    COORD,
+    DORA,
+    GROUP,
+    Harness,
+    buttons,
+    running_bot,
+    smtp_settings,
+)
 
-DORA = FakeUser(13, "Dora", username="dora_creas")
 DESCRIPTION = "CASO-2025-014: avaliação de saúde mental da criança e retorno à Rede"
 
 
@@ -29,24 +36,10 @@ async def tg(
     async with running_bot(
         sqlite_url,
         clock,
-        smtp_host=smtp_server.host,
-        smtp_port=smtp_server.port,
-        smtp_security="none",
-        smtp_from="Rede de Proteção <rede@palmital.pr.gov.br>",
+        **smtp_settings(smtp_server),
     ) as harness:
-        await harness.add_to_group()
-        for user, sector in (
-            (ANA, "Saúde"),
-            (BRUNO, "Conselho Tutelar"),
-            (DORA, "CREAS"),
-            (COORD, "CRAS"),
-        ):
-            await harness.say(user, f"/setor {sector}")
+        await harness.seat_members()
         yield harness
-
-
-def _buttons(message: dict[str, Any]) -> list[str]:
-    return [b["callback_data"] for row in message["reply_markup"]["inline_keyboard"] for b in row]
 
 
 async def _sent_texts(tg: Harness, mark: int, chat: int = GROUP) -> list[str]:
@@ -146,7 +139,7 @@ async def test_a_sector_asks_for_more_time_and_the_coordination_decides(tg: Harn
     assert "depois do prazo" in early["text"]
     asked = await tg.say(ANA, "/prazo E-2026-001 04/12 aguardando a vaga no CAPS")
     assert "04/12/2026" in asked["text"]
-    accept, _refuse = _buttons(asked)
+    accept, _refuse = buttons(asked)
     mark = tg.api.mark()
     tg.api.press_button(asked, accept, ANA)
     refused = await tg.api.wait_for_call("answerCallbackQuery", since=mark)
@@ -187,7 +180,7 @@ async def test_an_action_plan_is_imported_and_tracked(tg: Harness) -> None:
     )
     preview = await tg.api.wait_for_message(GROUP, since=mark)
     assert "3 tarefas" in preview["text"] and "Novos setores" in preview["text"]
-    await tg.press(preview, _buttons(preview)[0], COORD)
+    await tg.press(preview, buttons(preview)[0], COORD)
     progress = await tg.say(ANA, "/plano")
     assert "Fortalecimento do SIPIA (2027): 0 de 3 tarefas concluídas" in progress["text"]
     pending = await tg.say(ANA, "/pendencias SETAS")
@@ -239,7 +232,7 @@ async def test_a_member_sees_and_erases_their_data(tg: Harness) -> None:
     data = json.loads(next(iter(export.files.values()))[1])
     assert data["name"] == "Ana" and data["sector"] == "Saúde"
     ask = await tg.say(ANA, "/apagarmeusdados")
-    erase, _keep = _buttons(ask)
+    erase, _keep = buttons(ask)
     mark = tg.api.mark()
     tg.api.press_button(ask, erase, BRUNO)
     other = await tg.api.wait_for_call("answerCallbackQuery", since=mark)
@@ -258,7 +251,7 @@ async def test_overdue_devolutivas_reach_the_digest_and_the_next_agenda(tg: Harn
     ladder = await tg.say(COORD, "/cobranca grupo 1 privado 2 email 3 pauta 3")
     assert "resumo semanal a partir do dia 3" in ladder["text"]
     preview = await tg.say(COORD, "/gerarcalendario 2026 2ª terça 14h CRAS")
-    await tg.press(preview, _buttons(preview)[0], COORD)
+    await tg.press(preview, buttons(preview)[0], COORD)
     await tg.say(COORD, f"/encaminhar Saúde | 27/11 | {DESCRIPTION}")
     # Monday 30/11, 9h: the weekly digest to the coordination (3 days overdue).
     await tg.clock.set(NOW.replace(day=30, hour=12, minute=1))

@@ -9,7 +9,6 @@ import zipfile
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import openpyxl
 import pytest
@@ -20,9 +19,17 @@ from bot.__main__ import main
 from bot.clock import ManualClock
 from storage.models import Network
 from tests.fakes.bot_api import FakeUser
-from tests.telegram_harness import ANA, BRUNO, COORD, GROUP, Harness, running_bot
+from tests.telegram_harness import (
+    ANA,
+    BRUNO,
+    COORD,
+    DORA,
+    GROUP,
+    Harness,
+    buttons,
+    running_bot,
+)
 
-DORA = FakeUser(13, "Dora", username="dora_creas")
 JANUARY = datetime(2026, 1, 5, 13, 0, tzinfo=UTC)  # Monday, 10h in São Paulo
 JUSTIFICATION = "violação grave de direitos: criança em risco iminente, decidir o acolhimento"
 
@@ -30,19 +37,8 @@ JUSTIFICATION = "violação grave de direitos: criança em risco iminente, decid
 @pytest.fixture
 async def tg(sqlite_url: str) -> AsyncIterator[Harness]:
     async with running_bot(sqlite_url, ManualClock(JANUARY)) as harness:
-        await harness.add_to_group()
-        for user, sector in (
-            (ANA, "Saúde"),
-            (BRUNO, "Conselho Tutelar"),
-            (DORA, "CREAS"),
-            (COORD, "CRAS"),
-        ):
-            await harness.say(user, f"/setor {sector}")
+        await harness.seat_members()
         yield harness
-
-
-def _buttons(message: dict[str, Any]) -> list[str]:
-    return [b["callback_data"] for row in message["reply_markup"]["inline_keyboard"] for b in row]
 
 
 async def _meeting_day(tg: Harness, when: datetime, present: list[FakeUser]) -> None:
@@ -52,7 +48,7 @@ async def _meeting_day(tg: Harness, when: datetime, present: list[FakeUser]) -> 
     opened = await tg.api.wait_for_message(GROUP, "Lista de presença", since=mark)
     await tg.api.wait_for_message(GROUP, "Rascunho da ata", since=mark)
     for user in present:
-        await tg.press(opened, _buttons(opened)[0], user)
+        await tg.press(opened, buttons(opened)[0], user)
     mark = tg.api.mark()
     tg.api.group_message(GROUP, COORD, "/presenca fechar")
     await tg.api.wait_for_message(GROUP, "Lista fechada", since=mark)
@@ -60,7 +56,7 @@ async def _meeting_day(tg: Harness, when: datetime, present: list[FakeUser]) -> 
 
 async def _build_year(tg: Harness) -> None:
     preview = await tg.say(COORD, "/gerarcalendario 2026 2ª terça 14h CRAS")
-    await tg.press(preview, _buttons(preview)[0], COORD)
+    await tg.press(preview, buttons(preview)[0], COORD)
     # January (13/01) and February (10/02): CREAS misses February.
     await _meeting_day(tg, datetime(2026, 1, 13, 16, 50, tzinfo=UTC), [ANA, BRUNO, DORA, COORD])
     await tg.say(COORD, "/ata Aos treze dias de janeiro reuniram-se os setores da Rede.")

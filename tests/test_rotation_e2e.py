@@ -15,10 +15,17 @@ from sqlalchemy import select
 from bot.clock import ManualClock
 from storage.models import Ata, RoleAssignment
 from tests.conftest import NOW
-from tests.fakes.bot_api import FakeUser
-from tests.telegram_harness import ANA, BRUNO, COORD, GROUP, Harness, running_bot
+from tests.telegram_harness import (
+    ANA,
+    BRUNO,
+    COORD,
+    DORA,
+    GROUP,
+    Harness,
+    buttons,
+    running_bot,
+)
 
-DORA = FakeUser(13, "Dora", username="dora_creas")
 JUSTIFICATION = "avaliar os fluxos de atendimento com todos os setores"
 ATA_TEXT = (
     "Aos vinte e quatro dias de novembro, reuniram-se os setores da Rede. "
@@ -30,20 +37,9 @@ MEETING_START = NOW.replace(day=24, hour=17)  # 24/11 14h in São Paulo
 @pytest.fixture
 async def tg(sqlite_url: str, clock: ManualClock) -> AsyncIterator[Harness]:
     async with running_bot(sqlite_url, clock) as harness:
-        await harness.add_to_group()
-        for user, sector in (
-            (ANA, "Saúde"),
-            (BRUNO, "Conselho Tutelar"),
-            (DORA, "CREAS"),
-            (COORD, "CRAS"),
-        ):
-            await harness.say(user, f"/setor {sector}")
+        await harness.seat_members()
         await harness.say(COORD, f"/convocar 24/11 14h | CRAS | fluxos | {JUSTIFICATION}")
         yield harness
-
-
-def _buttons(message: dict[str, Any]) -> list[str]:
-    return [b["callback_data"] for row in message["reply_markup"]["inline_keyboard"] for b in row]
 
 
 async def _open_meeting(tg: Harness) -> dict[str, Any]:
@@ -63,7 +59,7 @@ async def test_roles_are_named_when_the_meeting_opens(tg: Harness) -> None:
     assert "Secretaria: CMEI" not in roles["text"]
     assert "Secretaria: Conselho Tutelar" in roles["text"]
     assert "Ata: CRAS" in roles["text"]
-    assert len(_buttons(roles)) == 4
+    assert len(buttons(roles)) == 4
     mentioned = {e["user"]["id"] for e in roles.get("entities", []) if "user" in e}
     assert mentioned == {BRUNO.id, COORD.id}
     draft = tg.api.sent_messages(GROUP)[-1]
@@ -74,7 +70,7 @@ async def test_roles_are_named_when_the_meeting_opens(tg: Harness) -> None:
 
 async def test_i_cant_passes_the_role_on_and_the_group_is_told(tg: Harness) -> None:
     roles = await _open_meeting(tg)
-    secretary_no = _buttons(roles)[1]
+    secretary_no = buttons(roles)[1]
     mark = tg.api.mark()
     tg.api.press_button(roles, secretary_no, ANA)  # not her sector
     refused = await tg.api.wait_for_call("answerCallbackQuery", since=mark)
@@ -87,7 +83,7 @@ async def test_i_cant_passes_the_role_on_and_the_group_is_told(tg: Harness) -> N
     assert "Secretaria: CREAS" in edited.params["text"]
     current = tg.api.message(GROUP, roles["message_id"])
     assert current is not None
-    accept = [d for d in _buttons(current) if d.endswith(":ok")]
+    accept = [d for d in buttons(current) if d.endswith(":ok")]
     await tg.press(current, accept[0], DORA)
     edited = tg.api.calls_of("editMessageText")[-1]
     assert "Secretaria: CREAS ✅" in edited.params["text"]
