@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import dates, privacy
 from bot import working_groups as rules
@@ -10,11 +14,11 @@ from bot.errors import UserError
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.messages import Reply
-from bot.router import Context, Router
+from bot.router import Context, Router, ScheduledContext
 from bot.scheduling import plan_meeting
 from handlers.common import find_sector, split_pipes
 from storage import repo
-from storage.models import Meeting, WorkingGroup
+from storage.models import Meeting, Network, WorkingGroup
 from storage.repo import name_key
 
 CLOSE_EXAMPLE = "/gt encerrar GT Saúde Mental"
@@ -76,29 +80,7 @@ async def _create(ctx: Context, args: str) -> list[Reply]:
     ctx.session.add(group)
     await ctx.session.flush()
     today = ctx.now.astimezone(ctx.tz).date()
-    planned = rules.generate(
-        cadence, start=today, until=today + rules.HORIZON, state=ctx.network.state
-    )
-    meetings = [
-        Meeting(
-            network_id=ctx.network.id,
-            kind="working_group",
-            working_group_id=group.id,
-            starts_at=datetime.combine(p.day, p.at, tzinfo=ctx.tz),
-            duration_minutes=120,
-            place=place,
-            topic=name,
-            status="scheduled",
-            sequence=0,
-            created_at=ctx.now,
-            updated_at=ctx.now,
-        )
-        for p in planned
-        if datetime.combine(p.day, p.at, tzinfo=ctx.tz) > ctx.now
-    ]
-    await repo.add_meetings(session=ctx.session, meetings=meetings)
-    for meeting in meetings:
-        await plan_meeting(session=ctx.session, network=ctx.network, meeting=meeting, now=ctx.now)
+    meetings = await extend(ctx.session, ctx.network, group, start=today, now=ctx.now)
     first = dates.format_when(meetings[0].starts_at, ctx.network.timezone) if meetings else "—"
     return [
         Reply(
@@ -115,6 +97,65 @@ async def _create(ctx: Context, args: str) -> list[Reply]:
             )
         )
     ]
+
+
+def _cadence(group: WorkingGroup) -> rules.Cadence:
+    return rules.Cadence(
+        kind=group.cadence,
+        weekday=group.weekday,
+        at=time.fromisoformat(group.at),
+        ordinal=group.ordinal,
+    )
+
+
+async def extend(
+    session: AsyncSession, network: Network, group: WorkingGroup, *, start: date, now: datetime
+) -> list[Meeting]:
+    """Generate the group's meetings for the next months, and schedule the next extension."""
+    tz = ZoneInfo(network.timezone)
+    planned = rules.generate(
+        _cadence(group), start=start, until=start + rules.HORIZON, state=network.state
+    )
+    meetings = [
+        Meeting(
+            network_id=network.id,
+            kind="working_group",
+            working_group_id=group.id,
+            starts_at=datetime.combine(p.day, p.at, tzinfo=tz),
+            duration_minutes=120,
+            place=group.place,
+            topic=group.name,
+            status="scheduled",
+            sequence=0,
+            created_at=now,
+            updated_at=now,
+        )
+        for p in planned
+        if datetime.combine(p.day, p.at, tzinfo=tz) > now
+    ]
+    await repo.add_meetings(session=session, meetings=meetings)
+    for meeting in meetings:
+        await plan_meeting(session=session, network=network, meeting=meeting, now=now)
+    next_start = start + rules.HORIZON + timedelta(days=1)
+    # A month before the generated meetings run out, generate the following months.
+    await repo.schedule(
+        session=session,
+        network_id=network.id,
+        key=f"gt:{group.id}:extend:{next_start.isoformat()}",
+        kind="gt_extend",
+        due_at=datetime.combine(next_start - timedelta(days=30), time(6), tzinfo=tz),
+        payload={"group_id": group.id, "start": next_start.isoformat()},
+    )
+    return meetings
+
+
+async def render_extend(ctx: ScheduledContext) -> Sequence[Reply]:
+    """Keep an active working group's calendar going (writes commit with the dispatch)."""
+    group = await repo.working_group(session=ctx.session, group_id=int(ctx.row.payload["group_id"]))
+    if group is not None and group.active:
+        start = date.fromisoformat(str(ctx.row.payload["start"]))
+        await extend(ctx.session, ctx.network, group, start=start, now=ctx.now)
+    return []
 
 
 async def _list(ctx: Context) -> list[Reply]:
@@ -164,6 +205,9 @@ async def _close(ctx: Context, name: str) -> list[Reply]:
             name=name,
         )
     group.active = False
+    await repo.cancel_scheduled(
+        session=ctx.session, network_id=ctx.network.id, key_prefix=f"gt:{group.id}:"
+    )
     upcoming = await repo.meetings_between(
         session=ctx.session,
         network_id=ctx.network.id,
@@ -184,3 +228,4 @@ async def _close(ctx: Context, name: str) -> list[Reply]:
 
 def register(router: Router) -> None:
     router.command("gt", N_("working groups (list, create, close)"), rules.EXAMPLE)(working_groups)
+    router.scheduled("gt_extend")(render_extend)

@@ -332,3 +332,20 @@ async def test_someone_who_blocked_the_bot_is_asked_in_the_group(tg: Harness) ->
     asked = await tg.api.wait_for_message(GROUP, "motivo", since=mark)
     mentioned = {e["user"]["id"] for e in asked.get("entities", []) if "user" in e}
     assert mentioned == {DORA.id}
+
+
+async def test_a_working_group_keeps_meeting_beyond_the_first_months(tg: Harness) -> None:
+    from storage.models import Meeting as MeetingRow
+
+    await tg.say(
+        COORD, "/gt criar GT Infância | Saúde, Conselho Tutelar | quinzenal quarta 14h | CRAS"
+    )
+    async with tg.runtime.sessions() as session:
+        first = (await session.scalars(select(MeetingRow.starts_at))).all()
+    # Shortly before the generated meetings run out, the next months appear on their own.
+    await tg.clock.set(max(first) - timedelta(days=5))
+    await tg.dispatcher.run_due()
+    async with tg.runtime.sessions() as session:
+        after = (await session.scalars(select(MeetingRow.starts_at))).all()
+    assert len(after) > len(first) and max(after) > max(first) + timedelta(days=150)
+    assert len(set(after)) == len(after)  # nothing generated twice
