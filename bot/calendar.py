@@ -11,11 +11,8 @@ moved to the next working day when it falls on a holiday.
 from __future__ import annotations
 
 import calendar as _stdcal
-import csv
-import io
 import re
 import unicodedata
-import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -23,8 +20,9 @@ from zoneinfo import ZoneInfo
 
 from holidays.countries.brazil import Brazil
 from icalendar import Calendar, Event, Timezone
-from openpyxl import load_workbook
 
+from bot import tables
+from bot.dates import WEEKDAY_NUMBERS
 from bot.errors import UserError
 from bot.i18n import N_, current_locale, gettext, translations
 
@@ -63,7 +61,7 @@ def pgettext(context: str, message: str) -> str:
 
 
 # ---------------------------------------------------------------------------
-# Small private parsers (bot.dates is written separately; no dependency on it)
+# Small private parsers
 # ---------------------------------------------------------------------------
 
 
@@ -171,23 +169,6 @@ _ORDINAL_WORDS = {
 }
 _ORDINAL_RE = re.compile(r"^(\d+)\.?(?:a|o|°)?\.?$")
 
-_WEEKDAYS = {
-    "segunda": 0,
-    "seg": 0,
-    "terca": 1,
-    "ter": 1,
-    "quarta": 2,
-    "qua": 2,
-    "quinta": 3,
-    "qui": 3,
-    "sexta": 4,
-    "sex": 4,
-    "sabado": 5,
-    "sab": 5,
-    "domingo": 6,
-    "dom": 6,
-}
-
 _LEAD_FILLERS = {"toda", "todo", "todas", "todos", "na", "no", "a", "reuniao", "reunioes"}
 _TIME_FILLERS = {"do", "de", "da", "cada", "mes", "todo", "toda", "as", "a", "partir", "das"}
 _TIME_FILLERS |= {"pelas", "pela", "sempre", ","}
@@ -282,7 +263,7 @@ def _weekday_of(token: str) -> int | None:
         if folded.endswith(suffix) and folded != suffix:
             folded = folded[: -len(suffix)].rstrip("-")
             break
-    return _WEEKDAYS.get(folded)
+    return WEEKDAY_NUMBERS.get(folded)
 
 
 def _looks_like_time(token: str) -> bool:
@@ -520,97 +501,24 @@ _HEADER_ALIASES = {
 _REQUIRED = (_MONTH, _DATE, _TIME, _PLACE)
 _EXPECTED_COLUMNS = "Mês, Data, Horário, Local, Observações"
 _MISSING_LABELS = {_MONTH: "Mês", _DATE: "Data", _TIME: "Horário", _PLACE: "Local"}
-_HEADER_SEARCH_ROWS = 20
 _IMPORT_FILE_EXAMPLE = "/importar 2026"
 
-_Row = tuple[int, Sequence[object]]  # (row number as the sheet shows it, cells)
+
+def _header_key(text: str) -> str | None:
+    return _HEADER_ALIASES.get(_fold(text).strip(_PUNCT + " "))
 
 
-def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
+_LAYOUT = tables.Layout(key=_header_key, required=_REQUIRED)
 
 
-def _cell_text(value: object) -> str:
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return " ".join(str(value).split())
-
-
-def _header_key(value: object) -> str | None:
-    if not isinstance(value, str):
-        return None
-    return _HEADER_ALIASES.get(_fold(value).strip(_PUNCT + " "))
-
-
-def _find_header(rows: Sequence[_Row]) -> tuple[int, dict[str, int], dict[str, str]] | None:
-    """(index in rows, column of each field, header text of each field), or None."""
-    for index, (_number, cells) in enumerate(rows[:_HEADER_SEARCH_ROWS]):
-        columns: dict[str, int] = {}
-        labels: dict[str, str] = {}
-        for position, cell in enumerate(cells):
-            key = _header_key(cell)
-            if key is not None and key not in columns:
-                columns[key] = position
-                labels[key] = _cell_text(cell)
-        if all(key in columns for key in _REQUIRED):
-            return index, columns, labels
-    return None
-
-
-def _missing_header_error(rows: Sequence[_Row]) -> UserError:
-    best: set[str] = set()
-    for _number, cells in rows[:_HEADER_SEARCH_ROWS]:
-        found = {key for key in map(_header_key, cells) if key is not None}
-        if len(found) > len(best):
-            best = found
-    missing = ", ".join(_MISSING_LABELS[key] for key in _REQUIRED if key not in best)
+def _missing_header_error(rows: Sequence[tables.Row]) -> UserError:
+    missing = ", ".join(_MISSING_LABELS[key] for key in tables.missing_fields(rows, _LAYOUT))
     return UserError(
         N_("The table is missing the column(s) {missing}. Expected columns: {columns}."),
         example=_IMPORT_FILE_EXAMPLE,
         missing=missing,
         columns=_EXPECTED_COLUMNS,
     )
-
-
-def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1")
-
-
-def _csv_rows(data: bytes) -> list[_Row]:
-    """The records of a CSV, numbered as a spreadsheet would show them (1-based)."""
-    text = _decode(data)
-    first_line = next((line for line in text.splitlines() if line.strip()), "")
-    candidates = sorted(";\t,", key=lambda d: -first_line.count(d))
-    fallback: list[_Row] = []
-    for delimiter in candidates:
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-        rows: list[_Row] = [(number, cells) for number, cells in enumerate(reader, start=1)]
-        if not fallback:
-            fallback = rows
-        if _find_header(rows) is not None:
-            return rows
-    return fallback
-
-
-def _xlsx_rows(data: bytes, filename: str) -> list[_Row]:
-    try:
-        workbook = load_workbook(io.BytesIO(data), data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise UserError(
-            N_("I couldn't open {filename}. Is it really an .xlsx spreadsheet?"),
-            example=_IMPORT_FILE_EXAMPLE,
-            filename=filename,
-        ) from exc
-    sheet = workbook.worksheets[0]
-    return [
-        (number, list(cells))
-        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1)
-    ]
 
 
 _NO_RULE = N_("Row {row} ({column}): it is blank and there is no rule to fill it in.")
@@ -669,7 +577,7 @@ class _Parsed:
 
 
 def _topic_text(value: object) -> str:
-    if _blank(value):
+    if tables.blank(value):
         return ""
     lines = (" ".join(line.split()) for line in str(value).splitlines())
     return " ".join(line for line in lines if line)
@@ -691,17 +599,17 @@ def _parse_row(
     raw_month, raw_date = cells.get(_MONTH), cells.get(_DATE)
     month: int | None = None
     month_text = ""
-    if not _blank(raw_month):
-        month_text = _cell_text(raw_month)
+    if not tables.blank(raw_month):
+        month_text = tables.cell_text(raw_month)
         month = _parse_month(raw_month)
         if month is None:
             raise fail(_MONTH, _NOT_UNDERSTOOD, value=month_text)
-    elif _blank(raw_date):
+    elif tables.blank(raw_date):
         raise fail(_MONTH, N_("Row {row} ({column}): the month is missing."))
 
     shifted_from: date | None = None
     shift_reason = ""
-    if _blank(raw_date):
+    if tables.blank(raw_date):
         if rule is None:
             raise fail(_DATE, _NO_RULE)
         assert month is not None  # a blank month with a blank date was refused above
@@ -711,7 +619,7 @@ def _parse_row(
         if isinstance(raw_date, date):
             date_text = raw_date.strftime("%d/%m/%Y")
         else:
-            date_text = _cell_text(raw_date)
+            date_text = tables.cell_text(raw_date)
         try:
             d, m, y = _parse_date_cell(raw_date, month, year)
             day = date(y if y is not None else year, m, d)
@@ -736,23 +644,23 @@ def _parse_row(
         explicit = True
 
     raw_time = cells.get(_TIME)
-    if _blank(raw_time):
+    if tables.blank(raw_time):
         if rule is None:
             raise fail(_TIME, _NO_RULE)
         at = rule.at
     else:
         parsed_time = _parse_time(raw_time)
         if parsed_time is None:
-            raise fail(_TIME, _NOT_UNDERSTOOD, value=_cell_text(raw_time))
+            raise fail(_TIME, _NOT_UNDERSTOOD, value=tables.cell_text(raw_time))
         at = parsed_time
 
     raw_place = cells.get(_PLACE)
-    if _blank(raw_place):
+    if tables.blank(raw_place):
         if rule is None:
             raise fail(_PLACE, _NO_RULE)
         place = rule.place
     else:
-        place = _cell_text(raw_place)
+        place = tables.cell_text(raw_place)
 
     meeting = PlannedMeeting(
         day=day,
@@ -807,12 +715,7 @@ def parse_table(
     ``state``). All or nothing: the first problem raises UserError naming the row as
     the spreadsheet shows it (header = row 1) and the column.
     """
-    suffix = filename.lower().rsplit(".", 1)[-1] if "." in filename else ""
-    if suffix in {"csv", "txt", "tsv"}:
-        rows = _csv_rows(data)
-    elif suffix in {"xlsx", "xlsm"}:
-        rows = _xlsx_rows(data, filename)
-    else:
+    if tables.table_format(filename) is None:
         raise UserError(
             N_(
                 "I can only read .csv or .xlsx tables, not '{filename}'. "
@@ -821,8 +724,11 @@ def parse_table(
             example=_IMPORT_FILE_EXAMPLE,
             filename=filename,
         )
+    rows = tables.read_rows(
+        data, filename, _LAYOUT, sniff="first_line", example=_IMPORT_FILE_EXAMPLE
+    )
 
-    found = _find_header(rows)
+    found = tables.find_header(rows, _LAYOUT)
     if found is None:
         raise _missing_header_error(rows)
     header_index, columns, labels = found
@@ -830,8 +736,8 @@ def parse_table(
 
     parsed: list[_Parsed] = []
     for number, row in rows[header_index + 1 :]:
-        cells = {key: row[pos] if pos < len(row) else None for key, pos in columns.items()}
-        filled = {key for key, value in cells.items() if not _blank(value)}
+        cells = tables.field_cells(row, columns)
+        filled = {key for key, value in cells.items() if not tables.blank(value)}
         if not filled:
             continue
         if filled == {_TOPIC} and parsed:

@@ -27,6 +27,7 @@ import functools
 import re
 import unicodedata
 import zoneinfo
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -38,6 +39,7 @@ from bot.errors import UserError
 from bot.i18n import N_, current_locale, gettext, ngettext
 
 __all__ = [
+    "WEEKDAY_NUMBERS",
     "format_date",
     "format_offset",
     "format_time",
@@ -94,7 +96,9 @@ def _fold(text: str) -> str:
     return " ".join(s.split())
 
 
-_WEEKDAYS = {
+# Folded weekday names and abbreviations -> 0 (Monday) to 6; bot.calendar reads its
+# meeting rules ("2ª terça") with them too.
+WEEKDAY_NUMBERS: Mapping[str, int] = {
     "segunda": 0,
     "seg": 0,
     "terca": 1,
@@ -276,7 +280,7 @@ _TEXT_DATE = re.compile(
 _DAY_OF_MONTH = re.compile(r"\bdia\s+(?P<d>\d{1,2})(?![\w/:])")
 _WEEKDAY = re.compile(
     r"\b(?:(?P<pre>proxim[oa]|nest[ea]|ness[ea]|est[ea]|ess[ea]|ultim[oa])\s+)?"
-    r"(?P<wd>" + "|".join(sorted(_WEEKDAYS, key=len, reverse=True)) + r")"
+    r"(?P<wd>" + "|".join(sorted(WEEKDAY_NUMBERS, key=len, reverse=True)) + r")"
     r"(?:\s+(?P<post>que\s+vem|proxim[oa]|passad[oa]))?\b"
 )
 _PT_WEEKDAYS = ("segunda", "terça", "quarta", "quinta", "sexta", "sábado", "domingo")
@@ -333,7 +337,7 @@ def _day_parts(s: str) -> _DayParts | None:
         s, found = _cut(s, match), found + 1
     match = _WEEKDAY.search(s)
     if match:
-        parts.weekday = _WEEKDAYS[match["wd"]]
+        parts.weekday = WEEKDAY_NUMBERS[match["wd"]]
         parts.weekday_past = (match["post"] or "").startswith("passad") or (
             match["pre"] or ""
         ).startswith("ultim")

@@ -18,18 +18,14 @@ returned is timezone-aware UTC.
 from __future__ import annotations
 
 import calendar as _stdcal
-import csv
-import io
 import re
 import unicodedata
-import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
-from openpyxl import load_workbook
-
+from bot import tables
 from bot.calendar import holidays_for, next_working_day
 from bot.dates import format_date, parse_day, zone
 from bot.dates import parse_month as _dates_parse_month
@@ -802,7 +798,6 @@ _PLAN_CELL_EXAMPLES = {
     _PERIOD: PERIOD_EXAMPLE,
     _RESPONSIBLE: "Equipe SIPIA/SEJUDH",
 }
-_HEADER_SEARCH_ROWS = 20
 _BOOKMARK = re.compile(r"\[bookmark:[^\]]*\]")
 
 _MSG_BLANK = N_("Row {row} ({column}): it is blank.")
@@ -813,92 +808,28 @@ _MSG_NO_TASKS = N_("The table has no tasks.")
 _MSG_MISSING_COLUMNS = N_(
     "The table is missing the column(s) {missing}. Expected columns: {columns}."
 )
-_MSG_NOT_XLSX = N_("I couldn't open {filename}. Is it really an .xlsx spreadsheet?")
 _MSG_PLAN_FORMAT = N_("I can only read action plans in .csv or .xlsx, not '{filename}'.")
-
-_Row = tuple[int, Sequence[object]]  # (row number as the sheet shows it, cells)
 
 
 def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not _BOOKMARK.sub("", value).strip())
+    return tables.blank(value, _BOOKMARK)
 
 
 def _cell_text(value: object) -> str:
     """A cell as one line: Word's line breaks and bookmarks gone."""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return " ".join(_BOOKMARK.sub("", str(value)).split())
+    return tables.cell_text(value, _BOOKMARK)
 
 
-def _header_key(value: object) -> str | None:
-    if not isinstance(value, str):
-        return None
-    return _PLAN_HEADERS.get(re.sub(r"[^a-z]", "", _fold(value)))
+def _header_key(text: str) -> str | None:
+    return _PLAN_HEADERS.get(re.sub(r"[^a-z]", "", _fold(text)))
 
 
-def _header_columns(cells: Sequence[object]) -> tuple[dict[str, int], dict[str, str]]:
-    columns: dict[str, int] = {}
-    labels: dict[str, str] = {}
-    for position, cell in enumerate(cells):
-        key = _header_key(cell)
-        if key is not None and key not in columns:
-            columns[key] = position
-            labels[key] = _cell_text(cell)
-    return columns, labels
+_LAYOUT = tables.Layout(key=_header_key, required=_PLAN_FIELDS, noise=_BOOKMARK)
 
 
-def _find_header(rows: Sequence[_Row]) -> tuple[int, dict[str, int], dict[str, str]] | None:
-    for index, (_number, cells) in enumerate(rows[:_HEADER_SEARCH_ROWS]):
-        columns, labels = _header_columns(cells)
-        if all(key in columns for key in _PLAN_FIELDS):
-            return index, columns, labels
-    return None
-
-
-def _missing_columns_error(rows: Sequence[_Row]) -> UserError:
-    best: set[str] = set()
-    for _number, cells in rows[:_HEADER_SEARCH_ROWS]:
-        found = {key for key in map(_header_key, cells) if key is not None}
-        if len(found) > len(best):
-            best = found
-    missing = ", ".join(_PLAN_LABELS[key] for key in _PLAN_FIELDS if key not in best)
+def _missing_columns_error(rows: Sequence[tables.Row]) -> UserError:
+    missing = ", ".join(_PLAN_LABELS[key] for key in tables.missing_fields(rows, _LAYOUT))
     return UserError(_MSG_MISSING_COLUMNS, missing=missing, columns=_PLAN_COLUMNS)
-
-
-def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1")
-
-
-def _csv_rows(data: bytes) -> list[_Row]:
-    """The records of a CSV (';', ',' or tab), numbered as a spreadsheet shows them."""
-    text = _decode(data)
-    candidates = sorted(";\t,", key=lambda d: -text.count(d))
-    fallback: list[_Row] = []
-    for delimiter in candidates:
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-        rows: list[_Row] = [(number, cells) for number, cells in enumerate(reader, start=1)]
-        if not fallback:
-            fallback = rows
-        if _find_header(rows) is not None:
-            return rows
-    return fallback
-
-
-def _xlsx_rows(data: bytes, filename: str) -> list[_Row]:
-    try:
-        workbook = load_workbook(io.BytesIO(data), data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise UserError(_MSG_NOT_XLSX, filename=filename) from exc
-    sheet = workbook.worksheets[0]
-    return [
-        (number, list(cells))
-        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1)
-    ]
 
 
 def _period_of_cell(value: object, year: int) -> tuple[date, str]:
@@ -940,15 +871,11 @@ def parse_plan_table(data: bytes, filename: str, *, year: int) -> list[PlanTask]
     All or nothing: the first problem raises UserError naming the row as the sheet shows
     it and the column, e.g. "Linha 5 (Período): não entendi 'xyz'."
     """
-    suffix = filename.lower().rsplit(".", 1)[-1] if "." in filename else ""
-    if suffix in {"csv", "txt", "tsv"}:
-        rows = _csv_rows(data)
-    elif suffix in {"xlsx", "xlsm"}:
-        rows = _xlsx_rows(data, filename)
-    else:
+    if tables.table_format(filename) is None:
         raise UserError(_MSG_PLAN_FORMAT, filename=filename)
+    rows = tables.read_rows(data, filename, _LAYOUT, sniff="text")
 
-    found = _find_header(rows)
+    found = tables.find_header(rows, _LAYOUT)
     if found is None:
         raise _missing_columns_error(rows)
     header_index, columns, labels = found
@@ -967,15 +894,11 @@ def parse_plan_table(data: bytes, filename: str, *, year: int) -> list[PlanTask]
     headings: list[int] = []  # rows of action headings not yet followed by a task
 
     for number, cells in rows[header_index + 1 :]:
-        repeated_columns, _ = _header_columns(cells)
-        if all(key in repeated_columns for key in _PLAN_FIELDS):
+        if tables.is_header(cells, _LAYOUT):
             # Another table of the same plan: the heading rows right above were its title.
             action, headings = "", []
             continue
-        values = {
-            key: cells[position] if position < len(cells) else None
-            for key, position in columns.items()
-        }
+        values = tables.field_cells(cells, columns)
         filled = {key for key, value in values.items() if not _blank(value)}
         if not filled:
             continue
