@@ -12,7 +12,7 @@ from bot.clock import ManualClock
 from bot.config import Settings
 from bot.runtime import Runtime, open_runtime
 
-pytest_plugins = ["tests.postgres", "tests.smtp"]
+pytest_plugins = ["tests.postgres", "tests.smtp", "tests.telegram_harness"]
 
 # A Monday afternoon in Brasília (13:00 UTC = 10:00 in São Paulo).
 NOW = datetime(2026, 11, 23, 13, 0, tzinfo=UTC)

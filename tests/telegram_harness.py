@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
 from aiohttp import web
 
 from bot.channels.telegram import TelegramChannel
@@ -72,6 +73,16 @@ class Harness:
         mark = self.api.mark()
         self.api.press_button(message, data, user)
         await self.api.wait_for_call("answerCallbackQuery", since=mark)
+
+
+@pytest.fixture
+async def seated_group(
+    sqlite_url: str, clock: ManualClock, smtp_server: Any
+) -> AsyncIterator[Harness]:
+    """A running bot whose group has MEMBERS seated and e-mail going to a loopback SMTP."""
+    async with running_bot(sqlite_url, clock, **smtp_settings(smtp_server)) as harness:
+        await harness.seat_members()
+        yield harness
 
 
 @asynccontextmanager

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import icalendar
@@ -12,7 +11,6 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from bot.clock import ManualClock
 from storage.models import Meeting, Rsvp, ScheduledMessage
 from tests.conftest import NOW
 from tests.fakes.bot_api import FakeUser
@@ -25,24 +23,14 @@ from tests.telegram_harness import (
     GROUP,
     Harness,
     buttons,
-    running_bot,
-    smtp_settings,
 )
 
 JUSTIFICATION = "risco iminente à criança, a Rede precisa decidir o acolhimento"
 
 
 @pytest.fixture
-async def tg(
-    sqlite_url: str, clock: ManualClock, smtp_server: SmtpServer
-) -> AsyncIterator[Harness]:
-    async with running_bot(
-        sqlite_url,
-        clock,
-        **smtp_settings(smtp_server),
-    ) as harness:
-        await harness.seat_members()
-        yield harness
+def tg(seated_group: Harness) -> Harness:
+    return seated_group
 
 
 async def _meetings(tg: Harness) -> list[Meeting]:

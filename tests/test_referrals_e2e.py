@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from bot.clock import ManualClock
 from storage.models import Member, Referral
 from tests.conftest import NOW
 from tests.smtp import SmtpServer
@@ -22,24 +20,14 @@ from tests.telegram_harness import (
     GROUP,
     Harness,
     buttons,
-    running_bot,
-    smtp_settings,
 )
 
 DESCRIPTION = "CASO-2025-014: avaliação de saúde mental da criança e retorno à Rede"
 
 
 @pytest.fixture
-async def tg(
-    sqlite_url: str, clock: ManualClock, smtp_server: SmtpServer
-) -> AsyncIterator[Harness]:
-    async with running_bot(
-        sqlite_url,
-        clock,
-        **smtp_settings(smtp_server),
-    ) as harness:
-        await harness.seat_members()
-        yield harness
+def tg(seated_group: Harness) -> Harness:
+    return seated_group
 
 
 async def _sent_texts(tg: Harness, mark: int, chat: int = GROUP) -> list[str]:
