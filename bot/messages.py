@@ -7,7 +7,7 @@ into ``Incoming`` and renders ``Reply`` back; handlers see nothing else.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -108,4 +108,3 @@ class Reply:
     to_user: str | None = None
     edit: bool = False
     notice: str | None = None  # short popup answer to a button press
-    extra: dict[str, str] = field(default_factory=dict)

@@ -6,6 +6,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot import calendar as rules
 from bot import dates, privacy
 from bot.errors import UserError
@@ -20,7 +22,7 @@ from handlers.convocation import announce_cancellation
 from handlers.referrals import overdue_lines
 from handlers.rotation import pending_approval_lines
 from storage import repo
-from storage.models import Meeting
+from storage.models import Meeting, Network
 
 GENERATE_EXAMPLE = "/gerarcalendario 2026 2ª terça 14h CRAS"
 IMPORT_EXAMPLE = "/importar 2026 2ª terça 14h CRAS"
@@ -368,11 +370,11 @@ async def year_calendar(ctx: Context) -> list[Reply]:
     return [Reply(text="\n".join(lines))]
 
 
-def ics_url(ctx_settings_base: str, token: str) -> str:
-    return f"{ctx_settings_base.rstrip('/')}/ics/{token}.ics"
+def ics_url(public_base_url: str, token: str) -> str:
+    return f"{public_base_url.rstrip('/')}/ics/{token}.ics"
 
 
-async def network_ics(session: Any, network: Any, now: datetime) -> bytes:
+async def network_ics(session: AsyncSession, network: Network, now: datetime) -> bytes:
     """The network's calendar as ICS: a year back and everything ahead."""
     meetings = await repo.meetings_between(
         session=session,

@@ -48,17 +48,23 @@ async def _excluded(session: AsyncSession, network: Network) -> set[int]:
     }
 
 
-async def _present(session: AsyncSession, meeting: Meeting) -> set[int] | None:
-    """Sectors at the meeting: the presence list if anyone tapped, else all but "não vou"."""
+async def _who_is_there(
+    session: AsyncSession, meeting: Meeting
+) -> tuple[set[int] | None, set[int]]:
+    """(present, away) for the rotation.
+
+    With a presence list, the sectors on it are present. Before anyone taps, nobody is
+    known to be present, but a sector whose every answering representative said "não
+    vou" is away: it is skipped and keeps its place, as with "Não posso".
+    """
     rows = [r for r in await repo.attendance(session=session, meeting_id=meeting.id) if r.present]
     if rows:
-        return {r.sector_id for r in rows if r.sector_id is not None}
-    answers = await repo.rsvps(session=session, meeting_id=meeting.id)
-    absent = {a.member.sector_id for a in answers if a.answer == "no"}
-    going = {a.member.sector_id for a in answers if a.answer != "no"}
-    if not absent:
-        return None
-    return {s for s in going if s is not None} | {-1}  # -1: "known", even if nobody is going
+        return {r.sector_id for r in rows if r.sector_id is not None}, set()
+    answers: dict[int, set[str]] = {}
+    for rsvp in await repo.rsvps(session=session, meeting_id=meeting.id):
+        if rsvp.member.sector_id is not None:
+            answers.setdefault(rsvp.member.sector_id, set()).add(rsvp.answer)
+    return None, {sector for sector, given in answers.items() if given == {"no"}}
 
 
 async def _choose(
@@ -76,15 +82,13 @@ async def _choose(
     )
     services = [rotation.Service(sector, when) for sector, when, _id in history]
     last = history[-1][0] if history else None
-    present = await _present(session, meeting)
-    if present is not None and not (present - {-1}):
-        present = None  # nobody known to be there yet: do not skip everyone
+    present, away = await _who_is_there(session, meeting)
     return rotation.choose(
         candidates,
         services,
         present=present,
         excluded=await _excluded(session, network),
-        declined=declined,
+        declined=declined | away,
         last=last,
         avoid=avoid,
     )

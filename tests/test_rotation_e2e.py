@@ -183,3 +183,17 @@ async def test_roles_are_named_at_the_start_time_without_a_presence_list(tg: Har
     await tg.api.wait_for_message(GROUP, "Lista de presença", since=mark)
     later = [c for c in tg.api.calls_since(mark) if c.method == "sendMessage"]
     assert not any("Secretaria:" in c.params["text"] for c in later)
+
+
+async def test_a_sector_that_said_it_wont_come_is_skipped_and_keeps_its_place(
+    tg: Harness,
+) -> None:
+    convocation = next(m for m in tg.api.sent_messages(GROUP) if "convocada" in m.get("text", ""))
+    no = next(d for d in buttons(convocation) if d.split(":")[3] == "n")
+    await tg.press(convocation, no, BRUNO)  # Conselho Tutelar will not come
+    await tg.clock.set(MEETING_START)
+    mark = tg.api.mark()
+    await tg.dispatcher.run_due()
+    roles = await tg.api.wait_for_message(GROUP, "Secretaria", since=mark)
+    assert "Conselho Tutelar" not in roles["text"]
+    assert "Secretaria: CRAS" in roles["text"] and "Ata: CREAS" in roles["text"]
