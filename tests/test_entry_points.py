@@ -85,6 +85,9 @@ async def test_the_console_plays_a_whole_session(sqlite_url: str, tmp_path: Path
             ":botao 9",
             ":botao 1",
             "/ics",
+            ":eu Carla",
+            ":eu Ana",
+            "/lembretes",
             ":avancar 400d",
             ":avancar amanhã",
         ]:
@@ -102,6 +105,8 @@ async def test_the_console_plays_a_whole_session(sqlite_url: str, tmp_path: Path
     assert (tmp_path / "files" / "rede-calendario.ics").exists()
     assert "Exemplo: :avancar 3d" in text
     assert clock.offset == timedelta(days=400)
+    # Ana was made an administrator with :coordenador and stays one after :eu switches.
+    assert "Lembretes antes de cada reunião" in text
 
 
 @pytest.mark.parametrize("path", ["/healthz"])

@@ -66,6 +66,8 @@ class ConsoleChannel:
     persona: Persona = field(default_factory=Persona)
     buttons: list[Button] = field(default_factory=list)
     files_dir: Path = field(default_factory=lambda: Path("console-files"))
+    # Who was made an administrator with :coordenador, remembered across :eu switches.
+    admins: set[str] = field(default_factory=lambda: {"Coordenação"})
     _message_ids: int = 0
     _wake: Callable[[], None] = lambda: None
 
@@ -135,6 +137,7 @@ class ConsoleChannel:
             await self._become(rest)
         elif verb == "coordenador":
             self.persona.is_admin = not self.persona.is_admin
+            self.admins ^= {self.persona.name}
             state = "administrador(a)" if self.persona.is_admin else "membro"
             print(f"  (você agora é {state} do grupo)", file=self.out)
         elif verb == "arquivo":
@@ -154,7 +157,7 @@ class ConsoleChannel:
         if not words:
             print("  Exemplo: :eu Ana CRAS", file=self.out)
             return
-        self.persona = Persona(name=words[0], is_admin=False)
+        self.persona = Persona(name=words[0], is_admin=words[0] in self.admins)
         print(f"  (agora você é {words[0]})", file=self.out)
         if len(words) > 1:
             await self.say("/setor " + " ".join(words[1:]))
