@@ -34,8 +34,6 @@ from storage.models import Network
 
 log = logging.getLogger(__name__)
 
-# Telegram redelivers for at most a day; ids older than this need not be remembered.
-UPDATE_MEMORY = timedelta(days=2)
 # How long the bot waits for the answer to a question it asked.
 QUESTION_LIFETIME = timedelta(days=3)
 

@@ -25,6 +25,8 @@ Send = Callable[[Network, Reply], Awaitable[None]]
 SendMail = Callable[[MailOut], Awaitable[None]]
 
 MAX_ATTEMPTS = 8
+# Telegram redelivers an update for at most a day; older update ids are forgotten.
+UPDATE_MEMORY = timedelta(days=2)
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -185,7 +187,7 @@ class Dispatcher:
                 await self.run_due()
                 async with self.sessions() as session, session.begin():
                     await repo.forget_old_updates(
-                        session=session, before=self.clock.now() - timedelta(days=2)
+                        session=session, before=self.clock.now() - UPDATE_MEMORY
                     )
                 until = await self.next_wake()
             except asyncio.CancelledError:

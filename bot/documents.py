@@ -270,25 +270,8 @@ def _meeting_block(data: PresenceList, when: str, st: dict[str, Any]) -> list[An
         rows.append((_("Justification:"), data.justification))
     if data.convened_by and data.convened_by.strip():
         rows.append((_("Convened by:"), data.convened_by))
-    table = Table(
-        [
-            [Paragraph(escape(label), st["label"]), Paragraph(_markup(value), st["body"])]
-            for label, value in rows
-        ],
-        colWidths=(_LABEL_WIDTH, _CONTENT_WIDTH - _LABEL_WIDTH),
-        splitInRow=1,
-        hAlign="LEFT",
-    )
-    table.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 4),
-                ("TOPPADDING", (0, 0), (-1, -1), 1.5),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
-            ]
-        )
+    table = _label_table(
+        [(label, Paragraph(_markup(value), st["body"])) for label, value in rows], st
     )
     return [table, Spacer(1, 10)]
 
@@ -335,23 +318,26 @@ def _attendance_table(data: PresenceList, st: dict[str, Any]) -> Table:
             ]
         )
     table = Table(rows, colWidths=_COLUMNS, repeatRows=1, hAlign="LEFT")
-    table.setStyle(
-        TableStyle(
-            [
-                ("GRID", (0, 0), (-1, -1), 0.5, _RULE),
-                ("BOX", (0, 0), (-1, -1), 1, _INK),
-                ("LINEBELOW", (0, 0), (-1, 0), 1, _INK),
-                ("BACKGROUND", (0, 0), (-1, 0), _HEADER_FILL),
-                ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, _ZEBRA_FILL]),
-                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                ("TOPPADDING", (0, 0), (-1, -1), 4),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-                ("LEFTPADDING", (0, 0), (-1, -1), 5),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 5),
-            ]
-        )
-    )
+    table.setStyle(_grid_style("MIDDLE"))
     return table
+
+
+def _grid_style(valign: str) -> TableStyle:
+    """The ruled, zebra-striped table with a shaded header row of the documents."""
+    return TableStyle(
+        [
+            ("GRID", (0, 0), (-1, -1), 0.5, _RULE),
+            ("BOX", (0, 0), (-1, -1), 1, _INK),
+            ("LINEBELOW", (0, 0), (-1, 0), 1, _INK),
+            ("BACKGROUND", (0, 0), (-1, 0), _HEADER_FILL),
+            ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, _ZEBRA_FILL]),
+            ("VALIGN", (0, 0), (-1, -1), valign),
+            ("TOPPADDING", (0, 0), (-1, -1), 4),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+            ("LEFTPADDING", (0, 0), (-1, -1), 5),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 5),
+        ]
+    )
 
 
 def _story(data: PresenceList) -> list[Any]:
@@ -635,12 +621,16 @@ def _book_styles() -> dict[str, Any]:
 
 
 def _label_table(
-    rows: list[tuple[str, Any]], st: dict[str, Any], extra: Sequence[tuple[Any, ...]] = ()
+    rows: Sequence[tuple[str, Any]],
+    st: dict[str, Any],
+    extra: Sequence[tuple[Any, ...]] = (),
+    *,
+    label_width: float = _LABEL_WIDTH,
 ) -> Table:
-    """A two-column "Label: value" block, as in the presence list's meeting data."""
+    """A two-column "Label: value" block (values are flowables), used by every document."""
     table = Table(
         [[Paragraph(escape(label), st["label"]), value] for label, value in rows],
-        colWidths=(_LABEL_WIDTH, _CONTENT_WIDTH - _LABEL_WIDTH),
+        colWidths=(label_width, _CONTENT_WIDTH - label_width),
         splitInRow=1,
         hAlign="LEFT",
     )
@@ -676,22 +666,7 @@ def _contents_table(book: AtaBook, anchors: dict[int, int], st: dict[str, Any]) 
             ]
         )
     table = Table(rows, colWidths=_CONTENTS_COLUMNS, repeatRows=1, hAlign="LEFT")
-    table.setStyle(
-        TableStyle(
-            [
-                ("GRID", (0, 0), (-1, -1), 0.5, _RULE),
-                ("BOX", (0, 0), (-1, -1), 1, _INK),
-                ("LINEBELOW", (0, 0), (-1, 0), 1, _INK),
-                ("BACKGROUND", (0, 0), (-1, 0), _HEADER_FILL),
-                ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, _ZEBRA_FILL]),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("TOPPADDING", (0, 0), (-1, -1), 4),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-                ("LEFTPADDING", (0, 0), (-1, -1), 5),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 5),
-            ]
-        )
-    )
+    table.setStyle(_grid_style("TOP"))
     return table
 
 

@@ -77,6 +77,9 @@ from bot.documents import (
     _local,
     _markup,
 )
+from bot.documents import (
+    _label_table as _document_label_table,
+)
 from bot.i18n import _, current_locale, ngettext
 
 __all__ = [
@@ -920,28 +923,11 @@ def _table(
 
 def _label_table(rows: Sequence[tuple[str, str]], st: dict[str, ParagraphStyle]) -> Table:
     """ "Label: value" lines; values wrap and keep the user's line breaks."""
-    label_width = 3.6 * cm
-    table = Table(
-        [
-            [Paragraph(escape(label), st["label"]), Paragraph(_markup(value), st["body"])]
-            for label, value in rows
-        ],
-        colWidths=(label_width, _CONTENT_WIDTH - label_width),
-        splitInRow=1,
-        hAlign="LEFT",
+    return _document_label_table(
+        [(label, Paragraph(_markup(value), st["body"])) for label, value in rows],
+        st,
+        label_width=3.6 * cm,
     )
-    table.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 4),
-                ("TOPPADDING", (0, 0), (-1, -1), 1.5),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
-            ]
-        )
-    )
-    return table
 
 
 def _fit(text: str, size: float, width: float, limit: int) -> str:
