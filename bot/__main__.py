@@ -12,10 +12,11 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from bot.channels.base import Channel
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.http import make_http_app, start_http
-from bot.runtime import open_runtime
+from bot.runtime import Runtime, open_runtime
 
 log = logging.getLogger("redebot")
 
@@ -29,24 +30,51 @@ To try the bot right now without a token or network:  redebot console
 Settings (DATABASE_URL, DEFAULT_TIMEZONE, WEBHOOK_URL...) are listed in deploy/.env.example."""
 
 
-async def serve_telegram(settings: Settings, stop: asyncio.Event | None = None) -> None:
-    """Long polling (or webhook), the dispatcher and the HTTP server, until a signal."""
-    from bot.channels.telegram import TelegramChannel
+def _channels(settings: Settings, runtime: Runtime) -> list[Channel]:
+    """The channels these settings configure (each network belongs to one of them)."""
+    channels: list[Channel] = []
+    if settings.telegram_bot_token:
+        from bot.channels.telegram import TelegramChannel
 
+        channels.append(
+            TelegramChannel(settings=settings, redebot=runtime.redebot, router=runtime.router)
+        )
+    return channels
+
+
+async def serve(
+    settings: Settings,
+    stop: asyncio.Event | None = None,
+    *,
+    receive: bool = True,
+    dispatch: bool = True,
+) -> None:
+    """Receive updates (long polling or webhook) and/or run the dispatcher, until a signal.
+
+    ``redebot serve`` does both (``--no-worker``: only receive, several such processes
+    behind one proxy); ``redebot worker`` only dispatches. Any number of each may
+    share one PostgreSQL: claims keep them off each other's rows.
+    """
     clock = SystemClock()
     runtime = await open_runtime(settings, clock)
-    channel = TelegramChannel(settings=settings, redebot=runtime.redebot, router=runtime.router)
-    dispatcher = runtime.attach_sender(channel.send)
-    http = make_http_app(
-        sessions=runtime.sessions,
-        now=clock.now,
-        extra_routes=channel.webhook_routes() if settings.webhook_url else None,
+    channels = _channels(settings, runtime)
+    for channel in channels:
+        runtime.add_channel(channel)
+    runner = None
+    if receive:
+        routes = [r for c in channels if settings.webhook_url for r in c.webhook_routes()]
+        http = make_http_app(sessions=runtime.sessions, now=clock.now, extra_routes=routes)
+        runner = await start_http(http, settings.http_host, settings.http_port)
+    for channel in channels:
+        await (channel.start() if receive else channel.connect())
+    task = asyncio.create_task(runtime.start_dispatcher().run_forever()) if dispatch else None
+    log.info(
+        "redebot is serving %s (%s%s); HTTP on port %s",
+        ", ".join(c.platform for c in channels),
+        ("webhook" if settings.webhook_url else "long polling") if receive else "no updates",
+        ", dispatcher" if dispatch else "",
+        settings.http_port if receive else "-",
     )
-    runner = await start_http(http, settings.http_host, settings.http_port)
-    await channel.start()
-    dispatch = asyncio.create_task(dispatcher.run_forever())
-    mode = "webhook" if settings.webhook_url else "long polling"
-    log.info("redebot is serving Telegram (%s); HTTP on port %s", mode, settings.http_port)
     if stop is None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -56,12 +84,19 @@ async def serve_telegram(settings: Settings, stop: asyncio.Event | None = None) 
     try:
         await stop.wait()
     finally:
-        dispatch.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await dispatch
-        await channel.stop()
-        await runner.cleanup()
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        for channel in channels:
+            await channel.stop()
+        if runner is not None:
+            await runner.cleanup()
         await runtime.close()
+
+
+async def serve_telegram(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    await serve(settings, stop)
 
 
 async def run_console(settings: Settings) -> None:
@@ -79,7 +114,11 @@ async def run_console(settings: Settings) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="redebot", description=__doc__)
     sub = parser.add_subparsers(dest="command")
-    sub.add_parser("serve", help="serve Telegram (the default)")
+    serve_cmd = sub.add_parser("serve", help="serve the chat platforms (the default)")
+    serve_cmd.add_argument(
+        "--no-worker", action="store_true", help="only receive updates; a worker dispatches"
+    )
+    sub.add_parser("worker", help="only run the dispatcher (reminders, chases, announcements)")
     sub.add_parser("console", help="try the bot in this terminal, offline")
     sub.add_parser("migrate", help="apply database migrations and exit")
     rep = sub.add_parser("report", help="write a network's annual report (PDF, XLSX or CSV zip)")
@@ -109,7 +148,10 @@ def main(argv: list[str] | None = None) -> int:
     if not settings.telegram_bot_token:
         print(USAGE_WITHOUT_TELEGRAM, file=sys.stderr)
         return 2
-    asyncio.run(serve_telegram(settings))
+    if args.command == "worker":
+        asyncio.run(serve(settings, receive=False))
+        return 0
+    asyncio.run(serve(settings, dispatch=not getattr(args, "no_worker", False)))
     return 0
 
 

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.choices import match_choice
 from bot.clock import Clock
 from bot.config import Settings
+from bot.delivery import Courier, with_files
 from bot.errors import UserError
+from bot.i18n import N_, use_locale
 from bot.i18n import gettext as _
-from bot.i18n import use_locale
 from bot.messages import ChatKind, Event, Incoming, Reply
 from bot.router import Context, Router
 from handlers import (
@@ -22,6 +25,7 @@ from handlers import (
     convocation,
     my_data,
     plans,
+    quiet,
     referrals,
     reporting,
     reports,
@@ -36,6 +40,8 @@ log = logging.getLogger(__name__)
 
 # How long the bot waits for the answer to a question it asked.
 QUESTION_LIFETIME = timedelta(days=3)
+# How long typed answers to a message of options count (polls live for days).
+CHOICE_LIFETIME = timedelta(days=30)
 
 
 def build_router() -> Router:
@@ -52,6 +58,7 @@ def build_router() -> Router:
     reporting.register(router)
     my_data.register(router)
     reports.register(router)
+    quiet.register(router)
     return router
 
 
@@ -66,17 +73,38 @@ class Redebot:
         clock: Clock,
         router: Router | None = None,
         on_scheduled: Callable[[], None] | None = None,
+        courier: Courier | None = None,
     ) -> None:
         self.settings = settings
         self.sessions = sessions
         self.clock = clock
         self.router = router or build_router()
         self.on_scheduled = on_scheduled or (lambda: None)
+        self.courier = courier
+
+    async def respond(self, msg: Incoming) -> list[Reply]:
+        """Handle ``msg``, then send its replies through its channel (after the commit)."""
+        replies = await self.handle(msg)
+        if self.courier is None:
+            return replies
+        for reply in replies:
+            try:
+                await self.courier.send(
+                    platform=msg.platform, chat_id=msg.chat_id, reply=reply, origin=msg
+                )
+            except Exception:
+                log.exception("could not send a reply in %s", msg.chat_id)
+        return replies
 
     async def handle(self, msg: Incoming) -> list[Reply]:
-        """Apply ``msg`` once; user errors and crashes become short replies, never exceptions."""
+        """Apply ``msg`` once; user errors and crashes become short replies, never exceptions.
+
+        Nothing waits inside the transaction: a file is downloaded before it begins,
+        and late files (PDFs) are built after its commit (ARCHITECTURE.md, decision 5).
+        """
         locale = self.settings.default_locale
         try:
+            msg = await self._prefetch(msg)
             async with self.sessions() as session, session.begin():
                 now = self.clock.now()
                 if msg.update_id is not None and not await repo.mark_update_processed(
@@ -86,26 +114,62 @@ class Redebot:
                     return []
                 if msg.chat_kind is ChatKind.PRIVATE:
                     replies, locale = await self._private(session, msg, now)
-                    self.on_scheduled()
-                    return replies
-                network, created = await self._network(session, msg, now)
-                if network is None:
-                    return []
-                locale = network.locale
-                with use_locale(locale):
-                    replies = await self._in_group(session, msg, network, created, now)
-            self.on_scheduled()
-            return replies
+                else:
+                    network, created = await self._network(session, msg, now)
+                    if network is None:
+                        return []
+                    locale = network.locale
+                    with use_locale(locale):
+                        msg = await self._typed_choice(session, msg, now)
+                        replies = await self._in_group(session, msg, network, created, now)
+            if session.info.get(repo.SCHEDULED_FLAG):
+                self.on_scheduled()
+            with use_locale(locale):
+                return [await with_files(reply) for reply in replies]
         except UserError as error:
             with use_locale(locale):
                 text = error.render()
             if msg.button is not None:
-                return [Reply(text="", notice=text)]
+                return [Reply(text="", notice=text, error=True)]
             return [Reply(text=text)]
         except Exception:
-            log.exception("failed to handle %r", msg)
+            log.exception("failed to handle an update in %s", msg.chat_id)
             with use_locale(locale):
                 return [Reply(text=_("Sorry, something went wrong on my side. Please try again."))]
+
+    async def _prefetch(self, msg: Incoming) -> Incoming:
+        """Download a command's file before any transaction opens."""
+        attachment = msg.attachment
+        if attachment is None or msg.command is None:
+            return msg
+        try:
+            content = await attachment.fetch()
+        except Exception as exc:
+            log.warning("could not download %s: %r", attachment.filename, exc)
+            raise UserError(N_("I could not download the file. Please send it again.")) from exc
+
+        async def fetched() -> bytes:
+            return content
+
+        return replace(msg, attachment=replace(attachment, fetch=fetched))
+
+    async def _typed_choice(self, session: AsyncSession, msg: Incoming, now: datetime) -> Incoming:
+        """A reply quoting a message of options (no buttons here) presses the chosen one."""
+        if msg.command is not None or msg.button is not None or not msg.replied_message_id:
+            return msg
+        choice = await repo.choice_for(
+            session=session,
+            platform=msg.platform,
+            chat_id=msg.chat_id,
+            message_id=msg.replied_message_id,
+            since=now - CHOICE_LIFETIME,
+        )
+        if choice is None:
+            return msg
+        data = match_choice(msg.text, [(str(label), str(value)) for label, value in choice.options])
+        if data is None:
+            return msg
+        return replace(msg, button=data, reply_to_bot=False, text="")
 
     async def _network(
         self, session: AsyncSession, msg: Incoming, now: datetime
@@ -176,13 +240,6 @@ class Redebot:
         if created and msg.command is not None:
             replies.insert(0, greeting(network))
         return replies
-
-    async def follow_migration(self, platform: str, old_chat_id: str, new_chat_id: str) -> None:
-        """The group got a new chat id (Telegram supergroup): move its network there."""
-        async with self.sessions() as session, session.begin():
-            await repo.move_network(
-                session=session, platform=platform, old_chat_id=old_chat_id, new_chat_id=new_chat_id
-            )
 
     async def _answer(self, ctx: Context, member_ids: list[int]) -> list[Reply]:
         """A plain text: the answer to the newest open question, if the bot asked one."""

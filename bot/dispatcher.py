@@ -1,32 +1,54 @@
-"""Sends the scheduled rows that are due, then sleeps until the next one (decision 2)."""
+"""The outbox worker: renders due rows into deliveries, sends each delivery on its own.
+
+Two steps, each with its own rows (ARCHITECTURE.md, decisions 2 and 5):
+
+1. A due scheduled row is claimed and rendered once. The renderer's writes, the
+   delivery rows it produced and the row's "sent" mark commit in one transaction,
+   so a crash re-runs a renderer only if nothing of it was committed.
+2. A due delivery is claimed, sent with no transaction open, then marked. A failed
+   send is retried on its own; the others are not repeated.
+
+Claims are kept alive by a heartbeat; a dead process's rows come back after
+``lease`` (30 s). A kill -9 therefore repeats only the sends that were in flight.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
+from itertools import groupby
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot import quiet as quiet_rules
+from bot.calendar import holidays_for
 from bot.clock import Clock
 from bot.config import Settings
-from bot.i18n import use_locale
-from bot.messages import MailOut, Reply
+from bot.delivery import Courier, from_payload, to_payload
+from bot.i18n import gettext as _
+from bot.i18n import ngettext, use_locale
+from bot.messages import MailOut, Person, Reply
+from bot.notify import to_coordination
 from bot.router import Router, ScheduledContext
 from storage import repo
-from storage.models import Network, ScheduledMessage
+from storage.models import Delivery, Meeting, Network, ScheduledMessage
 
 log = logging.getLogger(__name__)
 
-Send = Callable[[Network, Reply], Awaitable[None]]
 SendMail = Callable[[MailOut], Awaitable[None]]
 
 MAX_ATTEMPTS = 8
 # Telegram redelivers an update for at most a day; older update ids are forgotten.
 UPDATE_MEMORY = timedelta(days=2)
+DIGEST = "digest"
+NOTICE = "notice"
+CAP_WINDOW = timedelta(hours=1)
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -34,12 +56,18 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(minutes=min(60, 2 ** max(0, attempts - 1)))
 
 
-class Dispatcher:
-    """Claims due rows in a transaction, renders them now, sends, and marks them sent.
+class ClaimLost(Exception):
+    """Another worker took the row (a stale lease), or it was rescheduled meanwhile."""
 
-    A crash between sending and marking sends that row once more after its
-    lease ends (at most one duplicate); two dispatchers never claim one row.
-    """
+
+def _target(out: Reply | MailOut) -> str:
+    if isinstance(out, MailOut):
+        return "mail"
+    return "private" if out.to_user is not None else "group"
+
+
+class Dispatcher:
+    """Claims due rows, renders them into deliveries, sends those, and sleeps until the next."""
 
     def __init__(
         self,
@@ -48,92 +76,330 @@ class Dispatcher:
         router: Router,
         settings: Settings,
         clock: Clock,
-        send: Send,
+        courier: Courier,
         send_mail: SendMail | None = None,
         worker: str | None = None,
-        lease: timedelta = timedelta(minutes=5),
+        lease: timedelta = timedelta(seconds=30),
+        heartbeat: timedelta = timedelta(seconds=10),
         max_idle: timedelta = timedelta(minutes=10),
-        concurrency: int = 16,
+        min_round_gap: timedelta = timedelta(seconds=1),
+        concurrency: int = 32,
+        batch: int = 64,
     ) -> None:
         self.sessions = sessions
         self.router = router
         self.settings = settings
         self.clock = clock
-        self.send = send
+        self.courier = courier
         self.send_mail = send_mail
         self.worker = worker or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self.lease = lease
+        self.heartbeat_every = heartbeat
         self.max_idle = max_idle
+        self.min_round_gap = min_round_gap
+        self.batch = batch
         self._wake = asyncio.Event()
         self._limit = asyncio.Semaphore(concurrency)
+        self.rounds = 0
 
     def wake(self) -> None:
         """Something new was scheduled: look again now instead of at the old due time."""
         self._wake.set()
 
+    # --- one round ---------------------------------------------------------------------
+
     async def run_due(self) -> int:
-        """Send everything due now; return how many rows were handled."""
+        """Render and send everything due now; return how many scheduled rows were handled."""
         handled = 0
         while True:
-            now = self.clock.now()
-            async with self.sessions() as session, session.begin():
-                rows = list(
-                    await repo.claim_due(
-                        session=session, now=now, worker=self.worker, lease=self.lease
-                    )
-                )
-            if not rows:
+            rendered = await self._render_due()
+            sent = await self._send_due()
+            handled += rendered
+            if not rendered and not sent:
                 return handled
-            await asyncio.gather(*(self._deliver(row) for row in rows))
-            handled += len(rows)
 
-    async def _deliver(self, row: ScheduledMessage) -> None:
-        async with self._limit:
-            now = self.clock.now()
-            try:
-                async with self.sessions() as session:
-                    network = await session.get(Network, row.network_id)
-                    renderer = self.router.renderers.get(row.kind)
-                    if network is None or renderer is None:
-                        raise LookupError(f"no network or renderer for {row.kind}")  # noqa: TRY301
-                    with use_locale(network.locale):
-                        replies = await renderer(
-                            ScheduledContext(
-                                session=session,
-                                network=network,
-                                row=row,
-                                now=now,
-                                settings=self.settings,
-                            )
-                        )
-                    for out in replies:
-                        await self._send(network, out)
-                    # What a renderer wrote (e.g. the roles it named) lands with the send.
-                    await session.commit()
-            except Exception as exc:
-                log.exception("scheduled message %s (%s) failed", row.id, row.key)
-                await self._failed(row, exc, now)
-                return
+    async def _render_due(self) -> int:
+        now = self.clock.now()
+        async with self.sessions() as session, session.begin():
+            rows: Sequence[ScheduledMessage] = await repo.claim_due(
+                session=session, now=now, worker=self.worker, lease=self.lease, limit=self.batch
+            )
+        for row in rows:
+            await self._render(row)
+        return len(rows)
+
+    async def _render(self, row: ScheduledMessage) -> None:
+        now = self.clock.now()
+        claim = str(row.claimed_by)
+        try:
             async with self.sessions() as session, session.begin():
-                await repo.finish_scheduled(
-                    session=session, row_id=row.id, claim=str(row.claimed_by), now=now
+                await self._render_in(session, row, claim, now)
+        except ClaimLost:
+            log.info("scheduled row %s was taken or moved meanwhile", row.key)
+        except Exception as exc:
+            log.exception("rendering %s (%s) failed", row.id, row.key)
+            async with self.sessions() as session, session.begin():
+                if row.attempts >= MAX_ATTEMPTS:
+                    await repo.give_up_scheduled(session=session, row_id=row.id, error=repr(exc))
+                else:
+                    await repo.retry_later(
+                        session=session,
+                        row_id=row.id,
+                        claim=claim,
+                        due_at=now + retry_delay(row.attempts),
+                        error=repr(exc),
+                    )
+
+    async def _render_in(
+        self, session: AsyncSession, row: ScheduledMessage, claim: str, now: datetime
+    ) -> None:
+        network = await session.get(Network, row.network_id)
+        renderer = self.router.renderers.get(row.kind)
+        if network is None or renderer is None:
+            raise LookupError(f"no network or renderer for {row.kind}")
+        options = self.router.options(row.kind)
+        if options.collapse and await repo.superseded(session=session, row=row, now=now):
+            # After a gap only the newest of a series is said (issue 9 §7).
+            if not await repo.finish_scheduled(
+                session=session, row_id=row.id, claim=claim, now=now, status="superseded"
+            ):
+                raise ClaimLost
+            return
+        if options.quiet and not await self._urgent(session, row):
+            until = self._quiet_until(network, now)
+            if until is not None:
+                await repo.retry_later(
+                    session=session, row_id=row.id, claim=claim, due_at=until, error=None
                 )
+                return
+        # The "sent" mark comes first and guards the claim; it commits with the renderer's
+        # writes and deliveries, or not at all. (A renderer may cancel its own series.)
+        if not await repo.finish_scheduled(session=session, row_id=row.id, claim=claim, now=now):
+            raise ClaimLost
+        with use_locale(network.locale):
+            outs = await renderer(
+                ScheduledContext(
+                    session=session, network=network, row=row, now=now, settings=self.settings
+                )
+            )
+        urgent = await self._urgent(session, row)
+        await repo.add_deliveries(
+            session=session,
+            rows=[
+                Delivery(
+                    network_id=network.id,
+                    scheduled_id=row.id,
+                    kind=row.kind,
+                    seq=index,
+                    target=_target(out),
+                    urgent=urgent or (isinstance(out, Reply) and out.urgent),
+                    payload=to_payload(out),
+                    status="pending",
+                    due_at=now,
+                    attempts=0,
+                )
+                for index, out in enumerate(outs)
+            ],
+        )
 
-    async def _send(self, network: Network, out: Reply | MailOut) -> None:
-        if isinstance(out, MailOut):
-            if self.send_mail is None:
-                raise RuntimeError("no mailer configured")
-            await self.send_mail(out)
-        else:
-            await self.send(network, out)
+    async def _urgent(self, session: AsyncSession, row: ScheduledMessage) -> bool:
+        if row.meeting_id is None:
+            return False
+        meeting = await session.get(Meeting, row.meeting_id)
+        return meeting is not None and meeting.urgent
 
-    async def _failed(self, row: ScheduledMessage, exc: Exception, now: datetime) -> None:
-        """Retry with back-off; tell the group through a ``<kind>:failed`` renderer, if any."""
+    def _quiet_until(self, network: Network, now: datetime) -> datetime | None:
+        hours = quiet_rules.QuietHours(
+            start=network.quiet_start,
+            end=network.quiet_end,
+            sundays=network.quiet_sundays,
+            holidays=network.quiet_holidays,
+        )
+        return quiet_rules.quiet_until(
+            now, hours, ZoneInfo(network.timezone), lambda year: holidays_for(year, network.state)
+        )
+
+    # --- deliveries --------------------------------------------------------------------
+
+    async def _send_due(self) -> int:
+        now = self.clock.now()
+        async with self.sessions() as session, session.begin():
+            rows: Sequence[Delivery] = await repo.claim_due(
+                session=session,
+                now=now,
+                worker=self.worker,
+                lease=self.lease,
+                limit=self.batch,
+                table=Delivery,
+            )
+        if not rows:
+            return 0
+        # One network's messages in order; networks side by side.
+        ordered = sorted(rows, key=lambda d: (d.network_id, d.due_at, d.scheduled_id or 0, d.seq))
+        await asyncio.gather(
+            *(
+                self._send_network(list(group))
+                for _network, group in groupby(ordered, key=lambda d: d.network_id)
+            )
+        )
+        return len(rows)
+
+    async def _send_network(self, rows: list[Delivery]) -> None:
+        async with self._limit:
+            async with self.sessions() as session:
+                network = await session.get(Network, rows[0].network_id)
+            for row in rows:
+                if network is None:
+                    await self._finish(row, status="dropped")
+                    continue
+                with use_locale(network.locale):
+                    await self._send_one(network, row)
+
+    async def _send_one(self, network: Network, row: Delivery) -> None:
+        now = self.clock.now()
+        claim = str(row.claimed_by)
+        try:
+            if row.kind == DIGEST:
+                out: Reply | MailOut = await self._digest(row)
+            else:
+                out = from_payload(row.payload)
+                if await self._held_by_cap(network, row, now):
+                    return
+            if isinstance(out, MailOut):
+                if self.send_mail is None:
+                    await self._mail_off(network, row, now)
+                    return
+                await self.send_mail(out)
+            elif out.text or out.file is not None:
+                await self.courier.send(
+                    platform=network.platform, chat_id=network.chat_id, reply=out
+                )
+        except Exception as exc:
+            log.warning("delivery %s (%s) failed: %r", row.id, row.kind, exc)
+            await self._delivery_failed(network, row, exc, now)
+            return
+        async with self.sessions() as session, session.begin():
+            await repo.finish_scheduled(
+                session=session, row_id=row.id, claim=claim, now=self.clock.now(), table=Delivery
+            )
+
+    async def _finish(self, row: Delivery, *, status: str) -> None:
+        async with self.sessions() as session, session.begin():
+            await repo.finish_scheduled(
+                session=session,
+                row_id=row.id,
+                claim=str(row.claimed_by),
+                now=self.clock.now(),
+                table=Delivery,
+                status=status,
+            )
+
+    async def _held_by_cap(self, network: Network, row: Delivery, now: datetime) -> bool:
+        """Past the hourly cap, an automatic group message waits in one digest (issue 9 §7)."""
+        if row.target != "group" or row.urgent or row.kind == NOTICE:
+            return False
+        async with self.sessions() as session, session.begin():
+            since = now - CAP_WINDOW
+            count = await repo.sent_to_group_since(
+                session=session, network_id=network.id, since=since
+            )
+            if count < network.hourly_cap:
+                return False
+            digest = await repo.open_digest(session=session, network_id=network.id)
+            if digest is None:
+                first = await repo.first_sent_since(
+                    session=session, network_id=network.id, since=since
+                )
+                digest = Delivery(
+                    network_id=network.id,
+                    kind=DIGEST,
+                    seq=0,
+                    target="group",
+                    urgent=False,
+                    payload={},
+                    status="pending",
+                    due_at=(first or now) + CAP_WINDOW,
+                    attempts=0,
+                )
+                await repo.add_deliveries(session=session, rows=[digest])
+            await repo.set_delivery(
+                session=session, delivery_id=row.id, status="held", digest_id=digest.id
+            )
+        return True
+
+    async def _digest(self, row: Delivery) -> Reply:
+        """What the cap held back, as one message: the first line of each, with mentions."""
+        async with self.sessions() as session:
+            held = await repo.held_for(session=session, digest_id=row.id)
+        replies = [r for r in (from_payload(h.payload) for h in held) if isinstance(r, Reply)]
+        lines = [
+            ngettext(
+                "🗂 {n} more notice from the bot this hour:",
+                "🗂 {n} more notices from the bot this hour:",
+                len(replies),
+            ).format(n=len(replies))
+        ]
+        mentions: dict[str, Person] = {}
+        for reply in replies:
+            first = next((line for line in reply.text.splitlines() if line.strip()), "")
+            lines.append(f"• {first[:160]}")
+            mentions.update({p.user_id: p for p in reply.mentions})
+        lines.append(_("Send /proxima or /pendencias for the details."))
+        return Reply(text="\n".join(lines), mentions=tuple(mentions.values()))
+
+    async def _mail_off(self, network: Network, row: Delivery, now: datetime) -> None:
+        """No SMTP: skip the e-mail and tell the coordination once how to turn it on."""
+        async with self.sessions() as session, session.begin():
+            await repo.finish_scheduled(
+                session=session,
+                row_id=row.id,
+                claim=str(row.claimed_by),
+                now=now,
+                table=Delivery,
+                status="skipped",
+            )
+            if await repo.first_notice(
+                session=session, network_id=network.id, key="mail_off", now=now
+            ):
+                text = _(
+                    "📧 E-mail is off in this bot, so institutional e-mails (convocations, "
+                    "pending devolutivas) are not being sent. The operator turns it on by "
+                    "setting SMTP_HOST and SMTP_FROM (see the README)."
+                )
+                await self._notify(session, network, text, now)
+
+    async def _notify(
+        self, session: AsyncSession, network: Network, text: str, now: datetime
+    ) -> None:
+        replies = await to_coordination(session, network, text)
+        await repo.add_deliveries(
+            session=session,
+            rows=[
+                Delivery(
+                    network_id=network.id,
+                    kind=NOTICE,
+                    seq=index,
+                    target=_target(reply),
+                    urgent=False,
+                    payload=to_payload(reply),
+                    status="pending",
+                    due_at=now,
+                    attempts=0,
+                )
+                for index, reply in enumerate(replies)
+            ],
+        )
+
+    async def _delivery_failed(
+        self, network: Network, row: Delivery, exc: Exception, now: datetime
+    ) -> None:
+        """Retry this one message later; tell the coordination through ``<kind>:failed``."""
         give_up = row.attempts >= MAX_ATTEMPTS
-        await self._report_failure(row, exc, now, final=give_up)
         async with self.sessions() as session, session.begin():
             if give_up:
-                await repo.give_up_scheduled(session=session, row_id=row.id, error=repr(exc))
+                await repo.give_up_scheduled(
+                    session=session, row_id=row.id, error=repr(exc), table=Delivery
+                )
             else:
                 await repo.retry_later(
                     session=session,
@@ -141,60 +407,102 @@ class Dispatcher:
                     claim=str(row.claimed_by),
                     due_at=now + retry_delay(row.attempts),
                     error=repr(exc),
+                    table=Delivery,
                 )
-
-    async def _report_failure(
-        self, row: ScheduledMessage, exc: Exception, now: datetime, *, final: bool
-    ) -> None:
-        renderer = self.router.renderers.get(f"{row.kind}:failed")
-        if renderer is None or not (row.attempts == 1 or final):
-            return
-        try:
-            async with self.sessions() as session:
-                network = await session.get(Network, row.network_id)
-                if network is None:
-                    return
-                with use_locale(network.locale):
-                    notices = await renderer(
-                        ScheduledContext(
-                            session=session,
-                            network=network,
-                            row=row,
-                            now=now,
-                            settings=self.settings,
-                            error=str(exc),
-                            final=final,
-                        )
+            renderer = self.router.renderers.get(f"{row.kind}:failed")
+            scheduled = (
+                await session.get(ScheduledMessage, row.scheduled_id) if row.scheduled_id else None
+            )
+            if renderer is None or scheduled is None or not (row.attempts == 1 or give_up):
+                return
+            notices = await renderer(
+                ScheduledContext(
+                    session=session,
+                    network=network,
+                    row=scheduled,
+                    now=now,
+                    settings=self.settings,
+                    error=str(exc),
+                    final=give_up,
+                )
+            )
+            await repo.add_deliveries(
+                session=session,
+                rows=[
+                    Delivery(
+                        network_id=network.id,
+                        scheduled_id=scheduled.id,
+                        kind=NOTICE,
+                        seq=index,
+                        target=_target(notice),
+                        urgent=False,
+                        payload=to_payload(notice),
+                        status="pending",
+                        due_at=now,
+                        attempts=0,
                     )
-                for notice in notices:
-                    await self._send(network, notice)
-        except Exception:
-            log.exception("could not report the failure of %s", row.key)
+                    for index, notice in enumerate(notices)
+                ],
+            )
+
+    # --- the loop ----------------------------------------------------------------------
 
     async def next_wake(self) -> datetime:
         now = self.clock.now()
         async with self.sessions() as session:
-            due = await repo.next_due_at(session=session, lease=self.lease)
+            dues = [
+                await repo.next_due_at(session=session, lease=self.lease, table=table)
+                for table in (ScheduledMessage, Delivery)
+            ]
         idle_until = now + self.max_idle
+        due = min((d for d in dues if d is not None), default=None)
         if due is None:
             return idle_until
         return min(max(due, now), idle_until)
 
-    async def run_forever(self) -> None:
-        """The loop: send what is due, sleep until the next due time or a wake-up."""
+    async def beat(self) -> None:
+        """Refresh this worker's claims (what a kill -9 stops, so others take them over)."""
+        async with self.sessions() as session, session.begin():
+            await repo.heartbeat(session=session, worker=self.worker, now=self.clock.now())
+
+    async def _heartbeat_forever(self) -> None:
+        never = asyncio.Event()
         while True:
+            await self.clock.sleep_until(self.clock.now() + self.heartbeat_every, never)
             try:
-                await self.run_due()
-                async with self.sessions() as session, session.begin():
-                    await repo.forget_old_updates(
-                        session=session, before=self.clock.now() - UPDATE_MEMORY
-                    )
-                until = await self.next_wake()
-            except asyncio.CancelledError:
-                raise
+                await self.beat()
             except Exception:
-                log.exception("dispatcher round failed; retrying in a minute")
-                until = self.clock.now() + timedelta(minutes=1)
-            self._wake.clear()
-            if until > self.clock.now():
-                await self.clock.sleep_until(until, self._wake)
+                log.exception("heartbeat failed")
+
+    async def run_forever(self) -> None:
+        """The loop: send what is due, sleep until the next due time or a wake-up.
+
+        The wake-up flag is cleared before a round, so one set during the round starts
+        the next at once; rounds are at least ``min_round_gap`` apart.
+        """
+        beating = asyncio.create_task(self._heartbeat_forever())
+        never = asyncio.Event()
+        try:
+            while True:
+                self._wake.clear()
+                started = self.clock.now()
+                self.rounds += 1
+                try:
+                    await self.run_due()
+                    async with self.sessions() as session, session.begin():
+                        await repo.forget_old_updates(
+                            session=session, before=self.clock.now() - UPDATE_MEMORY
+                        )
+                    until = await self.next_wake()
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("dispatcher round failed; retrying in a minute")
+                    until = self.clock.now() + timedelta(minutes=1)
+                await self.clock.sleep_until(started + self.min_round_gap, never)
+                if until > self.clock.now():
+                    await self.clock.sleep_until(until, self._wake)
+        finally:
+            beating.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await beating

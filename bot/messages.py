@@ -7,7 +7,7 @@ into ``Incoming`` and renders ``Reply`` back; handlers see nothing else.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 
@@ -62,6 +62,8 @@ class Incoming:
     # The text of the bot's message being replied to (it may name an encaminhamento).
     replied_text: str = ""
     message_id: str | None = None
+    # The id of the bot's message this one answers (a quoted message), when known.
+    replied_message_id: str | None = None
     # The platform's update id, when it has one: a redelivered update is applied once.
     update_id: int | None = None
     event: Event | None = None
@@ -77,9 +79,17 @@ class Button:
 
 @dataclass(frozen=True)
 class OutFile:
+    """A file to send. ``build`` makes its bytes later, outside any transaction (a PDF)."""
+
     filename: str
-    content: bytes
+    content: bytes = b""
     mime_type: str = "application/octet-stream"
+    build: Callable[[], bytes] | None = field(default=None, compare=False, repr=False)
+
+    @classmethod
+    def later(cls, filename: str, mime_type: str, build: Callable[[], bytes]) -> OutFile:
+        """A file whose bytes are built after the update's commit, in a worker thread."""
+        return cls(filename=filename, mime_type=mime_type, build=build)
 
 
 @dataclass(frozen=True)
@@ -97,14 +107,20 @@ class Reply:
     """One message the bot sends.
 
     By default it goes to the chat the update came from. ``to_user`` sends it
-    privately instead; ``edit`` replaces the message whose button was pressed.
-    ``mentions`` are appended so the platform notifies those people.
+    privately to that person instead (if they cannot be reached, the core asks in the
+    group, mentioning them); ``edit`` replaces the message whose button was pressed.
+    ``mentions`` are appended so the platform notifies those people. ``notice`` is a
+    short popup answer to a button press; ``error`` says it reports a mistake (a
+    channel without popups then answers it as a message instead of dropping it).
     """
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
     file: OutFile | None = None
     mentions: tuple[Person, ...] = ()
-    to_user: str | None = None
+    to_user: Person | None = None
     edit: bool = False
-    notice: str | None = None  # short popup answer to a button press
+    notice: str | None = None
+    error: bool = False
+    # Automatic messages that must get through quiet hours and hourly caps (urgent).
+    urgent: bool = False

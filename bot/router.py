@@ -63,6 +63,19 @@ Renderer = Callable[[ScheduledContext], Awaitable[Sequence[Reply | MailOut]]]
 
 
 @dataclass(frozen=True)
+class KindOptions:
+    """How the dispatcher treats a scheduled kind (issue 9 §7).
+
+    ``collapse``: rows of one series (the key up to its last ":") supersede each
+    other; after a gap only the newest due one is rendered. ``quiet``: the row waits
+    for the end of the network's quiet hours (unless its meeting is urgent).
+    """
+
+    collapse: bool = False
+    quiet: bool = True
+
+
+@dataclass(frozen=True)
 class Command:
     name: str
     handler: Handler
@@ -87,6 +100,7 @@ class Router:
         self.commands: dict[str, Command] = {}
         self.buttons: dict[str, ButtonHandler] = {}
         self.renderers: dict[str, Renderer] = {}
+        self.kind_options: dict[str, KindOptions] = {}
         self.answers: dict[str, AnswerHandler] = {}
         # Plain replies to the bot that answer no question: each may claim it (None: not mine).
         self.replies: list[ReplyHandler] = []
@@ -112,14 +126,21 @@ class Router:
 
     def button(self, prefix: str) -> Callable[[ButtonHandler], ButtonHandler]:
         def register(handler: ButtonHandler) -> ButtonHandler:
+            if prefix in self.buttons:
+                raise ValueError(f"button prefix {prefix} registered twice")
             self.buttons[prefix] = handler
             return handler
 
         return register
 
-    def scheduled(self, kind: str) -> Callable[[Renderer], Renderer]:
+    def scheduled(
+        self, kind: str, *, collapse: bool = False, quiet: bool = True
+    ) -> Callable[[Renderer], Renderer]:
         def register(renderer: Renderer) -> Renderer:
+            if kind in self.renderers:
+                raise ValueError(f"scheduled kind {kind} registered twice")
             self.renderers[kind] = renderer
+            self.kind_options[kind] = KindOptions(collapse=collapse, quiet=quiet)
             return renderer
 
         return register
@@ -130,6 +151,9 @@ class Router:
             return handler
 
         return register
+
+    def options(self, kind: str) -> KindOptions:
+        return self.kind_options.get(kind, KindOptions())
 
     async def dispatch(self, ctx: Context) -> list[Reply]:
         msg = ctx.msg

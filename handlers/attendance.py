@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -166,7 +167,7 @@ async def _ask_reason(ctx: Context, meeting: Meeting) -> Reply:
             text=_(
                 "You won't come to the meeting of {when}. In a few words, why? Answer here."
             ).format(when=when),
-            to_user=ctx.member.user_id,
+            to_user=person(ctx.member),
         )
     return Reply(
         text=_(
@@ -378,17 +379,26 @@ async def _presence_files(ctx: Context) -> list[Reply]:
     if not found:
         raise UserError(N_("No meeting has a presence list yet."), example="/presenca")
     data = await presence_data(ctx.session, ctx.network, found[0], ctx.now)
-    pdf = documents.presence_pdf(data)
-    csv = documents.presence_csv(data)
     return [
         Reply(
             text=_("Presence list of the {kind} of {when}.").format(
                 kind=kind_name(found[0].kind),
                 when=dates.format_when(found[0].starts_at, ctx.network.timezone),
             ),
-            file=OutFile(documents.presence_filename(data, "pdf"), pdf, "application/pdf"),
+            file=OutFile.later(
+                documents.presence_filename(data, "pdf"),
+                "application/pdf",
+                partial(documents.presence_pdf, data),
+            ),
         ),
-        Reply(text="", file=OutFile(documents.presence_filename(data, "csv"), csv, "text/csv")),
+        Reply(
+            text="",
+            file=OutFile.later(
+                documents.presence_filename(data, "csv"),
+                "text/csv",
+                partial(documents.presence_csv, data),
+            ),
+        ),
     ]
 
 

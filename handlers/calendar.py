@@ -493,5 +493,5 @@ def register(router: Router) -> None:
     router.command("calendario", N_("the meetings of the year"), "/calendario 2026")(year_calendar)
     router.command("ics", N_("the calendar file and subscription link"), "/ics")(send_ics)
     router.button("cal")(calendar_button)
-    router.scheduled("meeting_reminder")(render_reminder)
+    router.scheduled("meeting_reminder", collapse=True)(render_reminder)
     router.scheduled("monthly_announcement")(render_announcement)

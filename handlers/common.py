@@ -12,10 +12,10 @@ from bot import dates
 from bot.errors import UserError
 from bot.i18n import N_
 from bot.i18n import gettext as _
-from bot.messages import Person
+from bot.notify import person as person
 from bot.router import Context
 from storage import repo
-from storage.models import Meeting, Member, Network, Sector
+from storage.models import Meeting, Network, Sector
 from storage.repo import name_key
 
 KIND_NAMES = {
@@ -83,10 +83,6 @@ def find_sector(sectors: Sequence[Sector], name: str, example: str) -> Sector:
         hint=hint,
         sectors=", ".join(s.name for s in sectors),
     )
-
-
-def person(member: Member) -> Person:
-    return Person(user_id=member.user_id, name=member.name, username=member.username)
 
 
 async def expected_sectors(

@@ -232,5 +232,5 @@ def register(router: Router) -> None:
     router.command(
         "email", N_("institutional e-mail of a sector"), EMAIL_EXAMPLE, coordinator=True
     )(set_email)
-    router.scheduled(MAIL_KIND)(render_mail)
-    router.scheduled(f"{MAIL_KIND}:failed")(render_mail_failure)
+    router.scheduled(MAIL_KIND, quiet=False)(render_mail)
+    router.scheduled(f"{MAIL_KIND}:failed", quiet=False)(render_mail_failure)

@@ -12,6 +12,7 @@ from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.messages import Button, OutFile, Reply
 from bot.router import Context, Router, button_data
+from handlers.common import person
 from storage import repo
 from storage.models import Attendance, Contact, Devolutiva, Meeting, Referral, Rsvp
 
@@ -77,7 +78,7 @@ async def my_data(ctx: Context) -> list[Reply]:
         Reply(
             text=_("What I hold about you in this network. To erase it: /apagarmeusdados"),
             file=OutFile("meus-dados.json", content, "application/json"),
-            to_user=member.user_id,
+            to_user=person(member),
         ),
         Reply(text=_("{name}, I sent your data in private.").format(name=member.name)),
     ]

@@ -14,6 +14,7 @@ from bot.errors import UserError
 from bot.i18n import N_, ngettext
 from bot.i18n import gettext as _
 from bot.messages import Button, MailOut, Reply
+from bot.notify import to_coordination
 from bot.router import Context, Router, ScheduledContext, button_data
 from handlers.common import find_sector, meetings_on, person, split_pipes
 from storage import repo
@@ -438,7 +439,7 @@ async def render_chase(ctx: ScheduledContext) -> Sequence[Reply | MailOut]:
             session=ctx.session, platform=ctx.network.platform, user_ids=[m.user_id for m in people]
         )
         return [
-            Reply(text=f"{overdue}\n{how}", to_user=m.user_id)
+            Reply(text=f"{overdue}\n{how}", to_user=person(m))
             for m in people
             if m.user_id in reachable
         ]
@@ -493,17 +494,10 @@ async def render_digest(ctx: ScheduledContext) -> Sequence[Reply]:
     lines = await overdue_lines(ctx.session, ctx.network, ctx.now)
     if not lines:
         return []
-    coordinators = await repo.coordinators(session=ctx.session, network_id=ctx.network.id)
     text = (
         _("📋 Weekly digest for the coordination — overdue devolutivas:") + "\n" + "\n".join(lines)
     )
-    reachable = await repo.contact_ids(
-        session=ctx.session,
-        platform=ctx.network.platform,
-        user_ids=[m.user_id for m in coordinators],
-    )
-    private = [Reply(text=text, to_user=m.user_id) for m in coordinators if m.user_id in reachable]
-    return private or [Reply(text=text, mentions=tuple(person(m) for m in coordinators))]
+    return await to_coordination(ctx.session, ctx.network, text)
 
 
 def register(router: Router) -> None:
@@ -531,7 +525,7 @@ def register(router: Router) -> None:
         coordinator=True,
     )(set_ladder)
     router.replies.append(reply_with_devolutiva)
-    router.scheduled(CHASE)(render_chase)
+    router.scheduled(CHASE, collapse=True)(render_chase)
     router.scheduled(DIGEST)(render_digest)
 
 

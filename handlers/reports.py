@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import statistics
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -292,15 +292,14 @@ async def report(ctx: Context) -> list[Reply]:
             raise UserError(N_("I did not understand {word!r}."), example=EXAMPLE, word=word)
     data = await collect(ctx.session, ctx.network, year, ctx.now)
     mime, render = FORMATS[fmt]
-    # Rendering is CPU work: keep the event loop free for the other groups meanwhile
-    # (to_thread copies the context, so the network's locale goes along).
-    content = await asyncio.to_thread(render, data)
     text = (
         _("Annual report {year}: no records for this year yet.").format(year=year)
         if data.is_empty()
         else _("Annual report of intersectoral actions — {year}.").format(year=year)
     )
-    return [Reply(text=text, file=OutFile(reports.report_filename(data, fmt), content, mime))]
+    # Rendering is CPU work: it runs after the commit, in a worker thread (OutFile.later).
+    file = OutFile.later(reports.report_filename(data, fmt), mime, partial(render, data))
+    return [Reply(text=text, file=file)]
 
 
 async def month_summary(session: AsyncSession, network: Network, now: datetime) -> str:

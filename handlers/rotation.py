@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -473,7 +474,7 @@ async def _send_skeleton(session: AsyncSession, network: Network, meeting: Meeti
     reachable = await repo.contact_ids(
         session=session, platform=network.platform, user_ids=[m.user_id for m in authors]
     )
-    private = [Reply(text=text, to_user=m.user_id) for m in authors if m.user_id in reachable]
+    private = [Reply(text=text, to_user=person(m)) for m in authors if m.user_id in reachable]
     if private:
         return private
     return [Reply(text=text, mentions=tuple(person(m) for m in authors))]
@@ -737,8 +738,8 @@ async def atas_book(ctx: Context) -> list[Reply]:
             text=ngettext(
                 "{n} approved ata in {year}.", "{n} approved atas in {year}.", len(entries)
             ).format(n=len(entries), year=year),
-            file=OutFile(
-                documents.atas_filename(book), documents.atas_pdf(book), "application/pdf"
+            file=OutFile.later(
+                documents.atas_filename(book), "application/pdf", partial(documents.atas_pdf, book)
             ),
         )
     ]
@@ -794,7 +795,7 @@ async def render_ata_reminder(ctx: ScheduledContext) -> Sequence[Reply]:
     reachable = await repo.contact_ids(
         session=ctx.session, platform=ctx.network.platform, user_ids=[m.user_id for m in authors]
     )
-    private = [Reply(text=text, to_user=m.user_id) for m in authors if m.user_id in reachable]
+    private = [Reply(text=text, to_user=person(m)) for m in authors if m.user_id in reachable]
     return private or [Reply(text=text, mentions=tuple(person(m) for m in authors))]
 
 
@@ -858,6 +859,6 @@ def register(router: Router) -> None:
         ata
     )
     router.command("atas", N_("approved atas of the year (PDF)"), "/atas 2026")(atas_book)
-    router.scheduled("ata_reminder")(render_ata_reminder)
+    router.scheduled("ata_reminder", collapse=True)(render_ata_reminder)
     router.scheduled("ata_late")(render_ata_late)
-    router.scheduled("meeting_start")(render_meeting_start)
+    router.scheduled("meeting_start", quiet=False)(render_meeting_start)

@@ -228,4 +228,4 @@ async def _close(ctx: Context, name: str) -> list[Reply]:
 
 def register(router: Router) -> None:
     router.command("gt", N_("working groups (list, create, close)"), rules.EXAMPLE)(working_groups)
-    router.scheduled("gt_extend")(render_extend)
+    router.scheduled("gt_extend", quiet=False)(render_extend)

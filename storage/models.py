@@ -12,6 +12,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -48,6 +49,7 @@ class Base(DeclarativeBase):
         datetime: UTCDateTime(),
         dict[str, Any]: JSON,
         list[int]: JSON,
+        list[Any]: JSON,
     }
 
 
@@ -77,6 +79,14 @@ class Network(Base):
     # Chasing of overdue devolutivas: days of each step (see bot.deadlines.Ladder).
     ladder: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     ics_token: Mapped[str] = mapped_column(String(64), unique=True)
+    # Quiet hours (issue 9): no automatic message from quiet_start to quiet_end (local
+    # minutes of the day; equal values: no quiet hours), nor on Sundays and holidays.
+    quiet_start: Mapped[int] = mapped_column(Integer, default=20 * 60)
+    quiet_end: Mapped[int] = mapped_column(Integer, default=7 * 60)
+    quiet_sundays: Mapped[bool] = mapped_column(Boolean, default=True)
+    quiet_holidays: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Automatic messages to the group per hour; the excess becomes one digest.
+    hourly_cap: Mapped[int] = mapped_column(Integer, default=4)
     created_at: Mapped[datetime]
 
     sectors: Mapped[list[Sector]] = relationship(
@@ -403,23 +413,97 @@ class ScheduledMessage(Base):
     """
 
     __tablename__ = "scheduled_messages"
-    __table_args__ = (UniqueConstraint("network_id", "key"),)
+    __table_args__ = (
+        UniqueConstraint("network_id", "key"),
+        # The dispatcher's two questions, answered from an index at any size (issue 9):
+        # "which pending rows are due?" and "whose claim went stale?".
+        Index("ix_scheduled_due", "status", "due_at"),
+        Index("ix_scheduled_claims", "status", "claimed_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"))
     key: Mapped[str] = mapped_column(String(120))
     kind: Mapped[str] = mapped_column(String(40))
-    due_at: Mapped[datetime] = mapped_column(index=True)
+    due_at: Mapped[datetime]
     meeting_id: Mapped[int | None] = mapped_column(
         ForeignKey("meetings.id", ondelete="CASCADE"), index=True
     )
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     claimed_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class Delivery(Base):
+    """One message to send: a scheduled row is rendered once into these (decision 5).
+
+    Each is sent, retried and marked on its own, outside any transaction; the
+    claim works as for scheduled rows, with a heartbeat-refreshed ``claimed_at``.
+    ``payload`` is the serialised ``Reply`` or ``MailOut`` (bot.delivery).
+    """
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        Index("ix_deliveries_due", "status", "due_at"),
+        Index("ix_deliveries_claims", "status", "claimed_at"),
+        Index("ix_deliveries_recent", "network_id", "sent_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"))
+    scheduled_id: Mapped[int | None] = mapped_column(
+        ForeignKey("scheduled_messages.id", ondelete="SET NULL"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(40))
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    # "group", "private" or "mail": where it goes, for the caps and the digest.
+    target: Mapped[str] = mapped_column(String(10))
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    due_at: Mapped[datetime]
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    # A message held back by the hourly cap points at the digest that carries it.
+    digest_id: Mapped[int | None] = mapped_column(Integer, index=True)
+
+
+class Choice(Base):
+    """The options of a message sent where buttons do not exist (choices typed back).
+
+    A channel without buttons shows numbered options; a reply that quotes the message
+    and says "2" or the option's words presses that button (bot.choices).
+    """
+
+    __tablename__ = "choices"
+    __table_args__ = (UniqueConstraint("platform", "chat_id", "message_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    message_id: Mapped[str] = mapped_column(String(64))
+    # [[label, data], ...] in the order shown.
+    options: Mapped[list[Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class SentNotice(Base):
+    """A notice that must reach the coordination once (e-mail off, a sector with nobody)."""
+
+    __tablename__ = "sent_notices"
+
+    network_id: Mapped[int] = mapped_column(
+        ForeignKey("networks.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    sent_at: Mapped[datetime]
 
 
 class ProcessedUpdate(Base):

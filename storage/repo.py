@@ -17,7 +17,9 @@ from storage.models import (
     ActionPlan,
     Ata,
     Attendance,
+    Choice,
     Contact,
+    Delivery,
     Devolutiva,
     Draft,
     Meeting,
@@ -32,6 +34,7 @@ from storage.models import (
     Rsvp,
     ScheduledMessage,
     Sector,
+    SentNotice,
     WorkingGroup,
 )
 
@@ -284,6 +287,10 @@ async def meeting(*, session: AsyncSession, meeting_id: int) -> Meeting | None:
 
 # --- scheduled messages (the outbox of future work) ----------------------------
 
+# Set in ``session.info`` when a transaction schedules work: the dispatcher is woken
+# after its commit, and only then.
+SCHEDULED_FLAG = "redebot.scheduled"
+
 
 async def schedule(
     *,
@@ -296,6 +303,7 @@ async def schedule(
     payload: dict[str, Any] | None = None,
 ) -> None:
     """Insert or move the row ``key``; a row already sent is left alone."""
+    session.info[SCHEDULED_FLAG] = True
     row = await session.scalar(
         select(ScheduledMessage).where(
             ScheduledMessage.network_id == network_id, ScheduledMessage.key == key
@@ -353,100 +361,292 @@ async def pending_scheduled(
     return result.all()
 
 
+Outbox = type[ScheduledMessage] | type[Delivery]
+
+
 async def claim_due(
-    *, session: AsyncSession, now: datetime, worker: str, lease: timedelta, limit: int = 50
-) -> Sequence[ScheduledMessage]:
-    """Claim up to ``limit`` due rows for ``worker`` (commit right after).
+    *,
+    session: AsyncSession,
+    now: datetime,
+    worker: str,
+    lease: timedelta,
+    limit: int = 50,
+    table: Outbox = ScheduledMessage,
+) -> Sequence[Any]:
+    """Claim up to ``limit`` due rows of ``table`` for ``worker`` (commit right after).
 
     Each call claims under its own token (``worker/random``), kept in ``claimed_by``:
-    two claims, even by one worker, never return the same row. A row claimed by a
-    worker that died is claimable again once its lease ends.
+    two claims, even by one worker, never return the same row. A row whose claim
+    was not refreshed within ``lease`` (its worker died: no heartbeat) is claimable again.
     On PostgreSQL, ``FOR UPDATE SKIP LOCKED`` keeps two dispatchers off the same
     rows; SQLite serialises writers, and the conditional UPDATE below re-checks
-    the claim so a row is never handed to two workers.
+    the claim so a row is never handed to two workers. Both queries run on the
+    (status, due_at) and (status, claimed_at) indexes: flat in the number of rows.
     """
     stale = now - lease
-    candidates = await session.scalars(
-        select(ScheduledMessage.id)
-        .where(
-            ScheduledMessage.status == "pending",
-            ScheduledMessage.due_at <= now,
-            or_(ScheduledMessage.claimed_at.is_(None), ScheduledMessage.claimed_at < stale),
-        )
-        .order_by(ScheduledMessage.due_at)
+    free = (
+        select(table.id)
+        .where(table.status == "pending", table.due_at <= now, table.claimed_at.is_(None))
+        .order_by(table.due_at, table.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    ids = list(candidates.all())
+    ids = list((await session.scalars(free)).all())
+    if len(ids) < limit:
+        dead = (
+            select(table.id)
+            .where(table.status == "pending", table.claimed_at < stale, table.due_at <= now)
+            .order_by(table.claimed_at)
+            .limit(limit - len(ids))
+            .with_for_update(skip_locked=True)
+        )
+        ids += list((await session.scalars(dead)).all())
     if not ids:
         return []
     token = f"{worker}/{secrets.token_hex(6)}"
     await session.execute(
-        update(ScheduledMessage)
+        update(table)
         .where(
-            ScheduledMessage.id.in_(ids),
-            ScheduledMessage.status == "pending",
-            or_(ScheduledMessage.claimed_at.is_(None), ScheduledMessage.claimed_at < stale),
+            table.id.in_(ids),
+            table.status == "pending",
+            or_(table.claimed_at.is_(None), table.claimed_at < stale),
         )
-        .values(claimed_by=token, claimed_at=now, attempts=ScheduledMessage.attempts + 1)
+        .values(claimed_by=token, claimed_at=now, attempts=table.attempts + 1)
         .execution_options(synchronize_session=False)
     )
+    order = [table.seq, table.id] if table is Delivery else [table.due_at, table.id]
     result = await session.scalars(
-        select(ScheduledMessage)
-        .where(ScheduledMessage.id.in_(ids), ScheduledMessage.claimed_by == token)
+        select(table)
+        .where(table.id.in_(ids), table.claimed_by == token)
+        .order_by(*order)
         .execution_options(populate_existing=True)
     )
     return result.all()
 
 
+async def heartbeat(*, session: AsyncSession, worker: str, now: datetime) -> None:
+    """Refresh the claims of a living worker so no other takes its rows (issue 9 §5)."""
+    for table in (ScheduledMessage, Delivery):
+        await session.execute(
+            update(table)
+            .where(
+                table.status == "pending",
+                table.claimed_at.is_not(None),
+                table.claimed_by.startswith(f"{worker}/", autoescape=True),
+            )
+            .values(claimed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+
 async def finish_scheduled(
-    *, session: AsyncSession, row_id: int, claim: str, now: datetime, error: str | None = None
-) -> None:
-    """Mark a claimed row sent, or give it back with its error to retry later."""
+    *,
+    session: AsyncSession,
+    row_id: int,
+    claim: str,
+    now: datetime,
+    error: str | None = None,
+    table: Outbox = ScheduledMessage,
+    status: str = "sent",
+) -> bool:
+    """Mark a claimed row done (``status``), or give it back with its error to retry later.
+
+    False when the claim was lost (rescheduled meanwhile, or taken after a stale lease).
+    """
     values: dict[str, Any]
     if error is None:
-        values = {"status": "sent", "sent_at": now}
+        values = {"status": status, "sent_at": now}
     else:
         values = {"claimed_by": None, "claimed_at": None, "last_error": error[:2000]}
-    await session.execute(
-        update(ScheduledMessage)
-        .where(ScheduledMessage.id == row_id, ScheduledMessage.claimed_by == claim)
+    result = await session.execute(
+        update(table)
+        .where(table.id == row_id, table.claimed_by == claim, table.status == "pending")
         .values(**values)
     )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def retry_later(
-    *, session: AsyncSession, row_id: int, claim: str, due_at: datetime, error: str
+    *,
+    session: AsyncSession,
+    row_id: int,
+    claim: str,
+    due_at: datetime,
+    error: str | None,
+    table: Outbox = ScheduledMessage,
+) -> None:
+    """Give a claimed row back, due again at ``due_at`` (a retry, or after quiet hours)."""
+    values: dict[str, Any] = {"claimed_by": None, "claimed_at": None, "due_at": due_at}
+    if error is not None:
+        values["last_error"] = error[:2000]
+    await session.execute(
+        update(table).where(table.id == row_id, table.claimed_by == claim).values(**values)
+    )
+
+
+async def give_up_scheduled(
+    *, session: AsyncSession, row_id: int, error: str, table: Outbox = ScheduledMessage
 ) -> None:
     await session.execute(
-        update(ScheduledMessage)
-        .where(ScheduledMessage.id == row_id, ScheduledMessage.claimed_by == claim)
-        .values(claimed_by=None, claimed_at=None, due_at=due_at, last_error=error[:2000])
+        update(table).where(table.id == row_id).values(status="failed", last_error=error[:2000])
     )
 
 
-async def give_up_scheduled(*, session: AsyncSession, row_id: int, error: str) -> None:
-    await session.execute(
-        update(ScheduledMessage)
-        .where(ScheduledMessage.id == row_id)
-        .values(status="failed", last_error=error[:2000])
-    )
+async def next_due_at(
+    *, session: AsyncSession, lease: timedelta, table: Outbox = ScheduledMessage
+) -> datetime | None:
+    """When the next row becomes claimable: its due time, or its lease's end if claimed.
 
-
-async def next_due_at(*, session: AsyncSession, lease: timedelta) -> datetime | None:
-    """When the next row becomes claimable: its due time, or its lease's end if claimed."""
+    Each min() is the first entry of an index range: (status, due_at) skips the few
+    rows claimed right now; (status, claimed_at) gives the oldest claim.
+    """
     free = await session.scalar(
-        select(func.min(ScheduledMessage.due_at)).where(
-            ScheduledMessage.status == "pending", ScheduledMessage.claimed_at.is_(None)
-        )
+        select(table.due_at)
+        .where(table.status == "pending", table.claimed_at.is_(None))
+        .order_by(table.status, table.due_at)
+        .limit(1)
     )
     claimed = await session.scalar(
-        select(func.min(ScheduledMessage.claimed_at)).where(
-            ScheduledMessage.status == "pending", ScheduledMessage.claimed_at.is_not(None)
-        )
+        select(table.claimed_at)
+        .where(table.status == "pending", table.claimed_at.is_not(None))
+        .order_by(table.status, table.claimed_at)
+        .limit(1)
     )
     candidates = [t for t in (free, claimed + lease if claimed else None) if t is not None]
     return min(candidates) if candidates else None
+
+
+async def superseded(*, session: AsyncSession, row: ScheduledMessage, now: datetime) -> bool:
+    """Is a later row of the same series (key up to its last ":") also due by ``now``?
+
+    After a gap only the closest reminder, the current chase step, one ata reminder
+    is sent (issue 9 §7); the key's prefix names the series, and the unique
+    (network_id, key) index keeps the search inside one network.
+    """
+    prefix = row.key.rpartition(":")[0] + ":"
+    later = await session.scalar(
+        select(ScheduledMessage.id)
+        .where(
+            ScheduledMessage.network_id == row.network_id,
+            ScheduledMessage.key.startswith(prefix, autoescape=True),
+            ScheduledMessage.kind == row.kind,
+            ScheduledMessage.id != row.id,
+            ScheduledMessage.status.in_(("pending", "sent")),
+            ScheduledMessage.due_at > row.due_at,
+            ScheduledMessage.due_at <= now,
+        )
+        .limit(1)
+    )
+    return later is not None
+
+
+# --- deliveries (one row per message) --------------------------------------------------
+
+
+async def add_deliveries(*, session: AsyncSession, rows: Sequence[Delivery]) -> None:
+    session.info[SCHEDULED_FLAG] = True
+    session.add_all(rows)
+    await session.flush()
+
+
+async def sent_to_group_since(*, session: AsyncSession, network_id: int, since: datetime) -> int:
+    """Automatic messages the group received since ``since`` (the hourly cap)."""
+    count = await session.scalar(
+        select(func.count())
+        .select_from(Delivery)
+        .where(
+            Delivery.network_id == network_id,
+            Delivery.sent_at >= since,
+            Delivery.target == "group",
+            Delivery.status == "sent",
+        )
+    )
+    return int(count or 0)
+
+
+async def first_sent_since(
+    *, session: AsyncSession, network_id: int, since: datetime
+) -> datetime | None:
+    return await session.scalar(
+        select(func.min(Delivery.sent_at)).where(
+            Delivery.network_id == network_id,
+            Delivery.sent_at >= since,
+            Delivery.target == "group",
+            Delivery.status == "sent",
+        )
+    )
+
+
+async def open_digest(*, session: AsyncSession, network_id: int) -> Delivery | None:
+    """The pending digest that collects what the hourly cap held back, if any."""
+    return await session.scalar(
+        select(Delivery)
+        .where(
+            Delivery.network_id == network_id,
+            Delivery.kind == "digest",
+            Delivery.status == "pending",
+            Delivery.claimed_at.is_(None),
+        )
+        .limit(1)
+    )
+
+
+async def held_for(*, session: AsyncSession, digest_id: int) -> Sequence[Delivery]:
+    result = await session.scalars(
+        select(Delivery).where(Delivery.digest_id == digest_id).order_by(Delivery.id)
+    )
+    return result.all()
+
+
+async def set_delivery(*, session: AsyncSession, delivery_id: int, **values: Any) -> None:
+    await session.execute(update(Delivery).where(Delivery.id == delivery_id).values(**values))
+
+
+# --- choices typed back, notices sent once ---------------------------------------------
+
+
+async def save_choice(
+    *,
+    session: AsyncSession,
+    platform: str,
+    chat_id: str,
+    message_ids: Iterable[str],
+    options: list[list[str]],
+    now: datetime,
+) -> None:
+    for message_id in message_ids:
+        session.add(
+            Choice(
+                platform=platform,
+                chat_id=chat_id,
+                message_id=message_id,
+                options=options,
+                created_at=now,
+            )
+        )
+    await session.flush()
+
+
+async def choice_for(
+    *, session: AsyncSession, platform: str, chat_id: str, message_id: str, since: datetime
+) -> Choice | None:
+    return await session.scalar(
+        select(Choice).where(
+            Choice.platform == platform,
+            Choice.chat_id == chat_id,
+            Choice.message_id == message_id,
+            Choice.created_at >= since,
+        )
+    )
+
+
+async def first_notice(*, session: AsyncSession, network_id: int, key: str, now: datetime) -> bool:
+    """True the first time ``key`` is noted for this network; False ever after."""
+    if await session.get(SentNotice, (network_id, key)) is not None:
+        return False
+    session.add(SentNotice(network_id=network_id, key=key, sent_at=now))
+    await session.flush()
+    return True
 
 
 # --- drafts --------------------------------------------------------------------

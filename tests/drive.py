@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 
 from bot.messages import Attachment, ChatKind, Incoming, Person, Reply
 from bot.runtime import Runtime
-from storage.models import Network
 
 
 @dataclass
@@ -59,7 +58,7 @@ class Group:
         )
 
     def attach_dispatcher(self) -> None:
-        async def send(network: Network, reply: Reply) -> None:
+        async def send(chat_id: str, reply: Reply) -> None:
             self.sent.append(reply)
 
         self.runtime.attach_sender(send)

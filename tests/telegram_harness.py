@@ -116,7 +116,8 @@ async def running_bot(
         settings = make_settings(database_url, **overrides, **settings_overrides)
         runtime = await open_runtime(settings, clock)
         channel = TelegramChannel(settings=settings, redebot=runtime.redebot, router=runtime.router)
-        dispatcher = runtime.attach_sender(channel.send)
+        runtime.add_channel(channel)
+        dispatcher = runtime.start_dispatcher()
         http = make_http_app(
             sessions=runtime.sessions,
             now=clock.now,

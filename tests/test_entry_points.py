@@ -67,7 +67,8 @@ async def test_the_console_plays_a_whole_session(sqlite_url: str, tmp_path: Path
     runtime = await open_runtime(make_settings(sqlite_url), clock)
     out = io.StringIO()
     console = ConsoleChannel(runtime=runtime, clock=clock, out=out, files_dir=tmp_path / "files")
-    runtime.attach_sender(console.send)
+    runtime.add_channel(console)
+    runtime.start_dispatcher()
     year = clock.now().year + 1
     table = tmp_path / "calendario.csv"
     table.write_text(

@@ -107,6 +107,10 @@ async def test_the_ata_is_chased_delivered_and_approved(tg: Harness) -> None:
     await tg.clock.set(MEETING_START + timedelta(days=5, minutes=1))
     mark = tg.api.mark()
     await tg.dispatcher.run_due()
+    # That is a Sunday: the reminder waits for Monday at 7h (quiet hours).
+    assert not [c for c in tg.api.calls_since(mark) if c.method == "sendMessage"]
+    await tg.clock.set(NOW.replace(day=30, hour=10))
+    await tg.dispatcher.run_due()
     reminder = await tg.api.wait_for_message(GROUP, "ata", since=mark)
     assert "Lembrete" in reminder["text"] and "CRAS" in reminder["text"]
     await tg.clock.set(MEETING_START + timedelta(days=8, minutes=1))

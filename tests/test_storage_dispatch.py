@@ -8,13 +8,14 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from bot.channels.base import Unreachable
 from bot.clock import ManualClock
 from bot.dispatcher import Dispatcher
-from bot.messages import Reply
+from bot.messages import Person, Reply
 from bot.runtime import Runtime, open_runtime
 from storage import repo
 from storage.db import migrate
-from storage.models import Network, ScheduledMessage, Sector
+from storage.models import Delivery, Network, ScheduledMessage, Sector
 from tests.conftest import NOW, make_settings
 from tests.drive import COORDINATOR, Group
 
@@ -122,17 +123,36 @@ async def test_a_row_claimed_by_a_dead_worker_is_sent_after_its_lease(
     await _schedule(runtime, network, 1)
     async with runtime.sessions() as session, session.begin():
         claimed = await repo.claim_due(
-            session=session, now=NOW, worker="dead", lease=timedelta(minutes=5)
+            session=session, now=NOW, worker="dead", lease=timedelta(seconds=30)
         )
     assert len(claimed) == 1
     sent: list[int] = []
     _recorder(runtime, sent)
-    dispatcher = runtime.attach_sender(lambda net, reply: asyncio.sleep(0))
+    dispatcher = runtime.attach_sender(lambda chat, reply: asyncio.sleep(0))
     assert await dispatcher.run_due() == 0
-    assert await dispatcher.next_wake() == NOW + timedelta(minutes=5)
-    await clock.set(NOW + timedelta(minutes=6))
+    # No heartbeat from the dead worker: its row comes back 30 s after its last claim.
+    assert await dispatcher.next_wake() == NOW + timedelta(seconds=30)
+    await clock.set(NOW + timedelta(seconds=31))
     assert await dispatcher.run_due() == 1
     assert sent == [0]
+
+
+async def test_a_living_worker_keeps_its_claims_with_a_heartbeat(
+    runtime: Runtime, clock: ManualClock
+) -> None:
+    network = await _network(runtime)
+    await _schedule(runtime, network, 1)
+    async with runtime.sessions() as session, session.begin():
+        await repo.claim_due(session=session, now=NOW, worker="busy", lease=timedelta(seconds=30))
+    sent: list[int] = []
+    _recorder(runtime, sent)
+    dispatcher = runtime.attach_sender(lambda chat, reply: asyncio.sleep(0))
+    for second in (20, 40, 60):
+        await clock.set(NOW + timedelta(seconds=second))
+        async with runtime.sessions() as session, session.begin():
+            await repo.heartbeat(session=session, worker="busy", now=clock.now())
+        assert await dispatcher.run_due() == 0
+    assert sent == []
 
 
 async def test_a_failed_send_is_retried_later_and_not_lost(
@@ -143,22 +163,79 @@ async def test_a_failed_send_is_retried_later_and_not_lost(
     sent: list[int] = []
     _recorder(runtime, sent)
     failures = [RuntimeError("platform down")]
+    delivered: list[str] = []
 
-    async def flaky(net: Network, reply: Reply) -> None:
+    async def flaky(chat: str, reply: Reply) -> None:
         if failures:
             raise failures.pop()
+        delivered.append(reply.text)
 
     dispatcher: Dispatcher = runtime.attach_sender(flaky)
     assert await dispatcher.run_due() == 1
     async with runtime.sessions() as session:
-        row = await session.scalar(select(ScheduledMessage))
+        row = await session.scalar(select(Delivery))
     assert row is not None and row.status == "pending" and row.due_at > NOW
     assert "platform down" in (row.last_error or "")
     await clock.set(row.due_at)
-    assert await dispatcher.run_due() == 1
+    assert await dispatcher.run_due() == 0  # no row rendered again: the message is resent
     async with runtime.sessions() as session:
-        row = await session.scalar(select(ScheduledMessage))
+        row = await session.scalar(select(Delivery))
+        scheduled = await session.scalar(select(ScheduledMessage))
     assert row is not None and row.status == "sent"
+    assert scheduled is not None and scheduled.status == "sent"
+    assert sent == [0] and delivered == ["row 0"]
+
+
+async def test_one_failed_message_of_a_row_does_not_resend_the_others(
+    runtime: Runtime, clock: ManualClock
+) -> None:
+    network = await _network(runtime)
+    await _schedule(runtime, network, 1)
+    ana, bruno = Person("11", "Ana"), Person("12", "Bruno")
+
+    async def render(ctx: object) -> list[Reply]:
+        return [Reply(text="para Ana", to_user=ana), Reply(text="para Bruno", to_user=bruno)]
+
+    runtime.router.renderers["test"] = render
+    received: list[tuple[str, str]] = []
+    fails = {"12": 3}
+
+    async def send(chat: str, reply: Reply) -> None:
+        who = reply.to_user.user_id if reply.to_user else "group"
+        if fails.get(who, 0) > 0:
+            fails[who] -= 1
+            raise RuntimeError("timeout")
+        received.append((who, reply.text))
+
+    dispatcher = runtime.attach_sender(send)
+    await dispatcher.run_due()
+    for _ in range(3):
+        await clock.advance(timedelta(hours=1))
+        await dispatcher.run_due()
+    assert received == [("11", "para Ana"), ("12", "para Bruno")]
+
+
+async def test_a_blocked_recipient_is_asked_in_the_group_by_name(
+    runtime: Runtime, clock: ManualClock
+) -> None:
+    network = await _network(runtime)
+    await _schedule(runtime, network, 1)
+    ana = Person("11", "Ana")
+
+    async def render(ctx: object) -> list[Reply]:
+        return [Reply(text="Sua ata está atrasada.", to_user=ana)]
+
+    runtime.router.renderers["test"] = render
+    group: list[Reply] = []
+
+    async def send(chat: str, reply: Reply) -> None:
+        if reply.to_user is not None:
+            raise Unreachable(reply.to_user.user_id)
+        group.append(reply)
+
+    dispatcher = runtime.attach_sender(send)
+    await dispatcher.run_due()
+    assert [(r.text, r.mentions) for r in group] == [("Sua ata está atrasada.", (ana,))]
 
 
 async def test_the_loop_sleeps_until_the_next_due_time(

@@ -202,6 +202,10 @@ async def test_reminders_reach_the_group_as_time_moves(tg: Harness) -> None:
     first = NOW.replace(year=2027, month=1, day=12, hour=17)  # 14h in São Paulo
     await tg.clock.set(NOW.replace(year=2027, month=1, day=1, hour=11))  # 8h local
     mark = tg.api.mark()
+    # 1 January is a holiday: the announcement waits for the end of the quiet time.
+    assert await tg.dispatcher.run_due() == 1
+    assert tg.api.calls_since(mark) == []
+    await tg.clock.set(NOW.replace(year=2027, month=1, day=2, hour=10))  # Saturday, 7h local
     assert await tg.dispatcher.run_due() == 1
     announcement = await tg.api.wait_for_message(GROUP, since=mark)
     assert "janeiro" in announcement["text"] and "terça, 12/01 às 14h" in announcement["text"]

@@ -16,12 +16,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
+from aiohttp import web
+
 from bot import dates
+from bot.channels.base import Capabilities, Sent
 from bot.clock import SystemClock
 from bot.errors import UserError
 from bot.messages import Attachment, Button, ChatKind, Incoming, Person, Reply
 from bot.runtime import Runtime
-from storage.models import Network
 from storage.repo import name_key
 
 PLATFORM = "console"
@@ -71,8 +73,27 @@ class ConsoleChannel:
     _message_ids: int = 0
     _wake: Callable[[], None] = lambda: None
 
+    platform = PLATFORM
+    capabilities = Capabilities()
+
+    async def connect(self) -> None:
+        return None
+
+    async def start(self) -> None:
+        return None
+
+    def webhook_routes(self) -> list[web.RouteDef]:
+        return []
+
+    async def stop(self) -> None:
+        return None
+
+    async def deliver(self, chat_id: str, reply: Reply, origin: Incoming | None = None) -> Sent:
+        self.show(reply)
+        return Sent()
+
     def show(self, reply: Reply, *, where: str = "grupo") -> None:
-        target = f"privado para {reply.to_user}" if reply.to_user else where
+        target = f"privado para {reply.to_user.name}" if reply.to_user else where
         label = "editado" if reply.edit else target
         if reply.notice:
             print(f"  [aviso] {reply.notice}", file=self.out)
@@ -92,9 +113,6 @@ class ConsoleChannel:
             self.buttons = [b for row in reply.buttons for b in row]
             shown = "  ".join(f"[{i}] {b.label}" for i, b in enumerate(self.buttons, 1))
             print(f"  {shown}   (:botao <n>)", file=self.out)
-
-    async def send(self, network: Network, reply: Reply) -> None:
-        self.show(reply)
 
     def _incoming(self, **fields: object) -> Incoming:
         self._message_ids += 1
@@ -116,10 +134,9 @@ class ConsoleChannel:
         if text.startswith("/"):
             head, _sep, args = text[1:].partition(" ")
             command = head.lower()
-        for reply in await self.runtime.redebot.handle(
+        await self.runtime.redebot.respond(
             self._incoming(text=text, command=command, args=args.strip(), attachment=attachment)
-        ):
-            self.show(reply)
+        )
 
     async def line(self, raw: str) -> bool:
         """Handle one typed line; False to quit."""
@@ -181,8 +198,7 @@ class ConsoleChannel:
             print("  Não há esse botão. Exemplo: :botao 1", file=self.out)
             return
         button = self.buttons[int(rest) - 1]
-        for reply in await self.runtime.redebot.handle(self._incoming(button=button.data)):
-            self.show(reply)
+        await self.runtime.redebot.respond(self._incoming(button=button.data))
 
     async def _advance(self, rest: str) -> None:
         try:
@@ -198,7 +214,8 @@ class ConsoleChannel:
 
 async def run_console(runtime: Runtime, clock: ShiftedClock, stdin: TextIO = sys.stdin) -> None:
     channel = ConsoleChannel(runtime=runtime, clock=clock)
-    dispatcher = runtime.attach_sender(channel.send)
+    runtime.add_channel(channel)
+    dispatcher = runtime.start_dispatcher()
     loop_task = asyncio.create_task(dispatcher.run_forever())
     print("redebot — console. Você é a Coordenação (administradora do grupo).", file=channel.out)
     print("Digite /ajuda, ou :ajuda para os comandos do console.", file=channel.out)

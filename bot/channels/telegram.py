@@ -6,6 +6,7 @@ import contextlib
 import logging
 import time as _time
 from collections.abc import Callable, Coroutine
+from functools import partial
 from typing import Any
 
 from aiohttp import web
@@ -25,16 +26,31 @@ from telegram import (
     User,
 )
 from telegram.constants import ChatType, MessageLimit
-from telegram.error import ChatMigrated, Forbidden, TelegramError
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    TelegramError,
+    TimedOut,
+)
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from bot.app import Redebot
+from bot.channels.base import (
+    Capabilities,
+    ChatMoved,
+    Retryable,
+    Sent,
+    Unreachable,
+    chunks,
+)
 from bot.config import Settings
 from bot.i18n import SUPPORTED_LOCALES, use_locale
 from bot.i18n import gettext as _
+from bot.lanes import Lanes
 from bot.messages import Attachment, ChatKind, Event, Incoming, Person, Reply
 from bot.router import Router
-from storage.models import Network
 
 log = logging.getLogger(__name__)
 
@@ -142,28 +158,29 @@ def _markup(reply: Reply) -> InlineKeyboardMarkup | None:
     )
 
 
-def _chunks(text: str, size: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
-    """Split a long text at line breaks so each part fits in one message."""
-    if len(text) <= size:
-        return [text]
-    parts: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        while len(line) > size:
-            parts.append(line[:size])
-            line = line[size:]
-        if len(current) + len(line) + 1 > size:
-            parts.append(current)
-            current = line
-        else:
-            current = f"{current}\n{line}" if current else line
-    if current:
-        parts.append(current)
-    return parts
+CAPABILITIES = Capabilities(
+    buttons=True,
+    polls=False,
+    edits=True,
+    notices=True,
+    private=True,
+    max_text=MessageLimit.MAX_TEXT_LENGTH,
+    max_caption=MessageLimit.CAPTION_LENGTH,
+    max_file_bytes=50 * 1024 * 1024,
+    max_button_data=64,
+)
 
 
 class TelegramChannel:
-    """Runs a PTB Application whose only handler hands every update to ``Redebot``."""
+    """Runs a PTB Application whose only handler hands every update to ``Redebot``.
+
+    Updates go into per-chat lanes: chats are handled side by side, one chat's
+    updates in order. In webhook mode the update is processed before the 200, so
+    Telegram redelivers what a crash interrupted (and ``update_id`` applies it once).
+    """
+
+    platform = PLATFORM
+    capabilities = CAPABILITIES
 
     def __init__(
         self,
@@ -171,7 +188,7 @@ class TelegramChannel:
         settings: Settings,
         redebot: Redebot,
         router: Router,
-        on_migrated: Callable[[str, str], Coroutine[Any, Any, None]] | None = None,
+        lanes: Lanes | None = None,
     ) -> None:
         if not settings.telegram_bot_token:
             raise ValueError("TELEGRAM_BOT_TOKEN is not set")
@@ -192,12 +209,19 @@ class TelegramChannel:
         self.application.add_handler(TypeHandler(Update, self._on_update))
         self.application.add_error_handler(self._on_error)
         self._admins: dict[int, tuple[float, set[int]]] = {}
+        self.lanes = lanes or Lanes()
+        self.receiving = False
 
     # --- lifecycle ---------------------------------------------------------------------
+
+    async def connect(self) -> None:
+        """Ready to send (a worker process that only delivers stops here)."""
+        await self.application.initialize()
 
     async def start(self) -> None:
         app = self.application
         await app.initialize()
+        self.receiving = True
         await self.set_command_menu()
         if self.settings.webhook_url:
             await app.bot.set_webhook(
@@ -215,6 +239,7 @@ class TelegramChannel:
         app = self.application
         if app.updater is not None and app.updater.running:
             await app.updater.stop()
+        await self.lanes.drain()
         if app.running:
             await app.stop()
         await app.shutdown()
@@ -232,7 +257,12 @@ class TelegramChannel:
             update = Update.de_json(data, self.application.bot)
         except (ValueError, TypeError, KeyError):
             return web.Response(status=400, text="bad update")
-        await self.application.update_queue.put(update)
+        # Processed before the 200: a crash in between makes Telegram send it again.
+        try:
+            await self.lanes.submit(_lane(update), partial(self._process, update))
+        except Exception:
+            log.exception("a webhook update failed")
+            return web.Response(status=500, text="error")
         return web.Response(text="ok")
 
     async def set_command_menu(self) -> None:
@@ -260,34 +290,18 @@ class TelegramChannel:
         log.error("error while handling %r", update, exc_info=context.error)
 
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        incoming = await self.to_incoming(update)
-        if incoming is None:
-            return
-        replies = await self.redebot.handle(incoming)
-        message = update.callback_query.message if update.callback_query else None
-        for reply in replies:
-            if not reply.text and reply.file is None:
-                continue
-            try:
-                if reply.edit and isinstance(message, Message):
-                    await self._edit(message, reply)
-                else:
-                    await self.send_to(incoming.chat_id, reply)
-            except ChatMigrated as migrated:
-                new_id = str(migrated.new_chat_id)
-                await self.redebot.follow_migration(PLATFORM, incoming.chat_id, new_id)
-                await self.send_to(new_id, reply)
-            except Forbidden:
-                if reply.to_user is None or incoming.chat_kind is ChatKind.PRIVATE:
-                    log.warning("not allowed to write to %s", incoming.chat_id)
-                    continue
-                # The person blocked the bot in private: ask in the group instead.
-                await self._send_quietly(
-                    incoming.chat_id,
-                    Reply(text=reply.text, mentions=(incoming.sender,), buttons=reply.buttons),
-                )
-            except TelegramError:
-                log.exception("could not send a reply to %s", incoming.chat_id)
+        """Long polling: queue the update in its chat's lane and take the next one."""
+        self.lanes.post(_lane(update), partial(self._process, update))
+
+    async def _process(self, update: Update) -> None:
+        try:
+            incoming = await self.to_incoming(update)
+            if incoming is None:
+                return
+            replies = await self.redebot.respond(incoming)
+        except Exception:
+            log.exception("failed to process update %s", update.update_id)
+            replies = []
         if update.callback_query is not None:
             # Answered last: the spinner stops once the group already shows the change.
             notice = next((r.notice for r in replies if r.notice), None)
@@ -297,12 +311,6 @@ class TelegramChannel:
                 )
             except TelegramError:
                 log.warning("could not answer a button press", exc_info=True)
-
-    async def _send_quietly(self, chat_id: str, reply: Reply) -> None:
-        try:
-            await self.send_to(chat_id, reply)
-        except TelegramError:
-            log.exception("could not send a reply to %s", chat_id)
 
     async def _is_admin(self, chat_id: int, user_id: int) -> bool:
         now = _time.monotonic()
@@ -350,8 +358,12 @@ class TelegramChannel:
         if update.callback_query is not None:
             query = update.callback_query
             is_admin = kind is ChatKind.GROUP and await self._is_admin(chat.id, query.from_user.id)
+            pressed = query.message
             return Incoming(
-                sender=_person(query.from_user, is_admin=is_admin), button=query.data or "", **base
+                sender=_person(query.from_user, is_admin=is_admin),
+                button=query.data or "",
+                message_id=str(pressed.message_id) if isinstance(pressed, Message) else None,
+                **base,
             )
         message = update.message or update.edited_message
         if message is None or user is None:
@@ -381,6 +393,7 @@ class TelegramChannel:
                     text=text,
                     reply_to_bot=True,
                     replied_text=(replied.text or replied.caption or "") if replied else "",
+                    replied_message_id=str(replied.message_id) if replied else None,
                     message_id=str(message.message_id),
                     **base,
                 )
@@ -428,47 +441,61 @@ class TelegramChannel:
 
     # --- outgoing ----------------------------------------------------------------------
 
-    async def _edit(self, message: Message, reply: Reply) -> None:
-        text, entities = with_mentions(reply)
-        await self.application.bot.edit_message_text(
-            chat_id=message.chat_id,
-            message_id=message.message_id,
-            text=_chunks(text)[0],
-            entities=entities or None,
-            reply_markup=_markup(reply),
-        )
+    async def deliver(self, chat_id: str, reply: Reply, origin: Incoming | None = None) -> Sent:
+        """Send one reply; Telegram's errors become the channel layer's."""
+        try:
+            return await self._deliver(chat_id, reply, origin)
+        except ChatMigrated as migrated:
+            raise ChatMoved(str(migrated.new_chat_id)) from migrated
+        except Forbidden as refused:
+            if reply.to_user is not None:
+                raise Unreachable(reply.to_user.user_id) from refused
+            raise
+        except (TimedOut, NetworkError) as failure:
+            if isinstance(failure, BadRequest):
+                raise
+            raise Retryable(str(failure)) from failure
 
-    async def send_to(self, chat_id: str, reply: Reply) -> None:
-        """Send ``reply`` to ``chat_id`` (or privately to ``reply.to_user``)."""
+    async def _deliver(self, chat_id: str, reply: Reply, origin: Incoming | None) -> Sent:
         bot = self.application.bot
-        target: int | str = int(reply.to_user or chat_id)
         text, entities = with_mentions(reply)
+        if reply.edit and origin is not None and origin.message_id and reply.to_user is None:
+            await bot.edit_message_text(
+                chat_id=int(chat_id),
+                message_id=int(origin.message_id),
+                text=chunks(text, CAPABILITIES.max_text)[0],
+                entities=entities or None,
+                reply_markup=_markup(reply),
+            )
+            return Sent((origin.message_id,))
+        target = int(reply.to_user.user_id if reply.to_user else chat_id)
+        ids: list[str] = []
         if reply.file is not None:
             caption = text if _utf16_len(text) <= MessageLimit.CAPTION_LENGTH else None
-            await bot.send_document(
+            sent = await bot.send_document(
                 chat_id=target,
                 document=InputFile(reply.file.content, filename=reply.file.filename),
                 caption=caption,
                 caption_entities=entities or None if caption else None,
                 reply_markup=_markup(reply) if caption else None,
             )
+            ids.append(str(sent.message_id))
             if caption is not None or not text:
-                return
-        parts = _chunks(text)
+                return Sent(tuple(ids))
+        parts = chunks(text, CAPABILITIES.max_text)
         for index, part in enumerate(parts):
             last = index == len(parts) - 1
-            await bot.send_message(
+            sent = await bot.send_message(
                 chat_id=target,
                 text=part,
                 entities=(entities or None) if len(parts) == 1 else None,
                 reply_markup=_markup(reply) if last else None,
             )
+            ids.append(str(sent.message_id))
+        return Sent(tuple(ids))
 
-    async def send(self, network: Network, reply: Reply) -> None:
-        """The dispatcher's way out; follows a group that became a supergroup."""
-        try:
-            await self.send_to(network.chat_id, reply)
-        except ChatMigrated as migrated:
-            new_id = str(migrated.new_chat_id)
-            await self.redebot.follow_migration(PLATFORM, network.chat_id, new_id)
-            await self.send_to(new_id, reply)
+
+def _lane(update: Update) -> str:
+    """Updates of one chat share a lane (their order is kept); others run beside it."""
+    chat = update.effective_chat
+    return str(chat.id) if chat is not None else "-"

@@ -1,0 +1,96 @@
+"""Quiet hours: when the bot sends no automatic message to a network (issue 9 §7).
+
+By default nothing automatic goes out from 20h to 7h, on Sundays or on holidays
+(national and the network's state); urgent convocations are exempt. Each network
+sets its own window with /silencio.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+DEFAULT_START = 20 * 60
+DEFAULT_END = 7 * 60
+SUNDAY = 6
+
+
+@dataclass(frozen=True)
+class QuietHours:
+    """A network's quiet window, in local minutes of the day (start == end: none)."""
+
+    start: int = DEFAULT_START
+    end: int = DEFAULT_END
+    sundays: bool = True
+    holidays: bool = True
+
+    @property
+    def has_window(self) -> bool:
+        return self.start != self.end
+
+    def _in_window(self, minute: int) -> bool:
+        if not self.has_window:
+            return False
+        if self.start < self.end:
+            return self.start <= minute < self.end
+        return minute >= self.start or minute < self.end
+
+
+def _minute(at: datetime) -> int:
+    return at.hour * 60 + at.minute
+
+
+def quiet_until(
+    now: datetime,
+    quiet: QuietHours,
+    tz: ZoneInfo,
+    holidays: Callable[[int], Mapping[date, str]],
+) -> datetime | None:
+    """The instant automatic messages may go out again, or None if ``now`` is not quiet.
+
+    Walks forward minute-exactly: out of the night window, then past a Sunday or a
+    holiday (whole local days), then out of the window again (a holiday ends at
+    midnight, inside the night), until a sendable instant is found.
+    """
+    local = now.astimezone(tz)
+    moved = False
+    for _ in range(60):  # a bound: at most a few weeks of consecutive holidays
+        day_off = (quiet.sundays and local.weekday() == SUNDAY) or (
+            quiet.holidays and local.date() in holidays(local.year)
+        )
+        if day_off:
+            local = datetime.combine(local.date() + timedelta(days=1), time(0, 0), tzinfo=tz)
+            moved = True
+            continue
+        if quiet._in_window(_minute(local)):
+            end = datetime.combine(local.date(), time(quiet.end // 60, quiet.end % 60), tzinfo=tz)
+            if end <= local:
+                end += timedelta(days=1)
+            local = end
+            moved = True
+            continue
+        break
+    return local.astimezone(now.tzinfo) if moved else None
+
+
+def parse_window(text: str) -> tuple[int, int] | None:
+    """ "20h 7h", "20h-7h", "21:30 6h" → (start, end) minutes; None if not understood."""
+    found = re.findall(r"(\d{1,2})(?:h|:)(\d{2})?|(\d{1,2})\b", text.lower())
+    values: list[int] = []
+    for hours, minutes, bare in found:
+        h = int(hours or bare)
+        m = int(minutes or 0)
+        if h > 24 or m > 59 or (h == 24 and m):
+            return None
+        values.append((h % 24) * 60 + m)
+    if len(values) != 2:
+        return None
+    return values[0], values[1]
+
+
+def format_minute(minute: int) -> str:
+    hours, minutes = divmod(minute, 60)
+    return f"{hours}h" if not minutes else f"{hours}h{minutes:02d}"
