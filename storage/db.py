@@ -8,7 +8,12 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, event
 from sqlalchemy.engine.interfaces import DBAPIConnection
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -22,6 +27,10 @@ def make_engine(url: str) -> AsyncEngine:
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+            # The driver's own BEGIN is deferred: two concurrent transactions that read,
+            # then write, make one fail at once (SQLITE_BUSY, the busy timeout is not
+            # applied to a lock upgrade). We begin ourselves, IMMEDIATE (below).
+            dbapi_conn.isolation_level = None
             cursor = dbapi_conn.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
@@ -29,6 +38,11 @@ def make_engine(url: str) -> AsyncEngine:
             # last commits, which the dispatcher's "at most one duplicate" already covers.
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _begin_immediate(conn: Connection) -> None:
+            # Writers queue on the busy timeout instead of failing (updates run concurrently).
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_async_engine(url, pool_pre_ping=True)
@@ -61,10 +75,18 @@ async def migrate(engine: AsyncEngine) -> None:
     async with engine.connect() as conn:
         sqlite = conn.dialect.name == "sqlite"
         if sqlite:
-            await conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            await _sqlite_pragma(conn, "PRAGMA foreign_keys=OFF")
         try:
             await conn.run_sync(_upgrade)
             await conn.commit()
         finally:
             if sqlite:
-                await conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                await _sqlite_pragma(conn, "PRAGMA foreign_keys=ON")
+
+
+async def _sqlite_pragma(conn: AsyncConnection, pragma: str) -> None:
+    """Run a PRAGMA outside any transaction (our "begin" listener would open one)."""
+    raw = await conn.get_raw_connection()
+    driver = raw.driver_connection
+    assert driver is not None
+    await driver.execute(pragma)

@@ -113,7 +113,7 @@ async def create_network(
     locale: str,
     now: datetime,
 ) -> Network:
-    """A new network with the seed's sectors."""
+    """A new network with the seed's sectors (or the one a concurrent update just created)."""
     network = Network(
         platform=platform,
         chat_id=chat_id,
@@ -125,8 +125,15 @@ async def create_network(
         ics_token=secrets.token_urlsafe(18),
         created_at=now,
     )
-    session.add(network)
-    await session.flush()
+    try:
+        async with session.begin_nested():
+            session.add(network)
+    except IntegrityError:
+        # Another process registered this group a moment ago: use its network.
+        found = await network_by_chat(session=session, platform=platform, chat_id=chat_id)
+        if found is None:
+            raise
+        return found
     for name in DEFAULT_SECTORS:
         session.add(Sector(network_id=network.id, name=name, key=name_key(name)))
     await session.flush()
@@ -197,7 +204,7 @@ async def touch_member(
     """The member row for this person, created or refreshed (names change)."""
     found = await member(session=session, network_id=network_id, user_id=user_id)
     if found is None:
-        found = Member(
+        new = Member(
             network_id=network_id,
             user_id=user_id,
             name=name,
@@ -205,12 +212,19 @@ async def touch_member(
             is_coordinator=False,
             created_at=now,
         )
-        session.add(found)
-        await session.flush()
-        await session.refresh(found, ["sector"])
-    else:
-        found.name = name
-        found.username = username
+        try:
+            async with session.begin_nested():
+                session.add(new)
+        except IntegrityError:
+            # The same person's other update (another process) created the row first.
+            found = await member(session=session, network_id=network_id, user_id=user_id)
+            if found is None:
+                raise
+        else:
+            await session.refresh(new, ["sector"])
+            return new
+    found.name = name
+    found.username = username
     return found
 
 
@@ -973,7 +987,12 @@ async def approved_atas(
 
 
 async def next_referral_code(*, session: AsyncSession, network_id: int, year: int) -> str:
-    """E-2026-031: the year's next number in this network."""
+    """E-2026-031: the year's next number in this network.
+
+    The network's row is locked first (PostgreSQL), so two processes numbering at once
+    wait for each other; SQLite's writers are serialised already (BEGIN IMMEDIATE).
+    """
+    await session.execute(select(Network.id).where(Network.id == network_id).with_for_update())
     prefix = f"E-{year}-"
     codes = await session.scalars(
         select(Referral.code).where(
