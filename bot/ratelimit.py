@@ -1,20 +1,28 @@
 """Sliding-window rate limits: never more than N events in any window of T seconds.
 
 Platforms state their limits as windows ("30 messages per second", "20 per minute per
-group") and measure them on the arrival time of each request. A leaky bucket (aiolimiter)
-lets a full bucket's burst through on top of its steady rate, so a window can see almost
-twice the limit; a sliding log cannot: an event is granted only when the event
-``max_events`` places before it is at least one period old.
+group") and count them on the arrival of each request. A leaky bucket (aiolimiter) lets a
+full bucket's burst through on top of its steady rate, so a window can see almost twice
+the limit; a sliding log cannot: an event is granted only when the event ``max_events``
+places before it has left the window.
 
-The period is stretched by a small ``margin`` (a fraction, 3% by default): requests
-granted exactly one period apart may arrive a little less than one period apart after
-network jitter, and the server counts arrivals. The margin costs the same fraction of
-throughput.
+When does a request "happen"? The server sees it somewhere between the moment we let it
+go and the moment its answer comes back; a cold connection (TCP and TLS handshakes) or a
+busy event loop can put that arrival hundreds of milliseconds after the grant, more than
+any margin on a one-second window. So a request is held as a *reservation*
+(:meth:`WindowLimiter.reserve`): it counts from its grant, as if it were arriving at
+every instant, until its answer; then it is recorded at that time, which is never before
+its arrival. Whatever the latency, the server never sees more than ``max_events`` in one
+window; the price is the round trip, once per window (a few milliseconds on a fast link).
+
+The period is also stretched by a small ``margin`` (a fraction, 1% by default) for what
+we cannot observe: where in its pipeline and on which clock the server counts.
 
 Waiters are served first come, first served. Only the waiter at the head of the queue
-sleeps on a timer, exactly until the oldest event leaves the window (or a pause ends); the
-others wait on a future, so hundreds of waiters cost no CPU. The clock (``now``, monotonic
-seconds) and ``sleep`` are injectable, so tests move time without waiting.
+waits on a timer (until the oldest event leaves the window, or a pause ends) or, when
+every place is taken by requests in flight, for the next answer; the others wait on a
+future, so hundreds of waiters cost no CPU. The clock (``now``, monotonic seconds) and
+``sleep`` are injectable, so tests move time without waiting.
 
 Nothing here knows a chat platform: Telegram uses it in ``bot.channels.telegram_limits``;
 WhatsApp pacing (one message per 3 s per group, 20 per minute overall) is the same two
@@ -32,7 +40,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-DEFAULT_MARGIN = 0.03
+DEFAULT_MARGIN = 0.01
 
 Now = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
@@ -57,10 +65,10 @@ class WindowLimiter:
     """A sliding-log limiter: no window of ``period_seconds`` holds more than ``max_events``.
 
     ``await limiter.acquire()`` returns when one more event fits, and records it at that
-    instant. ``async with limiter.slot():`` keeps the turn while its body runs (followers
-    wait) and records the event when the body ends without an exception; use it to chain
-    limits (acquire a chat's limit, then the overall one inside it) so that the event is
-    recorded when it really happens.
+    instant. ``async with limiter.reserve():`` enters when one more event fits, lets the
+    next waiter in at once, and records the event when the block exits (however it exits:
+    a request that failed may have reached the server); until then the event counts as
+    happening now. Reservations nest, to chain limits (a chat's, then the bot's).
     """
 
     def __init__(
@@ -76,11 +84,14 @@ class WindowLimiter:
         if not margin >= 0:
             raise ValueError(f"margin must be zero or positive, not {margin}")
         self.margin = margin
-        # Two granted events max_events apart are at least this far apart in time.
+        # Two events max_events apart are recorded at least this far apart.
         self.span = period_seconds * (1 + margin)
         self._now = now
         self._sleep = sleep
-        self._events: deque[float] = deque(maxlen=max_events)  # the last max_events grants
+        # Times of the last max_events recorded events, ascending (recorded as they end).
+        self._events: deque[float] = deque(maxlen=max_events)
+        self._in_flight = 0  # reservations granted, not yet recorded
+        self._answered: asyncio.Future[None] | None = None  # the head waits for a record
         self._busy = False  # a task holds the turn (the head of the queue)
         self._waiters: deque[asyncio.Future[None]] = deque()
         self._paused_until = -math.inf
@@ -98,8 +109,13 @@ class WindowLimiter:
         """Tasks queued behind the one holding the turn."""
         return sum(1 for waiter in self._waiters if not waiter.done())
 
+    @property
+    def in_flight(self) -> int:
+        """Reservations granted and not yet ended."""
+        return self._in_flight
+
     async def acquire(self) -> None:
-        """Wait for room in the window, first come first served, and record one event."""
+        """Wait for room in the window, first come first served, and record one event now."""
         await self._take_turn()
         try:
             await self._wait_for_room()
@@ -108,35 +124,43 @@ class WindowLimiter:
             self._pass_turn()
 
     @asynccontextmanager
-    async def slot(self) -> AsyncIterator[None]:
-        """Hold the turn once there is room; the event is recorded when the body ends.
-
-        If the body raises (or is cancelled), nothing is recorded.
-        """
+    async def reserve(self) -> AsyncIterator[None]:
+        """Wait for room like :meth:`acquire`; the event is recorded when the block exits."""
         await self._take_turn()
         try:
             await self._wait_for_room()
-            yield
-            self._events.append(self._now())
+            self._in_flight += 1
         finally:
             self._pass_turn()
+        try:
+            yield
+        finally:
+            self._in_flight -= 1
+            self._events.append(self._now())
+            if self._answered is not None and not self._answered.done():
+                self._answered.set_result(None)
 
     def pause(self, seconds: float) -> None:
         """Grant nothing for ``seconds`` from now (a flood-control answer); never shortens."""
         self._paused_until = max(self._paused_until, self._now() + seconds)
 
     def delay(self) -> float:
-        """Seconds until one more event would fit (0 when it fits now), ignoring the queue."""
+        """Seconds until one more event fits (0: now; inf: when a reservation ends),
+        ignoring the queue."""
         now = self._now()
+        free = self.max_events - self._in_flight  # places not held by reservations
+        if free <= 0:
+            return math.inf
         delay = self._paused_until - now
-        if len(self._events) == self.max_events:
-            delay = max(delay, self._events[0] + self.span - now)
+        if len(self._events) >= free:
+            # In the window, with the reservations, once the free-th latest event leaves it.
+            delay = max(delay, self._events[-free] + self.span - now)
         return max(delay, 0.0)
 
     def idle(self) -> bool:
-        """Nobody holds or waits for a turn, no pause is in effect and the last event is out
-        of the window: a fresh limiter would behave exactly the same."""
-        if self._busy or self._waiters:
+        """Nobody holds, waits for or has reserved a turn, no pause is in effect and the
+        last event is out of the window: a fresh limiter would behave exactly the same."""
+        if self._busy or self._waiters or self._in_flight:
             return False
         now = self._now()
         return self._paused_until <= now and (
@@ -145,7 +169,11 @@ class WindowLimiter:
 
     async def _wait_for_room(self) -> None:
         while (delay := self.delay()) > 0:
-            await self._sleep(delay)
+            if delay == math.inf:
+                self._answered = asyncio.get_running_loop().create_future()
+                await self._answered
+            else:
+                await self._sleep(delay)
 
     async def _take_turn(self) -> None:
         if not self._busy:
@@ -207,9 +235,9 @@ class KeyedWindowLimiter(Generic[K]):
         await self._limiter(key).acquire()
 
     @asynccontextmanager
-    async def slot(self, key: K) -> AsyncIterator[None]:
-        """:meth:`WindowLimiter.slot` for ``key``."""
-        async with self._limiter(key).slot():
+    async def reserve(self, key: K) -> AsyncIterator[None]:
+        """:meth:`WindowLimiter.reserve` for ``key``."""
+        async with self._limiter(key).reserve():
             yield
 
     def pause(self, key: K, seconds: float) -> None:

@@ -93,23 +93,73 @@ async def test_five_hundred_waiters_sleep_once_per_window() -> None:
     assert window.waiting == 0
 
 
-async def test_a_slot_records_its_event_when_the_body_ends_and_none_on_error() -> None:
+async def test_a_reservation_counts_from_its_grant_and_is_recorded_when_it_ends() -> None:
+    clock = VirtualClock()
+    window = limiter(clock, 2, 1.0)
+    times: dict[str, float] = {}
+
+    async def slow_request() -> None:
+        async with window.reserve():
+            times["granted"] = clock.now()
+            await clock.sleep(5.0)  # the answer comes 5 s later: arrival is unknown till then
+        times["answered"] = clock.now()
+
+    async def one(name: str) -> None:
+        await window.acquire()
+        times[name] = clock.now()
+
+    async def main() -> None:
+        await asyncio.gather(slow_request(), *(one(name) for name in "abcdef"))
+
+    await clock.run(main())
+    # The reservation holds one of the two places throughout, so the others go one per
+    # second; once it ends (at 5) it is an event at 5, and f shares no window with two.
+    assert {k: t - 1000.0 for k, t in times.items()} == {
+        "granted": 0.0,
+        "a": 0.0,
+        "b": 1.0,
+        "c": 2.0,
+        "d": 3.0,
+        "e": 4.0,
+        "answered": 5.0,
+        "f": 5.0,
+    }
+
+
+async def test_when_every_place_is_in_flight_the_next_waits_for_an_answer() -> None:
+    clock = VirtualClock()
+    window = limiter(clock, 2, 1.0)
+    answers = asyncio.Event()
+
+    async def in_flight() -> None:
+        async with window.reserve():
+            await answers.wait()  # no timer: only the answer frees the place
+
+    async def main() -> float:
+        requests = [asyncio.create_task(in_flight()) for _ in range(2)]
+        waiting = asyncio.create_task(window.acquire())
+        await clock.sleep(10.0)
+        assert not waiting.done() and window.in_flight == 2
+        answers.set()
+        await asyncio.gather(*requests, waiting)
+        return clock.now()
+
+    assert await clock.run(main()) == 1011.0  # one period after the answers at 1010
+    assert clock.sleeps == 2  # the test's own sleep, then one until 1011: no polling
+
+
+async def test_a_reservation_that_fails_still_counts() -> None:
     clock = VirtualClock()
     window = limiter(clock, 1, 1.0)
 
-    async def main() -> list[float]:
+    async def main() -> float:
         with pytest.raises(RuntimeError):
-            async with window.slot():
-                raise RuntimeError("the send failed before it reached the server")
-        await window.acquire()  # nothing was recorded: no wait
-        first = clock.now()
-        async with window.slot():
-            await clock.sleep(5.0)  # e.g. waiting for the overall limit inside
-        await window.acquire()  # one period after the slot ended, not after it started
-        return [first, clock.now()]
+            async with window.reserve():
+                raise RuntimeError("timed out: the server may have seen it")
+        await window.acquire()
+        return clock.now()
 
-    first, second = await clock.run(main())
-    assert (first, second) == (1000.0, 1007.0)  # the slot waited to 1001, ended at 1006
+    assert await clock.run(main()) == 1001.0
 
 
 async def test_a_pause_holds_every_grant_and_is_never_shortened() -> None:
@@ -183,7 +233,7 @@ async def test_idle_keys_are_forgotten_and_busy_ones_kept() -> None:
             await keyed.acquire(chat)
         assert len(keyed) == 6000
         keyed.pause(1, 300.0)  # a chat under flood control keeps its pause
-        async with keyed.slot(2):  # and one whose turn is held keeps its limiter
+        async with keyed.reserve(2):  # and one with a request in flight its events
             await clock.sleep(61.0)
             await keyed.acquire(-1)  # the first acquire after a window span sweeps
             assert len(keyed) == 3
