@@ -287,6 +287,7 @@ async def test_strict_limits_refuse_messages_like_telegram() -> None:
     assert server.flood_refusals == 2
     assert [c.error_code for c in server.calls if c.failed] == [429, 429]
     assert len(server.send_times) == 4 and server.most_sends_in(30.0) == 4
+    assert server.most_sends_in(30.0, with_refused=True) == 6
     assert "três" not in [m.get("text") for m in server.sent_messages(GROUP)]
 
 

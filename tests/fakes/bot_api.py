@@ -16,13 +16,14 @@ Flood control: ``FakeBotApi(limits=StrictLimits())`` refuses, with Telegram's 42
 (send*, edit*, copy*, forward*) that would put more than ``per_bot`` messages in any window of
 ``per_bot_seconds``, or more than ``per_group`` in one group within ``per_group_seconds``, counted
 on arrival. In every mode the arrival time of each message that got through is in ``send_times``
-(see ``most_sends_in`` and ``send_rate``); strict-mode refusals are counted in ``flood_refusals``.
+(see ``most_sends_in`` and ``send_rate``), and of each refused by strict mode in ``refused_times``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import copy
+import heapq
 import html
 import json
 import math
@@ -316,7 +317,7 @@ class FakeBotApi:
         self.calls: list[Call] = []
         self.limits = limits  # None: no flood control (the default)
         self.send_times: list[float] = []  # time.monotonic() of each message let through
-        self.flood_refusals = 0  # 429s answered by the strict limits
+        self.refused_times: list[float] = []  # and of each refused by the strict limits
         self._bot_window: deque[float] = deque(maxlen=limits.per_bot if limits else 1)
         self._group_windows: dict[int | str, deque[float]] = {}
         self.webhook: JSON | None = None  # the last setWebhook parameters, until deleteWebhook
@@ -387,9 +388,16 @@ class FakeBotApi:
     def calls_of(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method.lower() == method.lower()]
 
-    def most_sends_in(self, seconds: float) -> int:
-        """The most messages the server let through in any window of ``seconds``."""
-        times, most, first = self.send_times, 0, 0
+    @property
+    def flood_refusals(self) -> int:
+        """How many 429s the strict limits answered."""
+        return len(self.refused_times)
+
+    def most_sends_in(self, seconds: float, *, with_refused: bool = False) -> int:
+        """The most messages the server let through (or, ``with_refused``, that reached it)
+        in any window of ``seconds``."""
+        times = list(heapq.merge(self.send_times, self.refused_times if with_refused else []))
+        most, first = 0, 0
         for last, at in enumerate(times):
             while times[first] <= at - seconds:
                 first += 1
@@ -785,7 +793,7 @@ class FakeBotApi:
                 default=0.0,
             )
             if wait > 0:
-                self.flood_refusals += 1
+                self.refused_times.append(now)
                 retry_after = max(1, math.ceil(wait))
                 raise _ApiError(
                     429,
