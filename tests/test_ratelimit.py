@@ -367,7 +367,7 @@ async def test_calls_that_send_no_message_skip_every_queue() -> None:
         ]
         await asyncio.sleep(0)
         for endpoint, data in others.items():
-            await request(limiter, requests, endpoint, **data)
+            await limiter.process_request(requests.post, (endpoint, data), {}, endpoint, data, None)
         await asyncio.gather(*announcement)
 
     await clock.run(main())
