@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import multiprocessing
 import os
 import platform
@@ -143,6 +144,8 @@ def main() -> None:
     parser.add_argument("--senders", type=int, default=16)
     parser.add_argument("--only", choices=("new", "old"), default=None)
     args = parser.parse_args()
+    # AIORateLimiter logs a traceback for each message it gives up on; "lost" counts them.
+    logging.getLogger("telegram.ext.AIORateLimiter").setLevel(logging.CRITICAL)
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.system()} "
