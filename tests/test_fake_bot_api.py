@@ -33,7 +33,7 @@ from telegram.ext import (
     filters,
 )
 
-from tests.fakes.bot_api import ANONYMOUS_ADMIN, FakeBotApi, FakeUser
+from tests.fakes.bot_api import ANONYMOUS_ADMIN, FakeBotApi, FakeUser, StrictLimits
 
 # PTB's own AIORateLimiter and RetryAfter read the deprecated int ``retry_after``.
 pytestmark = pytest.mark.filterwarnings("ignore:.*retry_after.*:DeprecationWarning")
@@ -251,6 +251,54 @@ async def test_rate_limit_retried_by_aio_rate_limiter(server: FakeBotApi) -> Non
         await app.shutdown()
     first, second = server.calls_of("sendMessage")
     assert first.failed and first.error_code == 429 and not second.failed
+
+
+async def test_strict_limits_refuse_messages_like_telegram() -> None:
+    from aiohttp import ClientSession
+
+    limits = StrictLimits(per_bot=4, per_bot_seconds=30.0, per_group=2, per_group_seconds=30.0)
+    async with (
+        FakeBotApi(limits=limits) as server,
+        Bot(server.token, base_url=server.base_url) as bot,
+    ):
+        for _ in range(5):  # not messages: never counted
+            await bot.get_me()
+            await bot.send_chat_action(GROUP, "typing")
+        first = await bot.send_message(GROUP, "um")
+        await bot.edit_message_text("um!", chat_id=GROUP, message_id=first.message_id)
+        with pytest.raises(RetryAfter):  # a third message in the group's window
+            await bot.send_message(GROUP, "três")
+        await bot.send_message(ANA.id, "private chats have no group window")
+        await bot.send_message(-2002, "another group")
+        async with (
+            ClientSession() as session,
+            session.post(
+                f"{server.base_url}{server.token}/sendMessage",
+                json={"chat_id": -3003, "text": "the bot's window is full"},
+            ) as response,
+        ):
+            assert response.status == 429
+            assert await response.json() == {
+                "ok": False,
+                "error_code": 429,
+                "description": "Too Many Requests: retry after 30",
+                "parameters": {"retry_after": 30},
+            }
+    assert server.flood_refusals == 2
+    assert [c.error_code for c in server.calls if c.failed] == [429, 429]
+    assert len(server.send_times) == 4 and server.most_sends_in(30.0) == 4
+    assert server.most_sends_in(30.0, with_refused=True) == 6
+    assert "três" not in [m.get("text") for m in server.sent_messages(GROUP)]
+
+
+async def test_send_log_measures_windows_and_rate(server: FakeBotApi, bot: Bot) -> None:
+    assert server.limits is None and server.send_rate(1.0) == 0.0
+    for _ in range(3):
+        await bot.send_message(GROUP, "sem limite")  # default mode: logged, never refused
+    assert len(server.send_times) == 3 and server.flood_refusals == 0
+    server.send_times = [0.0, 0.0, 1.0, 1.0, 2.0, 2.0]  # 2 per second, every window full
+    assert server.most_sends_in(1.0) == 2 and server.most_sends_in(1.5) == 4
+    assert server.send_rate(1.0) == 2.0
 
 
 async def test_fail_next_generic_and_per_chat(server: FakeBotApi, bot: Bot) -> None:

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import time as _time
-from collections.abc import Callable, Coroutine
 from functools import partial
 from typing import Any
 
 from aiohttp import web
-from aiolimiter import AsyncLimiter
 from telegram import (
     BotCommand,
     BotCommandScopeAllChatAdministrators,
@@ -34,7 +31,7 @@ from telegram.error import (
     TelegramError,
     TimedOut,
 )
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from bot.app import Redebot
 from bot.channels.base import (
@@ -45,6 +42,7 @@ from bot.channels.base import (
     Unreachable,
     chunks,
 )
+from bot.channels.telegram_limits import RedebotRateLimiter
 from bot.config import Settings
 from bot.i18n import SUPPORTED_LOCALES, use_locale
 from bot.i18n import gettext as _
@@ -59,46 +57,6 @@ PLATFORM = "telegram"
 ANONYMOUS_ADMIN_ID = 1087968824
 ADMIN_CACHE_SECONDS = 600
 WEBHOOK_PATH = "/telegram"
-
-
-class RedebotRateLimiter(AIORateLimiter):
-    """AIORateLimiter that also keeps private chats at 1 message/s.
-
-    Group (20/min) and overall (30/s) limits and the retry of a 429 after its
-    ``retry_after`` come from AIORateLimiter; we only add the private-chat limit.
-    """
-
-    def __init__(self, *, max_retries: int = 5, group_rate_per_minute: int = 20) -> None:
-        super().__init__(
-            overall_max_rate=30,
-            overall_time_period=1,
-            group_max_rate=group_rate_per_minute,
-            group_time_period=60,
-            max_retries=max_retries,
-        )
-        self._private: dict[int, AsyncLimiter] = {}
-
-    async def process_request(
-        self,
-        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
-        args: Any,
-        kwargs: dict[str, Any],
-        endpoint: str,
-        data: dict[str, Any],
-        rate_limit_args: int | None,
-    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
-        chat_id = data.get("chat_id")
-        with contextlib.suppress(ValueError, TypeError):
-            chat_id = int(chat_id)  # type: ignore[arg-type]
-        if isinstance(chat_id, int) and chat_id > 0:
-            limiter = self._private.setdefault(chat_id, AsyncLimiter(1, 1))
-            async with limiter:
-                return await super().process_request(
-                    callback, args, kwargs, endpoint, data, rate_limit_args
-                )
-        return await super().process_request(
-            callback, args, kwargs, endpoint, data, rate_limit_args
-        )
 
 
 def _person(user: Any, *, is_admin: bool = False) -> Person:

@@ -11,17 +11,26 @@ Messages sent with ``parse_mode="HTML"`` are parsed like Telegram does: the stor
 plain text plus entities, and malformed HTML is rejected with "can't parse entities". Other parse
 modes are stored as sent. Updates are injected with the helpers in the "updates" section; what the
 bot called is in ``calls`` (see ``wait_for_call``/``wait_for_message``).
+
+Flood control: ``FakeBotApi(limits=StrictLimits())`` refuses, with Telegram's 429 body, a message
+(send*, edit*, copy*, forward*) that would put more than ``per_bot`` messages in any window of
+``per_bot_seconds``, or more than ``per_group`` in one group within ``per_group_seconds``, counted
+on arrival. In every mode the arrival time of each message that got through is in ``send_times``
+(see ``most_sends_in`` and ``send_rate``), and of each refused by strict mode in ``refused_times``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import copy
+import heapq
 import html
 import json
+import math
 import mimetypes
 import re
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -81,6 +90,24 @@ _HREF = re.compile(r"""href\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _COMMAND = re.compile(r"/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?(?![A-Za-z0-9_@])")
 _MENTION = re.compile(r"(?<![A-Za-z0-9_])@[A-Za-z][A-Za-z0-9_]{4,31}")
 _BOT_COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
+
+
+@dataclass(frozen=True)
+class StrictLimits:
+    """Telegram's flood limits, enforced as strict sliding windows on arrival time."""
+
+    per_bot: int = 30
+    per_bot_seconds: float = 1.0
+    per_group: int = 20
+    per_group_seconds: float = 60.0
+
+
+def is_message_method(method: str) -> bool:
+    """Methods that put or change a message in a chat: the ones flood control counts."""
+    name = method.lower()
+    return (
+        name.startswith(("send", "edit", "copy", "forward")) and name != "sendchataction"
+    ) or name == "stoppoll"
 
 
 @dataclass(frozen=True)
@@ -286,8 +313,13 @@ class FakeBotApi:
 
     token: ClassVar[str] = "123456:TEST"
 
-    def __init__(self) -> None:
+    def __init__(self, *, limits: StrictLimits | None = None) -> None:
         self.calls: list[Call] = []
+        self.limits = limits  # None: no flood control (the default)
+        self.send_times: list[float] = []  # time.monotonic() of each message let through
+        self.refused_times: list[float] = []  # and of each refused by the strict limits
+        self._bot_window: deque[float] = deque(maxlen=limits.per_bot if limits else 1)
+        self._group_windows: dict[int | str, deque[float]] = {}
         self.webhook: JSON | None = None  # the last setWebhook parameters, until deleteWebhook
         self._consumed: set[int] = set()  # indices of calls already returned by a wait
         self._calls_signal, self._updates_signal = _Signal(), _Signal()
@@ -355,6 +387,29 @@ class FakeBotApi:
 
     def calls_of(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method.lower() == method.lower()]
+
+    @property
+    def flood_refusals(self) -> int:
+        """How many 429s the strict limits answered."""
+        return len(self.refused_times)
+
+    def most_sends_in(self, seconds: float, *, with_refused: bool = False) -> int:
+        """The most messages the server let through (or, ``with_refused``, that reached it)
+        in any window of ``seconds``."""
+        times = list(heapq.merge(self.send_times, self.refused_times if with_refused else []))
+        most, first = 0, 0
+        for last, at in enumerate(times):
+            while times[first] <= at - seconds:
+                first += 1
+            most = max(most, last - first + 1)
+        return most
+
+    def send_rate(self, period: float) -> float:
+        """Messages per second from the first one to ``period`` after the last: a sender that
+        fills every window of ``period`` exactly, and no more, scores the limit's rate."""
+        if not self.send_times:
+            return 0.0
+        return len(self.send_times) / (self.send_times[-1] - self.send_times[0] + period)
 
     @property
     def unknown_methods(self) -> list[str]:
@@ -706,6 +761,8 @@ class FakeBotApi:
                 if failure.times <= 0:
                     self._failures.remove(failure)
                 raise _ApiError(failure.code, failure.description, failure.parameters)
+        if is_message_method(call.method):
+            self._flood_control(chat)
         if chat in self._migrated:
             raise _ApiError(
                 400,
@@ -718,6 +775,34 @@ class FakeBotApi:
             return await getattr(self, f"_api_{call.method}")(call.params, call.files)
         except (KeyError, ValueError, TypeError) as exc:
             raise _ApiError(400, f"Bad Request: missing or invalid parameter: {exc!r}") from exc
+
+    def _flood_control(self, chat: int | str | None) -> None:
+        """Let a message through, or refuse it as Telegram does when a window is full.
+
+        Its arrival is the moment the server has read it, so arrivals are in order."""
+        now = time.monotonic()
+        if (limits := self.limits) is not None:
+            windows = [(self._bot_window, limits.per_bot, limits.per_bot_seconds)]
+            if isinstance(chat, str) or (chat is not None and chat < 0):
+                group = self._group_windows.get(chat)
+                if group is None:
+                    group = self._group_windows[chat] = deque(maxlen=limits.per_group)
+                windows.append((group, limits.per_group, limits.per_group_seconds))
+            wait = max(
+                (w[0] + seconds - now for w, most, seconds in windows if len(w) == most),
+                default=0.0,
+            )
+            if wait > 0:
+                self.refused_times.append(now)
+                retry_after = max(1, math.ceil(wait))
+                raise _ApiError(
+                    429,
+                    f"Too Many Requests: retry after {retry_after}",
+                    {"retry_after": retry_after},
+                )
+            for window, _most, _seconds in windows:
+                window.append(now)
+        self.send_times.append(now)
 
     async def _handle_file(self, request: web.Request) -> web.StreamResponse:
         path = request.match_info["path"]
