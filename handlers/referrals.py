@@ -413,6 +413,8 @@ async def render_chase(ctx: ScheduledContext) -> Sequence[Reply | MailOut]:
     )
     today = ctx.now.astimezone(ZoneInfo(ctx.network.timezone)).date()
     late = deadlines.days_overdue(due, today)
+    if not people and step is not deadlines.Step.EMAIL:
+        return await _nobody_to_chase(ctx, referral, owed, due)
     how = _("Reply to this message with the devolutiva, or send /devolutiva {code} <text>.").format(
         code=referral.code
     )
@@ -446,6 +448,25 @@ async def render_chase(ctx: ScheduledContext) -> Sequence[Reply | MailOut]:
     if step is deadlines.Step.EMAIL and owed.sector.email:
         return [_overdue_mail(ctx.network, referral, owed, late)]
     return []
+
+
+async def _nobody_to_chase(
+    ctx: ScheduledContext, referral: Referral, owed: Devolutiva, due: date
+) -> list[Reply]:
+    """A sector with nobody in the group: the coordination hears it once, not the group."""
+    if not await repo.first_notice(
+        session=ctx.session,
+        network_id=ctx.network.id,
+        key=f"norep:{referral.id}:{owed.sector_id}",
+        now=ctx.now,
+    ):
+        return []
+    text = _(
+        "⚠️ {code} ({day}) awaits the devolutiva of {sector}, which has no representative "
+        "in the group: nobody there can be reminded. Ask the sector to join the group and "
+        "send /setor, or conclude it with /concluir {code} once it is settled."
+    ).format(code=referral.code, day=_deadline_text(due), sector=owed.sector.name)
+    return await to_coordination(ctx.session, ctx.network, text)
 
 
 def _overdue_mail(network: Network, referral: Referral, owed: Devolutiva, late: int) -> MailOut:

@@ -1,0 +1,210 @@
+"""A quiet group after any gap: series collapse, quiet hours, an hourly cap (issue 9 §7, §10)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from bot import quiet
+from bot.calendar import holidays_for
+from bot.messages import Reply
+from bot.runtime import Runtime
+from storage import repo
+from storage.models import Delivery, Network, ScheduledMessage
+from tests.conftest import NOW
+from tests.drive import ANA, COORDINATOR, Group
+
+SP = ZoneInfo("America/Sao_Paulo")
+
+
+def _local(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=SP).astimezone(UTC)
+
+
+def _holidays(year: int) -> dict[object, str]:
+    return dict(holidays_for(year, "PR"))
+
+
+# --- the rule --------------------------------------------------------------------------
+
+
+def test_quiet_hours_end_at_seven_on_the_next_working_day() -> None:
+    hours = quiet.QuietHours()
+    # Tuesday 22h -> Wednesday 7h.
+    assert quiet.quiet_until(_local(2026, 12, 1, 22), hours, SP, _holidays) == _local(
+        2026, 12, 2, 7
+    )
+    # Saturday 21h -> Sunday is quiet all day -> Monday 7h.
+    assert quiet.quiet_until(_local(2026, 12, 5, 21), hours, SP, _holidays) == _local(
+        2026, 12, 7, 7
+    )
+    # Christmas Eve and Christmas are holidays: Wednesday 23/12 at 20h -> Saturday 26/12 7h.
+    assert quiet.quiet_until(_local(2026, 12, 23, 20), hours, SP, _holidays) == _local(
+        2026, 12, 26, 7
+    )
+    # Daytime on a weekday is not quiet.
+    assert quiet.quiet_until(_local(2026, 12, 1, 10), hours, SP, _holidays) is None
+
+
+def test_a_network_without_quiet_hours_is_never_quiet() -> None:
+    off = quiet.QuietHours(start=0, end=0, sundays=False, holidays=False)
+    assert quiet.quiet_until(_local(2026, 12, 6, 3), off, SP, _holidays) is None
+
+
+def test_quiet_windows_are_read_as_people_write_them() -> None:
+    assert quiet.parse_window("21h 6h") == (21 * 60, 6 * 60)
+    assert quiet.parse_window("21h30-6h") == (21 * 60 + 30, 6 * 60)
+    assert quiet.parse_window("22:00 07:00") == (22 * 60, 7 * 60)
+    assert quiet.parse_window("amanhã") is None
+    assert quiet.parse_window("25h 7h") is None
+
+
+# --- through the dispatcher ------------------------------------------------------------
+
+
+async def _group_with_sink(runtime: Runtime) -> tuple[Group, list[tuple[str, Reply]]]:
+    group = Group(runtime)
+    await group.say(COORDINATOR, "/setores")
+    sink: list[tuple[str, Reply]] = []
+
+    async def send(chat_id: str, reply: Reply) -> None:
+        sink.append((chat_id, reply))
+
+    runtime.attach_sender(send)
+    return group, sink
+
+
+async def _network(runtime: Runtime) -> Network:
+    async with runtime.sessions() as session:
+        network = await session.scalar(select(Network))
+        assert network is not None
+        return network
+
+
+async def _schedule_tests(runtime: Runtime, due: datetime, n: int, kind: str = "test") -> None:
+    network = await _network(runtime)
+    async with runtime.sessions() as session, session.begin():
+        for i in range(n):
+            await repo.schedule(
+                session=session,
+                network_id=network.id,
+                key=f"{kind}:{i}",
+                kind=kind,
+                due_at=due,
+                payload={"i": i},
+            )
+
+    async def render(ctx: object) -> list[Reply]:
+        return [Reply(text=f"aviso {ctx.row.payload['i']}\nlinha dois")]  # type: ignore[attr-defined]
+
+    runtime.router.renderers[kind] = render
+
+
+async def test_an_automatic_message_in_quiet_hours_waits_for_the_morning(
+    runtime: Runtime, clock: object
+) -> None:
+    _group, sink = await _group_with_sink(runtime)
+    night = _local(2026, 11, 24, 22)  # Tuesday 22h
+    await _schedule_tests(runtime, night, 1)
+    await clock.set(night)  # type: ignore[attr-defined]
+    assert runtime.dispatcher is not None
+    await runtime.dispatcher.run_due()
+    assert sink == []
+    async with runtime.sessions() as session:
+        row = await session.scalar(select(ScheduledMessage).where(ScheduledMessage.kind == "test"))
+    assert row is not None and row.status == "pending" and row.due_at == _local(2026, 11, 25, 7)
+    await clock.set(_local(2026, 11, 25, 7))  # type: ignore[attr-defined]
+    await runtime.dispatcher.run_due()
+    assert [r.text.splitlines()[0] for _chat, r in sink] == ["aviso 0"]
+
+
+async def test_the_coordination_can_turn_quiet_hours_off(runtime: Runtime, clock: object) -> None:
+    group, sink = await _group_with_sink(runtime)
+    shown = await group.text(COORDINATOR, "/silencio")
+    assert "das 20h às 7h" in shown and "domingos e feriados" in shown
+    assert "desligado" in await group.text(COORDINATOR, "/silencio 25h")
+    assert "coordenação" in (await group.text(ANA, "/silencio desligado")).lower()
+    await group.text(COORDINATOR, "/silencio desligado")
+    night = _local(2026, 11, 29, 23)  # Sunday 23h
+    await _schedule_tests(runtime, night, 1)
+    await clock.set(night)  # type: ignore[attr-defined]
+    assert runtime.dispatcher is not None
+    await runtime.dispatcher.run_due()
+    assert len(sink) == 1
+
+
+async def test_past_the_hourly_cap_the_rest_comes_in_one_digest(
+    runtime: Runtime, clock: object
+) -> None:
+    group, sink = await _group_with_sink(runtime)
+    await group.text(COORDINATOR, "/silencio limite 3")
+    await _schedule_tests(runtime, NOW, 5)
+    assert runtime.dispatcher is not None
+    await runtime.dispatcher.run_due()
+    assert [r.text.splitlines()[0] for _c, r in sink] == ["aviso 0", "aviso 1", "aviso 2"]
+    await clock.set(NOW + timedelta(minutes=59))  # type: ignore[attr-defined]
+    await runtime.dispatcher.run_due()
+    assert len(sink) == 3
+    await clock.set(NOW + timedelta(hours=1))  # type: ignore[attr-defined]
+    await runtime.dispatcher.run_due()
+    digest = sink[3][1].text
+    assert len(sink) == 4
+    assert "Mais 2 avisos do bot nesta hora" in digest
+    assert "• aviso 3" in digest and "• aviso 4" in digest and "linha dois" not in digest
+    async with runtime.sessions() as session:
+        held = (await session.scalars(select(Delivery).where(Delivery.status == "held"))).all()
+    assert len(held) == 2
+
+
+async def test_after_a_long_gap_a_referral_is_chased_once_with_its_current_state(
+    runtime: Runtime, clock: object
+) -> None:
+    group, sink = await _group_with_sink(runtime)
+    await group.say(ANA, "/setor Saúde")
+    await group.say(COORDINATOR, "/encaminhar Saúde | 2 dias | CASO-2026-001: avaliação")
+    # The bot was down for a month: every step of the ladder is due at once.
+    await clock.set(NOW + timedelta(days=30, hours=2))  # type: ignore[attr-defined]
+    assert runtime.dispatcher is not None
+    await runtime.dispatcher.run_due()
+    about = [r for _c, r in sink if "E-2026-001" in r.text]
+    assert len(about) <= 1
+    assert not [r for r in about if "vence" in r.text]  # never "due on ..." when overdue
+
+
+async def test_a_sector_nobody_represents_is_reported_to_the_coordination_once(
+    runtime: Runtime, clock: object
+) -> None:
+    group, sink = await _group_with_sink(runtime)
+    await group.say(COORDINATOR, "/encaminhar Polícia Militar | 2 dias | CASO-2026-002: visita")
+    assert runtime.dispatcher is not None
+    for day in (1, 3, 5, 8, 12, 20):
+        await clock.set(NOW + timedelta(days=day, hours=1))  # type: ignore[attr-defined]
+        await runtime.dispatcher.run_due()
+    notices = [r for _c, r in sink if "E-2026-001" in r.text]
+    assert len(notices) == 1
+    assert "Polícia Militar" in notices[0].text and "representante" in notices[0].text
+    assert notices[0].mentions and notices[0].mentions[0].user_id == COORDINATOR.user_id
+
+
+async def test_without_smtp_the_email_step_is_skipped_and_the_coordination_told_once(
+    runtime: Runtime, clock: object
+) -> None:
+    group, sink = await _group_with_sink(runtime)
+    await group.say(ANA, "/setor Saúde")
+    await group.say(COORDINATOR, "/email Saúde saude@palmital.pr.gov.br")
+    for code in ("001", "002"):
+        await group.say(COORDINATOR, f"/encaminhar Saúde | 2 dias | CASO-2026-{code}: visita")
+    assert runtime.dispatcher is not None
+    for day in range(1, 25):
+        await clock.set(NOW + timedelta(days=day, hours=1))  # type: ignore[attr-defined]
+        await runtime.dispatcher.run_due()
+    off = [r for _c, r in sink if "e-mail está desligado" in r.text]
+    assert len(off) == 1 and "SMTP_HOST" in off[0].text
+    async with runtime.sessions() as session:
+        skipped = (
+            await session.scalars(select(Delivery).where(Delivery.status == "skipped"))
+        ).all()
+        failed = (await session.scalars(select(Delivery).where(Delivery.status == "failed"))).all()
+    assert len(skipped) == 2 and failed == []
