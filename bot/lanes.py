@@ -30,6 +30,7 @@ class Lanes:
         self._queues: dict[str, deque[tuple[Job, asyncio.Future[Any]]]] = {}
         self._workers: set[asyncio.Task[None]] = set()
         self._slots = asyncio.Semaphore(limit)
+        self.done = 0  # jobs finished so far (tests and benchmarks wait on it)
 
     def submit(self, key: str, job: Job) -> asyncio.Future[Any]:
         """Queue ``job`` behind the earlier jobs of ``key``; the future holds its result."""
@@ -65,6 +66,7 @@ class Lanes:
                         if not future.cancelled():
                             future.set_result(result)
                 queue.popleft()
+                self.done += 1
         finally:
             if self._queues.get(key) is queue:
                 del self._queues[key]

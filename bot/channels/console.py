@@ -74,7 +74,8 @@ class ConsoleChannel:
     _wake: Callable[[], None] = lambda: None
 
     platform = PLATFORM
-    capabilities = Capabilities()
+    # A terminal has no message length limit.
+    capabilities = Capabilities(max_text=1_000_000, max_caption=1_000_000)
 
     async def connect(self) -> None:
         return None
