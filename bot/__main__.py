@@ -60,11 +60,10 @@ async def serve(
     channels = _channels(settings, runtime)
     for channel in channels:
         runtime.add_channel(channel)
-    runner = None
-    if receive:
-        routes = [r for c in channels if settings.webhook_url for r in c.webhook_routes()]
-        http = make_http_app(sessions=runtime.sessions, now=clock.now, extra_routes=routes)
-        runner = await start_http(http, settings.http_host, settings.http_port)
+    # Every process serves /healthz and the calendars; only receivers serve webhooks.
+    routes = [r for c in channels if receive and settings.webhook_url for r in c.webhook_routes()]
+    http = make_http_app(sessions=runtime.sessions, now=clock.now, extra_routes=routes)
+    runner = await start_http(http, settings.http_host, settings.http_port)
     for channel in channels:
         await (channel.start() if receive else channel.connect())
     task = asyncio.create_task(runtime.start_dispatcher().run_forever()) if dispatch else None
@@ -73,7 +72,7 @@ async def serve(
         ", ".join(c.platform for c in channels),
         ("webhook" if settings.webhook_url else "long polling") if receive else "no updates",
         ", dispatcher" if dispatch else "",
-        settings.http_port if receive else "-",
+        settings.http_port,
     )
     if stop is None:
         stop = asyncio.Event()
@@ -90,8 +89,7 @@ async def serve(
                 await task
         for channel in channels:
             await channel.stop()
-        if runner is not None:
-            await runner.cleanup()
+        await runner.cleanup()
         await runtime.close()
 
 

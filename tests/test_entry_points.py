@@ -10,7 +10,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.__main__ import main, serve_telegram
+from bot.__main__ import main, serve, serve_telegram
 from bot.channels.console import ConsoleChannel, ShiftedClock
 from bot.runtime import open_runtime
 from tests.conftest import make_settings
@@ -60,6 +60,43 @@ async def test_serve_answers_a_group_and_serves_health(sqlite_url: str) -> None:
         assert "/gerarcalendario" in answer["text"]
         stop.set()
         await asyncio.wait_for(server, timeout=10)
+
+
+async def test_a_receiver_and_a_worker_share_one_database(sqlite_url: str) -> None:
+    """`redebot serve --no-worker` answers the group; `redebot worker` only sends what is due."""
+    async with FakeBotApi() as api:
+        common = {
+            "telegram_bot_token": api.token,
+            "telegram_api_base_url": api.base_url,
+            "telegram_api_file_url": api.base_file_url,
+            "http_host": "127.0.0.1",
+            "http_port": 0,
+        }
+        receiver_stop, worker_stop = asyncio.Event(), asyncio.Event()
+        receiver = asyncio.create_task(
+            serve(make_settings(sqlite_url, **common), receiver_stop, dispatch=False)
+        )
+        await api.wait_for_call("setMyCommands")
+        worker = asyncio.create_task(
+            serve(make_settings(sqlite_url, **common), worker_stop, receive=False)
+        )
+        for _ in range(500):  # the worker has connected (its own getMe)
+            if len(api.calls_of("getMe")) == 2:
+                break
+            await asyncio.sleep(0.01)
+        api.bot_added_to_group(GROUP, CARLA)
+        await api.wait_for_message(GROUP, "Olá, Rede!")
+        mark = api.mark()
+        api.group_message(GROUP, CARLA, "/proxima")
+        await api.wait_for_message(GROUP, "Não há reunião marcada", since=mark)
+        worker_stop.set()
+        await asyncio.wait_for(worker, timeout=10)
+        receiver_stop.set()
+        await asyncio.wait_for(receiver, timeout=10)
+        # Both connected (getMe); only the receiver set up long polling (deleteWebhook,
+        # then getUpdates): Telegram would refuse a second poller with 409.
+        assert len(api.calls_of("getMe")) == 2
+        assert len(api.calls_of("deleteWebhook")) == 1
 
 
 async def test_the_console_plays_a_whole_session(sqlite_url: str, tmp_path: Path) -> None:
