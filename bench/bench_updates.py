@@ -47,7 +47,7 @@ import traceback
 import urllib.request
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -418,7 +418,11 @@ class Serving:
         self.channel = TelegramChannel(
             settings=settings, redebot=runtime.redebot, router=runtime.router
         )
-        self.dispatcher = runtime.attach_sender(self.channel.send)
+        runtime.add_channel(self.channel)
+        self.dispatcher = runtime.start_dispatcher()
+        # The bench's clock is a ManualClock that never moves: no minimum gap between
+        # rounds, so every wake-up an update causes costs a whole round, as in production.
+        self.dispatcher.min_round_gap = timedelta(0)
         self.probe = probe
         self.task: asyncio.Task[None] | None = None
 

@@ -46,6 +46,7 @@ SendMail = Callable[[MailOut], Awaitable[None]]
 MAX_ATTEMPTS = 8
 # Telegram redelivers an update for at most a day; older update ids are forgotten.
 UPDATE_MEMORY = timedelta(days=2)
+FORGET_EVERY = timedelta(hours=1)
 DIGEST = "digest"
 NOTICE = "notice"
 CAP_WINDOW = timedelta(hours=1)
@@ -482,6 +483,7 @@ class Dispatcher:
         """
         beating = asyncio.create_task(self._heartbeat_forever())
         never = asyncio.Event()
+        forgot: datetime | None = None
         try:
             while True:
                 self._wake.clear()
@@ -489,10 +491,12 @@ class Dispatcher:
                 self.rounds += 1
                 try:
                     await self.run_due()
-                    async with self.sessions() as session, session.begin():
-                        await repo.forget_old_updates(
-                            session=session, before=self.clock.now() - UPDATE_MEMORY
-                        )
+                    if forgot is None or started - forgot >= FORGET_EVERY:
+                        async with self.sessions() as session, session.begin():
+                            await repo.forget_old_updates(
+                                session=session, before=started - UPDATE_MEMORY
+                            )
+                        forgot = started
                     until = await self.next_wake()
                 except asyncio.CancelledError:
                     raise

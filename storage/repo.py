@@ -9,9 +9,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from storage.models import (
     ActionPlan,
@@ -73,16 +75,18 @@ def name_key(name: str) -> str:
 async def mark_update_processed(
     *, session: AsyncSession, platform: str, update_id: int, now: datetime
 ) -> bool:
-    """Record an update id; False when it was already applied (a redelivery)."""
-    exists = await session.get(ProcessedUpdate, (platform, update_id))
-    if exists is not None:
-        return False
-    session.add(ProcessedUpdate(platform=platform, update_id=update_id, processed_at=now))
-    try:
-        await session.flush()
-    except IntegrityError:
-        return False
-    return True
+    """Record an update id; False when it was already applied (a redelivery).
+
+    One statement (INSERT … ON CONFLICT DO NOTHING) on both databases: a concurrent
+    redelivery waits on the primary key and then finds it taken.
+    """
+    values = {"platform": platform, "update_id": update_id, "processed_at": now}
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    result = await session.execute(
+        insert(ProcessedUpdate).values(**values).on_conflict_do_nothing()
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def forget_old_updates(*, session: AsyncSession, before: datetime) -> None:
@@ -187,7 +191,7 @@ async def add_sector(*, session: AsyncSession, network_id: int, name: str) -> Se
 async def member(*, session: AsyncSession, network_id: int, user_id: str) -> Member | None:
     return await session.scalar(
         select(Member)
-        .options(selectinload(Member.sector))
+        .options(joinedload(Member.sector))
         .where(Member.network_id == network_id, Member.user_id == user_id)
     )
 
