@@ -72,7 +72,8 @@ async def run(networks: int, database_url: str) -> None:
         sent += 1
 
     dispatcher = runtime.attach_sender(count)
-    await clock.set(datetime(2027, 1, 1, 11, 0, tzinfo=UTC))  # 1 Jan, 8h in São Paulo
+    # Monday 4 Jan, 8h in São Paulo (1 Jan is a holiday: quiet hours hold the announcement).
+    await clock.set(datetime(2027, 1, 4, 11, 0, tzinfo=UTC))
     t0 = time.perf_counter()
     rows = await dispatcher.run_due()
     dispatch = time.perf_counter() - t0
