@@ -349,6 +349,11 @@ async def test_webhook_refuses_strangers_and_applies_a_redelivery_once(
         assert await tg.api.post_update_to(url, update, "wrong") == 403
         mark = tg.api.mark()
         assert await tg.api.deliver_to_webhook(update) == 200
+        # Processed before the 200: the answer is already out (a crash would lose nothing).
+        assert any(
+            c.method == "sendMessage" and "CRAS" in c.params["text"]
+            for c in tg.api.calls_since(mark)
+        )
         assert await tg.api.deliver_to_webhook(update) == 200
         await tg.api.wait_for_message(GROUP, "CRAS", since=mark)
         marker = tg.api.group_message(GROUP, ANA, "/setores")
