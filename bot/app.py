@@ -138,10 +138,14 @@ class Redebot:
                 return [Reply(text=_("Sorry, something went wrong on my side. Please try again."))]
 
     async def _prefetch(self, msg: Incoming) -> Incoming:
-        """Download a command's file before any transaction opens."""
+        """Download a command's file before any transaction opens (only for commands that
+        take one: a file sent with another command is never downloaded)."""
         attachment = msg.attachment
-        if attachment is None or msg.command is None:
+        command = self.router.commands.get(msg.command or "")
+        if attachment is None or command is None:
             return msg
+        if not command.accepts_file:
+            return replace(msg, attachment=None)
         try:
             content = await attachment.fetch()
         except Exception as exc:
