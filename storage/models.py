@@ -12,6 +12,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -403,7 +404,19 @@ class ScheduledMessage(Base):
     """
 
     __tablename__ = "scheduled_messages"
-    __table_args__ = (UniqueConstraint("network_id", "key"),)
+    __table_args__ = (
+        UniqueConstraint("network_id", "key"),
+        # A network's pending rows by key prefix (repo.cancel_scheduled_many). On
+        # PostgreSQL the key is ordered byte-wise, so a prefix is one range of it
+        # whatever the database's collation.
+        Index(
+            "ix_scheduled_messages_network_status_key",
+            "network_id",
+            "status",
+            "key",
+            postgresql_ops={"key": "varchar_pattern_ops"},
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"))
