@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import delete, event, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -301,3 +302,49 @@ async def test_confirming_a_calendar_writes_its_rows_in_batches(runtime: Runtime
         event.remove(runtime.engine.sync_engine, "before_cursor_execute", record)
     assert "12 reuniões" in (saved[0].text or "")
     assert statements == ["INSERT", "UPDATE"]
+
+
+async def _outbox_rows(runtime: Runtime) -> list[dict[str, Any]]:
+    async with runtime.sessions() as session:
+        rows = (await session.scalars(select(ScheduledMessage))).all()
+    return [{c: getattr(r, c) for c in COLUMNS} for r in rows]
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["/lembretes 3d 1h 30min", "/fuso America/Manaus", "/gt encerrar GT Infância"],
+)
+async def test_commands_that_replan_many_meetings_match_one_by_one(
+    runtime: Runtime, command: str
+) -> None:
+    group = Group(runtime)
+    preview = await group.say(COORDINATOR, "/gerarcalendario 2027 2ª terça 14h CRAS")
+    await group.press(COORDINATOR, preview[-1].buttons[0][0].data)
+    await group.say(
+        COORDINATOR, "/gt criar GT Infância | Saúde, CRAS | quinzenal quarta 14h | CRAS"
+    )
+    before = await _outbox_rows(runtime)
+
+    replies = await group.say(COORDINATOR, command)
+    assert not any("Exemplo" in (r.text or "") for r in replies), replies
+    got = await _snapshot(runtime)
+
+    # The one-by-one path from the same outbox, over the meetings as the command left them.
+    await _reset(runtime, before)
+    async with runtime.sessions() as session, session.begin():
+        network = await session.scalar(select(Network))
+        assert network is not None
+        meetings = (await session.scalars(select(Meeting).order_by(Meeting.id))).all()
+        if command.startswith("/gt"):
+            gt_id = next(m.working_group_id for m in meetings if m.working_group_id)
+            await _old_cancel_scheduled(
+                session=session, network_id=network.id, key_prefix=f"gt:{gt_id}:"
+            )
+            meetings = [m for m in meetings if m.status == "cancelled"]
+        else:
+            meetings = [m for m in meetings if m.status == "scheduled" and m.starts_at >= NOW]
+        assert meetings
+        for meeting in meetings:
+            await _old_plan_meeting(session=session, network=network, meeting=meeting, now=NOW)
+    assert got == await _snapshot(runtime)
+    assert got != sorted(tuple(r.values()) for r in before)
