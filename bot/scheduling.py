@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -47,67 +48,103 @@ def month_key(starts_at: datetime, tz: ZoneInfo) -> str:
     return starts_at.astimezone(tz).strftime("%Y-%m")
 
 
-async def plan_meeting(
-    *, session: AsyncSession, network: Network, meeting: Meeting, now: datetime
-) -> None:
-    """(Re)write the reminder rows of ``meeting``; a cancelled one keeps none."""
+def meeting_rows(
+    network: Network, meeting: Meeting, now: datetime
+) -> tuple[list[repo.ScheduledRow], list[repo.PrefixCancel]]:
+    """The rows of future work ``meeting`` needs, and the prefixes of those it no longer does.
+
+    Writing the rows, then cancelling the prefixes (each keeps the rows just written
+    under it) leaves the outbox as scheduling and cancelling them one by one would.
+    """
     prefix = f"meeting:{meeting.id}:"
     if meeting.status != "scheduled" or meeting.starts_at <= now:
-        await repo.cancel_scheduled(session=session, network_id=network.id, key_prefix=prefix)
-        return
-    keys = []
+        return [], [repo.PrefixCancel(network_id=network.id, key_prefix=prefix)]
+    rows: list[repo.ScheduledRow] = []
+    cancels: list[repo.PrefixCancel] = []
     offsets = list(network.reminder_offsets)
     if meeting.urgent:
         offsets.append(URGENT_REMINDER_MINUTES)
     for offset, due in reminder_due_times(meeting.starts_at, offsets, now):
-        key = f"{prefix}remind:{offset}"
-        keys.append(key)
-        await repo.schedule(
-            session=session,
-            network_id=network.id,
-            key=key,
-            kind="meeting_reminder",
-            due_at=due,
-            meeting_id=meeting.id,
-            payload={"offset": offset},
+        rows.append(
+            repo.ScheduledRow(
+                network_id=network.id,
+                key=f"{prefix}remind:{offset}",
+                kind="meeting_reminder",
+                due_at=due,
+                meeting_id=meeting.id,
+                payload={"offset": offset},
+            )
         )
-    await repo.cancel_scheduled(
-        session=session, network_id=network.id, key_prefix=f"{prefix}remind:", keep=keys
+    cancels.append(
+        repo.PrefixCancel(
+            network_id=network.id,
+            key_prefix=f"{prefix}remind:",
+            keep=tuple(row.key for row in rows),
+        )
     )
     if meeting.kind in ("ordinary", "extraordinary"):
         # Issue 4: the roles are named at the start (unless /presenca did it before).
-        await repo.schedule(
-            session=session,
-            network_id=network.id,
-            key=f"{prefix}start",
-            kind="meeting_start",
-            due_at=meeting.starts_at,
-            meeting_id=meeting.id,
+        rows.append(
+            repo.ScheduledRow(
+                network_id=network.id,
+                key=f"{prefix}start",
+                kind="meeting_start",
+                due_at=meeting.starts_at,
+                meeting_id=meeting.id,
+            )
         )
     quorum_due = meeting.starts_at - QUORUM_CHECK_BEFORE
     if quorum_due > now:
-        await repo.schedule(
-            session=session,
-            network_id=network.id,
-            key=f"{prefix}quorum",
-            kind="quorum_check",
-            due_at=quorum_due,
-            meeting_id=meeting.id,
+        rows.append(
+            repo.ScheduledRow(
+                network_id=network.id,
+                key=f"{prefix}quorum",
+                kind="quorum_check",
+                due_at=quorum_due,
+                meeting_id=meeting.id,
+            )
         )
     else:
-        await repo.cancel_scheduled(
-            session=session, network_id=network.id, key_prefix=f"{prefix}quorum"
-        )
+        cancels.append(repo.PrefixCancel(network_id=network.id, key_prefix=f"{prefix}quorum"))
     if meeting.kind == "ordinary":
         tz = ZoneInfo(network.timezone)
         due = announcement_due(meeting.starts_at, tz)
         if due > now:
             month = month_key(meeting.starts_at, tz)
-            await repo.schedule(
-                session=session,
-                network_id=network.id,
-                key=f"announce:{month}",
-                kind="monthly_announcement",
-                due_at=due,
-                payload={"month": month},
+            rows.append(
+                repo.ScheduledRow(
+                    network_id=network.id,
+                    key=f"announce:{month}",
+                    kind="monthly_announcement",
+                    due_at=due,
+                    payload={"month": month},
+                )
             )
+    return rows, cancels
+
+
+async def plan_meetings(
+    *, session: AsyncSession, network: Network, meetings: Iterable[Meeting], now: datetime
+) -> None:
+    """(Re)write the reminder rows of ``meetings``; a cancelled one keeps none.
+
+    The rows of all of them are written together: one upsert and one cancel per batch
+    (repo.schedule_many, repo.cancel_scheduled_many), not a few statements per row.
+    Meetings have keys of their own (``meeting:<id>:``); those sharing a month share its
+    announcement, the later meeting's as when planned one after the other.
+    """
+    rows: list[repo.ScheduledRow] = []
+    cancels: list[repo.PrefixCancel] = []
+    for meeting in meetings:
+        more_rows, more_cancels = meeting_rows(network, meeting, now)
+        rows += more_rows
+        cancels += more_cancels
+    await repo.schedule_many(session=session, rows=rows)
+    await repo.cancel_scheduled_many(session=session, cancels=cancels)
+
+
+async def plan_meeting(
+    *, session: AsyncSession, network: Network, meeting: Meeting, now: datetime
+) -> None:
+    """(Re)write the reminder rows of ``meeting``; a cancelled one keeps none."""
+    await plan_meetings(session=session, network=network, meetings=[meeting], now=now)

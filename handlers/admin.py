@@ -13,7 +13,7 @@ from bot.i18n import N_, SUPPORTED_LOCALES
 from bot.i18n import gettext as _
 from bot.messages import Reply
 from bot.router import Context, Router
-from bot.scheduling import plan_meeting
+from bot.scheduling import plan_meetings
 from handlers.common import find_sector, split_pipes
 from storage import repo
 from storage.models import Network
@@ -211,8 +211,7 @@ async def set_timezone(ctx: Context) -> list[Reply]:
         local = meeting.starts_at.astimezone(dates.zone(old)).replace(tzinfo=dates.zone(name))
         meeting.starts_at = local
     ctx.network.timezone = name
-    for meeting in future:
-        await plan_meeting(session=ctx.session, network=ctx.network, meeting=meeting, now=ctx.now)
+    await plan_meetings(session=ctx.session, network=ctx.network, meetings=future, now=ctx.now)
     return [
         Reply(
             text=_("Time zone changed to {tz}. The meetings keep their local times.").format(
@@ -275,8 +274,7 @@ async def set_reminders(ctx: Context) -> list[Reply]:
     future = await repo.next_meetings(
         session=ctx.session, network_id=ctx.network.id, after=ctx.now, limit=1000
     )
-    for meeting in future:
-        await plan_meeting(session=ctx.session, network=ctx.network, meeting=meeting, now=ctx.now)
+    await plan_meetings(session=ctx.session, network=ctx.network, meetings=future, now=ctx.now)
     shown = " ".join(
         dates.format_offset(timedelta(minutes=m)) for m in ctx.network.reminder_offsets
     )

@@ -15,7 +15,12 @@ from bot.i18n import N_, ngettext
 from bot.i18n import gettext as _
 from bot.messages import Button, OutFile, Reply
 from bot.router import Context, Router, ScheduledContext, button_data
-from bot.scheduling import URGENT_REMINDER_MINUTES, plan_meeting, reminder_superseded
+from bot.scheduling import (
+    URGENT_REMINDER_MINUTES,
+    plan_meeting,
+    plan_meetings,
+    reminder_superseded,
+)
 from handlers.attendance import ANNOUNCEMENT, REMINDER, meeting_message, unanswered_people
 from handlers.common import kind_name, meeting_card, meeting_line, meetings_on, person, split_pipes
 from handlers.convocation import announce_cancellation
@@ -208,8 +213,7 @@ async def calendar_button(ctx: Context, args: list[str]) -> list[Reply]:
     await repo.add_meetings(session=ctx.session, meetings=meetings)
     if payload.get("rule"):
         ctx.network.meeting_rule = payload["rule"]
-    for meeting in meetings:
-        await plan_meeting(session=ctx.session, network=ctx.network, meeting=meeting, now=ctx.now)
+    await plan_meetings(session=ctx.session, network=ctx.network, meetings=meetings, now=ctx.now)
     first = meetings[0]
     return [
         Reply(

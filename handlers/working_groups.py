@@ -15,7 +15,7 @@ from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.messages import Reply
 from bot.router import Context, Router, ScheduledContext
-from bot.scheduling import plan_meeting
+from bot.scheduling import plan_meetings
 from handlers.common import find_sector, split_pipes
 from storage import repo
 from storage.models import Meeting, Network, WorkingGroup
@@ -134,8 +134,7 @@ async def extend(
         if datetime.combine(p.day, p.at, tzinfo=tz) > now
     ]
     await repo.add_meetings(session=session, meetings=meetings)
-    for meeting in meetings:
-        await plan_meeting(session=session, network=network, meeting=meeting, now=now)
+    await plan_meetings(session=session, network=network, meetings=meetings, now=now)
     next_start = start + rules.HORIZON + timedelta(days=1)
     # A month before the generated meetings run out, generate the following months.
     await repo.schedule(
@@ -216,13 +215,11 @@ async def _close(ctx: Context, name: str) -> list[Reply]:
         kinds=["working_group"],
         include_cancelled=False,
     )
-    for meeting in upcoming:
-        if meeting.working_group_id == group.id:
-            meeting.status = "cancelled"
-            meeting.cancel_reason = _("working group closed")
-            await plan_meeting(
-                session=ctx.session, network=ctx.network, meeting=meeting, now=ctx.now
-            )
+    closed = [m for m in upcoming if m.working_group_id == group.id]
+    for meeting in closed:
+        meeting.status = "cancelled"
+        meeting.cancel_reason = _("working group closed")
+    await plan_meetings(session=ctx.session, network=ctx.network, meetings=closed, now=ctx.now)
     return [Reply(text=_("Working group {name} closed.").format(name=group.name))]
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, event
-from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy import Connection, event, func, select
+from sqlalchemy.engine.interfaces import DBAPIConnection, DBAPICursor
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -20,10 +22,33 @@ from sqlalchemy.pool import ConnectionPoolEntry
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
+# How long an SQLite connection waits for another's write lock before it gives up.
+SQLITE_BUSY_TIMEOUT = 30.0
+
+
+def _sqlite_wal(cursor: DBAPICursor) -> None:
+    """Put the file in WAL mode (it stays so), retrying while another connection switches.
+
+    Processes opening a new file together each hold a read lock and want the write lock
+    to switch it; SQLite answers one of them "database is locked" at once rather than
+    through the busy timeout (waiting could deadlock). Once the file is in WAL mode this
+    is a no-op, so only the first start of a new database can wait here, briefly.
+    """
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+        time.sleep(0.01)
+
+
 def make_engine(url: str) -> AsyncEngine:
     """An async engine; SQLite gets foreign keys on and a busy timeout for several writers."""
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT})
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
@@ -33,7 +58,7 @@ def make_engine(url: str) -> AsyncEngine:
             dbapi_conn.isolation_level = None
             cursor = dbapi_conn.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA journal_mode=WAL")
+            _sqlite_wal(cursor)
             # With WAL, NORMAL cannot corrupt the database; a power cut may lose the
             # last commits, which the dispatcher's "at most one duplicate" already covers.
             cursor.execute("PRAGMA synchronous=NORMAL")
@@ -58,14 +83,48 @@ def alembic_config() -> Config:
     return cfg
 
 
+# The key of the PostgreSQL advisory lock held while migrating: any fixed 64-bit number
+# that nothing else on the same database locks; this one is the bytes of "redebot".
+MIGRATION_LOCK_KEY = int.from_bytes(b"redebot", "big")
+
+
 def _upgrade(connection: Connection) -> None:
     cfg = alembic_config()
     cfg.attributes["connection"] = connection
     command.upgrade(cfg, "head")
 
 
+async def lock_for_migration(conn: AsyncConnection) -> None:
+    """Begin ``conn``'s transaction holding the database's migration lock (till it ends).
+
+    Processes that start together would otherwise all find the database empty and all
+    create the same tables; with the lock, the first migrates and the others wait, then
+    find the schema at head and do nothing. The lock is a transaction's own, so it ends
+    with the commit or rollback of the migration, even if the process dies.
+
+    * PostgreSQL: ``pg_advisory_xact_lock`` with a fixed key. READ COMMITTED gives each
+      later statement a new snapshot, so a waiter sees the migration that ran before it.
+    * SQLite: the transaction begins ``IMMEDIATE`` (``make_engine``'s "begin" listener),
+      SQLite's write lock on the whole file (under WAL, readers still read; EXCLUSIVE adds
+      nothing there). Waiters wait through the busy timeout set in ``make_engine``. The
+      driver begins no transaction before DDL by itself, so this also makes a migration
+      all or nothing instead of one autocommit per statement. A lock file would need a
+      path next to the database and would not cover ``:memory:`` or a file reached from
+      two machines; the database's own lock covers all of it.
+
+    Take it before Alembic runs: Alembic keeps its running context in module globals, so
+    two upgrades must not even interleave in one process (one waits here, outside them).
+    Alembic finds the transaction begun and leaves committing it to the caller.
+    """
+    if conn.dialect.name == "postgresql":
+        await conn.execute(select(func.pg_advisory_xact_lock(MIGRATION_LOCK_KEY)))
+    elif conn.dialect.name == "sqlite":
+        await conn.exec_driver_sql("SELECT 1")  # emits BEGIN IMMEDIATE: the write lock
+
+
 async def migrate(engine: AsyncEngine) -> None:
-    """Bring the schema to the newest revision (idempotent).
+    """Bring the schema to the newest revision (idempotent; safe for processes starting
+    together, see :func:`lock_for_migration`).
 
     On SQLite, Alembic's batch mode rebuilds a table to alter it (copy, drop, rename);
     with foreign keys on, dropping the old table would cascade and delete the rows
@@ -77,10 +136,12 @@ async def migrate(engine: AsyncEngine) -> None:
         if sqlite:
             await _sqlite_pragma(conn, "PRAGMA foreign_keys=OFF")
         try:
+            await lock_for_migration(conn)
             await conn.run_sync(_upgrade)
             await conn.commit()
         finally:
             if sqlite:
+                await conn.rollback()  # nothing, or what a failed migration left open
                 await _sqlite_pragma(conn, "PRAGMA foreign_keys=ON")
 
 

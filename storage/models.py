@@ -419,6 +419,16 @@ class ScheduledMessage(Base):
         # "which pending rows are due?" and "whose claim went stale?".
         Index("ix_scheduled_due", "status", "due_at"),
         Index("ix_scheduled_claims", "status", "claimed_at"),
+        # A network's pending rows by key prefix (repo.cancel_scheduled_many). On
+        # PostgreSQL the key is ordered byte-wise, so a prefix is one range of it
+        # whatever the database's collation.
+        Index(
+            "ix_scheduled_messages_network_status_key",
+            "network_id",
+            "status",
+            "key",
+            postgresql_ops={"key": "varchar_pattern_ops"},
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

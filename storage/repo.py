@@ -5,11 +5,12 @@ from __future__ import annotations
 import secrets
 import unicodedata
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import delete, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import ColumnElement, and_, delete, func, inspect, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -61,6 +62,8 @@ DEFAULT_SECTORS = (
 )
 DEFAULT_REMINDER_OFFSETS = [7 * 24 * 60, 24 * 60, 120]
 
+_T = TypeVar("_T")
+
 
 def name_key(name: str) -> str:
     """Lower-case, accent-free, single-spaced: how names are compared."""
@@ -82,7 +85,7 @@ async def mark_update_processed(
     """
     values = {"platform": platform, "update_id": update_id, "processed_at": now}
     dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     result = await session.execute(
         insert(ProcessedUpdate).values(**values).on_conflict_do_nothing()
     )
@@ -349,23 +352,181 @@ async def schedule(
     await session.flush()
 
 
+@dataclass(frozen=True, slots=True)
+class ScheduledRow:
+    """One row for :func:`schedule_many`: the arguments of :func:`schedule`, as a value."""
+
+    network_id: int
+    key: str
+    kind: str
+    due_at: datetime
+    meeting_id: int | None = None
+    payload: dict[str, Any] | None = None
+
+
+# Rows per INSERT of schedule_many: 8 values a row, well under the bound parameters a
+# statement may have (32,766 on SQLite >= 3.32, 32,767 on asyncpg).
+UPSERT_BATCH = 500
+
+
+def _batches(items: Sequence[_T], size: int) -> Iterable[Sequence[_T]]:
+    return (items[i : i + size] for i in range(0, len(items), size))
+
+
+def _dialect(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name
+
+
+async def schedule_many(*, session: AsyncSession, rows: Iterable[ScheduledRow]) -> None:
+    """:func:`schedule` for each of ``rows``, in one statement per :data:`UPSERT_BATCH` rows.
+
+    ``INSERT ... ON CONFLICT (network_id, key) DO UPDATE ... WHERE status <> 'sent'``:
+    a new key is inserted pending; a row not yet sent (pending, cancelled, failed,
+    claimed) gets the new due time and payload and becomes pending and unclaimed again,
+    keeping its kind, meeting, attempts and last error, exactly as :func:`schedule` does;
+    a sent row is left alone. A key given twice ends as two :func:`schedule` calls in a
+    row would leave it: the first one's kind and meeting, the last one's time and payload.
+    """
+    merged: dict[tuple[int, str], dict[str, Any]] = {}
+    for row in rows:
+        values = merged.get((row.network_id, row.key))
+        if values is None:
+            merged[(row.network_id, row.key)] = {
+                "network_id": row.network_id,
+                "key": row.key,
+                "kind": row.kind,
+                "due_at": row.due_at,
+                "meeting_id": row.meeting_id,
+                "payload": row.payload or {},
+                "status": "pending",
+                "attempts": 0,
+            }
+        else:
+            values["due_at"] = row.due_at
+            values["payload"] = row.payload or {}
+    if not merged:
+        return
+    dialect = _dialect(session)
+    if dialect not in ("postgresql", "sqlite"):
+        raise NotImplementedError(f"schedule_many has no upsert for {dialect}")
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    for batch in _batches(list(merged.values()), UPSERT_BATCH):
+        stmt = insert(ScheduledMessage).values(list(batch))
+        await session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[ScheduledMessage.network_id, ScheduledMessage.key],
+                set_={
+                    "due_at": stmt.excluded.due_at,
+                    "payload": stmt.excluded.payload,
+                    "status": "pending",
+                    "claimed_by": None,
+                    "claimed_at": None,
+                },
+                where=ScheduledMessage.status != "sent",
+            )
+        )
+    # schedule() changes a row this session already holds in place; an INSERT does not
+    # touch the objects of the session, so reload those (usually none) from the table.
+    loaded = [
+        obj.id
+        for obj in session.identity_map.values()
+        if isinstance(obj, ScheduledMessage) and _loaded_key(obj) in merged
+    ]
+    if loaded:
+        await session.execute(
+            select(ScheduledMessage)
+            .where(ScheduledMessage.id.in_(loaded))
+            .execution_options(populate_existing=True)
+        )
+
+
+def _loaded_key(row: ScheduledMessage) -> tuple[Any, Any]:
+    """(network_id, key) of a row in the session, read without loading anything."""
+    state = inspect(row).dict
+    return state.get("network_id"), state.get("key")
+
+
+def _key_after_prefix(prefix: str) -> str | None:
+    """The least key above every key that starts with ``prefix`` (code point order)."""
+    head = prefix
+    while head:
+        code = ord(head[-1]) + 1
+        if 0xD800 <= code <= 0xDFFF:  # surrogates are no characters of a key
+            code = 0xE000
+        if code <= 0x10FFFF:
+            return head[:-1] + chr(code)
+        head = head[:-1]
+    return None
+
+
+def _key_starts_with(prefix: str, dialect: str) -> ColumnElement[bool]:
+    """``key LIKE 'prefix%'``, with the key range it implies so an index can find it.
+
+    SQLite's LIKE ignores case, so it never searches a (case-sensitive) index; PostgreSQL
+    turns a LIKE into a range only when the pattern is known at planning time, not in a
+    generic plan of a prepared statement. ``prefix <= key < successor`` always can, if
+    compared byte by byte (UTF-8 keeps code point order): SQLite's BINARY collation; on
+    PostgreSQL the ``~>=~``/``~<~`` operators, the order of the ``varchar_pattern_ops`` key
+    of ``ix_scheduled_messages_network_status_key`` whatever the database's collation (a
+    plain ``<`` under a linguistic collation would miss keys of the prefix). The LIKE
+    stays, so the range only narrows what is read.
+    """
+    key = ScheduledMessage.key
+    like = key.startswith(prefix, autoescape=True)
+    end = _key_after_prefix(prefix)
+    if end is None:
+        return like
+    if dialect == "postgresql":
+        low = key.op("~>=~", is_comparison=True)(prefix)
+        high = key.op("~<~", is_comparison=True)(end)
+        return and_(low, high, like)
+    return and_(key >= prefix, key < end, like)
+
+
+@dataclass(frozen=True, slots=True)
+class PrefixCancel:
+    """For :func:`cancel_scheduled_many`: like the arguments of :func:`cancel_scheduled`."""
+
+    network_id: int
+    key_prefix: str
+    keep: tuple[str, ...] = ()
+
+
+# Prefixes per UPDATE of cancel_scheduled_many (each a few bound values and its keep).
+CANCEL_BATCH = 100
+
+
+async def cancel_scheduled_many(*, session: AsyncSession, cancels: Iterable[PrefixCancel]) -> None:
+    """:func:`cancel_scheduled` for each of ``cancels``, in one UPDATE per :data:`CANCEL_BATCH`.
+
+    Each prefix cancels the pending rows of its network whose key starts with it, except
+    its own ``keep``; an index (network, status, key range) finds them.
+    """
+    dialect = _dialect(session)
+    for batch in _batches(list(cancels), CANCEL_BATCH):
+        terms = []
+        for cancel in batch:
+            term = and_(
+                ScheduledMessage.network_id == cancel.network_id,
+                ScheduledMessage.status == "pending",
+                _key_starts_with(cancel.key_prefix, dialect),
+            )
+            if cancel.keep:
+                term = and_(term, ScheduledMessage.key.not_in(cancel.keep))
+            terms.append(term)
+        await session.execute(
+            update(ScheduledMessage).where(or_(*terms)).values(status="cancelled")
+        )
+
+
 async def cancel_scheduled(
     *, session: AsyncSession, network_id: int, key_prefix: str, keep: Iterable[str] = ()
 ) -> None:
     """Cancel the pending rows whose key starts with ``key_prefix``, except ``keep``."""
-    query = (
-        update(ScheduledMessage)
-        .where(
-            ScheduledMessage.network_id == network_id,
-            ScheduledMessage.key.startswith(key_prefix, autoescape=True),
-            ScheduledMessage.status == "pending",
-        )
-        .values(status="cancelled")
+    await cancel_scheduled_many(
+        session=session,
+        cancels=[PrefixCancel(network_id=network_id, key_prefix=key_prefix, keep=tuple(keep))],
     )
-    kept = list(keep)
-    if kept:
-        query = query.where(ScheduledMessage.key.not_in(kept))
-    await session.execute(query)
 
 
 async def pending_scheduled(

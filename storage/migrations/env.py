@@ -9,6 +9,7 @@ from alembic import context
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from storage.db import lock_for_migration
 from storage.models import Base
 
 target_metadata = Base.metadata
@@ -25,11 +26,13 @@ def _run(connection: Connection) -> None:
 
 
 async def _run_from_url(url: str) -> None:
-    # Same care as storage.db.migrate: SQLite table rebuilds must not cascade deletes.
+    # Same care as storage.db.migrate: SQLite table rebuilds must not cascade deletes,
+    # and the migration lock keeps a starting redebot from migrating at the same time.
     engine = create_async_engine(url)
     async with engine.connect() as conn:
         if conn.dialect.name == "sqlite":
             await conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        await lock_for_migration(conn)
         await conn.run_sync(_run)
         await conn.commit()
     await engine.dispose()
