@@ -67,6 +67,33 @@ def _target(out: Reply | MailOut) -> str:
     return "private" if out.to_user is not None else "group"
 
 
+def _deliveries(
+    network: Network,
+    outs: Sequence[Reply | MailOut],
+    *,
+    kind: str,
+    now: datetime,
+    row: ScheduledMessage | None = None,
+    urgent: bool = False,
+) -> list[Delivery]:
+    """One delivery row per message, due now, in the order the renderer gave them."""
+    return [
+        Delivery(
+            network_id=network.id,
+            scheduled_id=row.id if row is not None else None,
+            kind=kind,
+            seq=index,
+            target=_target(out),
+            urgent=urgent or (isinstance(out, Reply) and out.urgent),
+            payload=to_payload(out),
+            status="pending",
+            due_at=now,
+            attempts=0,
+        )
+        for index, out in enumerate(outs)
+    ]
+
+
 class Dispatcher:
     """Claims due rows, renders them into deliveries, sends those, and sleeps until the next."""
 
@@ -186,21 +213,7 @@ class Dispatcher:
         urgent = await self._urgent(session, row)
         await repo.add_deliveries(
             session=session,
-            rows=[
-                Delivery(
-                    network_id=network.id,
-                    scheduled_id=row.id,
-                    kind=row.kind,
-                    seq=index,
-                    target=_target(out),
-                    urgent=urgent or (isinstance(out, Reply) and out.urgent),
-                    payload=to_payload(out),
-                    status="pending",
-                    due_at=now,
-                    attempts=0,
-                )
-                for index, out in enumerate(outs)
-            ],
+            rows=_deliveries(network, outs, kind=row.kind, now=now, row=row, urgent=urgent),
         )
 
     async def _urgent(self, session: AsyncSession, row: ScheduledMessage) -> bool:
@@ -374,21 +387,7 @@ class Dispatcher:
     ) -> None:
         replies = await to_coordination(session, network, text)
         await repo.add_deliveries(
-            session=session,
-            rows=[
-                Delivery(
-                    network_id=network.id,
-                    kind=NOTICE,
-                    seq=index,
-                    target=_target(reply),
-                    urgent=False,
-                    payload=to_payload(reply),
-                    status="pending",
-                    due_at=now,
-                    attempts=0,
-                )
-                for index, reply in enumerate(replies)
-            ],
+            session=session, rows=_deliveries(network, replies, kind=NOTICE, now=now)
         )
 
     async def _delivery_failed(
@@ -429,21 +428,7 @@ class Dispatcher:
             )
             await repo.add_deliveries(
                 session=session,
-                rows=[
-                    Delivery(
-                        network_id=network.id,
-                        scheduled_id=scheduled.id,
-                        kind=NOTICE,
-                        seq=index,
-                        target=_target(notice),
-                        urgent=False,
-                        payload=to_payload(notice),
-                        status="pending",
-                        due_at=now,
-                        attempts=0,
-                    )
-                    for index, notice in enumerate(notices)
-                ],
+                rows=_deliveries(network, notices, kind=NOTICE, now=now, row=scheduled),
             )
 
     # --- the loop ----------------------------------------------------------------------

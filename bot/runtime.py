@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.app import Redebot, build_router
-from bot.channels.base import Capabilities, Channel, Sent
+from bot.channels.base import Capabilities, Channel, InProcessChannel, Sent
 from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery import Courier
@@ -22,7 +21,7 @@ from storage.db import make_engine, migrate, session_factory
 Send = Callable[[str, Reply], Awaitable[None]]
 
 
-class CallbackChannel:
+class CallbackChannel(InProcessChannel):
     """A channel that hands every reply to a function (tests; any platform)."""
 
     platform = "*"
@@ -30,18 +29,6 @@ class CallbackChannel:
     def __init__(self, send: Send, capabilities: Capabilities | None = None) -> None:
         self._send = send
         self.capabilities = capabilities or Capabilities()
-
-    async def connect(self) -> None:
-        return None
-
-    async def start(self) -> None:
-        return None
-
-    def webhook_routes(self) -> list[web.RouteDef]:
-        return []
-
-    async def stop(self) -> None:
-        return None
 
     async def deliver(self, chat_id: str, reply: Reply, origin: Incoming | None = None) -> Sent:
         await self._send(chat_id, reply)

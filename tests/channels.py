@@ -12,9 +12,7 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import web
-
-from bot.channels.base import Capabilities, Sent, Unreachable, chunks
+from bot.channels.base import Capabilities, InProcessChannel, Sent, Unreachable, chunks
 from bot.messages import Incoming, Reply
 
 
@@ -36,7 +34,7 @@ TEXT_ONLY = Capabilities(
 
 
 @dataclass
-class TextOnlyChannel:
+class TextOnlyChannel(InProcessChannel):
     """Shows plain text only; refuses private messages to people not in ``reachable``."""
 
     platform: str = "textonly"
@@ -44,18 +42,6 @@ class TextOnlyChannel:
     reachable: set[str] = field(default_factory=set)
     shown: list[Shown] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
-
-    async def connect(self) -> None:
-        return None
-
-    async def start(self) -> None:
-        return None
-
-    async def stop(self) -> None:
-        return None
-
-    def webhook_routes(self) -> list[web.RouteDef]:
-        return []
 
     async def deliver(self, chat_id: str, reply: Reply, origin: Incoming | None = None) -> Sent:
         target = chat_id

@@ -95,6 +95,22 @@ class Channel(Protocol):
         ...
 
 
+class InProcessChannel:
+    """Lifecycle of a channel with nothing to connect to (the console, tests)."""
+
+    async def connect(self) -> None:
+        return None
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+    def webhook_routes(self) -> list[web.RouteDef]:
+        return []
+
+
 _SPACES = re.compile(r"\s+")
 
 

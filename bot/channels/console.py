@@ -16,10 +16,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
-from aiohttp import web
-
 from bot import dates
-from bot.channels.base import Capabilities, Sent
+from bot.channels.base import Capabilities, InProcessChannel, Sent
 from bot.clock import SystemClock
 from bot.errors import UserError
 from bot.messages import Attachment, Button, ChatKind, Incoming, Person, Reply
@@ -61,7 +59,7 @@ class Persona:
 
 
 @dataclass
-class ConsoleChannel:
+class ConsoleChannel(InProcessChannel):
     runtime: Runtime
     clock: ShiftedClock
     out: TextIO = sys.stdout
@@ -76,18 +74,6 @@ class ConsoleChannel:
     platform = PLATFORM
     # A terminal has no message length limit.
     capabilities = Capabilities(max_text=1_000_000, max_caption=1_000_000)
-
-    async def connect(self) -> None:
-        return None
-
-    async def start(self) -> None:
-        return None
-
-    def webhook_routes(self) -> list[web.RouteDef]:
-        return []
-
-    async def stop(self) -> None:
-        return None
 
     async def deliver(self, chat_id: str, reply: Reply, origin: Incoming | None = None) -> Sent:
         self.show(reply)
