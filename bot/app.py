@@ -173,7 +173,7 @@ class Redebot:
         data = match_choice(msg.text, [(str(label), str(value)) for label, value in choice.options])
         if data is None:
             return msg
-        return replace(msg, button=data, reply_to_bot=False, text="")
+        return replace(msg, button=data, reply_to_bot=False, text="", admin_checked=False)
 
     async def _network(
         self, session: AsyncSession, msg: Incoming, now: datetime
@@ -226,9 +226,10 @@ class Redebot:
             username=msg.sender.username,
             now=now,
         )
-        if msg.command is not None or msg.button is not None:
+        if (msg.command is not None or msg.button is not None) and msg.admin_checked:
             # Channels check admin rights only for commands and buttons.
             member.is_admin = msg.sender.is_admin
+        is_admin = msg.sender.is_admin if msg.admin_checked else member.is_admin
         ctx = Context(
             msg=msg,
             session=session,
@@ -236,7 +237,7 @@ class Redebot:
             member=member,
             now=now,
             settings=self.settings,
-            is_coordinator=msg.sender.is_admin or member.is_coordinator,
+            is_coordinator=is_admin or member.is_coordinator,
         )
         if msg.command is None and msg.button is None:
             return await self._answer(ctx, [member.id])

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.base import Capabilities, Channel, ChatMoved, Sent, Unreachable, adapt
 from bot.clock import Clock
+from bot.i18n import gettext as _
 from bot.messages import Button, Incoming, MailOut, OutFile, Person, Reply
 from storage import repo
 
@@ -164,11 +165,26 @@ class Courier:
             if fitted.to_user is None:
                 raise
             # The person blocked the bot (or never wrote to it): ask in the group, naming them.
+            # A file (their data, a draft) never goes to the group: only a line saying so.
             log.info("private message not possible; asking in the group %s", chat_id)
-            group = replace(fitted, to_user=None, mentions=(*fitted.mentions, fitted.to_user))
+            who = fitted.to_user
+            group = (
+                Reply(
+                    text=_(
+                        "{name}, I could not write to you in private: open a chat with me, "
+                        "send /start, then ask again here."
+                    ).format(name=who.name),
+                    mentions=(who,),
+                )
+                if fitted.file is not None
+                else replace(fitted, to_user=None, mentions=(*fitted.mentions, who))
+            )
             sent = await self._deliver(channel, chat_id, group, origin)
         if reply.buttons and not channel.capabilities.buttons and sent.message_ids:
-            await self._remember_choice(platform, chat_id, reply, sent)
+            try:
+                await self._remember_choice(platform, chat_id, reply, sent)
+            except Exception:  # the message is out: never make the caller send it again
+                log.exception("could not keep the options of a message in %s", chat_id)
         return sent
 
     async def _deliver(

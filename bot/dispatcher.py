@@ -19,7 +19,7 @@ import contextlib
 import logging
 import os
 import socket
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from datetime import datetime, timedelta
 from itertools import groupby
 from zoneinfo import ZoneInfo
@@ -128,6 +128,7 @@ class Dispatcher:
         self.batch = batch
         self._wake = asyncio.Event()
         self._limit = asyncio.Semaphore(concurrency)
+        self._claims: set[str] = set()  # claim tokens of the batches being worked on
         self.rounds = 0
 
     def wake(self) -> None:
@@ -152,9 +153,20 @@ class Dispatcher:
             rows: Sequence[ScheduledMessage] = await repo.claim_due(
                 session=session, now=now, worker=self.worker, lease=self.lease, limit=self.batch
             )
-        for row in rows:
-            await self._render(row)
+        with self._live(rows):
+            for row in rows:
+                await self._render(row)
         return len(rows)
+
+    @contextlib.contextmanager
+    def _live(self, rows: Sequence[ScheduledMessage | Delivery]) -> Iterator[None]:
+        """The heartbeat keeps these claims alive while the batch is being worked on."""
+        tokens = {str(r.claimed_by) for r in rows}
+        self._claims |= tokens
+        try:
+            yield
+        finally:
+            self._claims -= tokens
 
     async def _render(self, row: ScheduledMessage) -> None:
         now = self.clock.now()
@@ -168,7 +180,9 @@ class Dispatcher:
             log.exception("rendering %s (%s) failed", row.id, row.key)
             async with self.sessions() as session, session.begin():
                 if row.attempts >= MAX_ATTEMPTS:
-                    await repo.give_up_scheduled(session=session, row_id=row.id, error=repr(exc))
+                    await repo.give_up_scheduled(
+                        session=session, row_id=row.id, claim=claim, error=repr(exc)
+                    )
                 else:
                     await repo.retry_later(
                         session=session,
@@ -250,12 +264,13 @@ class Dispatcher:
             return 0
         # One network's messages in order; networks side by side.
         ordered = sorted(rows, key=lambda d: (d.network_id, d.due_at, d.scheduled_id or 0, d.seq))
-        await asyncio.gather(
-            *(
-                self._send_network(list(group))
-                for _network, group in groupby(ordered, key=lambda d: d.network_id)
+        with self._live(rows):
+            await asyncio.gather(
+                *(
+                    self._send_network(list(group))
+                    for _network, group in groupby(ordered, key=lambda d: d.network_id)
+                )
             )
-        )
         return len(rows)
 
     async def _send_network(self, rows: list[Delivery]) -> None:
@@ -398,7 +413,11 @@ class Dispatcher:
         async with self.sessions() as session, session.begin():
             if give_up:
                 await repo.give_up_scheduled(
-                    session=session, row_id=row.id, error=repr(exc), table=Delivery
+                    session=session,
+                    row_id=row.id,
+                    claim=str(row.claimed_by),
+                    error=repr(exc),
+                    table=Delivery,
                 )
             else:
                 await repo.retry_later(
@@ -449,7 +468,7 @@ class Dispatcher:
     async def beat(self) -> None:
         """Refresh this worker's claims (what a kill -9 stops, so others take them over)."""
         async with self.sessions() as session, session.begin():
-            await repo.heartbeat(session=session, worker=self.worker, now=self.clock.now())
+            await repo.heartbeat(session=session, claims=set(self._claims), now=self.clock.now())
 
     async def _heartbeat_forever(self) -> None:
         never = asyncio.Event()

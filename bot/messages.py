@@ -67,6 +67,9 @@ class Incoming:
     # The platform's update id, when it has one: a redelivered update is applied once.
     update_id: int | None = None
     event: Event | None = None
+    # False when the channel did not look up the sender's admin rights (a typed answer
+    # to a message of options): the member's stored rights count instead.
+    admin_checked: bool = True
     # With Event.MIGRATED: the chat id the group moved to.
     new_chat_id: str | None = None
 

@@ -30,6 +30,9 @@ DEVOLUTIVA_EXAMPLE = (
 EXTENSION_EXAMPLE = "/prazo E-2026-001 20/12 aguardando a vaga no CAPS"
 CODE_RE = re.compile(r"\bE-\d{4}-\d{3,}\b", re.IGNORECASE)
 CHASE = "referral_chase"
+# The e-mail step is its own kind: it goes to the sector's address, not to the chat, so a
+# due e-mail never supersedes (issue 9 §7) the chat steps of the same referral and sector.
+CHASE_MAIL = "referral_chase_mail"
 DIGEST = "referral_digest"
 DIGEST_AT = time(9, 0)
 MAX_DESCRIPTION = 500
@@ -66,7 +69,7 @@ async def plan_chase(
             session=session,
             network_id=network.id,
             key=key,
-            kind=CHASE,
+            kind=CHASE_MAIL if step is deadlines.Step.EMAIL else CHASE,
             due_at=due,
             payload={"referral_id": referral.id, "sector_id": owed.sector_id, "step": step.value},
         )
@@ -440,10 +443,14 @@ async def render_chase(ctx: ScheduledContext) -> Sequence[Reply | MailOut]:
         reachable = await repo.contact_ids(
             session=ctx.session, platform=ctx.network.platform, user_ids=[m.user_id for m in people]
         )
-        return [
+        private = [
             Reply(text=f"{overdue}\n{how}", to_user=person(m))
             for m in people
             if m.user_id in reachable
+        ]
+        # Nobody reachable in private: the group hears it, naming the representatives.
+        return private or [
+            Reply(text=f"{overdue}\n{how}", mentions=tuple(person(m) for m in people))
         ]
     if step is deadlines.Step.EMAIL and owed.sector.email:
         return [_overdue_mail(ctx.network, referral, owed, late)]
@@ -547,6 +554,7 @@ def register(router: Router) -> None:
     )(set_ladder)
     router.replies.append(reply_with_devolutiva)
     router.scheduled(CHASE, collapse=True)(render_chase)
+    router.scheduled(CHASE_MAIL, quiet=False)(render_chase)
     router.scheduled(DIGEST)(render_digest)
 
 

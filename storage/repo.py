@@ -406,6 +406,7 @@ async def schedule_many(*, session: AsyncSession, rows: Iterable[ScheduledRow]) 
             values["payload"] = row.payload or {}
     if not merged:
         return
+    session.info[SCHEDULED_FLAG] = True
     dialect = _dialect(session)
     if dialect not in ("postgresql", "sqlite"):
         raise NotImplementedError(f"schedule_many has no upsert for {dialect}")
@@ -603,16 +604,19 @@ async def claim_due(
     return result.all()
 
 
-async def heartbeat(*, session: AsyncSession, worker: str, now: datetime) -> None:
-    """Refresh the claims of a living worker so no other takes its rows (issue 9 §5)."""
+async def heartbeat(*, session: AsyncSession, claims: Iterable[str], now: datetime) -> None:
+    """Refresh the claims a living worker is still working on (issue 9 §5).
+
+    Only the live claims: a batch the worker gave up on (say, a database error while
+    marking it) is not kept alive, so its rows come back after the lease.
+    """
+    tokens = list(claims)
+    if not tokens:
+        return
     for table in (ScheduledMessage, Delivery):
         await session.execute(
             update(table)
-            .where(
-                table.status == "pending",
-                table.claimed_at.is_not(None),
-                table.claimed_by.startswith(f"{worker}/", autoescape=True),
-            )
+            .where(table.status == "pending", table.claimed_by.in_(tokens))
             .values(claimed_at=now)
             .execution_options(synchronize_session=False)
         )
@@ -664,10 +668,18 @@ async def retry_later(
 
 
 async def give_up_scheduled(
-    *, session: AsyncSession, row_id: int, error: str, table: Outbox = ScheduledMessage
+    *,
+    session: AsyncSession,
+    row_id: int,
+    claim: str,
+    error: str,
+    table: Outbox = ScheduledMessage,
 ) -> None:
+    """Mark a claimed row failed for good (only while the claim is still ours)."""
     await session.execute(
-        update(table).where(table.id == row_id).values(status="failed", last_error=error[:2000])
+        update(table)
+        .where(table.id == row_id, table.claimed_by == claim, table.status == "pending")
+        .values(status="failed", last_error=error[:2000])
     )
 
 
@@ -711,7 +723,11 @@ async def superseded(*, session: AsyncSession, row: ScheduledMessage, now: datet
             ScheduledMessage.kind == row.kind,
             ScheduledMessage.id != row.id,
             ScheduledMessage.status.in_(("pending", "sent")),
-            ScheduledMessage.due_at > row.due_at,
+            # Rows the quiet hours moved to one instant: the newer row wins the tie.
+            or_(
+                ScheduledMessage.due_at > row.due_at,
+                and_(ScheduledMessage.due_at == row.due_at, ScheduledMessage.id > row.id),
+            ),
             ScheduledMessage.due_at <= now,
         )
         .limit(1)

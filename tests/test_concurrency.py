@@ -131,7 +131,8 @@ async def test_a_busy_group_does_not_hold_up_another(seated_group: Harness) -> N
         tg.api.group_message(other, COORD, "/proxima")
         answer = await tg.api.wait_for_message(other, "reunião", since=mark)
         assert answer["chat"]["id"] == other
-        assert not [m for m in tg.api.sent_messages(GROUP) if "lento" in m.get("text", "")]
+        sent = tg.api.sent_messages(GROUP)
+        assert not [m for m in sent if "lento" in (m.get("text") or m.get("caption") or "")]
     finally:
         release.set()
     await tg.api.wait_for_message(GROUP, "lento: pronto", since=mark)

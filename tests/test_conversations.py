@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -95,15 +95,17 @@ class TextDriver:
     def seen(self) -> list[Shown]:
         return [s for s in self.channel.shown if s.chat_id == str(GROUP)]
 
-    async def _send(self, who: str, **fields: Any) -> list[Shown]:
+    async def _send(self, who: str, *, checked: bool = True, **fields: Any) -> list[Shown]:
+        """``checked``: the platform looked up the sender's admin rights (commands only)."""
         count = len(self.channel.shown)
+        sender = self.people[who]
         await self.runtime.redebot.respond(
             Incoming(
                 platform=self.channel.platform,
                 chat_id=str(GROUP),
                 chat_kind=ChatKind.GROUP,
                 chat_title="Rede Teste",
-                sender=self.people[who],
+                sender=sender if checked else replace(sender, is_admin=False),
                 **fields,
             )
         )
@@ -119,6 +121,7 @@ class TextDriver:
     async def reply(self, who: str, message: Shown, text: str) -> list[Shown]:
         return await self._send(
             who,
+            checked=False,
             text=text,
             reply_to_bot=True,
             replied_text=message.text,

@@ -168,9 +168,12 @@ async def test_after_a_long_gap_a_referral_is_chased_once_with_its_current_state
     await clock.set(NOW + timedelta(days=30, hours=2))  # type: ignore[attr-defined]
     assert runtime.dispatcher is not None
     await runtime.dispatcher.run_due()
-    about = [r for _c, r in sink if "E-2026-001" in r.text]
-    assert len(about) <= 1
-    assert not [r for r in about if "vence" in r.text]  # never "due on ..." when overdue
+    chases = [r for _c, r in sink if "E-2026-001" in r.text and r.to_user is None]
+    chases = [r for r in chases if "Resumo semanal" not in r.text]  # the coordination's digest
+    assert len(chases) == 1
+    (chase,) = chases
+    assert "atrasad" in chase.text and "vence" not in chase.text  # the current state only
+    assert [p.user_id for p in chase.mentions] == [ANA.user_id]
 
 
 async def test_a_sector_nobody_represents_is_reported_to_the_coordination_once(

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from bot.channels.base import Unreachable
 from bot.clock import ManualClock
 from bot.dispatcher import Dispatcher
-from bot.messages import Person, Reply
+from bot.messages import OutFile, Person, Reply
 from bot.runtime import Runtime, open_runtime
 from storage import repo
 from storage.db import migrate
@@ -143,14 +143,17 @@ async def test_a_living_worker_keeps_its_claims_with_a_heartbeat(
     network = await _network(runtime)
     await _schedule(runtime, network, 1)
     async with runtime.sessions() as session, session.begin():
-        await repo.claim_due(session=session, now=NOW, worker="busy", lease=timedelta(seconds=30))
+        rows = await repo.claim_due(
+            session=session, now=NOW, worker="busy", lease=timedelta(seconds=30)
+        )
+    claims = {str(r.claimed_by) for r in rows}
     sent: list[int] = []
     _recorder(runtime, sent)
     dispatcher = runtime.attach_sender(lambda chat, reply: asyncio.sleep(0))
     for second in (20, 40, 60):
         await clock.set(NOW + timedelta(seconds=second))
         async with runtime.sessions() as session, session.begin():
-            await repo.heartbeat(session=session, worker="busy", now=clock.now())
+            await repo.heartbeat(session=session, claims=claims, now=clock.now())
         assert await dispatcher.run_due() == 0
     assert sent == []
 
@@ -340,3 +343,29 @@ async def test_migrations_upgrade_a_database_with_data_and_downgrade(
     async with engine.begin() as conn:
         await conn.run_sync(to("base", down=True))  # type: ignore[arg-type]
     await engine.dispose()
+
+
+async def test_a_private_file_never_falls_back_to_the_group(
+    runtime: Runtime, clock: ManualClock
+) -> None:
+    network = await _network(runtime)
+    await _schedule(runtime, network, 1)
+    ana = Person("11", "Ana")
+
+    async def render(ctx: object) -> list[Reply]:
+        data = OutFile("meus-dados.json", b'{"nome": "Ana"}', "application/json")
+        return [Reply(text="Seus dados", file=data, to_user=ana)]
+
+    runtime.router.renderers["test"] = render
+    group: list[Reply] = []
+
+    async def send(chat: str, reply: Reply) -> None:
+        if reply.to_user is not None:
+            raise Unreachable(reply.to_user.user_id)
+        group.append(reply)
+
+    dispatcher = runtime.attach_sender(send)
+    await dispatcher.run_due()
+    assert [(r.file, r.mentions) for r in group] == [(None, (ana,))]
+    assert "não consegui te escrever no privado" in group[0].text
+    assert "Seus dados" not in group[0].text
