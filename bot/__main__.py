@@ -8,6 +8,7 @@ import contextlib
 import logging
 import signal
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -19,6 +20,8 @@ from bot.http import make_http_app, start_http
 from bot.runtime import Runtime, open_runtime
 
 log = logging.getLogger("redebot")
+
+WORKER_IDLE = timedelta(seconds=5)
 
 USAGE_WITHOUT_TELEGRAM = """redebot needs a Telegram bot token to serve a group.
 
@@ -66,7 +69,14 @@ async def serve(
     runner = await start_http(http, settings.http_host, settings.http_port)
     for channel in channels:
         await (channel.start() if receive else channel.connect())
-    task = asyncio.create_task(runtime.start_dispatcher().run_forever()) if dispatch else None
+    task = None
+    if dispatch:
+        dispatcher = runtime.start_dispatcher()
+        if not receive:
+            # A worker hears no local wake-ups: what another process scheduled for now
+            # is found by looking every few seconds (one indexed query).
+            dispatcher.max_idle = WORKER_IDLE
+        task = asyncio.create_task(dispatcher.run_forever())
     log.info(
         "redebot is serving %s (%s%s); HTTP on port %s",
         ", ".join(c.platform for c in channels),

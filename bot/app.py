@@ -125,7 +125,7 @@ class Redebot:
             if session.info.get(repo.SCHEDULED_FLAG):
                 self.on_scheduled()
             with use_locale(locale):
-                return [await with_files(reply) for reply in replies]
+                return [await self._built(reply) for reply in replies]
         except UserError as error:
             with use_locale(locale):
                 text = error.render()
@@ -136,6 +136,15 @@ class Redebot:
             log.exception("failed to handle an update in %s", msg.chat_id)
             with use_locale(locale):
                 return [Reply(text=_("Sorry, something went wrong on my side. Please try again."))]
+
+    async def _built(self, reply: Reply) -> Reply:
+        """A late file, built; if building fails, that reply alone becomes the apology
+        (what the update saved is saved, and the other replies still go out)."""
+        try:
+            return await with_files(reply)
+        except Exception:
+            log.exception("could not build %s", reply.file.filename if reply.file else "a file")
+            return Reply(text=_("Sorry, something went wrong on my side. Please try again."))
 
     async def _prefetch(self, msg: Incoming) -> Incoming:
         """Download a command's file before any transaction opens (only for commands that

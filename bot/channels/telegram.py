@@ -440,7 +440,11 @@ class TelegramChannel:
             ids.append(str(sent.message_id))
             if caption is not None or not text:
                 return Sent(tuple(ids))
-        parts = chunks(text, CAPABILITIES.max_text)
+        # Telegram counts UTF-16 units: with emoji beyond the BMP a part may hold half as many.
+        size = (
+            CAPABILITIES.max_text if _utf16_len(text) == len(text) else CAPABILITIES.max_text // 2
+        )
+        parts = chunks(text, size)
         for index, part in enumerate(parts):
             last = index == len(parts) - 1
             sent = await bot.send_message(
