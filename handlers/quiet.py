@@ -46,7 +46,7 @@ def _flag(word: str) -> bool:
         return True
     if key in NO:
         return False
-    raise UserError(N_("Answer with sim or não, e.g. /silencio domingos não."), example=EXAMPLE)
+    raise UserError(N_("Answer with sim or não."), example="/silencio domingos não")
 
 
 async def quiet_hours(ctx: Context) -> list[Reply]:
