@@ -557,30 +557,32 @@ async def claim_due(
 
     Each call claims under its own token (``worker/random``), kept in ``claimed_by``:
     two claims, even by one worker, never return the same row. A row whose claim
-    was not refreshed within ``lease`` (its worker died: no heartbeat) is claimable again.
+    was not refreshed within ``lease`` (its worker died: no heartbeat) is claimable again,
+    and is taken first: a backlog of free due rows larger than ``limit`` must not keep
+    a dead worker's rows (claimed in due order, so the oldest) waiting beyond the lease.
     On PostgreSQL, ``FOR UPDATE SKIP LOCKED`` keeps two dispatchers off the same
     rows; SQLite serialises writers, and the conditional UPDATE below re-checks
     the claim so a row is never handed to two workers. Both queries run on the
-    (status, due_at) and (status, claimed_at) indexes: flat in the number of rows.
+    (status, claimed_at) and (status, due_at) indexes: flat in the number of rows.
     """
     stale = now - lease
-    free = (
+    dead = (
         select(table.id)
-        .where(table.status == "pending", table.due_at <= now, table.claimed_at.is_(None))
-        .order_by(table.due_at, table.id)
+        .where(table.status == "pending", table.claimed_at < stale, table.due_at <= now)
+        .order_by(table.claimed_at)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    ids = list((await session.scalars(free)).all())
+    ids = list((await session.scalars(dead)).all())
     if len(ids) < limit:
-        dead = (
+        free = (
             select(table.id)
-            .where(table.status == "pending", table.claimed_at < stale, table.due_at <= now)
-            .order_by(table.claimed_at)
+            .where(table.status == "pending", table.due_at <= now, table.claimed_at.is_(None))
+            .order_by(table.due_at, table.id)
             .limit(limit - len(ids))
             .with_for_update(skip_locked=True)
         )
-        ids += list((await session.scalars(dead)).all())
+        ids += list((await session.scalars(free)).all())
     if not ids:
         return []
     token = f"{worker}/{secrets.token_hex(6)}"

@@ -137,6 +137,31 @@ async def test_a_row_claimed_by_a_dead_worker_is_sent_after_its_lease(
     assert sent == [0]
 
 
+async def test_a_dead_workers_rows_are_not_starved_by_a_backlog(
+    runtime: Runtime, clock: ManualClock
+) -> None:
+    """Past its lease, a dead worker's row is claimed before newer due rows (kill -9 soak).
+
+    With more free due rows than a batch, the stale claims used to be looked at only
+    when the free rows did not fill the batch: they waited for the whole backlog to be
+    sent, far beyond their lease, and then went out after newer messages.
+    """
+    network = await _network(runtime)
+    await _schedule(runtime, network, 5)  # due NOW + 0..4 minutes
+    async with runtime.sessions() as session, session.begin():
+        claimed = await repo.claim_due(
+            session=session, now=NOW, worker="dead", lease=timedelta(seconds=30), limit=1
+        )
+    assert [row.payload["i"] for row in claimed] == [0]
+    sent: list[int] = []
+    _recorder(runtime, sent)
+    dispatcher = runtime.attach_sender(lambda chat, reply: asyncio.sleep(0))
+    dispatcher.batch = 2  # the backlog (rows 1-4) is larger than a batch
+    await clock.set(NOW + timedelta(minutes=10))
+    assert await dispatcher.run_due() == 5
+    assert sent == [0, 1, 2, 3, 4]
+
+
 async def test_a_living_worker_keeps_its_claims_with_a_heartbeat(
     runtime: Runtime, clock: ManualClock
 ) -> None:
