@@ -40,13 +40,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
-from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import sqlalchemy
 from alembic import command
-from sqlalchemy import Connection, delete, event, func, select, update
+from sqlalchemy import Connection, delete, event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import handlers.calendar
@@ -55,16 +54,11 @@ from bot.config import Settings
 from bot.messages import ChatKind, Incoming, Person, Reply
 from bot.runtime import Runtime, open_runtime
 from bot.scheduling import (
-    QUORUM_CHECK_BEFORE,
-    URGENT_REMINDER_MINUTES,
-    announcement_due,
-    month_key,
     plan_meetings,
-    reminder_due_times,
 )
-from storage import repo
 from storage.db import alembic_config
 from storage.models import Meeting, Network, ScheduledMessage
+from tests.legacy_scheduling import old_plan_meetings
 
 NOW = datetime(2026, 11, 23, 13, 0, tzinfo=UTC)
 COORD = Person(user_id="1", name="Coordenação", is_admin=True)
@@ -78,97 +72,7 @@ class Planner(Protocol):
     ) -> Awaitable[None]: ...
 
 
-# --- the baseline: planning as it was before batching --------------------------------------
-
-
-async def old_cancel_scheduled(
-    *, session: AsyncSession, network_id: int, key_prefix: str, keep: Iterable[str] = ()
-) -> None:
-    query = (
-        update(ScheduledMessage)
-        .where(
-            ScheduledMessage.network_id == network_id,
-            ScheduledMessage.key.startswith(key_prefix, autoescape=True),
-            ScheduledMessage.status == "pending",
-        )
-        .values(status="cancelled")
-    )
-    kept = list(keep)
-    if kept:
-        query = query.where(ScheduledMessage.key.not_in(kept))
-    await session.execute(query)
-
-
-async def old_plan_meeting(
-    *, session: AsyncSession, network: Network, meeting: Meeting, now: datetime
-) -> None:
-    prefix = f"meeting:{meeting.id}:"
-    if meeting.status != "scheduled" or meeting.starts_at <= now:
-        await old_cancel_scheduled(session=session, network_id=network.id, key_prefix=prefix)
-        return
-    keys = []
-    offsets = list(network.reminder_offsets)
-    if meeting.urgent:
-        offsets.append(URGENT_REMINDER_MINUTES)
-    for offset, due in reminder_due_times(meeting.starts_at, offsets, now):
-        key = f"{prefix}remind:{offset}"
-        keys.append(key)
-        await repo.schedule(
-            session=session,
-            network_id=network.id,
-            key=key,
-            kind="meeting_reminder",
-            due_at=due,
-            meeting_id=meeting.id,
-            payload={"offset": offset},
-        )
-    await old_cancel_scheduled(
-        session=session, network_id=network.id, key_prefix=f"{prefix}remind:", keep=keys
-    )
-    if meeting.kind in ("ordinary", "extraordinary"):
-        await repo.schedule(
-            session=session,
-            network_id=network.id,
-            key=f"{prefix}start",
-            kind="meeting_start",
-            due_at=meeting.starts_at,
-            meeting_id=meeting.id,
-        )
-    quorum_due = meeting.starts_at - QUORUM_CHECK_BEFORE
-    if quorum_due > now:
-        await repo.schedule(
-            session=session,
-            network_id=network.id,
-            key=f"{prefix}quorum",
-            kind="quorum_check",
-            due_at=quorum_due,
-            meeting_id=meeting.id,
-        )
-    else:
-        await old_cancel_scheduled(
-            session=session, network_id=network.id, key_prefix=f"{prefix}quorum"
-        )
-    if meeting.kind == "ordinary":
-        tz = ZoneInfo(network.timezone)
-        due = announcement_due(meeting.starts_at, tz)
-        if due > now:
-            month = month_key(meeting.starts_at, tz)
-            await repo.schedule(
-                session=session,
-                network_id=network.id,
-                key=f"announce:{month}",
-                kind="monthly_announcement",
-                due_at=due,
-                payload={"month": month},
-            )
-
-
-async def old_plan_meetings(
-    *, session: AsyncSession, network: Network, meetings: Iterable[Meeting], now: datetime
-) -> None:
-    """What the confirm button did before: plan_meeting for each meeting, one by one."""
-    for meeting in meetings:
-        await old_plan_meeting(session=session, network=network, meeting=meeting, now=now)
+# --- the baseline: planning as it was before batching (tests/legacy_scheduling.py) --------
 
 
 # --- running it -------------------------------------------------------------------------

@@ -2,28 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import delete, event, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import delete, event, insert, select
 
 from bot.runtime import Runtime
 from bot.scheduling import (
-    QUORUM_CHECK_BEFORE,
-    URGENT_REMINDER_MINUTES,
-    announcement_due,
     month_key,
     plan_meetings,
-    reminder_due_times,
 )
 from storage import repo
 from storage.models import Meeting, Network, ScheduledMessage
 from tests.conftest import NOW
 from tests.drive import COORDINATOR, Group
+from tests.legacy_scheduling import old_cancel_scheduled, old_plan_meeting
 from tests.test_schedule_many import two_networks
 
 COLUMNS = (
@@ -40,91 +35,6 @@ COLUMNS = (
     "attempts",
     "last_error",
 )
-
-
-# --- the one-by-one path as it was before batching (the reference) ----------------------------
-
-
-async def _old_cancel_scheduled(
-    *, session: AsyncSession, network_id: int, key_prefix: str, keep: Iterable[str] = ()
-) -> None:
-    query = (
-        update(ScheduledMessage)
-        .where(
-            ScheduledMessage.network_id == network_id,
-            ScheduledMessage.key.startswith(key_prefix, autoescape=True),
-            ScheduledMessage.status == "pending",
-        )
-        .values(status="cancelled")
-    )
-    kept = list(keep)
-    if kept:
-        query = query.where(ScheduledMessage.key.not_in(kept))
-    await session.execute(query)
-
-
-async def _old_plan_meeting(
-    *, session: AsyncSession, network: Network, meeting: Meeting, now: datetime
-) -> None:
-    prefix = f"meeting:{meeting.id}:"
-    if meeting.status != "scheduled" or meeting.starts_at <= now:
-        await _old_cancel_scheduled(session=session, network_id=network.id, key_prefix=prefix)
-        return
-    keys = []
-    offsets = list(network.reminder_offsets)
-    if meeting.urgent:
-        offsets.append(URGENT_REMINDER_MINUTES)
-    for offset, due in reminder_due_times(meeting.starts_at, offsets, now):
-        key = f"{prefix}remind:{offset}"
-        keys.append(key)
-        await repo.schedule(
-            session=session,
-            network_id=network.id,
-            key=key,
-            kind="meeting_reminder",
-            due_at=due,
-            meeting_id=meeting.id,
-            payload={"offset": offset},
-        )
-    await _old_cancel_scheduled(
-        session=session, network_id=network.id, key_prefix=f"{prefix}remind:", keep=keys
-    )
-    if meeting.kind in ("ordinary", "extraordinary"):
-        await repo.schedule(
-            session=session,
-            network_id=network.id,
-            key=f"{prefix}start",
-            kind="meeting_start",
-            due_at=meeting.starts_at,
-            meeting_id=meeting.id,
-        )
-    quorum_due = meeting.starts_at - QUORUM_CHECK_BEFORE
-    if quorum_due > now:
-        await repo.schedule(
-            session=session,
-            network_id=network.id,
-            key=f"{prefix}quorum",
-            kind="quorum_check",
-            due_at=quorum_due,
-            meeting_id=meeting.id,
-        )
-    else:
-        await _old_cancel_scheduled(
-            session=session, network_id=network.id, key_prefix=f"{prefix}quorum"
-        )
-    if meeting.kind == "ordinary":
-        tz = ZoneInfo(network.timezone)
-        due = announcement_due(meeting.starts_at, tz)
-        if due > now:
-            month = month_key(meeting.starts_at, tz)
-            await repo.schedule(
-                session=session,
-                network_id=network.id,
-                key=f"announce:{month}",
-                kind="monthly_announcement",
-                due_at=due,
-                payload={"month": month},
-            )
 
 
 # --- a network with meetings of every kind and an outbox in every state ----------------------
@@ -228,7 +138,7 @@ async def test_batched_planning_leaves_the_outbox_as_one_by_one_did(runtime: Run
     async with runtime.sessions() as session, session.begin():
         network = await session.merge(network)
         for meeting in meetings:
-            await _old_plan_meeting(
+            await old_plan_meeting(
                 session=session, network=network, meeting=await session.merge(meeting), now=NOW
             )
     expected = await _snapshot(runtime)
@@ -337,7 +247,7 @@ async def test_commands_that_replan_many_meetings_match_one_by_one(
         meetings = (await session.scalars(select(Meeting).order_by(Meeting.id))).all()
         if command.startswith("/gt"):
             gt_id = next(m.working_group_id for m in meetings if m.working_group_id)
-            await _old_cancel_scheduled(
+            await old_cancel_scheduled(
                 session=session, network_id=network.id, key_prefix=f"gt:{gt_id}:"
             )
             meetings = [m for m in meetings if m.status == "cancelled"]
@@ -345,6 +255,6 @@ async def test_commands_that_replan_many_meetings_match_one_by_one(
             meetings = [m for m in meetings if m.status == "scheduled" and m.starts_at >= NOW]
         assert meetings
         for meeting in meetings:
-            await _old_plan_meeting(session=session, network=network, meeting=meeting, now=NOW)
+            await old_plan_meeting(session=session, network=network, meeting=meeting, now=NOW)
     assert got == await _snapshot(runtime)
     assert got != sorted(tuple(r.values()) for r in before)
