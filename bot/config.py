@@ -10,7 +10,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from bot.mail import MailSettings, mail_settings_from
 
 PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "your-token-here", "xxx"}
-SECRET_FIELDS = ("telegram_bot_token", "webhook_secret", "smtp_password")
+SECRET_FIELDS = (
+    "telegram_bot_token",
+    "webhook_secret",
+    "smtp_password",
+    "whatsapp_api_key",
+    "whatsapp_webhook_secret",
+)
+WHATSAPP_PROVIDERS = ("evolution",)
 
 
 class Settings(BaseSettings):
@@ -44,6 +51,19 @@ class Settings(BaseSettings):
     smtp_security: str = "starttls"  # starttls | tls | none
     # Messages per minute to one group (Telegram allows about 20).
     group_rate_per_minute: int = Field(default=20, ge=1)
+    # WhatsApp through a self-hosted bridge (Evolution API 2.3.7): README, "WhatsApp".
+    whatsapp_provider: str | None = None  # "evolution"
+    whatsapp_api_url: str | None = None  # http://evolution:8080
+    whatsapp_api_key: str | None = None  # the bridge's AUTHENTICATION_API_KEY
+    whatsapp_instance: str | None = None  # the instance (paired number) this bot uses
+    # Sent by the bridge in the x-redebot-secret header of every webhook call.
+    whatsapp_webhook_secret: str | None = None
+    # Pacing against bans: seconds between two messages to one group, messages per
+    # minute over all groups, and a random pause before each message (seconds).
+    whatsapp_group_interval_seconds: float = Field(default=3.0, ge=0)
+    whatsapp_per_minute: int = Field(default=20, ge=1)
+    whatsapp_jitter_min_seconds: float = Field(default=0.5, ge=0)
+    whatsapp_jitter_max_seconds: float = Field(default=2.0, ge=0)
     log_level: str = "INFO"
 
     @field_validator(
@@ -56,6 +76,11 @@ class Settings(BaseSettings):
         "smtp_username",
         "smtp_password",
         "smtp_from",
+        "whatsapp_provider",
+        "whatsapp_api_url",
+        "whatsapp_api_key",
+        "whatsapp_instance",
+        "whatsapp_webhook_secret",
         mode="before",
     )
     @classmethod
@@ -85,8 +110,36 @@ class Settings(BaseSettings):
                 raise ValueError(f"{name.upper()} still holds a placeholder value")
         if self.webhook_url and not self.webhook_secret:
             raise ValueError("WEBHOOK_URL needs WEBHOOK_SECRET (Telegram's secret_token)")
+        self._whatsapp_complete()
         self.mail_settings()  # refuses an incomplete SMTP configuration at start-up
         return self
+
+    def _whatsapp_complete(self) -> None:
+        provider = self.whatsapp_provider
+        if provider is None:
+            return
+        if provider.strip().lower() not in WHATSAPP_PROVIDERS:
+            raise ValueError(f"WHATSAPP_PROVIDER={provider!r} is not supported (use: evolution)")
+        self.whatsapp_provider = provider.strip().lower()
+        missing = [
+            name.upper()
+            for name in (
+                "whatsapp_api_url",
+                "whatsapp_api_key",
+                "whatsapp_instance",
+                "whatsapp_webhook_secret",
+            )
+            if not getattr(self, name)
+        ]
+        if missing:
+            raise ValueError(f"WHATSAPP_PROVIDER needs {', '.join(missing)}")
+        if self.whatsapp_jitter_max_seconds < self.whatsapp_jitter_min_seconds:
+            raise ValueError("WHATSAPP_JITTER_MAX_SECONDS is below WHATSAPP_JITTER_MIN_SECONDS")
+
+    @property
+    def whatsapp(self) -> bool:
+        """WhatsApp is configured (the bridge's address, key, instance and secret)."""
+        return self.whatsapp_provider is not None
 
     def mail_settings(self) -> MailSettings | None:
         return mail_settings_from(
