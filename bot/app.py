@@ -16,7 +16,7 @@ from bot.delivery import Courier, with_files
 from bot.errors import UserError
 from bot.i18n import N_, use_locale
 from bot.i18n import gettext as _
-from bot.messages import ChatKind, Event, Incoming, Reply
+from bot.messages import ChatKind, Event, Incoming, Person, Reply
 from bot.router import Context, Router
 from handlers import (
     admin,
@@ -42,6 +42,20 @@ log = logging.getLogger(__name__)
 QUESTION_LIFETIME = timedelta(days=3)
 # How long typed answers to a message of options count (polls live for days).
 CHOICE_LIFETIME = timedelta(days=30)
+
+
+def _group_talk(msg: Incoming) -> bool:
+    """A group message that is neither a command, a button, a vote, an event nor an
+    answer to the bot (a WhatsApp bridge hands every message of the group)."""
+    return (
+        msg.chat_kind is ChatKind.GROUP
+        and msg.command is None
+        and msg.button is None
+        and msg.event is None
+        and not msg.vote
+        and not msg.reply_to_bot
+        and not msg.replied_message_id
+    )
 
 
 def build_router() -> Router:
@@ -103,6 +117,8 @@ class Redebot:
         and late files (PDFs) are built after its commit (ARCHITECTURE.md, decision 5).
         """
         locale = self.settings.default_locale
+        if _group_talk(msg):
+            return []  # not the bot's business: nothing is stored or logged
         try:
             msg = await self._prefetch(msg)
             async with self.sessions() as session, session.begin():
@@ -112,6 +128,8 @@ class Redebot:
                 ):
                     log.info("update %s already applied; ignored", msg.update_id)
                     return []
+                if msg.identities_vary:
+                    msg = await self._one_person_one_id(session, msg)
                 if msg.chat_kind is ChatKind.PRIVATE:
                     replies, locale = await self._private(session, msg, now)
                 else:
@@ -120,7 +138,10 @@ class Redebot:
                         return []
                     locale = network.locale
                     with use_locale(locale):
-                        msg = await self._typed_choice(session, msg, now)
+                        typed = await self._typed_choice(session, msg, now)
+                        if typed is None:
+                            return []
+                        msg = typed
                         replies = await self._in_group(session, msg, network, created, now)
             if session.info.get(repo.SCHEDULED_FLAG):
                 self.on_scheduled()
@@ -129,7 +150,9 @@ class Redebot:
         except UserError as error:
             with use_locale(locale):
                 text = error.render()
-            if msg.button is not None:
+            if msg.vote and not await self._first_vote_error(msg):
+                return []  # said once to this voter about this poll: the rest is noise
+            if msg.button is not None or msg.vote:
                 return [Reply(text="", notice=text, error=True)]
             return [Reply(text=text)]
         except Exception:
@@ -166,8 +189,12 @@ class Redebot:
 
         return replace(msg, attachment=replace(attachment, fetch=fetched))
 
-    async def _typed_choice(self, session: AsyncSession, msg: Incoming, now: datetime) -> Incoming:
-        """A reply quoting a message of options (no buttons here) presses the chosen one."""
+    async def _typed_choice(
+        self, session: AsyncSession, msg: Incoming, now: datetime
+    ) -> Incoming | None:
+        """A vote, or a reply quoting a message of options (no buttons here), presses the
+        chosen option. None: nothing to do (someone else's message quoted, an empty or
+        unknown vote, an answer older than one already applied)."""
         if msg.command is not None or msg.button is not None or not msg.replied_message_id:
             return msg
         choice = await repo.choice_for(
@@ -178,11 +205,64 @@ class Redebot:
             since=now - CHOICE_LIFETIME,
         )
         if choice is None:
-            return msg
-        data = match_choice(msg.text, [(str(label), str(value)) for label, value in choice.options])
+            # Not one of the bot's messages we know: only the channel's word counts.
+            return None if msg.vote or not msg.reply_to_bot else msg
+        options = [(str(label), str(value)) for label, value in choice.options]
+        if msg.vote:
+            data = next((value for label, value in options if label == msg.text), None)
+        else:
+            data = match_choice(msg.text, options) if options else None
         if data is None:
-            return msg
-        return replace(msg, button=data, reply_to_bot=False, text="", admin_checked=False)
+            return None if msg.vote else replace(msg, reply_to_bot=True)
+        if msg.acted_at_ms is not None and not await repo.newer_answer(
+            session=session,
+            choice=choice,
+            user_id=msg.sender.user_id,
+            answered_ms=msg.acted_at_ms,
+            now=now,
+        ):
+            log.info("an older answer to a choice in %s arrived late; ignored", msg.chat_id)
+            return None
+        # A vote's channel looked the voter's rights up; a typed answer's did not.
+        return replace(msg, button=data, reply_to_bot=False, text="", admin_checked=msg.vote)
+
+    async def _one_person_one_id(self, session: AsyncSession, msg: Incoming) -> Incoming:
+        """The platform names people in more than one way: use one id per person."""
+
+        async def one(person: Person) -> Person:
+            user_id = await repo.canonical_user(
+                session=session,
+                platform=msg.platform,
+                user_id=person.user_id,
+                aliases=person.aliases,
+            )
+            return replace(person, user_id=user_id, aliases=())
+
+        return replace(
+            msg,
+            sender=await one(msg.sender),
+            reply_to=await one(msg.reply_to) if msg.reply_to is not None else None,
+            mentioned=tuple([await one(p) for p in msg.mentioned]),
+        )
+
+    async def _first_vote_error(self, msg: Incoming) -> bool:
+        """True the first time a mistake is said to this voter about this poll."""
+        async with self.sessions() as session, session.begin():
+            network = await repo.network_by_chat(
+                session=session, platform=msg.platform, chat_id=msg.chat_id
+            )
+            if network is None:
+                return True
+            user_id = await repo.canonical_user(
+                session=session,
+                platform=msg.platform,
+                user_id=msg.sender.user_id,
+                aliases=msg.sender.aliases,
+            )
+            key = f"vote-error:{msg.replied_message_id}:{user_id}"[:120]
+            return await repo.first_notice(
+                session=session, network_id=network.id, key=key, now=self.clock.now()
+            )
 
     async def _network(
         self, session: AsyncSession, msg: Incoming, now: datetime
@@ -227,6 +307,8 @@ class Redebot:
     ) -> list[Reply]:
         if msg.event is Event.BOT_ADDED:
             return [greeting(network)]
+        if msg.event is Event.GROUP_SEEN:
+            return [greeting(network)] if created else []
         member = await repo.touch_member(
             session=session,
             network_id=network.id,
@@ -275,10 +357,11 @@ class Redebot:
     ) -> tuple[list[Reply], str]:
         """A private chat: /start makes the person reachable; a text may answer a question."""
         locale = self.settings.default_locale
+        # Whoever writes to the bot privately may get private answers from now on.
+        await repo.add_contact(
+            session=session, platform=msg.platform, user_id=msg.sender.user_id, now=now
+        )
         if msg.command is not None:
-            await repo.add_contact(
-                session=session, platform=msg.platform, user_id=msg.sender.user_id, now=now
-            )
             with use_locale(locale):
                 if msg.command in {"start", "ajuda", "help"}:
                     text = _(

@@ -160,7 +160,10 @@ class Courier:
             return Sent()
         fitted = await with_files(fitted)
         try:
+            if fitted.to_user is not None and channel.capabilities.private_needs_contact:
+                await self._check_contact(platform, fitted.to_user)
             sent = await self._deliver(channel, chat_id, fitted, origin)
+            shown_in = fitted.to_user.user_id if fitted.to_user is not None else chat_id
         except Unreachable:
             if fitted.to_user is None:
                 raise
@@ -180,9 +183,12 @@ class Courier:
                 else replace(fitted, to_user=None, mentions=(*fitted.mentions, who))
             )
             sent = await self._deliver(channel, chat_id, group, origin)
-        if reply.buttons and not channel.capabilities.buttons and sent.message_ids:
+            shown_in = chat_id
+        if not channel.capabilities.buttons and sent.message_ids:
+            # Without buttons a reply that quotes the bot is how people answer: keep the
+            # ids of what was sent (and its options, if any), never its text.
             try:
-                await self._remember_choice(platform, chat_id, reply, sent)
+                await self._remember_choice(platform, shown_in, reply, sent)
             except Exception:  # the message is out: never make the caller send it again
                 log.exception("could not keep the options of a message in %s", chat_id)
         return sent
@@ -202,6 +208,15 @@ class Courier:
                 )
             log.info("network followed its group %s -> %s", chat_id, moved.new_chat_id)
             return await channel.deliver(moved.new_chat_id, reply, origin)
+
+    async def _check_contact(self, platform: str, person: Person) -> None:
+        """Raise ``Unreachable`` unless ``person`` wrote to the bot privately before."""
+        async with self.sessions() as session:
+            known = await repo.contact_ids(
+                session=session, platform=platform, user_ids=[person.user_id]
+            )
+        if not known:
+            raise Unreachable(person.user_id)
 
     async def _remember_choice(self, platform: str, chat_id: str, reply: Reply, sent: Sent) -> None:
         options = [[b.label, b.data] for row in reply.buttons for b in row]

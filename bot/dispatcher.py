@@ -45,6 +45,8 @@ SendMail = Callable[[MailOut], Awaitable[None]]
 
 MAX_ATTEMPTS = 8
 # Telegram redelivers an update for at most a day; older update ids are forgotten.
+# Typed answers and votes count for 30 days after a message of options.
+CHOICE_MEMORY = timedelta(days=30)
 UPDATE_MEMORY = timedelta(days=2)
 FORGET_EVERY = timedelta(hours=1)
 DIGEST = "digest"
@@ -499,6 +501,9 @@ class Dispatcher:
                         async with self.sessions() as session, session.begin():
                             await repo.forget_old_updates(
                                 session=session, before=started - UPDATE_MEMORY
+                            )
+                            await repo.forget_old_choices(
+                                session=session, before=started - CHOICE_MEMORY
                             )
                         forgot = started
                     until = await self.next_wake()

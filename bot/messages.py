@@ -20,6 +20,8 @@ class Event(StrEnum):
     """Things that happen to the group rather than messages typed in it."""
 
     BOT_ADDED = "bot_added"
+    # The bot learnt it is in this group (it may have been for long): greeted if new.
+    GROUP_SEEN = "group_seen"
     MIGRATED = "migrated"
 
 
@@ -31,6 +33,8 @@ class Person:
     name: str
     username: str | None = None
     is_admin: bool = False
+    # Other ids the platform gave for this same person (WhatsApp: the phone JID of a LID).
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,15 @@ class Incoming:
     admin_checked: bool = True
     # With Event.MIGRATED: the chat id the group moved to.
     new_chat_id: str | None = None
+    # People the message mentions (notified by the platform), e.g. "/coordenador + @ana".
+    mentioned: tuple[Person, ...] = ()
+    # A vote in a poll: ``text`` is the option chosen, ``replied_message_id`` the poll.
+    vote: bool = False
+    # When the person acted, by the platform's clock (ms): answers to one choice that
+    # arrive out of order are applied in this order.
+    acted_at_ms: int | None = None
+    # The platform names one person in several ways: the core maps ids to one person.
+    identities_vary: bool = False
 
 
 @dataclass(frozen=True)

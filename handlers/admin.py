@@ -14,9 +14,9 @@ from bot.i18n import gettext as _
 from bot.messages import Reply
 from bot.router import Context, Router
 from bot.scheduling import plan_meetings
-from handlers.common import find_sector, split_pipes
+from handlers.common import find_sector, mentioned_member, split_pipes
 from storage import repo
-from storage.models import Network
+from storage.models import Member, Network
 from storage.repo import name_key
 
 MAX_REMINDERS = 5
@@ -147,7 +147,10 @@ async def coordinators(ctx: Context) -> list[Reply]:
     sign = args[0]
     if sign not in {"+", "-"}:
         raise UserError(N_("Use + to add or - to remove a coordinator."), example=example)
-    if len(args) > 1:
+    target: Member | None
+    if ctx.msg.mentioned:
+        target = await mentioned_member(ctx, example)
+    elif len(args) > 1:
         target = await repo.member_by_username(
             session=ctx.session, network_id=ctx.network.id, username=args[1]
         )

@@ -16,7 +16,14 @@ from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.messages import Button, OutFile, Reply
 from bot.router import Context, Router, ScheduledContext, button_data
-from handlers.common import expected_sectors, kind_name, meeting_card, meetings_on, person
+from handlers.common import (
+    expected_sectors,
+    kind_name,
+    meeting_card,
+    meetings_on,
+    mentioned_member,
+    person,
+)
 from handlers.rotation import assign_roles
 from storage import repo
 from storage.models import Meeting, Member, Network, Question, Sector
@@ -293,6 +300,8 @@ async def presence_button(ctx: Context, args: list[str]) -> list[Reply]:
 
 
 async def _target(ctx: Context, text: str) -> Member:
+    if ctx.msg.mentioned:
+        return await mentioned_member(ctx, "/presenca + @ana")
     if text:
         target = await repo.member_by_username(
             session=ctx.session, network_id=ctx.network.id, username=text.split()[0]

@@ -15,7 +15,7 @@ from bot.i18n import gettext as _
 from bot.notify import person as person
 from bot.router import Context
 from storage import repo
-from storage.models import Meeting, Network, Sector
+from storage.models import Meeting, Member, Network, Sector
 from storage.repo import name_key
 
 KIND_NAMES = {
@@ -111,3 +111,17 @@ async def meetings_on(ctx: Context, day: date) -> list[Meeting]:
             include_cancelled=False,
         )
     )
+
+
+async def mentioned_member(ctx: Context, example: str) -> Member:
+    """The first person the message mentions (a platform mention, e.g. WhatsApp's @),
+    who must have written in the group before."""
+    who = ctx.msg.mentioned[0]
+    found = await repo.member(session=ctx.session, network_id=ctx.network.id, user_id=who.user_id)
+    if found is None:
+        raise UserError(
+            N_("I don't know {user} yet: ask them to send /setor in the group first."),
+            example=example,
+            user="@" + who.user_id.split("@")[0],
+        )
+    return found

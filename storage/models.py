@@ -499,9 +499,53 @@ class Choice(Base):
     platform: Mapped[str] = mapped_column(String(20))
     chat_id: Mapped[str] = mapped_column(String(64))
     message_id: Mapped[str] = mapped_column(String(64))
-    # [[label, data], ...] in the order shown.
+    # [[label, data], ...] in the order shown; [] for a message of the bot's without
+    # options (a reply quoting it is an answer to the bot).
     options: Mapped[list[Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(index=True)
+    # The first message of the group (a text and its poll share it): answers to either
+    # are ordered together (ChoiceAnswer).
+    anchor_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class ChoiceAnswer(Base):
+    """When a person last answered one choice (vote or typed): an older answer that
+    arrives later (votes come out of order) changes nothing."""
+
+    __tablename__ = "choice_answers"
+
+    platform: Mapped[str] = mapped_column(String(20), primary_key=True)
+    chat_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    anchor_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # The platform's time of the answer, in milliseconds.
+    answered_ms: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class PersonAlias(Base):
+    """Another id of one person on a platform (WhatsApp: the phone JID of a LID)."""
+
+    __tablename__ = "person_aliases"
+
+    platform: Mapped[str] = mapped_column(String(20), primary_key=True)
+    alias: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64), index=True)
+
+
+class InboxEvent(Base):
+    """A webhook event the bot will act on, kept from its 200 until it is applied.
+
+    Only what the bot acts on is kept (a command, a vote, an answer to the bot, a group
+    event), never group talk; the row is deleted once the event is applied.
+    """
+
+    __tablename__ = "inbox_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class SentNotice(Base):

@@ -21,13 +21,16 @@ from storage.models import (
     Ata,
     Attendance,
     Choice,
+    ChoiceAnswer,
     Contact,
     Delivery,
     Devolutiva,
     Draft,
+    InboxEvent,
     Meeting,
     Member,
     Network,
+    PersonAlias,
     ProcessedUpdate,
     Question,
     Referral,
@@ -807,10 +810,12 @@ async def save_choice(
     session: AsyncSession,
     platform: str,
     chat_id: str,
-    message_ids: Iterable[str],
+    message_ids: Sequence[str],
     options: list[list[str]],
     now: datetime,
 ) -> None:
+    """The options behind the messages just sent (a text and its poll share the first id)."""
+    anchor = message_ids[0] if message_ids else None
     for message_id in message_ids:
         session.add(
             Choice(
@@ -819,9 +824,52 @@ async def save_choice(
                 message_id=message_id,
                 options=options,
                 created_at=now,
+                anchor_id=anchor,
             )
         )
     await session.flush()
+
+
+async def newer_answer(
+    *,
+    session: AsyncSession,
+    choice: Choice,
+    user_id: str,
+    answered_ms: int,
+    now: datetime,
+) -> bool:
+    """Record ``user_id``'s answer to ``choice`` at ``answered_ms``; False when an answer
+    of theirs made later was already applied (this one arrived out of order)."""
+    anchor = choice.anchor_id or choice.message_id
+    key = (choice.platform, choice.chat_id, anchor, user_id)
+    found = await session.get(ChoiceAnswer, key, with_for_update=True)
+    if found is not None:
+        if found.answered_ms > answered_ms:
+            return False
+        found.answered_ms = answered_ms
+        return True
+    try:
+        async with session.begin_nested():
+            session.add(
+                ChoiceAnswer(
+                    platform=choice.platform,
+                    chat_id=choice.chat_id,
+                    anchor_id=anchor,
+                    user_id=user_id,
+                    answered_ms=answered_ms,
+                    created_at=now,
+                )
+            )
+    except IntegrityError:  # the same person's other answer, in another process
+        return await newer_answer(
+            session=session, choice=choice, user_id=user_id, answered_ms=answered_ms, now=now
+        )
+    return True
+
+
+async def forget_old_choices(*, session: AsyncSession, before: datetime) -> None:
+    await session.execute(delete(Choice).where(Choice.created_at < before))
+    await session.execute(delete(ChoiceAnswer).where(ChoiceAnswer.created_at < before))
 
 
 async def choice_for(
@@ -882,6 +930,73 @@ async def add_contact(*, session: AsyncSession, platform: str, user_id: str, now
     if await session.get(Contact, (platform, user_id)) is None:
         session.add(Contact(platform=platform, user_id=user_id, started_at=now))
         await session.flush()
+
+
+async def canonical_user(
+    *, session: AsyncSession, platform: str, user_id: str, aliases: Sequence[str]
+) -> str:
+    """The one id of a person who arrives under several (WhatsApp: LID and phone JID).
+
+    With ``aliases`` (ids the platform says are this person's): they are recorded, and a
+    member or contact stored under one of them becomes this id. Without: a known alias
+    maps to its person.
+    """
+    others = [a for a in aliases if a and a != user_id]
+    if not others:
+        known = await session.get(PersonAlias, (platform, user_id))
+        return known.user_id if known is not None else user_id
+    for alias in others:
+        found = await session.get(PersonAlias, (platform, alias))
+        if found is None:
+            session.add(PersonAlias(platform=platform, alias=alias, user_id=user_id))
+        elif found.user_id != user_id:
+            found.user_id = user_id
+    await session.flush()
+    moved = await session.scalars(
+        select(Member).where(
+            Member.user_id.in_(others),
+            Member.network_id.in_(select(Network.id).where(Network.platform == platform)),
+        )
+    )
+    for row in moved.all():
+        taken = await member(session=session, network_id=row.network_id, user_id=user_id)
+        if taken is None:
+            row.user_id = user_id
+    contacts = await session.scalars(
+        select(Contact).where(Contact.platform == platform, Contact.user_id.in_(others))
+    )
+    for contact in contacts.all():
+        if await session.get(Contact, (platform, user_id)) is None:
+            session.add(Contact(platform=platform, user_id=user_id, started_at=contact.started_at))
+        await session.delete(contact)
+    await session.flush()
+    return user_id
+
+
+async def keep_inbox(
+    *, session: AsyncSession, platform: str, payload: dict[str, Any], now: datetime
+) -> int:
+    row = InboxEvent(platform=platform, payload=payload, received_at=now)
+    session.add(row)
+    await session.flush()
+    return row.id
+
+
+async def drop_inbox(*, session: AsyncSession, event_id: int) -> None:
+    await session.execute(delete(InboxEvent).where(InboxEvent.id == event_id))
+
+
+async def inbox(
+    *, session: AsyncSession, platform: str, before: datetime, limit: int = 500
+) -> Sequence[InboxEvent]:
+    """Events received before ``before`` and not applied yet (a process died with them)."""
+    result = await session.scalars(
+        select(InboxEvent)
+        .where(InboxEvent.platform == platform, InboxEvent.received_at < before)
+        .order_by(InboxEvent.id)
+        .limit(limit)
+    )
+    return result.all()
 
 
 async def contact_ids(*, session: AsyncSession, platform: str, user_ids: Iterable[str]) -> set[str]:

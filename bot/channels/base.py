@@ -28,6 +28,9 @@ class Capabilities:
     edits: bool = True  # a sent message can be changed in place
     notices: bool = True  # a short popup answers a button press
     private: bool = True  # the bot can write to a person privately (when they wrote first)
+    # Write privately only to people who wrote to the bot first (the core checks its
+    # contacts; on WhatsApp an unsolicited private message risks the number).
+    private_needs_contact: bool = False
     max_text: int = 4096  # characters in one message
     max_caption: int = 1024  # characters in a file's caption
     max_file_bytes: int = 50 * 1024 * 1024
