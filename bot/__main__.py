@@ -23,11 +23,16 @@ log = logging.getLogger("redebot")
 
 WORKER_IDLE = timedelta(seconds=5)
 
-USAGE_WITHOUT_TELEGRAM = """redebot needs a Telegram bot token to serve a group.
+USAGE_WITHOUT_TELEGRAM = """redebot needs a Telegram bot token or a WhatsApp bridge to serve groups.
 
+Telegram:
   1. Talk to @BotFather on Telegram, create a bot, copy its token.
   2. export TELEGRAM_BOT_TOKEN=123456:ABC...   (or put it in a .env file)
   3. redebot
+
+WhatsApp (a dedicated number, through Evolution API 2.3.7; README, "WhatsApp"):
+  WHATSAPP_PROVIDER=evolution WHATSAPP_API_URL=... WHATSAPP_API_KEY=...
+  WHATSAPP_INSTANCE=... WHATSAPP_WEBHOOK_SECRET=...   then: redebot whatsapp connect; redebot
 
 To try the bot right now without a token or network:  redebot console
 Settings (DATABASE_URL, DEFAULT_TIMEZONE, WEBHOOK_URL...) are listed in deploy/.env.example."""
@@ -41,6 +46,17 @@ def _channels(settings: Settings, runtime: Runtime) -> list[Channel]:
 
         channels.append(
             TelegramChannel(settings=settings, redebot=runtime.redebot, router=runtime.router)
+        )
+    if settings.whatsapp:
+        from bot.channels.whatsapp import WhatsAppChannel
+
+        channels.append(
+            WhatsAppChannel(
+                settings=settings,
+                redebot=runtime.redebot,
+                sessions=runtime.sessions,
+                clock=runtime.clock,
+            )
         )
     return channels
 
@@ -64,7 +80,7 @@ async def serve(
     for channel in channels:
         runtime.add_channel(channel)
     # Every process serves /healthz and the calendars; only receivers serve webhooks.
-    routes = [r for c in channels if receive and settings.webhook_url for r in c.webhook_routes()]
+    routes = [r for c in channels if receive for r in c.webhook_routes()]
     http = make_http_app(sessions=runtime.sessions, now=clock.now, extra_routes=routes)
     runner = await start_http(http, settings.http_host, settings.http_port)
     for channel in channels:
@@ -80,7 +96,7 @@ async def serve(
     log.info(
         "redebot is serving %s (%s%s); HTTP on port %s",
         ", ".join(c.platform for c in channels),
-        ("webhook" if settings.webhook_url else "long polling") if receive else "no updates",
+        _receiving(settings) if receive else "no updates",
         ", dispatcher" if dispatch else "",
         settings.http_port,
     )
@@ -101,6 +117,15 @@ async def serve(
             await channel.stop()
         await runner.cleanup()
         await runtime.close()
+
+
+def _receiving(settings: Settings) -> str:
+    ways = []
+    if settings.telegram_bot_token:
+        ways.append("Telegram " + ("webhook" if settings.webhook_url else "long polling"))
+    if settings.whatsapp:
+        ways.append("WhatsApp webhook")
+    return ", ".join(ways)
 
 
 async def serve_telegram(settings: Settings, stop: asyncio.Event | None = None) -> None:
@@ -153,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "report":
         return asyncio.run(write_report(settings, args.network, args.year, Path(args.out)))
-    if not settings.telegram_bot_token:
+    if not settings.telegram_bot_token and not settings.whatsapp:
         print(USAGE_WITHOUT_TELEGRAM, file=sys.stderr)
         return 2
     if args.command == "worker":

@@ -223,8 +223,7 @@ class Redebot:
         ):
             log.info("an older answer to a choice in %s arrived late; ignored", msg.chat_id)
             return None
-        # A vote's channel looked the voter's rights up; a typed answer's did not.
-        return replace(msg, button=data, reply_to_bot=False, text="", admin_checked=msg.vote)
+        return replace(msg, button=data, reply_to_bot=False, text="")
 
     async def _one_person_one_id(self, session: AsyncSession, msg: Incoming) -> Incoming:
         """The platform names people in more than one way: use one id per person."""
@@ -317,8 +316,8 @@ class Redebot:
             username=msg.sender.username,
             now=now,
         )
-        if (msg.command is not None or msg.button is not None) and msg.admin_checked:
-            # Channels check admin rights only for commands and buttons.
+        if msg.admin_checked:
+            # The channel looked the sender's rights up (Telegram: for commands and buttons).
             member.is_admin = msg.sender.is_admin
         is_admin = msg.sender.is_admin if msg.admin_checked else member.is_admin
         ctx = Context(

@@ -188,7 +188,7 @@ class Courier:
             # Without buttons a reply that quotes the bot is how people answer: keep the
             # ids of what was sent (and its options, if any), never its text.
             try:
-                await self._remember_choice(platform, shown_in, reply, sent)
+                await self._remember_choice(platform, shown_in, fitted, sent)
             except Exception:  # the message is out: never make the caller send it again
                 log.exception("could not keep the options of a message in %s", chat_id)
         return sent

@@ -88,5 +88,30 @@ def telegram_shown(messages: list[dict[str, Any]]) -> list[Shown]:
     return out
 
 
+def whatsapp_shown(sent: list[Any], chat_id: str) -> list[Shown]:
+    """What the fake Evolution bridge was asked to send to ``chat_id``, as ``Shown``.
+
+    A poll sent right after a text is that text's choices (``buttons``: the poll's options).
+    """
+    mine = [s for s in sent if s.number == chat_id]
+    shown = []
+    for index, message in enumerate(mine):
+        if message.route == "sendPoll":
+            continue
+        after = mine[index + 1] if index + 1 < len(mine) else None
+        values = tuple(after.body["values"]) if after and after.route == "sendPoll" else ()
+        shown.append(
+            Shown(
+                chat_id=chat_id,
+                text=message.text,
+                buttons=values,
+                file=message.body.get("fileName"),
+                mentioned=frozenset(message.body.get("mentioned") or ()),
+                message_id=message.id,
+            )
+        )
+    return shown
+
+
 def console_output(buffer: io.StringIO) -> str:
     return buffer.getvalue()

@@ -20,10 +20,12 @@ from bot.clock import ManualClock
 from bot.delivery import Courier
 from bot.messages import Button, ChatKind, Incoming, OutFile, Person, Reply
 from bot.runtime import Runtime, open_runtime
-from tests.channels import Shown, TextOnlyChannel, telegram_shown
+from tests.channels import Shown, TextOnlyChannel, telegram_shown, whatsapp_shown
 from tests.conftest import make_settings
 from tests.fakes.bot_api import FakeBotApi
 from tests.telegram_harness import ANA, GROUP, running_bot
+from tests.whatsapp_harness import GROUP as WA_GROUP
+from tests.whatsapp_harness import running_whatsapp
 
 ANA_PERSON = Person(user_id=str(ANA.id), name="Ana", username="ana_saude")
 
@@ -50,7 +52,7 @@ def _console_seen(out: io.StringIO, chat_id: str) -> list[Shown]:
     return shown
 
 
-@pytest.fixture(params=["telegram", "console", "textonly"])
+@pytest.fixture(params=["telegram", "whatsapp", "console", "textonly"])
 async def subject(
     request: pytest.FixtureRequest, sqlite_url: str, clock: ManualClock, tmp_path: Path
 ) -> AsyncIterator[Subject]:
@@ -63,6 +65,16 @@ async def subject(
                 tg.runtime,
                 lambda: telegram_shown(tg.api.sent_messages()),
                 tg.api,
+            )
+        return
+    if request.param == "whatsapp":
+        async with running_whatsapp(sqlite_url, clock) as wa:
+            yield Subject(
+                wa.channel,
+                WA_GROUP,
+                wa.runtime.courier,
+                wa.runtime,
+                lambda: whatsapp_shown(wa.bridge.sent, WA_GROUP),
             )
         return
     runtime = await open_runtime(make_settings(sqlite_url), clock)
@@ -115,6 +127,10 @@ async def test_choices_are_buttons_or_numbered_options(subject: Subject) -> None
     (shown,) = subject.seen()
     if subject.channel.capabilities.buttons:
         assert len(shown.buttons) == 2
+    elif subject.channel.capabilities.polls:  # the text, then its poll at once
+        assert "1. ✅ Vou" in shown.text and "2. ❌ Não vou" in shown.text
+        assert "vote na enquete ou responda a esta mensagem com 1 ou 2" in shown.text.lower()
+        assert shown.buttons == ("✅ Vou", "❌ Não vou")
     else:
         assert "1. ✅ Vou" in shown.text and "2. ❌ Não vou" in shown.text
         assert "responda a esta mensagem com 1 ou 2" in shown.text.lower()

@@ -1,8 +1,9 @@
 """Whole conversations written once, played on every channel (issue 9 §1).
 
-The same script runs on Telegram (the real client against the fake Bot API) and on a
-text-only platform (no buttons, edits or popups: choices are answered by replying
-"2" or the option's words to the bot's message, as on WhatsApp).
+The same script runs on Telegram (the real client against the fake Bot API), on
+WhatsApp (the real channel and webhook against the fake Evolution bridge: choices are
+polls, voted on), and on a text-only platform (no buttons, edits or popups: choices are
+answered by replying "2" or the option's words to the bot's message).
 """
 
 from __future__ import annotations
@@ -20,10 +21,14 @@ from bot.clock import ManualClock
 from bot.messages import ChatKind, Incoming, Person
 from bot.runtime import Runtime, open_runtime
 from storage.models import Rsvp
-from tests.channels import Shown, TextOnlyChannel, telegram_shown
+from tests.channels import Shown, TextOnlyChannel, telegram_shown, whatsapp_shown
 from tests.conftest import NOW, make_settings
 from tests.fakes.bot_api import FakeUser
 from tests.telegram_harness import ANA, COORD, GROUP, Harness, running_bot
+from tests.whatsapp_harness import ANA as WA_ANA
+from tests.whatsapp_harness import CARLA as WA_CARLA
+from tests.whatsapp_harness import GROUP as WA_GROUP
+from tests.whatsapp_harness import WhatsApp, running_whatsapp
 
 
 class Driver(Protocol):
@@ -106,6 +111,7 @@ class TextDriver:
                 chat_kind=ChatKind.GROUP,
                 chat_title="Rede Teste",
                 sender=sender if checked else replace(sender, is_admin=False),
+                admin_checked=checked,
                 **fields,
             )
         )
@@ -129,7 +135,58 @@ class TextDriver:
         )
 
 
-@pytest.fixture(params=["telegram", "textonly"])
+@dataclass
+class WhatsAppDriver:
+    """Choices are polls: ``choose`` votes; a reply quotes the bot's text."""
+
+    wa: WhatsApp
+    people: dict[str, Any] = field(default_factory=lambda: {"coord": WA_CARLA, "ana": WA_ANA})
+    votes: int = 0
+
+    @property
+    def runtime(self) -> Runtime:
+        return self.wa.runtime
+
+    @property
+    def clock(self) -> ManualClock:
+        return self.wa.clock
+
+    def seen(self) -> list[Shown]:
+        return whatsapp_shown(self.wa.bridge.sent, WA_GROUP)
+
+    async def _after(self, event: Any) -> list[Shown]:
+        before = {s.message_id for s in self.seen()}
+        await self.wa.act(event)
+        return [s for s in self.seen() if s.message_id not in before]
+
+    async def say(self, who: str, text: str) -> list[Shown]:
+        return await self._after(self.wa.bridge.say(WA_GROUP, self.people[who], text))
+
+    async def choose(self, who: str, message: Shown, index: int) -> list[Shown]:
+        sent = self.wa.bridge.sent
+        at = next(i for i, s in enumerate(sent) if s.id == message.message_id)
+        poll = sent[at + 1]
+        if poll.route != "sendPoll":  # one option, or more than a poll holds: typed
+            return await self.reply(who, message, str(index + 1))
+        self.votes += 1
+        return await self._after(
+            self.wa.bridge.vote(
+                WA_GROUP,
+                self.people[who],
+                poll,
+                [poll.body["values"][index]],
+                at_ms=1_767_000_000_000 + self.votes,
+            )
+        )
+
+    async def reply(self, who: str, message: Shown, text: str) -> list[Shown]:
+        quoted = next(s for s in self.wa.bridge.sent if s.id == message.message_id)
+        return await self._after(
+            self.wa.bridge.say(WA_GROUP, self.people[who], text, quoting=quoted)
+        )
+
+
+@pytest.fixture(params=["telegram", "whatsapp", "textonly"])
 async def chat(
     request: pytest.FixtureRequest, sqlite_url: str, clock: ManualClock
 ) -> AsyncIterator[Driver]:
@@ -137,6 +194,11 @@ async def chat(
         async with running_bot(sqlite_url, clock) as tg:
             await tg.add_to_group()
             yield TelegramDriver(tg)
+        return
+    if request.param == "whatsapp":
+        async with running_whatsapp(sqlite_url, clock) as wa:
+            await wa.act(wa.bridge.add_bot(WA_GROUP, WA_CARLA))
+            yield WhatsAppDriver(wa)
         return
     runtime = await open_runtime(make_settings(sqlite_url), clock)
     channel = TextOnlyChannel()

@@ -141,6 +141,21 @@ def flat_buttons(reply: Reply) -> tuple[Button, ...]:
     return tuple(button for row in reply.buttons for button in row)
 
 
+def distinct_labels(rows: tuple[tuple[Button, ...], ...]) -> tuple[tuple[Button, ...], ...]:
+    """Options told apart by their label (a poll's must differ): a repeat gets a number."""
+    seen: dict[str, int] = {}
+    out = []
+    for row in rows:
+        fixed = []
+        for button in row:
+            count = seen.get(button.label, 0) + 1
+            seen[button.label] = count
+            label = button.label if count == 1 else f"{button.label} ({count})"
+            fixed.append(replace(button, label=label))
+        out.append(tuple(fixed))
+    return tuple(out)
+
+
 def adapt(reply: Reply, caps: Capabilities, *, asker: Person | None = None) -> Reply | None:
     """Fit ``reply`` to a channel; None when there is nothing left to show.
 
@@ -153,13 +168,14 @@ def adapt(reply: Reply, caps: Capabilities, *, asker: Person | None = None) -> R
     if reply.notice and not caps.notices:
         if reply.error and not reply.text:
             mentions = (asker,) if asker is not None else ()
-            return Reply(text=reply.notice, mentions=mentions, to_user=reply.to_user)
+            return Reply(text=reply.notice, mentions=mentions, to_user=reply.to_user, error=True)
         reply = replace(reply, notice=None)
     if reply.edit and not caps.edits:
         if reply.buttons and caps.polls:
             return None  # the poll itself shows the live counts
         reply = replace(reply, edit=False)
     if reply.buttons and not caps.buttons:
+        reply = replace(reply, buttons=distinct_labels(reply.buttons))
         options = flat_buttons(reply)
         listing = "\n".join(f"{i}. {b.label}" for i, b in enumerate(options, 1))
         hint = choice_hint(options, polls=caps.polls and 2 <= len(options) <= 10)

@@ -121,8 +121,12 @@ class ConsoleChannel(InProcessChannel):
         if text.startswith("/"):
             head, _sep, args = text[1:].partition(" ")
             command = head.lower()
+        # Everything typed here is said to the bot (a plain line answers its question).
+        plain = {} if command else {"reply_to_bot": True, "admin_checked": False}
         await self.runtime.redebot.respond(
-            self._incoming(text=text, command=command, args=args.strip(), attachment=attachment)
+            self._incoming(
+                text=text, command=command, args=args.strip(), attachment=attachment, **plain
+            )
         )
 
     async def line(self, raw: str) -> bool:

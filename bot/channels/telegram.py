@@ -203,7 +203,8 @@ class TelegramChannel:
         await app.shutdown()
 
     def webhook_routes(self) -> list[web.RouteDef]:
-        return [web.post(WEBHOOK_PATH, self._webhook)]
+        """Telegram's webhook, in webhook mode (long polling serves none)."""
+        return [web.post(WEBHOOK_PATH, self._webhook)] if self.settings.webhook_url else []
 
     async def _webhook(self, request: web.Request) -> web.Response:
         """Telegram posts here; requests without our secret token are refused."""
@@ -350,6 +351,7 @@ class TelegramChannel:
                     sender=_person(user),
                     text=text,
                     reply_to_bot=True,
+                    admin_checked=False,  # rights are looked up for commands and buttons
                     replied_text=(replied.text or replied.caption or "") if replied else "",
                     replied_message_id=str(replied.message_id) if replied else None,
                     message_id=str(message.message_id),

@@ -1,0 +1,367 @@
+"""WhatsApp channel over a self-hosted bridge (Evolution API 2.3.7).
+
+In: the bridge POSTs every event to ``/whatsapp/webhook`` with our secret header. A
+request without it gets 401; an event of another instance is dropped. What the bot acts
+on (``whatsapp_events.parse``) is kept in the inbox table before the 200, then handled
+in its chat's lane, in order, beside the other chats; the row goes once it is applied,
+and what a crash left there is applied at the next start (a redelivery is applied once:
+``update_id``). Everything else — the group's talk — is dropped unread.
+
+Out: texts with mentions, a choice as its text followed at once by a poll, files as
+documents; paced (one message per group every few seconds, a cap per minute overall,
+a random pause) because an unofficial client that floods gets its number banned.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+import random
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from functools import partial
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.app import Redebot
+from bot.channels.base import Capabilities, Retryable, Sent, chunks, flat_buttons
+from bot.channels.evolution import SECRET_HEADER, BridgeError, EvolutionApi
+from bot.channels.whatsapp_events import (
+    PLATFORM,
+    Own,
+    admin_changes,
+    admins_of,
+    bare,
+    mention_id,
+    parse,
+    participant_ids,
+    user_part,
+)
+from bot.clock import Clock
+from bot.config import Settings
+from bot.lanes import Lanes
+from bot.messages import ChatKind, Incoming, Reply
+from bot.ratelimit import KeyedWindowLimiter, Now, Sleep, WindowLimiter
+from storage import repo
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/whatsapp/webhook"
+ADMIN_CACHE_SECONDS = 600
+MAX_POLL_OPTIONS = 10
+MAX_POLL_NAME = 200
+# An inbox row older than this, still there, was left by a process that died.
+INBOX_STALE = timedelta(minutes=2)
+INBOX_SWEEP_SECONDS = 60.0
+
+CAPABILITIES = Capabilities(
+    buttons=False,
+    polls=True,
+    edits=False,
+    notices=False,
+    private=True,
+    private_needs_contact=True,
+    max_text=4096,
+    max_caption=1000,
+    max_file_bytes=100 * 1024 * 1024,
+    max_button_data=64,
+)
+
+
+@dataclass
+class Pacing:
+    """How fast the number may write (settable: WHATSAPP_* settings; tests move time)."""
+
+    group_interval: float = 3.0
+    per_minute: int = 20
+    jitter: tuple[float, float] = (0.5, 2.0)
+    now: Now = time.monotonic
+    sleep: Sleep = asyncio.sleep
+    rng: random.Random = field(default_factory=random.Random)
+
+    def __post_init__(self) -> None:
+        self.overall = WindowLimiter(self.per_minute, 60.0, now=self.now, sleep=self.sleep)
+        self.groups: KeyedWindowLimiter[str] | None = (
+            KeyedWindowLimiter(1, self.group_interval, now=self.now, sleep=self.sleep)
+            if self.group_interval > 0
+            else None
+        )
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **overrides: Any) -> Pacing:
+        return cls(
+            group_interval=settings.whatsapp_group_interval_seconds,
+            per_minute=settings.whatsapp_per_minute,
+            jitter=(settings.whatsapp_jitter_min_seconds, settings.whatsapp_jitter_max_seconds),
+            **overrides,
+        )
+
+    async def turn(self, chat_id: str) -> None:
+        """Wait for this chat's turn (one reply: its text and its poll go together)."""
+        if self.groups is not None:
+            await self.groups.acquire(chat_id)
+        low, high = self.jitter
+        if high > 0:
+            await self.sleep(self.rng.uniform(low, high))
+
+    async def message(self) -> None:
+        await self.overall.acquire()
+
+
+class WhatsAppChannel:
+    """One paired number, its groups and the people who wrote to it privately."""
+
+    platform = PLATFORM
+    capabilities = CAPABILITIES
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        redebot: Redebot,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        api: EvolutionApi | None = None,
+        pacing: Pacing | None = None,
+        lanes: Lanes | None = None,
+    ) -> None:
+        if not settings.whatsapp:
+            raise ValueError("WHATSAPP_PROVIDER is not set")
+        assert settings.whatsapp_api_url and settings.whatsapp_api_key
+        assert settings.whatsapp_instance and settings.whatsapp_webhook_secret
+        self.settings = settings
+        self.redebot = redebot
+        self.sessions = sessions
+        self.clock = clock
+        self.instance = settings.whatsapp_instance
+        self.secret = settings.whatsapp_webhook_secret
+        self.api = api or EvolutionApi(
+            base_url=settings.whatsapp_api_url,
+            api_key=settings.whatsapp_api_key,
+            instance=settings.whatsapp_instance,
+        )
+        self.pacing = pacing or Pacing.from_settings(settings)
+        self.lanes = lanes or Lanes()
+        self.own = Own()
+        self._groups: dict[str, tuple[float, Mapping[str, Any]]] = {}
+        self._chat_locks: dict[str, asyncio.Lock] = {}
+        self._sweeper: asyncio.Task[None] | None = None
+        self.receiving = False
+        self.registered = False
+
+    # --- lifecycle ---------------------------------------------------------------------
+
+    async def connect(self) -> None:
+        """Ready to send: a worker needs nothing more (the bridge keeps the session)."""
+        return None
+
+    async def start(self) -> None:
+        """Register the webhook (every start), then apply what a crash left in the inbox."""
+        await self.register()
+        self.receiving = True
+        await self.replay_inbox(stale=timedelta(0))
+        self._sweeper = asyncio.create_task(self._sweep_forever())
+
+    async def register(self) -> bool:
+        """Point the bridge's webhook at us, with the secret header (at every start)."""
+        url = self.settings.public_base_url.rstrip("/") + WEBHOOK_PATH
+        try:
+            await self.api.set_webhook(url=url, secret=self.secret)
+        except (BridgeError, Retryable) as failure:
+            # Serve anyway and try again each minute: the bridge may come up later.
+            log.warning("could not register the WhatsApp webhook at the bridge: %s", failure)
+            self.registered = False
+        else:
+            log.info("WhatsApp webhook registered at the bridge: %s", url)
+            self.registered = True
+        return self.registered
+
+    async def stop(self) -> None:
+        self.receiving = False
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            await asyncio.gather(self._sweeper, return_exceptions=True)
+        await self.lanes.drain()
+        await self.api.close()
+
+    def webhook_routes(self) -> list[web.RouteDef]:
+        return [web.post(WEBHOOK_PATH, self._webhook)]
+
+    # --- incoming ----------------------------------------------------------------------
+
+    async def _webhook(self, request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), self.secret.encode()):
+            return web.Response(status=401, text="unauthorized")
+        try:
+            envelope = await request.json()
+        except ValueError:
+            return web.Response(status=400, text="bad event")
+        if not isinstance(envelope, dict) or envelope.get("instance") != self.instance:
+            return web.Response(text="ignored")  # another instance's event: no effect
+        stale_group = admin_changes(envelope)
+        if stale_group is not None:
+            self._groups.pop(stale_group, None)  # promote/demote counts at once
+        found = parse(envelope, self.own, self.api.media)
+        if not found:
+            return web.Response(text="ok")  # group talk: dropped unread
+        try:
+            async with self.sessions() as session, session.begin():
+                row = await repo.keep_inbox(
+                    session=session, platform=PLATFORM, payload=envelope, now=self.clock.now()
+                )
+        except Exception:
+            log.exception("could not keep a WhatsApp event; the bridge will send it again")
+            return web.Response(status=503, text="retry")
+        for incoming in found:
+            self.lanes.post(incoming.chat_id, partial(self._process, incoming))
+        self.lanes.post(found[-1].chat_id, partial(self._forget, row))
+        return web.Response(text="ok")
+
+    async def _forget(self, row: int) -> None:
+        async with self.sessions() as session, session.begin():
+            await repo.drop_inbox(session=session, event_id=row)
+
+    async def _process(self, incoming: Incoming) -> None:
+        try:
+            checked = await self._with_rights(incoming)
+            await self.redebot.respond(checked)
+        except Exception:
+            log.exception("failed to process a WhatsApp event in %s", incoming.chat_id)
+
+    async def replay_inbox(self, *, stale: timedelta = INBOX_STALE) -> int:
+        """Apply the events a process kept but did not finish (each is applied once)."""
+        async with self.sessions() as session:
+            rows = await repo.inbox(
+                session=session, platform=PLATFORM, before=self.clock.now() - stale
+            )
+            pending = [(row.id, dict(row.payload)) for row in rows]
+        for row_id, envelope in pending:
+            found = parse(envelope, self.own, self.api.media)
+            futures = [self.lanes.submit(i.chat_id, partial(self._process, i)) for i in found]
+            await asyncio.gather(*futures, return_exceptions=True)
+            await self._forget(row_id)
+        if pending:
+            log.info("applied %d WhatsApp events left by a stopped process", len(pending))
+        return len(pending)
+
+    async def _sweep_forever(self) -> None:
+        while True:
+            await asyncio.sleep(INBOX_SWEEP_SECONDS)
+            try:
+                if not self.registered:
+                    await self.register()
+                await self.replay_inbox()
+            except Exception:
+                log.exception("could not sweep the WhatsApp inbox")
+
+    async def _group(self, group_jid: str) -> Mapping[str, Any] | None:
+        """The group's info (participants and admins), cached for ten minutes."""
+        now = time.monotonic()
+        cached = self._groups.get(group_jid)
+        if cached is not None and now - cached[0] <= ADMIN_CACHE_SECONDS:
+            return cached[1]
+        try:
+            info = await self.api.group_info(group_jid)
+        except (BridgeError, Retryable) as failure:
+            log.warning("could not read the group info of %s: %s", group_jid, failure)
+            return None
+        self._groups[group_jid] = (now, info)
+        for entry in info.get("participants") or ():
+            ids = participant_ids(entry)
+            if any(i in self.own for i in ids):
+                for own_id in ids:
+                    self.own.learn(own_id)  # our LID in this group
+        return info
+
+    async def _with_rights(self, incoming: Incoming) -> Incoming:
+        """The sender's admin rights in the group, from the bridge's group info."""
+        if incoming.chat_kind is not ChatKind.GROUP or incoming.event is not None:
+            return incoming
+        info = await self._group(incoming.chat_id)
+        if info is None:
+            # Unknown rights: the member's stored ones count (as for a typed answer).
+            return replace(incoming, admin_checked=False)
+        admins, _everyone = admins_of(info)
+        ids = {incoming.sender.user_id, *incoming.sender.aliases}
+        sender = replace(incoming.sender, is_admin=bool(admins.intersection(ids)))
+        return replace(incoming, sender=sender)
+
+    # --- outgoing ----------------------------------------------------------------------
+
+    def _lock(self, chat_id: str) -> asyncio.Lock:
+        lock = self._chat_locks.get(chat_id)
+        if lock is None:
+            lock = self._chat_locks[chat_id] = asyncio.Lock()
+        return lock
+
+    async def deliver(self, chat_id: str, reply: Reply, origin: Incoming | None = None) -> Sent:
+        """Send one reply (already adapted by the core): a file, its text, its poll.
+
+        The messages of one reply go out together: nothing else to that chat between them.
+        """
+        target = bare(reply.to_user.user_id) if reply.to_user is not None else chat_id
+        async with self._lock(target):
+            await self.pacing.turn(target)
+            return await self._send(target, chat_id, reply, origin)
+
+    async def _send(self, target: str, group: str, reply: Reply, origin: Incoming | None) -> Sent:
+        text = reply.text
+        mentioned: list[str] = []
+        if reply.mentions:
+            info = await self._group(group) if group.endswith("@g.us") else None
+            mentioned = list(
+                dict.fromkeys(mention_id(info, p.user_id, p.aliases) for p in reply.mentions)
+            )
+            text += "\n" + " ".join("@" + user_part(jid) for jid in mentioned)
+        quoted = _quote(origin, target) if reply.error else None
+        ids: list[str] = []
+        if reply.file is not None:
+            caption = text if len(text) <= CAPABILITIES.max_caption else None
+            await self.pacing.message()
+            ids.append(
+                await self.api.send_document(
+                    target,
+                    filename=reply.file.filename,
+                    mime_type=reply.file.mime_type,
+                    content=reply.file.content,
+                    caption=caption,
+                    mentioned=mentioned if caption else (),
+                )
+            )
+            if caption is not None:
+                text = ""
+        for part in chunks(text, CAPABILITIES.max_text) if text.strip() else []:
+            await self.pacing.message()
+            ids.append(
+                await self.api.send_text(
+                    target,
+                    part,
+                    mentioned=[m for m in mentioned if "@" + user_part(m) in part],
+                    quoted=quoted,
+                )
+            )
+            quoted = None
+        options = flat_buttons(reply)
+        if 2 <= len(options) <= MAX_POLL_OPTIONS:
+            name = (reply.text.strip().splitlines() or ["?"])[0][:MAX_POLL_NAME]
+            await self.pacing.message()
+            # Labels are distinct (the core made them so): a vote names one.
+            ids.append(await self.api.send_poll(target, name, [b.label for b in options]))
+        return Sent(tuple(ids))
+
+
+def _quote(origin: Incoming | None, target: str) -> dict[str, Any] | None:
+    """Quote what is being answered (a vote: its poll), so the group sees what it is about."""
+    if origin is None or origin.chat_id != target:
+        return None
+    message_id = origin.replied_message_id if origin.vote else origin.message_id
+    if not message_id:
+        return None
+    # The bridge finds the quoted message in its own store by its id.
+    return {"key": {"id": message_id, "remoteJid": target, "fromMe": origin.vote}}

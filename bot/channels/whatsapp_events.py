@@ -1,0 +1,385 @@
+"""What an Evolution API webhook event means, as ``Incoming`` (pure functions, no I/O).
+
+The bridge hands the bot *every* message of its groups. Only what the bot acts on
+becomes an ``Incoming``: a command, a reply quoting a message, a poll vote, a document
+with a command caption, the bot added to a group. Anything else is dropped here, and
+its text is never stored or logged (LGPD; ../shared/WHATSAPP.md "Webhook in").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.messages import Attachment, ChatKind, Event, Incoming, Person
+
+PLATFORM = "whatsapp"
+GROUP_SUFFIX = "@g.us"
+LID_SUFFIX = "@lid"
+PHONE_SUFFIXES = ("@s.whatsapp.net", "@c.us")
+ADMIN_ROLES = frozenset({"admin", "superadmin"})
+
+Fetch = Callable[[Mapping[str, Any]], Awaitable[bytes]]
+
+
+def as_int(value: Any) -> int | None:
+    """A 64-bit field as the bridge may send it: a number, a string or ``{low, high}``."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            return None
+    if isinstance(value, Mapping) and "low" in value:
+        low, high = as_int(value.get("low")), as_int(value.get("high")) or 0
+        if low is None:
+            return None
+        return ((high & 0xFFFFFFFF) << 32) | (low & 0xFFFFFFFF)
+    return None
+
+
+def update_id(instance: str, key: str) -> int:
+    """A 63-bit id for ``mark_update_processed``: a redelivered event is applied once."""
+    digest = hashlib.sha256(f"{instance}:{key}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") & ((1 << 63) - 1)
+
+
+def bare(jid: str) -> str:
+    """The JID without its device part: ``5511…:12@s.whatsapp.net`` → ``5511…@s.whatsapp.net``."""
+    user, at, server = jid.partition("@")
+    return f"{user.partition(':')[0]}{at}{server}"
+
+
+def user_part(jid: str) -> str:
+    return jid.partition("@")[0].partition(":")[0]
+
+
+def is_person(jid: str) -> bool:
+    return jid.endswith(LID_SUFFIX) or jid.endswith(PHONE_SUFFIXES)
+
+
+def person(ids: Sequence[str | None], name: str | None = None) -> Person:
+    """One person from the ids the bridge gives (participant, participantAlt…).
+
+    The ``@lid`` form is the person's id when any is known (groups address people by it);
+    the phone JID is kept as an alias, so one person is one member whichever arrives.
+    """
+    known = [bare(i) for i in ids if isinstance(i, str) and is_person(i)]
+    unique = list(dict.fromkeys(known))
+    if not unique:
+        raise ValueError("no person id")
+    lids = [i for i in unique if i.endswith(LID_SUFFIX)]
+    main = lids[0] if lids else unique[0]
+    return Person(
+        user_id=main,
+        name=(name or "").strip() or user_part(main),
+        aliases=tuple(i for i in unique if i != main),
+    )
+
+
+def participant_ids(entry: Any) -> list[str]:
+    """A group participant as an object ``{id, phoneNumber?, lid?}`` or (older) a string."""
+    if isinstance(entry, str):
+        return [bare(entry)]
+    if isinstance(entry, Mapping):
+        return [bare(str(entry[k])) for k in ("id", "phoneNumber", "lid") if entry.get(k)]
+    return []
+
+
+def parse_command(text: str) -> tuple[str, str] | None:
+    """ "/setor CRAS" → ("setor", "CRAS")."""
+    if not text.startswith("/") or len(text) < 2:
+        return None
+    head, _sep, rest = text[1:].partition(" ")
+    first, _nl, more = head.partition("\n")
+    if more:
+        rest = more + (" " + rest if rest else "")
+    name = first.partition("@")[0].lower()
+    if not name:
+        return None
+    return name, rest.strip()
+
+
+@dataclass
+class Own:
+    """The bot's own ids: the envelope's ``sender`` and the LIDs learnt since."""
+
+    ids: set[str] = field(default_factory=set)
+
+    def __contains__(self, jid: object) -> bool:
+        return isinstance(jid, str) and bare(jid) in self.ids
+
+    def learn(self, jid: str | None) -> None:
+        if jid and is_person(jid):
+            self.ids.add(bare(jid))
+
+
+def _inner(message: Mapping[str, Any], kind: str) -> Mapping[str, Any]:
+    value = message.get(kind)
+    return value if isinstance(value, Mapping) else {}
+
+
+def _context(data: Mapping[str, Any], message: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``contextInfo``: on the envelope's data (Evolution 2.3) or inside the message."""
+    found = data.get("contextInfo")
+    if isinstance(found, Mapping):
+        return found
+    for value in message.values():
+        if isinstance(value, Mapping) and isinstance(value.get("contextInfo"), Mapping):
+            context: Mapping[str, Any] = value["contextInfo"]
+            return context
+    return {}
+
+
+def _quoted_text(quoted: Any) -> str:
+    if not isinstance(quoted, Mapping):
+        return ""
+    if isinstance(quoted.get("conversation"), str):
+        return str(quoted["conversation"])
+    for kind in ("extendedTextMessage", "documentMessage"):
+        inner = _inner(quoted, kind)
+        for key in ("text", "caption"):
+            if isinstance(inner.get(key), str):
+                return str(inner[key])
+    for kind in ("pollCreationMessage", "pollCreationMessageV2", "pollCreationMessageV3"):
+        inner = _inner(quoted, kind)
+        if isinstance(inner.get("name"), str):
+            return str(inner["name"])
+    return ""
+
+
+def _document(message: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    direct = message.get("documentMessage")
+    if isinstance(direct, Mapping):
+        return direct
+    wrapped = _inner(_inner(message, "documentWithCaptionMessage"), "message")
+    inner = wrapped.get("documentMessage")
+    return inner if isinstance(inner, Mapping) else None
+
+
+def _text(message: Mapping[str, Any]) -> str:
+    if isinstance(message.get("conversation"), str):
+        return str(message["conversation"])
+    text = _inner(message, "extendedTextMessage").get("text")
+    return text if isinstance(text, str) else ""
+
+
+def parse(envelope: Mapping[str, Any], own: Own, fetch: Fetch) -> list[Incoming]:
+    """The ``Incoming`` an event means (often none). ``own`` learns the bot's ids."""
+    event = str(envelope.get("event", "")).lower().replace("_", ".").replace("-", ".")
+    instance = str(envelope.get("instance", ""))
+    own.learn(envelope.get("sender") if isinstance(envelope.get("sender"), str) else None)
+    data = envelope.get("data")
+    if event == "messages.upsert" and isinstance(data, Mapping):
+        found = _message(instance, data, own, fetch)
+        return [found] if found is not None else []
+    if event == "group.participants.update" and isinstance(data, Mapping):
+        return _participants(instance, envelope, data, own)
+    if event == "groups.upsert":
+        groups = data if isinstance(data, list) else [data]
+        return [g for g in (_group_seen(instance, envelope, d) for d in groups) if g is not None]
+    return []
+
+
+def _message(instance: str, data: Mapping[str, Any], own: Own, fetch: Fetch) -> Incoming | None:
+    key = data.get("key")
+    message = data.get("message")
+    if not isinstance(key, Mapping) or not isinstance(message, Mapping):
+        return None
+    chat = str(key.get("remoteJid") or "")
+    if key.get("fromMe"):
+        # Our own message echoed back: in @lid groups its participant is our LID.
+        if chat.endswith(GROUP_SUFFIX):
+            own.learn(key.get("participant"))
+        return None
+    if chat.endswith(GROUP_SUFFIX):
+        kind = ChatKind.GROUP
+        ids = [key.get("participant"), key.get("participantAlt")]
+    elif is_person(chat):
+        kind = ChatKind.PRIVATE
+        ids = [chat, key.get("remoteJidAlt"), key.get("senderPn"), key.get("senderLid")]
+    else:
+        return None  # status broadcasts, newsletters
+    try:
+        sender = person(ids, data.get("pushName"))
+    except ValueError:
+        return None
+    message_id = str(key.get("id") or "")
+    if not message_id:
+        return None
+    base: dict[str, Any] = {
+        "platform": PLATFORM,
+        "chat_id": sender.user_id if kind is ChatKind.PRIVATE else bare(chat),
+        "chat_kind": kind,
+        "sender": sender,
+        "message_id": message_id,
+        "update_id": update_id(instance, message_id),
+        "identities_vary": True,
+    }
+    if kind is ChatKind.PRIVATE:
+        base["chat_id"] = bare(chat)
+    stamp = as_int(data.get("messageTimestamp"))
+    poll = message.get("pollUpdateMessage")
+    if isinstance(poll, Mapping):
+        return _vote(base, poll)
+    document = _document(message)
+    text = str(document.get("caption") or "") if document is not None else _text(message)
+    context = _context(data, message)
+    quoted_id = context.get("stanzaId")
+    quoted_author = context.get("participant")
+    parsed = parse_command(text.strip())
+    if parsed is None:
+        if not text.strip():
+            return None
+        if kind is ChatKind.GROUP and not quoted_id:
+            return None  # group talk: not the bot's business
+        return Incoming(
+            text=text.strip(),
+            reply_to_bot=kind is ChatKind.PRIVATE or quoted_author in own,
+            replied_text=_quoted_text(context.get("quotedMessage")),
+            replied_message_id=str(quoted_id) if quoted_id else None,
+            acted_at_ms=stamp * 1000 if stamp is not None else None,
+            **base,
+        )
+    command, args = parsed
+    reply_to = None
+    if quoted_id and isinstance(quoted_author, str) and quoted_author not in own:
+        try:
+            reply_to = person([quoted_author])
+        except ValueError:
+            reply_to = None
+    mentioned = []
+    for jid in context.get("mentionedJid") or ():
+        if isinstance(jid, str) and is_person(jid) and jid not in own:
+            mentioned.append(person([jid]))
+    attachment = None
+    if document is not None:
+        raw = {"key": dict(key), "message": dict(message)}
+
+        async def download(raw: Mapping[str, Any] = raw) -> bytes:
+            return await fetch(raw)
+
+        attachment = Attachment(
+            filename=str(document.get("fileName") or document.get("title") or "arquivo"),
+            mime_type=str(document["mimetype"]) if document.get("mimetype") else None,
+            fetch=download,
+        )
+    return Incoming(
+        text=text,
+        command=command,
+        args=args,
+        attachment=attachment,
+        reply_to=reply_to,
+        replied_message_id=str(quoted_id) if quoted_id else None,
+        mentioned=tuple(mentioned),
+        **base,
+    )
+
+
+def _vote(base: dict[str, Any], poll: Mapping[str, Any]) -> Incoming | None:
+    """A vote names the voter's whole current choice; ``[]`` (retracted, or a vote the
+    bridge could not decrypt) changes nothing."""
+    if base["chat_kind"] is not ChatKind.GROUP:
+        return None
+    creation = poll.get("pollCreationMessageKey")
+    vote = poll.get("vote")
+    if not isinstance(creation, Mapping) or not creation.get("id") or not isinstance(vote, Mapping):
+        return None
+    selected = [o for o in vote.get("selectedOptions") or () if isinstance(o, str) and o]
+    if not selected:
+        return None
+    return Incoming(
+        text=selected[0],
+        vote=True,
+        replied_message_id=str(creation["id"]),
+        acted_at_ms=as_int(poll.get("senderTimestampMs")),
+        **base,
+    )
+
+
+def _event_id(instance: str, envelope: Mapping[str, Any], data: Any) -> int:
+    body = json.dumps(data, sort_keys=True, default=str)
+    return update_id(instance, f"{envelope.get('event')}:{envelope.get('date_time')}:{body}")
+
+
+def _participants(
+    instance: str, envelope: Mapping[str, Any], data: Mapping[str, Any], own: Own
+) -> list[Incoming]:
+    group = str(data.get("id") or "")
+    if not group.endswith(GROUP_SUFFIX) or data.get("action") != "add":
+        return []
+    added = [i for entry in data.get("participants") or () for i in participant_ids(entry)]
+    if not any(i in own for i in added):
+        return []
+    author = data.get("author")
+    try:
+        sender = person([author] if isinstance(author, str) else [])
+    except ValueError:
+        sender = Person(user_id=group, name="WhatsApp")
+    return [
+        Incoming(
+            platform=PLATFORM,
+            chat_id=bare(group),
+            chat_kind=ChatKind.GROUP,
+            sender=sender,
+            # With groups.upsert also coming: greeted once, when the network is new.
+            event=Event.GROUP_SEEN,
+            update_id=_event_id(instance, envelope, data),
+        )
+    ]
+
+
+def _group_seen(instance: str, envelope: Mapping[str, Any], data: Any) -> Incoming | None:
+    if not isinstance(data, Mapping):
+        return None
+    group = str(data.get("id") or "")
+    if not group.endswith(GROUP_SUFFIX):
+        return None
+    return Incoming(
+        platform=PLATFORM,
+        chat_id=bare(group),
+        chat_kind=ChatKind.GROUP,
+        chat_title=str(data.get("subject") or ""),
+        sender=Person(user_id=bare(group), name="WhatsApp"),
+        event=Event.GROUP_SEEN,
+        update_id=_event_id(instance, envelope, data),
+    )
+
+
+def admin_changes(envelope: Mapping[str, Any]) -> str | None:
+    """The group whose participants or admins changed (its cached rights are stale)."""
+    event = str(envelope.get("event", "")).lower().replace("_", ".").replace("-", ".")
+    data = envelope.get("data")
+    if event == "group.participants.update" and isinstance(data, Mapping):
+        return bare(str(data.get("id") or "")) or None
+    return None
+
+
+def admins_of(info: Mapping[str, Any]) -> tuple[set[str], set[str]]:
+    """(ids of the group's admins, ids of every participant), every form of each id."""
+    admins: set[str] = set()
+    everyone: set[str] = set()
+    for entry in info.get("participants") or ():
+        ids = participant_ids(entry)
+        everyone.update(ids)
+        if isinstance(entry, Mapping) and entry.get("admin") in ADMIN_ROLES:
+            admins.update(ids)
+    return admins, everyone
+
+
+def mention_id(info: Mapping[str, Any] | None, user_id: str, aliases: Sequence[str] = ()) -> str:
+    """The id to mention a person by: the one the group's participant list uses."""
+    wanted = {bare(user_id), *(bare(a) for a in aliases)}
+    for entry in (info or {}).get("participants") or ():
+        ids = participant_ids(entry)
+        if wanted.intersection(ids):
+            return ids[0]
+    return user_id
