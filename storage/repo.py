@@ -867,6 +867,29 @@ async def newer_answer(
     return True
 
 
+async def known_messages(
+    *,
+    session: AsyncSession,
+    platform: str,
+    chat_id: str,
+    message_ids: Iterable[str],
+    since: datetime,
+) -> set[str]:
+    """Which of these message ids are the bot's own (recorded when sent) in ``chat_id``."""
+    ids = list(message_ids)
+    if not ids:
+        return set()
+    result = await session.scalars(
+        select(Choice.message_id).where(
+            Choice.platform == platform,
+            Choice.chat_id == chat_id,
+            Choice.message_id.in_(ids),
+            Choice.created_at >= since,
+        )
+    )
+    return set(result.all())
+
+
 async def forget_old_choices(*, session: AsyncSession, before: datetime) -> None:
     await session.execute(delete(Choice).where(Choice.created_at < before))
     await session.execute(delete(ChoiceAnswer).where(ChoiceAnswer.created_at < before))
@@ -992,7 +1015,7 @@ async def inbox(
     """Events received before ``before`` and not applied yet (a process died with them)."""
     result = await session.scalars(
         select(InboxEvent)
-        .where(InboxEvent.platform == platform, InboxEvent.received_at < before)
+        .where(InboxEvent.platform == platform, InboxEvent.received_at <= before)
         .order_by(InboxEvent.id)
         .limit(limit)
     )

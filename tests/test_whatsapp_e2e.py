@@ -3,12 +3,34 @@ bot's real webhook, and a fake Evolution bridge on loopback (tests.fakes.evoluti
 
 from __future__ import annotations
 
+import itertools
+import json
+import logging
 from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select, text
 
+from bot.channels.whatsapp import WEBHOOK_PATH
 from bot.clock import ManualClock
-from tests.whatsapp_harness import ANA, CARLA, GROUP, WhatsApp, running_whatsapp
+from storage import repo
+from storage.models import Contact, InboxEvent, Meeting, Member, Network, Rsvp
+from tests.conftest import NOW
+from tests.fakes.evolution import INSTANCE, OWN_PN, Sent
+from tests.whatsapp_harness import (
+    ANA,
+    BRUNO,
+    CARLA,
+    DORA,
+    GROUP,
+    SECRET,
+    WhatsApp,
+    running_whatsapp,
+)
+
+FIXTURES = Path(__file__).parent / "fixtures" / "whatsapp"
 
 
 @pytest.fixture
@@ -17,10 +39,459 @@ async def wa(sqlite_url: str, clock: ManualClock) -> AsyncIterator[WhatsApp]:
         yield harness
 
 
+@pytest.fixture
+async def seated(wa: WhatsApp) -> WhatsApp:
+    await wa.seat_members()
+    return wa
+
+
+async def _count(wa: WhatsApp, model: type) -> int:
+    async with wa.runtime.sessions() as session:
+        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+async def _generate_2027(wa: WhatsApp) -> None:
+    preview = await wa.say(CARLA, "/gerarcalendario 2027 2ª terça 14h CRAS")
+    poll = next(s for s in preview if s.route == "sendPoll")
+    await wa.act(wa.bridge.vote(GROUP, CARLA, poll, [poll.body["values"][0]], at_ms=1))
+
+
+async def _announcement(wa: WhatsApp) -> tuple[Sent, Sent]:
+    """January's meeting announced to the group: its text and its RSVP poll."""
+    await _generate_2027(wa)
+    mark = wa.bridge.mark()
+    await wa.clock.set(datetime(2027, 1, 4, 10, 0, tzinfo=NOW.tzinfo))
+    assert wa.runtime.dispatcher is not None
+    await wa.runtime.dispatcher.run_due()
+    sent = wa.bridge.since(mark, GROUP)
+    at = next(i for i, s in enumerate(sent) if "janeiro" in s.text.lower())
+    text_message, poll = sent[at], sent[at + 1]
+    assert poll.route == "sendPoll"
+    return text_message, poll
+
+
+async def _answers(wa: WhatsApp) -> list[tuple[str, str | None]]:
+    async with wa.runtime.sessions() as session:
+        return [(r.answer, r.reason) for r in (await session.scalars(select(Rsvp))).all()]
+
+
+# --- joining and registration ---
+
+
+async def test_the_bot_registers_its_webhook_with_the_secret_header(wa: WhatsApp) -> None:
+    hook = wa.bridge.webhook
+    assert hook is not None
+    assert hook["url"] == f"{wa.http_url}{WEBHOOK_PATH}"
+    assert hook["headers"] == {"x-redebot-secret": SECRET}
+    assert hook["enabled"] is True and hook["byEvents"] is False and hook["base64"] is False
+    assert set(hook["events"]) == {
+        "MESSAGES_UPSERT",
+        "GROUP_PARTICIPANTS_UPDATE",
+        "GROUPS_UPSERT",
+        "CONNECTION_UPDATE",
+    }
+
+
 async def test_the_bot_added_to_a_group_greets_it_once(wa: WhatsApp) -> None:
     sent = await wa.act(wa.bridge.add_bot(GROUP, CARLA))
-    assert len(sent) == 1 and sent[0].number == GROUP
-    print(sent[0].text)
-    sent = await wa.say(ANA, "/setor Saúde")
-    print([s.text for s in sent])
-    assert sent
+    assert [s.number for s in sent] == [GROUP]
+    assert "Olá, Rede!" in sent[0].text
+    # The bridge also says the group exists (groups.upsert): no second greeting.
+    upsert = wa.bridge.envelope(
+        "groups.upsert", [{"id": GROUP, "subject": "Rede de Proteção de Palmital"}]
+    )
+    assert await wa.act(wa.bridge.post(upsert)) == []
+    async with wa.runtime.sessions() as session:
+        network = await repo.network_by_chat(session=session, platform="whatsapp", chat_id=GROUP)
+    assert network is not None and network.title == "Rede de Proteção de Palmital"
+
+
+async def test_every_member_command_answers_in_the_group(seated: WhatsApp) -> None:
+    answer = await seated.say(ANA, "/proxima")
+    assert len(answer) == 1 and answer[0].number == GROUP
+    wrong = await seated.say(ANA, "/convocar amanhã")
+    assert "Exemplo" in wrong[0].text
+
+
+# --- webhook security and delivery ---
+
+
+async def test_a_request_without_the_secret_gets_401_and_changes_nothing(wa: WhatsApp) -> None:
+    event = wa.bridge.envelope(
+        "messages.upsert", wa.bridge.message_data(GROUP, ANA, {"conversation": "/setor Saúde"})
+    )
+    assert await wa.bridge.post(event, headers={}) == 401
+    assert await wa.bridge.post(event, headers={"x-redebot-secret": SECRET[:-1] + "0"}) == 401
+    await wa.channel.lanes.drain()
+    assert wa.bridge.sent == []
+    assert await _count(wa, Network) == 0 and await _count(wa, InboxEvent) == 0
+
+
+async def test_an_event_of_another_instance_has_no_effect(wa: WhatsApp) -> None:
+    event = wa.bridge.envelope(
+        "messages.upsert", wa.bridge.message_data(GROUP, ANA, {"conversation": "/setor Saúde"})
+    )
+    event["instance"] = "someone-else"
+    assert await wa.act(wa.bridge.post(event)) == []
+    assert await _count(wa, Network) == 0
+
+
+async def test_a_redelivered_event_is_applied_once(seated: WhatsApp) -> None:
+    key = seated.bridge.new_id()
+    first = await seated.say(DORA, "/proxima", key_id=key)
+    again = await seated.say(DORA, "/proxima", key_id=key)
+    assert len(first) == 1 and again == []
+    assert await _count(seated, InboxEvent) == 0
+
+
+async def test_an_event_left_by_a_dead_process_is_applied_at_the_next_start(
+    sqlite_url: str, clock: ManualClock
+) -> None:
+    async with running_whatsapp(sqlite_url, clock) as first:
+        await first.act(first.bridge.add_bot(GROUP, CARLA))
+        event = first.bridge.envelope(
+            "messages.upsert",
+            first.bridge.message_data(GROUP, ANA, {"conversation": "/setor Saúde"}),
+        )
+    # The 200 was given (the event is in the inbox) and the process died before applying it.
+    async with first.runtime.sessions() as session, session.begin():
+        await repo.keep_inbox(session=session, platform="whatsapp", payload=event, now=clock.now())
+    async with running_whatsapp(sqlite_url, clock) as second:
+        await second.channel.lanes.drain()
+        assert any("Ana" in s.text and "Saúde" in s.text for s in second.bridge.sent)
+        assert await _count(second, InboxEvent) == 0
+        # The bridge redelivers it too: still applied once.
+        assert await second.act(second.bridge.post(event)) == []
+
+
+# --- privacy: group talk is neither stored nor logged ---
+
+
+async def test_group_talk_is_neither_stored_nor_logged(
+    seated: WhatsApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    talk = "A Maria Souza, 8 anos, CPF 123.456.789-09, mora na rua das Flores 12"
+    assert await seated.say(BRUNO, talk) == []
+    other = seated.bridge.message_data(GROUP, ANA, {"conversation": "Oi, tudo bem?"})
+    # Quoting a person's message (not the bot's) is talk as well.
+    quoted = seated.bridge.message_data(
+        GROUP,
+        DORA,
+        {"conversation": f"Sobre isso: {talk}"},
+        context={
+            "stanzaId": other["key"]["id"],
+            "participant": ANA.lid,
+            "quotedMessage": {"conversation": "Oi, tudo bem?"},
+        },
+    )
+    assert (
+        await seated.act(seated.bridge.post(seated.bridge.envelope("messages.upsert", quoted)))
+        == []
+    )
+    assert "Maria" not in caplog.text and "123.456.789" not in caplog.text
+    async with seated.runtime.sessions() as session:
+        dialect = session.get_bind().dialect.name
+        assert dialect == "sqlite"
+        tables = (
+            (await session.execute(text("SELECT name FROM sqlite_master WHERE type='table'")))
+            .scalars()
+            .all()
+        )
+        for table in tables:
+            rows = (await session.execute(text(f'SELECT * FROM "{table}"'))).all()
+            dump = json.dumps([list(map(str, r)) for r in rows], ensure_ascii=False)
+            assert "Maria" not in dump and "123.456.789" not in dump, table
+
+
+# --- identities ---
+
+
+async def test_one_person_is_one_member_whichever_id_arrives(wa: WhatsApp) -> None:
+    await wa.act(wa.bridge.add_bot(GROUP, CARLA))
+    # First seen by phone only (an older client: no participantAlt, phone addressing).
+    await wa.act(
+        wa.bridge.post(
+            wa.bridge.envelope(
+                "messages.upsert",
+                {
+                    **wa.bridge.message_data(
+                        GROUP, ANA, {"conversation": "/setor Saúde"}, alt=False
+                    ),
+                    "key": {
+                        "remoteJid": GROUP,
+                        "fromMe": False,
+                        "id": wa.bridge.new_id(),
+                        "participant": ANA.pn,
+                    },
+                },
+            )
+        )
+    )
+    # Then by LID with the phone as participantAlt, then by LID alone.
+    await wa.say(ANA, "/proxima")
+    await wa.say(ANA, "/proxima", alt=False)
+    async with wa.runtime.sessions() as session:
+        members = (await session.scalars(select(Member).where(Member.name == "Ana"))).all()
+        assert [(m.user_id, m.sector_id is not None) for m in members] == [(ANA.lid, True)]
+    # Privately, by phone JID without the LID: the same person (a contact under one id).
+    private = wa.bridge.message_data(ANA.pn, ANA, {"conversation": "/start"}, alt=False)
+    sent = await wa.act(wa.bridge.post(wa.bridge.envelope("messages.upsert", private)))
+    assert sent and sent[0].number == ANA.pn
+    async with wa.runtime.sessions() as session:
+        contacts = (await session.scalars(select(Contact))).all()
+    assert [c.user_id for c in contacts] == [ANA.lid]
+
+
+async def test_mentions_carry_the_group_s_ids_and_at_digits(seated: WhatsApp) -> None:
+    sent = await seated.say(
+        CARLA,
+        "/convocar 20/01/2027 10h | CREAS | CASO-2027-001: plano | risco iminente, decidir já",
+    )
+    convocation = next(s for s in sent if s.route == "sendText" and s.body.get("mentioned"))
+    mentioned = convocation.body["mentioned"]
+    assert set(mentioned) == {ANA.lid, BRUNO.lid, DORA.lid}
+    for phone in (ANA, BRUNO, DORA):
+        assert "@" + phone.lid.partition("@")[0] in convocation.text
+
+
+async def test_in_a_phone_addressed_group_mentions_use_phone_ids(
+    sqlite_url: str, clock: ManualClock
+) -> None:
+    async with running_whatsapp(sqlite_url, clock, lid_addressed=False) as wa:
+        await wa.seat_members()
+        sent = await wa.say(
+            CARLA,
+            "/convocar 20/01/2027 10h | CREAS | CASO-2027-001: plano | risco iminente, decidir já",
+        )
+        convocation = next(s for s in sent if s.body.get("mentioned"))
+        assert set(convocation.body["mentioned"]) == {ANA.pn, BRUNO.pn, DORA.pn}
+        assert "@" + ANA.digits in convocation.text
+
+
+async def test_a_mention_names_the_new_coordinator(seated: WhatsApp) -> None:
+    sent = await seated.say(CARLA, f"/coordenador + @{ANA.lid.partition('@')[0]}", mentions=(ANA,))
+    assert "Ana" in sent[0].text and "coordenação" in sent[0].text
+    async with seated.runtime.sessions() as session:
+        ana = await session.scalar(select(Member).where(Member.user_id == ANA.lid))
+    assert ana is not None and ana.is_coordinator
+
+
+# --- admins ---
+
+
+async def test_admin_commands_follow_the_group_s_admins_at_once(seated: WhatsApp) -> None:
+    refused = await seated.say(ANA, "/gerarcalendario 2027 2ª terça 14h CRAS")
+    assert "coordena" in refused[0].text.lower()
+    await seated.act(seated.bridge.promote(GROUP, ANA))
+    allowed = await seated.say(ANA, "/gerarcalendario 2027 2ª terça 14h CRAS")
+    assert any(s.route == "sendPoll" for s in allowed)
+    await seated.act(seated.bridge.promote(GROUP, ANA, admin=False))
+    again = await seated.say(ANA, "/gerarcalendario 2027 2ª terça 14h CRAS")
+    assert "coordena" in again[0].text.lower()
+
+
+# --- choices: polls and typed answers ---
+
+
+async def test_rsvp_by_vote_then_by_typed_number_the_later_wins(seated: WhatsApp) -> None:
+    text_message, poll = await _announcement(seated)
+    assert poll.body["values"] == ["✅ Vou", "❌ Não vou", "🤔 Talvez"]
+    assert poll.body["selectableCount"] == 1
+    assert poll.body["name"] == text_message.text.splitlines()[0]
+    silent = await seated.act(
+        seated.bridge.vote(GROUP, ANA, poll, ["✅ Vou"], at_ms=1_767_000_100_000)
+    )
+    assert silent == []  # the poll shows the count
+    assert await _answers(seated) == [("yes", None)]
+    # Typed later, quoting the text: "3" (Talvez).
+    await seated.say(ANA, "3", quoting=text_message, stamp=1_767_000_200)
+    assert await _answers(seated) == [("maybe", None)]
+
+
+async def test_out_of_order_and_empty_votes(seated: WhatsApp) -> None:
+    _text, poll = await _announcement(seated)
+    await seated.act(seated.bridge.vote(GROUP, BRUNO, poll, ["🤔 Talvez"], at_ms="1767000300000"))
+    # An older vote arrives late (the bridge does not keep order): ignored.
+    older = {
+        "low": 1_767_000_000_000 & 0xFFFFFFFF,
+        "high": 1_767_000_000_000 >> 32,
+        "unsigned": True,
+    }
+    await seated.act(seated.bridge.vote(GROUP, BRUNO, poll, ["✅ Vou"], at_ms=older))
+    assert await _answers(seated) == [("maybe", None)]
+    # Retracted or undecryptable: changes nothing, says nothing.
+    assert (
+        await seated.act(seated.bridge.vote(GROUP, BRUNO, poll, [], at_ms=1_767_000_400_000)) == []
+    )
+    assert await _answers(seated) == [("maybe", None)]
+
+
+async def test_not_going_asks_for_the_reason_as_a_message_to_reply_to(seated: WhatsApp) -> None:
+    _text, poll = await _announcement(seated)
+    asked = await seated.act(
+        seated.bridge.vote(GROUP, DORA, poll, ["❌ Não vou"], at_ms=1_767_000_100_000)
+    )
+    question = next(s for s in asked if "por que" in s.text.lower())
+    await seated.say(DORA, "audiência no fórum", quoting=question)
+    assert await _answers(seated) == [("no", "audiência no fórum")]
+
+
+async def test_a_typed_answer_by_words_and_yes(seated: WhatsApp) -> None:
+    preview = await seated.say(CARLA, "/gerarcalendario 2027 2ª terça 14h CRAS")
+    card = next(s for s in preview if s.route == "sendText")
+    saved = await seated.say(CARLA, "sim", quoting=card)
+    assert any("salvo" in s.text.lower() for s in saved)
+    async with seated.runtime.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Meeting)) == 12
+
+
+async def test_a_wrong_vote_is_answered_once_quoting_the_poll(seated: WhatsApp) -> None:
+    preview = await seated.say(CARLA, "/gerarcalendario 2027 2ª terça 14h CRAS")
+    poll = next(s for s in preview if s.route == "sendPoll")
+    # Ana is no coordinator: her vote is refused, once, mentioning her.
+    first = await seated.act(
+        seated.bridge.vote(GROUP, ANA, poll, [poll.body["values"][0]], at_ms=5)
+    )
+    second = await seated.act(
+        seated.bridge.vote(GROUP, ANA, poll, [poll.body["values"][1]], at_ms=6)
+    )
+    assert len(first) == 1 and second == []
+    assert first[0].body["mentioned"] == [ANA.lid]
+    assert first[0].body["quoted"]["key"]["id"] == poll.id
+    async with seated.runtime.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Meeting)) == 0
+
+
+async def test_a_one_option_choice_is_a_typed_word(seated: WhatsApp) -> None:
+    await _generate_2027(seated)
+    await seated.clock.set(datetime(2027, 1, 12, 14, 5, tzinfo=NOW.tzinfo))
+    sent = await seated.say(CARLA, "/presenca")
+    at = next(i for i, s in enumerate(sent) if "*presente*" in s.text)
+    listing = sent[at]
+    # One option: no poll (a poll needs two), the word to type instead.
+    assert at + 1 == len(sent) or sent[at + 1].route != "sendPoll"
+    await seated.say(ANA, "presente", quoting=listing)
+    async with seated.runtime.sessions() as session:
+        meeting = (await session.scalars(select(Meeting).order_by(Meeting.starts_at))).first()
+        assert meeting is not None
+        present = await repo.attendance(session=session, meeting_id=meeting.id)
+    assert any(a.member.name == "Ana" for a in present)
+
+
+# --- files ---
+
+
+async def test_importar_gets_the_document_s_bytes_from_the_bridge(seated: WhatsApp) -> None:
+    csv = (
+        "Mês;Data;Horário;Local;Observações\n"
+        "Janeiro;;14h;CRAS;Planejamento anual da Rede\n"
+        "Fevereiro;;14h;CRAS;Fluxos de atendimento\n"
+    )
+    sent = await seated.act(
+        seated.bridge.upload(
+            GROUP,
+            CARLA,
+            "calendario.csv",
+            csv.encode(),
+            "/importar 2027 2ª terça 14h CRAS",
+            "text/csv",
+        )
+    )
+    assert any("Planejamento anual da Rede" in s.text for s in sent)
+    assert ("POST", f"/chat/getBase64FromMediaMessage/{INSTANCE}") in seated.bridge.calls
+
+
+async def test_a_document_without_a_command_is_not_downloaded(seated: WhatsApp) -> None:
+    sent = await seated.act(
+        seated.bridge.upload(GROUP, ANA, "foto.pdf", b"%PDF-1.4", "olhem isso", "application/pdf")
+    )
+    assert sent == []
+    assert ("POST", f"/chat/getBase64FromMediaMessage/{INSTANCE}") not in seated.bridge.calls
+
+
+async def test_the_report_arrives_as_a_document(seated: WhatsApp) -> None:
+    await _generate_2027(seated)
+    sent = await seated.say(CARLA, "/relatorio 2027")
+    document = next(s for s in sent if s.route == "sendMedia")
+    assert document.body["mediatype"] == "document"
+    assert document.body["fileName"].endswith(".pdf")
+    assert document.body["mimetype"] == "application/pdf"
+
+
+# --- private messages ---
+
+
+async def test_nobody_gets_an_unsolicited_private_message(seated: WhatsApp) -> None:
+    sent = await seated.say(ANA, "/meusdados")
+    assert all(s.number == GROUP and s.route == "sendText" for s in sent)
+    assert any("/start" in s.text for s in sent)
+    # After Ana writes to the bot privately, her data goes to her privately.
+    private = seated.bridge.message_data(ANA.pn, ANA, {"conversation": "oi"})
+    await seated.act(seated.bridge.post(seated.bridge.envelope("messages.upsert", private)))
+    again = await seated.say(ANA, "/meusdados")
+    assert any(s.number == ANA.lid and s.route == "sendMedia" for s in again)
+
+
+# --- text and pacing ---
+
+
+async def test_replies_are_paced_per_group_and_overall(seated: WhatsApp) -> None:
+    for _ in range(6):
+        await seated.say(BRUNO, "/proxima")
+    times = [s.at for s in seated.bridge.sent if s.number == GROUP and s.route != "sendPoll"]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    assert gaps and min(gaps) >= 3.0
+    everything = sorted(s.at for s in seated.bridge.sent)
+    assert all(sum(1 for t in everything if start <= t < start + 60) <= 20 for start in everything)
+
+
+async def test_a_choice_is_its_text_then_its_poll_with_nothing_between(seated: WhatsApp) -> None:
+    preview = await seated.say(CARLA, "/gerarcalendario 2027 2ª terça 14h CRAS")
+    routes = [s.route for s in preview]
+    assert routes[-2:] == ["sendText", "sendPoll"]
+    assert preview[-1].at == preview[-2].at  # at once, in the same turn
+
+
+async def test_a_bridge_that_fails_a_send_loses_no_scheduled_message(seated: WhatsApp) -> None:
+    await _generate_2027(seated)
+    seated.bridge.fail_sends = 1
+    await seated.clock.set(datetime(2027, 1, 4, 10, 0, tzinfo=NOW.tzinfo))
+    assert seated.runtime.dispatcher is not None
+    await seated.runtime.dispatcher.run_due()
+    assert not any("janeiro" in s.text.lower() for s in seated.bridge.sent[-3:])
+    await seated.clock.advance(timedelta(minutes=10))
+    await seated.runtime.dispatcher.run_due()
+    assert (
+        sum("janeiro" in s.text.lower() and s.route == "sendText" for s in seated.bridge.sent) == 1
+    )
+
+
+# --- fixtures as the spec shows them ---
+
+
+@pytest.mark.parametrize(
+    ("name", "acts"),
+    [
+        ("command.json", True),
+        ("reply_to_bot.json", False),  # quotes an id the bot never sent: talk
+        ("captioned_csv.json", True),
+        ("vote.json", False),  # a poll the bot never sent: nothing
+        ("empty_vote.json", False),
+        ("lid_with_alt.json", True),
+        ("lid_without_alt.json", True),
+        ("from_me.json", False),
+        ("bot_added.json", True),
+        ("promote.json", False),
+        ("talk.json", False),
+    ],
+)
+async def test_spec_shaped_fixtures(wa: WhatsApp, name: str, acts: bool) -> None:
+    envelope = json.loads((FIXTURES / name).read_text())
+    envelope["instance"] = INSTANCE
+    envelope["sender"] = OWN_PN
+    wa.bridge.media[envelope["data"].get("key", {}).get("id", "")] = (
+        "Mês;Data;Horário;Local;Observações\nJaneiro;;14h;CRAS;Planejamento\n".encode()
+    )
+    sent = await wa.act(wa.bridge.post(envelope))
+    assert bool(sent) is acts, [s.text for s in sent]

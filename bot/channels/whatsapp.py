@@ -19,7 +19,8 @@ import hmac
 import logging
 import random
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from functools import partial
@@ -28,7 +29,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.app import Redebot
+from bot.app import CHOICE_LIFETIME, Redebot
 from bot.channels.base import Capabilities, Retryable, Sent, chunks, flat_buttons
 from bot.channels.evolution import SECRET_HEADER, BridgeError, EvolutionApi
 from bot.channels.whatsapp_events import (
@@ -101,15 +102,22 @@ class Pacing:
             **overrides,
         )
 
-    async def turn(self, chat_id: str) -> None:
-        """Wait for this chat's turn (one reply: its text and its poll go together)."""
-        if self.groups is not None:
-            await self.groups.acquire(chat_id)
+    @asynccontextmanager
+    async def turn(self, chat_id: str) -> AsyncIterator[None]:
+        """One message to ``chat_id`` (a text with its poll counts as one): a random
+        pause, then the chat's turn, held until the sends are answered so the next one
+        to this chat comes ``group_interval`` after them."""
         low, high = self.jitter
         if high > 0:
             await self.sleep(self.rng.uniform(low, high))
+        if self.groups is None:
+            yield
+            return
+        async with self.groups.reserve(chat_id):
+            yield
 
     async def message(self) -> None:
+        """Each message counts in the number's cap per minute."""
         await self.overall.acquire()
 
 
@@ -207,7 +215,7 @@ class WhatsAppChannel:
         stale_group = admin_changes(envelope)
         if stale_group is not None:
             self._groups.pop(stale_group, None)  # promote/demote counts at once
-        found = parse(envelope, self.own, self.api.media)
+        found = await self._for_the_bot(parse(envelope, self.own, self.api.media))
         if not found:
             return web.Response(text="ok")  # group talk: dropped unread
         try:
@@ -222,6 +230,35 @@ class WhatsAppChannel:
             self.lanes.post(incoming.chat_id, partial(self._process, incoming))
         self.lanes.post(found[-1].chat_id, partial(self._forget, row))
         return web.Response(text="ok")
+
+    async def _for_the_bot(self, found: list[Incoming]) -> list[Incoming]:
+        """Drop quotes of messages that are not the bot's, and votes in others' polls,
+        before anything is kept: the group's talk is never stored."""
+        kept = []
+        for incoming in found:
+            unsure = (
+                incoming.chat_kind is ChatKind.GROUP
+                and incoming.command is None
+                and incoming.replied_message_id is not None
+                and (incoming.vote or not incoming.reply_to_bot)
+            )
+            if unsure and not await self._ours(incoming.chat_id, incoming.replied_message_id):
+                continue
+            kept.append(incoming)
+        return kept
+
+    async def _ours(self, chat_id: str, message_id: str | None) -> bool:
+        if message_id is None:
+            return False
+        async with self.sessions() as session:
+            known = await repo.known_messages(
+                session=session,
+                platform=PLATFORM,
+                chat_id=chat_id,
+                message_ids=[message_id],
+                since=self.clock.now() - CHOICE_LIFETIME,
+            )
+        return bool(known)
 
     async def _forget(self, row: int) -> None:
         async with self.sessions() as session, session.begin():
@@ -303,14 +340,22 @@ class WhatsAppChannel:
     async def deliver(self, chat_id: str, reply: Reply, origin: Incoming | None = None) -> Sent:
         """Send one reply (already adapted by the core): a file, its text, its poll.
 
-        The messages of one reply go out together: nothing else to that chat between them.
+        The messages of one reply go out in order, nothing else of this process to that
+        chat between them, each paced.
         """
         target = bare(reply.to_user.user_id) if reply.to_user is not None else chat_id
         async with self._lock(target):
-            await self.pacing.turn(target)
-            return await self._send(target, chat_id, reply, origin)
+            ids: list[str] = []
+            for send in await self._messages(target, chat_id, reply, origin):
+                async with self.pacing.turn(target):
+                    ids.extend(await send())
+            return Sent(tuple(ids))
 
-    async def _send(self, target: str, group: str, reply: Reply, origin: Incoming | None) -> Sent:
+    async def _messages(
+        self, target: str, group: str, reply: Reply, origin: Incoming | None
+    ) -> list[Callable[[], Awaitable[list[str]]]]:
+        """The reply as the bridge's calls, one turn each: a document, each part of the
+        text — the last with the poll of its choices right after it."""
         text = reply.text
         mentioned: list[str] = []
         if reply.mentions:
@@ -320,40 +365,57 @@ class WhatsAppChannel:
             )
             text += "\n" + " ".join("@" + user_part(jid) for jid in mentioned)
         quoted = _quote(origin, target) if reply.error else None
-        ids: list[str] = []
+        sends: list[Callable[[], Awaitable[list[str]]]] = []
         if reply.file is not None:
+            file = reply.file
             caption = text if len(text) <= CAPABILITIES.max_caption else None
-            await self.pacing.message()
-            ids.append(
-                await self.api.send_document(
+
+            async def document() -> list[str]:
+                await self.pacing.message()
+                sent = await self.api.send_document(
                     target,
-                    filename=reply.file.filename,
-                    mime_type=reply.file.mime_type,
-                    content=reply.file.content,
+                    filename=file.filename,
+                    mime_type=file.mime_type,
+                    content=file.content,
                     caption=caption,
                     mentioned=mentioned if caption else (),
                 )
-            )
+                return [sent]
+
+            sends.append(document)
             if caption is not None:
                 text = ""
-        for part in chunks(text, CAPABILITIES.max_text) if text.strip() else []:
-            await self.pacing.message()
-            ids.append(
-                await self.api.send_text(
-                    target,
-                    part,
-                    mentioned=[m for m in mentioned if "@" + user_part(m) in part],
-                    quoted=quoted,
-                )
-            )
-            quoted = None
+        parts = chunks(text, CAPABILITIES.max_text) if text.strip() else []
         options = flat_buttons(reply)
-        if 2 <= len(options) <= MAX_POLL_OPTIONS:
-            name = (reply.text.strip().splitlines() or ["?"])[0][:MAX_POLL_NAME]
-            await self.pacing.message()
-            # Labels are distinct (the core made them so): a vote names one.
-            ids.append(await self.api.send_poll(target, name, [b.label for b in options]))
-        return Sent(tuple(ids))
+        poll = 2 <= len(options) <= MAX_POLL_OPTIONS
+        for index, part in enumerate(parts):
+            last = index == len(parts) - 1
+
+            async def message(
+                part: str = part, quote: Any = quoted if index == 0 else None, last: bool = last
+            ) -> list[str]:
+                await self.pacing.message()
+                ids = [
+                    await self.api.send_text(
+                        target,
+                        part,
+                        mentioned=[m for m in mentioned if "@" + user_part(m) in part],
+                        quoted=quote,
+                    )
+                ]
+                if last and poll:
+                    ids.append(await self._poll(target, reply))
+                return ids
+
+            sends.append(message)
+        return sends
+
+    async def _poll(self, target: str, reply: Reply) -> str:
+        """The choices as a poll, right after their text; its name is the question."""
+        name = (reply.text.strip().splitlines() or ["?"])[0][:MAX_POLL_NAME]
+        await self.pacing.message()
+        # Labels are distinct (the core made them so): a vote names one.
+        return await self.api.send_poll(target, name, [b.label for b in flat_buttons(reply)])
 
 
 def _quote(origin: Incoming | None, target: str) -> dict[str, Any] | None:
