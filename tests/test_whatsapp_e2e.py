@@ -34,8 +34,9 @@ FIXTURES = Path(__file__).parent / "fixtures" / "whatsapp"
 
 
 @pytest.fixture
-async def wa(sqlite_url: str, clock: ManualClock) -> AsyncIterator[WhatsApp]:
-    async with running_whatsapp(sqlite_url, clock) as harness:
+async def wa(database_url: str, clock: ManualClock) -> AsyncIterator[WhatsApp]:
+    """On SQLite and on a real PostgreSQL server."""
+    async with running_whatsapp(database_url, clock) as harness:
         yield harness
 
 
@@ -191,13 +192,14 @@ async def test_group_talk_is_neither_stored_nor_logged(
     )
     assert "Maria" not in caplog.text and "123.456.789" not in caplog.text
     async with seated.runtime.sessions() as session:
-        dialect = session.get_bind().dialect.name
-        assert dialect == "sqlite"
-        tables = (
-            (await session.execute(text("SELECT name FROM sqlite_master WHERE type='table'")))
-            .scalars()
-            .all()
+        listing = (
+            "SELECT name FROM sqlite_master WHERE type='table'"
+            if session.get_bind().dialect.name == "sqlite"
+            else "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
         )
+        tables = (await session.execute(text(listing))).scalars().all()
+        assert "members" in tables
+
         for table in tables:
             rows = (await session.execute(text(f'SELECT * FROM "{table}"'))).all()
             dump = json.dumps([list(map(str, r)) for r in rows], ensure_ascii=False)
