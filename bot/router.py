@@ -183,5 +183,5 @@ class Router:
         parts = data.split(":")
         handler = self.buttons.get(parts[1]) if len(parts) > 1 else None
         if parts[0] != BUTTON_VERSION or handler is None:
-            raise UserError(N_("This button is no longer valid."))
+            raise UserError(N_("This choice is no longer valid."))
         return await handler(ctx, parts[2:])

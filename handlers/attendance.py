@@ -121,7 +121,7 @@ async def _meeting_for_button(ctx: Context, meeting_id: str) -> Meeting:
         else None
     )
     if meeting is None or meeting.network_id != ctx.network.id:
-        raise UserError(N_("This button is no longer valid."))
+        raise UserError(N_("This choice is no longer valid."))
     if meeting.status == "cancelled":
         raise UserError(N_("This meeting was cancelled."))
     return meeting
@@ -129,7 +129,7 @@ async def _meeting_for_button(ctx: Context, meeting_id: str) -> Meeting:
 
 async def rsvp_button(ctx: Context, args: list[str]) -> list[Reply]:
     if len(args) != 3 or args[1] not in ANSWERS:
-        raise UserError(N_("This button is no longer valid."))
+        raise UserError(N_("This choice is no longer valid."))
     meeting = await _meeting_for_button(ctx, args[0])
     if meeting.starts_at + timedelta(minutes=meeting.duration_minutes) < ctx.now:
         raise UserError(N_("This meeting has already happened."))
@@ -280,7 +280,7 @@ async def _open_presence(ctx: Context) -> list[Reply]:
 
 async def presence_button(ctx: Context, args: list[str]) -> list[Reply]:
     if len(args) != 1:
-        raise UserError(N_("This button is no longer valid."))
+        raise UserError(N_("This choice is no longer valid."))
     meeting = await _meeting_for_button(ctx, args[0])
     if meeting.presence != "open":
         raise UserError(N_("The presence list is closed."))

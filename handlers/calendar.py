@@ -172,11 +172,11 @@ async def import_table(ctx: Context) -> list[Reply]:
 
 async def calendar_button(ctx: Context, args: list[str]) -> list[Reply]:
     if len(args) != 2 or not args[1].isdigit():
-        raise UserError(N_("This button is no longer valid."))
+        raise UserError(N_("This choice is no longer valid."))
     action, draft_id = args[0], int(args[1])
     draft = await repo.draft(session=ctx.session, draft_id=draft_id)
     if draft is None or draft.network_id != ctx.network.id or draft.kind != DRAFT_KIND:
-        raise UserError(N_("This button is no longer valid."))
+        raise UserError(N_("This choice is no longer valid."))
     if not ctx.is_coordinator:
         raise UserError(N_("Only the network's coordination can decide this."))
     if draft.status != "open":
@@ -185,7 +185,7 @@ async def calendar_button(ctx: Context, args: list[str]) -> list[Reply]:
         draft.status = "discarded"
         return [Reply(text=_("Calendar discarded. Nothing was changed."), edit=True)]
     if action != "ok":
-        raise UserError(N_("This button is no longer valid."))
+        raise UserError(N_("This choice is no longer valid."))
     draft.status = "saved"
     payload = draft.payload
     year = int(payload["year"])

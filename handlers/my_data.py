@@ -103,7 +103,7 @@ async def erase_request(ctx: Context) -> list[Reply]:
 
 async def erase_button(ctx: Context, args: list[str]) -> list[Reply]:
     if len(args) != 2 or not args[0].isdigit():
-        raise UserError(N_("This button is no longer valid."))
+        raise UserError(N_("This choice is no longer valid."))
     if int(args[0]) != ctx.member.id:
         raise UserError(N_("Only the person who asked can answer this."))
     if args[1] != "ok":

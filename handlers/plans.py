@@ -104,10 +104,10 @@ async def _import(ctx: Context, args: str) -> list[Reply]:
 
 async def plan_button(ctx: Context, args: list[str]) -> list[Reply]:
     if len(args) != 2 or not args[1].isdigit():
-        raise UserError(N_("This button is no longer valid."))
+        raise UserError(N_("This choice is no longer valid."))
     draft = await repo.draft(session=ctx.session, draft_id=int(args[1]))
     if draft is None or draft.network_id != ctx.network.id or draft.kind != DRAFT_KIND:
-        raise UserError(N_("This button is no longer valid."))
+        raise UserError(N_("This choice is no longer valid."))
     if not ctx.is_coordinator:
         raise UserError(N_("Only the network's coordination can decide this."))
     if draft.status != "open":

@@ -368,13 +368,13 @@ async def ask_extension(ctx: Context) -> list[Reply]:
 
 async def extension_button(ctx: Context, args: list[str]) -> list[Reply]:
     if len(args) != 2 or not args[0].isdigit() or args[1] not in ("ok", "no"):
-        raise UserError(N_("This button is no longer valid."))
+        raise UserError(N_("This choice is no longer valid."))
     request = await ctx.session.get(Extension, int(args[0]))
     if request is None:
-        raise UserError(N_("This button is no longer valid."))
+        raise UserError(N_("This choice is no longer valid."))
     referral = await repo.referral(session=ctx.session, referral_id=request.referral_id)
     if referral is None or referral.network_id != ctx.network.id:
-        raise UserError(N_("This button is no longer valid."))
+        raise UserError(N_("This choice is no longer valid."))
     if not ctx.is_coordinator:
         raise UserError(N_("Only the network's coordination can decide this."))
     if request.status != "open":

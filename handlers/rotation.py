@@ -209,17 +209,17 @@ async def roles_message(session: AsyncSession, network: Network, meeting: Meetin
 
 async def role_button(ctx: Context, args: list[str]) -> list[Reply]:
     if len(args) != 2 or not args[0].isdigit() or args[1] not in ("ok", "no"):
-        raise UserError(N_("This button is no longer valid."))
+        raise UserError(N_("This choice is no longer valid."))
     row = await ctx.session.get(RoleAssignment, int(args[0]))
     if row is None or row.network_id != ctx.network.id:
-        raise UserError(N_("This button is no longer valid."))
+        raise UserError(N_("This choice is no longer valid."))
     if row.status != "proposed":
         raise UserError(N_("This was already decided."))
     if ctx.member.sector_id != row.sector_id and not ctx.is_coordinator:
         raise UserError(N_("Only a representative of that sector can answer."))
     meeting = await repo.meeting(session=ctx.session, meeting_id=row.meeting_id)
     if meeting is None:
-        raise UserError(N_("This button is no longer valid."))
+        raise UserError(N_("This choice is no longer valid."))
     row.decided_at = ctx.now
     replies: list[Reply] = []
     if args[1] == "ok":

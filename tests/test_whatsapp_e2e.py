@@ -404,6 +404,29 @@ async def test_importar_gets_the_document_s_bytes_from_the_bridge(seated: WhatsA
     assert ("POST", f"/chat/getBase64FromMediaMessage/{INSTANCE}") in seated.bridge.calls
 
 
+async def test_an_action_plan_is_imported_from_a_captioned_table(seated: WhatsApp) -> None:
+    from tests.test_referrals_e2e import SEED_002_CSV
+
+    preview = await seated.act(
+        seated.bridge.upload(
+            GROUP,
+            CARLA,
+            "plano.csv",
+            SEED_002_CSV.encode(),
+            "/plano importar 2027 Fortalecimento do SIPIA",
+            "text/csv",
+        )
+    )
+    card = next(s for s in preview if "3 tarefas" in s.text)
+    poll = preview[preview.index(card) + 1]
+    saved = await seated.act(
+        seated.bridge.vote(GROUP, CARLA, poll, [poll.body["values"][0]], at_ms=9)
+    )
+    assert saved and saved[0].body["quoted"]["key"]["id"] == poll.id  # answers the poll
+    progress = await seated.say(ANA, "/plano")
+    assert "Fortalecimento do SIPIA (2027): 0 de 3 tarefas concluídas" in progress[0].text
+
+
 async def test_a_document_without_a_command_is_not_downloaded(seated: WhatsApp) -> None:
     sent = await seated.act(
         seated.bridge.upload(GROUP, ANA, "foto.pdf", b"%PDF-1.4", "olhem isso", "application/pdf")

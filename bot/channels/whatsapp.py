@@ -364,7 +364,8 @@ class WhatsAppChannel:
                 dict.fromkeys(mention_id(info, p.user_id, p.aliases) for p in reply.mentions)
             )
             text += "\n" + " ".join("@" + user_part(jid) for jid in mentioned)
-        quoted = _quote(origin, target) if reply.error else None
+        # A mistake quotes what caused it; what a vote caused quotes the poll.
+        quoted = _quote(origin, target) if reply.error or (origin and origin.vote) else None
         sends: list[Callable[[], Awaitable[list[str]]]] = []
         if reply.file is not None:
             file = reply.file
