@@ -163,3 +163,80 @@ async def test_health_endpoint(sqlite_url: str, path: str) -> None:
     finally:
         await runner.cleanup()
         await runtime.close()
+
+
+async def test_one_process_serves_telegram_and_whatsapp_each_network_on_its_own(
+    sqlite_url: str,
+) -> None:
+    from tests.fakes.evolution import FakeEvolution
+    from tests.whatsapp_harness import ANA as WA_ANA
+    from tests.whatsapp_harness import CARLA as WA_CARLA
+    from tests.whatsapp_harness import GROUP as WA_GROUP
+    from tests.whatsapp_harness import _free_port, whatsapp_settings
+
+    async with FakeBotApi() as api, FakeEvolution() as bridge:
+        bridge.add_group(WA_GROUP, "Rede de Palmital", [WA_ANA, WA_CARLA], admins=(WA_CARLA,))
+        port = await _free_port()
+        settings = make_settings(
+            sqlite_url,
+            telegram_bot_token=api.token,
+            telegram_api_base_url=api.base_url,
+            telegram_api_file_url=api.base_file_url,
+            http_host="127.0.0.1",
+            http_port=port,
+            **whatsapp_settings(
+                bridge,
+                port,
+                # Real time here: no pauses between messages in this test.
+                whatsapp_group_interval_seconds=0,
+                whatsapp_jitter_min_seconds=0,
+                whatsapp_jitter_max_seconds=0,
+            ),
+        )
+        stop = asyncio.Event()
+        server = asyncio.create_task(serve(settings, stop))
+        await api.wait_for_call("setMyCommands")
+        for _ in range(200):
+            if bridge.webhook is not None:
+                break
+            await asyncio.sleep(0.01)
+        assert bridge.webhook is not None
+        assert bridge.webhook["url"] == f"http://127.0.0.1:{port}/whatsapp/webhook"
+        assert await bridge.add_bot(WA_GROUP, WA_CARLA) == 200
+        api.bot_added_to_group(GROUP, CARLA)
+        await api.wait_for_message(GROUP)
+        assert await bridge.say(WA_GROUP, WA_ANA, "/proxima") == 200
+        for _ in range(300):
+            if len(bridge.sent) >= 2:
+                break
+            await asyncio.sleep(0.01)
+        texts = [s.text for s in bridge.sent]
+        assert "Olá, Rede!" in texts[0] and "Não há reunião marcada" in texts[1]
+        # Health on the same port as the webhook.
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
+                assert response.status == 200
+        stop.set()
+        await asyncio.wait_for(server, timeout=10)
+    runtime = await open_runtime(make_settings(sqlite_url), ShiftedClock())
+    try:
+        from sqlalchemy import select
+
+        from storage.models import Network
+
+        async with runtime.sessions() as session:
+            platforms = sorted((await session.scalars(select(Network.platform))).all())
+        assert platforms == ["telegram", "whatsapp"]
+    finally:
+        await runtime.close()
+
+
+def test_with_only_whatsapp_settings_redebot_does_not_ask_for_a_telegram_token(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    monkeypatch.setenv("WHATSAPP_PROVIDER", "evolution")
+    assert main([]) == 2  # incomplete WhatsApp settings: said before anything starts
+    err = capsys.readouterr().err
+    assert "WHATSAPP_API_URL" in err and "WHATSAPP_WEBHOOK_SECRET" in err
