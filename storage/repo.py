@@ -968,12 +968,17 @@ async def canonical_user(
     if not others:
         known = await session.get(PersonAlias, (platform, user_id))
         return known.user_id if known is not None else user_id
+    changed = False
     for alias in others:
         found = await session.get(PersonAlias, (platform, alias))
         if found is None:
             session.add(PersonAlias(platform=platform, alias=alias, user_id=user_id))
+            changed = True
         elif found.user_id != user_id:
             found.user_id = user_id
+            changed = True
+    if not changed:
+        return user_id  # known already: rows stored under an alias were moved then
     await session.flush()
     moved = await session.scalars(
         select(Member).where(

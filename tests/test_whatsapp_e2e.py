@@ -123,7 +123,7 @@ async def test_a_request_without_the_secret_gets_401_and_changes_nothing(wa: Wha
     )
     assert await wa.bridge.post(event, headers={}) == 401
     assert await wa.bridge.post(event, headers={"x-redebot-secret": SECRET[:-1] + "0"}) == 401
-    await wa.channel.lanes.drain()
+    await wa.channel.settle()
     assert wa.bridge.sent == []
     assert await _count(wa, Network) == 0 and await _count(wa, InboxEvent) == 0
 
@@ -158,7 +158,7 @@ async def test_an_event_left_by_a_dead_process_is_applied_at_the_next_start(
     async with first.runtime.sessions() as session, session.begin():
         await repo.keep_inbox(session=session, platform="whatsapp", payload=event, now=clock.now())
     async with running_whatsapp(sqlite_url, clock) as second:
-        await second.channel.lanes.drain()
+        await second.channel.settle()
         assert any("Ana" in s.text and "Saúde" in s.text for s in second.bridge.sent)
         assert await _count(second, InboxEvent) == 0
         # The bridge redelivers it too: still applied once.

@@ -64,7 +64,7 @@ class WhatsApp:
         mark = self.bridge.mark()
         status = await event
         assert status == 200, status
-        await self.channel.lanes.drain()
+        await self.channel.settle()
         return self.bridge.since(mark)
 
     async def say(self, who: Phone, text: str, **kwargs: Any) -> list[Sent]:

@@ -159,6 +159,7 @@ class WhatsAppChannel:
         self._groups: dict[str, tuple[float, Mapping[str, Any]]] = {}
         self._chat_locks: dict[str, asyncio.Lock] = {}
         self._sweeper: asyncio.Task[None] | None = None
+        self._pending: set[asyncio.Task[None]] = set()
         self.receiving = False
         self.registered = False
 
@@ -194,8 +195,14 @@ class WhatsAppChannel:
         if self._sweeper is not None:
             self._sweeper.cancel()
             await asyncio.gather(self._sweeper, return_exceptions=True)
-        await self.lanes.drain()
+        await self.settle()
         await self.api.close()
+
+    async def settle(self) -> None:
+        """Wait until every event received so far has been applied (tests, shutdown)."""
+        await self.lanes.drain()
+        while self._pending:
+            await asyncio.gather(*list(self._pending), return_exceptions=True)
 
     def webhook_routes(self) -> list[web.RouteDef]:
         return [web.post(WEBHOOK_PATH, self._webhook)]
@@ -226,10 +233,19 @@ class WhatsAppChannel:
         except Exception:
             log.exception("could not keep a WhatsApp event; the bridge will send it again")
             return web.Response(status=503, text="retry")
-        for incoming in found:
-            self.lanes.post(incoming.chat_id, partial(self._process, incoming))
-        self.lanes.post(found[-1].chat_id, partial(self._forget, row))
+        futures = [self.lanes.submit(i.chat_id, partial(self._process, i)) for i in found]
+        task = asyncio.create_task(self._forget_after(row, futures))
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
         return web.Response(text="ok")
+
+    async def _forget_after(self, row: int, futures: list[asyncio.Future[Any]]) -> None:
+        """The inbox row goes once every ``Incoming`` of its event was applied."""
+        await asyncio.gather(*futures, return_exceptions=True)
+        try:
+            await self._forget(row)
+        except Exception:  # it stays; the next sweep applies it (once) and drops it
+            log.exception("could not drop a WhatsApp inbox row")
 
     async def _for_the_bot(self, found: list[Incoming]) -> list[Incoming]:
         """Drop quotes of messages that are not the bot's, and votes in others' polls,
