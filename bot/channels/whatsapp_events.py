@@ -194,6 +194,29 @@ def _message(instance: str, data: Mapping[str, Any], own: Own, fetch: Fetch) -> 
     message = data.get("message")
     if not isinstance(key, Mapping) or not isinstance(message, Mapping):
         return None
+    base = _base(instance, data, key, own)
+    if base is None:
+        return None
+    poll = message.get("pollUpdateMessage")
+    if isinstance(poll, Mapping):
+        return _vote(base, poll)
+    document = _document(message)
+    text = str(document.get("caption") or "") if document is not None else _text(message)
+    context = _context(data, message)
+    parsed = parse_command(text.strip())
+    if parsed is None:
+        return _answer(base, text.strip(), context, own, as_int(data.get("messageTimestamp")))
+    attachment = None
+    if document is not None:
+        attachment = _attachment(document, {"key": dict(key), "message": dict(message)}, fetch)
+    return _command(base, text, parsed, context, own, attachment)
+
+
+def _base(
+    instance: str, data: Mapping[str, Any], key: Mapping[str, Any], own: Own
+) -> dict[str, Any] | None:
+    """What every ``Incoming`` of this message shares: chat, sender, ids. None when the
+    message is not for the bot (its own echo, a broadcast, no sender)."""
     chat = str(key.get("remoteJid") or "")
     if key.get("fromMe"):
         # Our own message echoed back: in @lid groups its participant is our LID.
@@ -208,70 +231,63 @@ def _message(instance: str, data: Mapping[str, Any], own: Own, fetch: Fetch) -> 
         ids = [chat, key.get("remoteJidAlt"), key.get("senderPn"), key.get("senderLid")]
     else:
         return None  # status broadcasts, newsletters
+    message_id = str(key.get("id") or "")
     try:
         sender = person(ids, data.get("pushName"))
     except ValueError:
         return None
-    message_id = str(key.get("id") or "")
     if not message_id:
         return None
-    base: dict[str, Any] = {
+    return {
         "platform": PLATFORM,
-        "chat_id": sender.user_id if kind is ChatKind.PRIVATE else bare(chat),
+        "chat_id": bare(chat),
         "chat_kind": kind,
         "sender": sender,
         "message_id": message_id,
         "update_id": update_id(instance, message_id),
         "identities_vary": True,
     }
-    if kind is ChatKind.PRIVATE:
-        base["chat_id"] = bare(chat)
-    stamp = as_int(data.get("messageTimestamp"))
-    poll = message.get("pollUpdateMessage")
-    if isinstance(poll, Mapping):
-        return _vote(base, poll)
-    document = _document(message)
-    text = str(document.get("caption") or "") if document is not None else _text(message)
-    context = _context(data, message)
+
+
+def _answer(
+    base: dict[str, Any], text: str, context: Mapping[str, Any], own: Own, stamp: int | None
+) -> Incoming | None:
+    """A plain text: in private, said to the bot; in a group, only a reply quoting a
+    message (the core checks that the message is the bot's)."""
     quoted_id = context.get("stanzaId")
-    quoted_author = context.get("participant")
-    parsed = parse_command(text.strip())
-    if parsed is None:
-        if not text.strip():
-            return None
-        if kind is ChatKind.GROUP and not quoted_id:
-            return None  # group talk: not the bot's business
-        return Incoming(
-            text=text.strip(),
-            reply_to_bot=kind is ChatKind.PRIVATE or quoted_author in own,
-            replied_text=_quoted_text(context.get("quotedMessage")),
-            replied_message_id=str(quoted_id) if quoted_id else None,
-            acted_at_ms=stamp * 1000 if stamp is not None else None,
-            **base,
-        )
-    command, args = parsed
+    private = base["chat_kind"] is ChatKind.PRIVATE
+    if not text or (not private and not quoted_id):
+        return None  # group talk: not the bot's business
+    return Incoming(
+        text=text,
+        reply_to_bot=private or context.get("participant") in own,
+        replied_text=_quoted_text(context.get("quotedMessage")),
+        replied_message_id=str(quoted_id) if quoted_id else None,
+        acted_at_ms=stamp * 1000 if stamp is not None else None,
+        **base,
+    )
+
+
+def _command(
+    base: dict[str, Any],
+    text: str,
+    parsed: tuple[str, str],
+    context: Mapping[str, Any],
+    own: Own,
+    attachment: Attachment | None,
+) -> Incoming:
+    """A command, with the person it answers (a quoted message) and the people it names."""
+    quoted_id = context.get("stanzaId")
+    author = context.get("participant")
     reply_to = None
-    if quoted_id and isinstance(quoted_author, str) and quoted_author not in own:
-        try:
-            reply_to = person([quoted_author])
-        except ValueError:
-            reply_to = None
-    mentioned = []
-    for jid in context.get("mentionedJid") or ():
-        if isinstance(jid, str) and is_person(jid) and jid not in own:
-            mentioned.append(person([jid]))
-    attachment = None
-    if document is not None:
-        raw = {"key": dict(key), "message": dict(message)}
-
-        async def download(raw: Mapping[str, Any] = raw) -> bytes:
-            return await fetch(raw)
-
-        attachment = Attachment(
-            filename=str(document.get("fileName") or document.get("title") or "arquivo"),
-            mime_type=str(document["mimetype"]) if document.get("mimetype") else None,
-            fetch=download,
-        )
+    if quoted_id and isinstance(author, str) and is_person(author) and author not in own:
+        reply_to = person([author])
+    mentioned = tuple(
+        person([jid])
+        for jid in context.get("mentionedJid") or ()
+        if isinstance(jid, str) and is_person(jid) and jid not in own
+    )
+    command, args = parsed
     return Incoming(
         text=text,
         command=command,
@@ -279,8 +295,21 @@ def _message(instance: str, data: Mapping[str, Any], own: Own, fetch: Fetch) -> 
         attachment=attachment,
         reply_to=reply_to,
         replied_message_id=str(quoted_id) if quoted_id else None,
-        mentioned=tuple(mentioned),
+        mentioned=mentioned,
         **base,
+    )
+
+
+def _attachment(document: Mapping[str, Any], raw: Mapping[str, Any], fetch: Fetch) -> Attachment:
+    """A received document: downloaded from the bridge only if its command takes a file."""
+
+    async def download() -> bytes:
+        return await fetch(raw)
+
+    return Attachment(
+        filename=str(document.get("fileName") or document.get("title") or "arquivo"),
+        mime_type=str(document["mimetype"]) if document.get("mimetype") else None,
+        fetch=download,
     )
 
 
