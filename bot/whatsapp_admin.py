@@ -30,6 +30,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
+from urllib.parse import quote
 
 import aiohttp
 import qrcode
@@ -75,6 +76,11 @@ class _Bridge:
     url: str
     key: str
     instance: str
+
+    @property
+    def path(self) -> str:
+        """The instance's name as the last segment of a URL path."""
+        return quote(self.instance, safe="")
 
 
 def _bridge(settings: Settings) -> _Bridge:
@@ -136,7 +142,7 @@ async def _call(
             f"the WhatsApp bridge at {bridge.url} refused WHATSAPP_API_KEY (HTTP 401): set it "
             "to the bridge's AUTHENTICATION_API_KEY"
         )
-    if status == 404 and bridge.instance in path and not detail.startswith("Cannot "):
+    if status == 404 and path.endswith(f"/{bridge.path}") and not detail.startswith("Cannot "):
         raise InstanceMissing(
             f'the WhatsApp bridge has no instance "{bridge.instance}" (WHATSAPP_INSTANCE): '
             "`redebot whatsapp connect` creates it"
@@ -155,7 +161,7 @@ async def _call(
 async def connection_state(settings: Settings) -> str:
     """``open`` when the number is paired and online; ``connecting``, ``close``, … otherwise."""
     bridge = _bridge(settings)
-    data = await _call(bridge, "GET", f"/instance/connectionState/{bridge.instance}")
+    data = await _call(bridge, "GET", f"/instance/connectionState/{bridge.path}")
     state: object = None
     if isinstance(data, Mapping):
         instance = data.get("instance")
@@ -226,7 +232,7 @@ async def pairing(
     for attempt in range(max(attempts, 1)):
         if attempt:
             await asyncio.sleep(interval)
-        data = await _call(bridge, "GET", f"/instance/connect/{bridge.instance}", params=params)
+        data = await _call(bridge, "GET", f"/instance/connect/{bridge.path}", params=params)
         found = _pairing_from(data)
         if found is not None:
             return found
