@@ -37,6 +37,18 @@ WhatsApp (a dedicated number, through Evolution API 2.3.7; README, "WhatsApp"):
 To try the bot right now without a token or network:  redebot console
 Settings (DATABASE_URL, DEFAULT_TIMEZONE, WEBHOOK_URL...) are listed in deploy/.env.example."""
 
+USAGE_WITHOUT_WHATSAPP = """redebot whatsapp needs the WhatsApp bridge (Evolution API) settings:
+
+  WHATSAPP_PROVIDER=evolution
+  WHATSAPP_API_URL=http://evolution:8080      the bridge (compose profile "whatsapp")
+  WHATSAPP_API_KEY=...                        the bridge's AUTHENTICATION_API_KEY
+  WHATSAPP_INSTANCE=redebot                   the instance (paired number) of this bot
+  WHATSAPP_WEBHOOK_SECRET=...                 openssl rand -hex 32
+
+then:  redebot whatsapp connect   (pair the dedicated number: scan the QR code)
+       redebot whatsapp status    (exit 0 when connected)
+README.md, section "WhatsApp", says why the number must be a dedicated one."""
+
 
 def _channels(settings: Settings, runtime: Runtime) -> list[Channel]:
     """The channels these settings configure (each network belongs to one of them)."""
@@ -158,6 +170,22 @@ def main(argv: list[str] | None = None) -> int:
     rep.add_argument("--network", type=int, required=True, help="network id (see the log)")
     rep.add_argument("--year", type=int, required=True)
     rep.add_argument("--out", required=True, help="report.pdf, report.xlsx or report.zip")
+    wa = sub.add_parser("whatsapp", help="pair and check the WhatsApp number (Evolution API)")
+    wa_sub = wa.add_subparsers(dest="whatsapp_command")
+    connect = wa_sub.add_parser("connect", help="create the instance, show its QR code, wait")
+    connect.add_argument(
+        "--png", type=Path, default=Path("whatsapp-qr.png"), help="also write the QR code here"
+    )
+    connect.add_argument(
+        "--timeout", type=float, default=120.0, help="seconds to wait for the scan (120)"
+    )
+    connect.add_argument(
+        "--interval", type=float, default=2.0, help="seconds between state checks (2)"
+    )
+    connect.add_argument(
+        "--number", help="the number's digits with country code: also ask for a pairing code"
+    )
+    wa_sub.add_parser("status", help="print the connection state; exit 0 when connected")
     args = parser.parse_args(argv)
     try:
         settings = Settings()
@@ -178,6 +206,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "report":
         return asyncio.run(write_report(settings, args.network, args.year, Path(args.out)))
+    if args.command == "whatsapp":
+        return run_whatsapp(settings, args)
     if not settings.telegram_bot_token and not settings.whatsapp:
         print(USAGE_WITHOUT_TELEGRAM, file=sys.stderr)
         return 2
@@ -220,6 +250,31 @@ async def write_report(settings: Settings, network_id: int, year: int, out: Path
     await asyncio.to_thread(out.write_bytes, content)
     print(f"{out}: {len(content)} bytes")
     return 0
+
+
+def run_whatsapp(settings: Settings, args: argparse.Namespace) -> int:
+    """``redebot whatsapp connect|status``: talk to the bridge as its operator."""
+    from bot import whatsapp_admin
+
+    if not settings.whatsapp or args.whatsapp_command is None:
+        print(USAGE_WITHOUT_WHATSAPP, file=sys.stderr)
+        return 2
+    try:
+        if args.whatsapp_command == "connect":
+            return asyncio.run(
+                whatsapp_admin.run_connect(
+                    settings,
+                    png=args.png,
+                    wait_seconds=args.timeout,
+                    interval=args.interval,
+                    number=args.number,
+                    out=sys.stdout,
+                )
+            )
+        return asyncio.run(whatsapp_admin.run_status(settings, sys.stdout))
+    except whatsapp_admin.BridgeError as exc:
+        print(f"redebot: {exc}", file=sys.stderr)
+        return 1
 
 
 async def _migrate(settings: Settings) -> None:
