@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     whatsapp_instance: str | None = None  # the instance (paired number) this bot uses
     # Sent by the bridge in the x-redebot-secret header of every webhook call.
     whatsapp_webhook_secret: str | None = None
+    # Where the bridge reaches the bot's webhook; default PUBLIC_BASE_URL/whatsapp/webhook.
+    # Beside the bridge on a private network: http://bot:8080/whatsapp/webhook.
+    whatsapp_webhook_url: str | None = None
     # Pacing against bans: seconds between two messages to one group, messages per
     # minute over all groups, and a random pause before each message (seconds).
     whatsapp_group_interval_seconds: float = Field(default=3.0, ge=0)
@@ -81,6 +84,7 @@ class Settings(BaseSettings):
         "whatsapp_api_key",
         "whatsapp_instance",
         "whatsapp_webhook_secret",
+        "whatsapp_webhook_url",
         mode="before",
     )
     @classmethod

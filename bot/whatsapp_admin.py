@@ -35,6 +35,7 @@ from urllib.parse import quote
 import aiohttp
 import qrcode
 
+from bot.channels.evolution import error_text
 from bot.config import Settings
 
 INTEGRATION = "WHATSAPP-BAILEYS"
@@ -94,19 +95,6 @@ def _bridge(settings: Settings) -> _Bridge:
     return _Bridge(url.rstrip("/"), key, instance)
 
 
-def _bridge_message(body: object) -> str:
-    """The readable part of an error body: ``{"response": {"message": [...]}}`` or ``message``."""
-    if not isinstance(body, Mapping):
-        return ""
-    message: object = body.get("message")
-    response = body.get("response")
-    if isinstance(response, Mapping) and response.get("message") is not None:
-        message = response.get("message")
-    if isinstance(message, list):
-        return "; ".join(str(part) for part in message if part)
-    return str(message) if message else ""
-
-
 async def _call(
     bridge: _Bridge,
     method: str,
@@ -136,7 +124,7 @@ async def _call(
         data: Any = json.loads(text) if text else None
     except ValueError:
         data = None
-    detail = _bridge_message(data) or text[:200].strip()
+    detail = (error_text(data) if data is not None else "") or text[:200].strip()
     if status == 401:
         raise BridgeUnauthorized(
             f"the WhatsApp bridge at {bridge.url} refused WHATSAPP_API_KEY (HTTP 401): set it "

@@ -93,6 +93,19 @@ async def test_the_bot_registers_its_webhook_with_the_secret_header(wa: WhatsApp
     }
 
 
+async def test_the_bridge_may_reach_the_bot_on_a_private_address(
+    sqlite_url: str, clock: ManualClock
+) -> None:
+    async with running_whatsapp(sqlite_url, clock, internal_url=True) as wa:
+        assert wa.bridge.webhook is not None
+        assert wa.bridge.webhook["url"] == f"{wa.http_url}{WEBHOOK_PATH}"
+        sent = await wa.act(wa.bridge.add_bot(GROUP, CARLA))
+        assert "Olá, Rede!" in sent[0].text
+        # The calendar links still use the public address.
+        ics = await wa.say(CARLA, "/ics")
+        assert any("https://rede.example.org/ics/" in s.text for s in ics)
+
+
 async def test_the_bot_added_to_a_group_greets_it_once(wa: WhatsApp) -> None:
     sent = await wa.act(wa.bridge.add_bot(GROUP, CARLA))
     assert [s.number for s in sent] == [GROUP]

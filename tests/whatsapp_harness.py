@@ -100,8 +100,15 @@ async def _free_port() -> int:
 
 @asynccontextmanager
 async def running_whatsapp(
-    database_url: str, clock: ManualClock, *, lid_addressed: bool = True, **overrides: object
+    database_url: str,
+    clock: ManualClock,
+    *,
+    lid_addressed: bool = True,
+    internal_url: bool = False,
+    **overrides: object,
 ) -> AsyncIterator[WhatsApp]:
+    """``internal_url``: the bridge reaches the bot at WHATSAPP_WEBHOOK_URL, not through
+    PUBLIC_BASE_URL (which then names a public address nobody here can reach)."""
     pace = JumpClock()
     async with FakeEvolution(now=pace.now) as bridge:
         bridge.add_group(
@@ -112,7 +119,13 @@ async def running_whatsapp(
             lid_addressed=lid_addressed,
         )
         port = await _free_port()
-        settings = make_settings(database_url, **whatsapp_settings(bridge, port, **overrides))
+        if internal_url:
+            overrides = {
+                "public_base_url": "https://rede.example.org",
+                "whatsapp_webhook_url": f"http://127.0.0.1:{port}/whatsapp/webhook",
+                **overrides,
+            }
+        settings = make_settings(database_url, **(whatsapp_settings(bridge, port) | overrides))
         runtime = await open_runtime(settings, clock)
         channel = WhatsAppChannel(
             settings=settings,

@@ -40,7 +40,7 @@ class BridgeError(Exception):
         self.message = message
 
 
-def _error_text(body: Any) -> str:
+def error_text(body: Any) -> str:
     """The bridge's words: ``{"status":400,"error":"…","response":{"message":[…]}}``."""
     if isinstance(body, Mapping):
         response = body.get("response")
@@ -103,9 +103,9 @@ class EvolutionApi:
                 except ValueError:
                     data = await response.text()
                 if response.status >= 500:
-                    raise Retryable(f"bridge {route}: {response.status} {_error_text(data)}")
+                    raise Retryable(f"bridge {route}: {response.status} {error_text(data)}")
                 if response.status >= 400:
-                    raise BridgeError(response.status, _error_text(data))
+                    raise BridgeError(response.status, error_text(data))
                 return data
         except (aiohttp.ClientError, TimeoutError) as failure:
             raise Retryable(f"bridge {route}: {failure!r}") from failure
@@ -194,11 +194,6 @@ class EvolutionApi:
         if not isinstance(data, Mapping):
             raise BridgeError(200, f"unexpected group info: {data!r:.200}")
         return data
-
-    async def connection_state(self) -> str:
-        data = await self.call("GET", "instance/connectionState")
-        instance = data.get("instance", data) if isinstance(data, Mapping) else {}
-        return str(instance.get("state", "unknown")) if isinstance(instance, Mapping) else "unknown"
 
     async def set_webhook(self, *, url: str, secret: str) -> None:
         """Register the bot's webhook (at every start: the bridge keeps the last one)."""

@@ -178,7 +178,9 @@ class WhatsAppChannel:
 
     async def register(self) -> bool:
         """Point the bridge's webhook at us, with the secret header (at every start)."""
-        url = self.settings.public_base_url.rstrip("/") + WEBHOOK_PATH
+        url = self.settings.whatsapp_webhook_url or (
+            self.settings.public_base_url.rstrip("/") + WEBHOOK_PATH
+        )
         try:
             await self.api.set_webhook(url=url, secret=self.secret)
         except (BridgeError, Retryable) as failure:
