@@ -93,7 +93,9 @@ async def serve(
         runtime.add_channel(channel)
     # Every process serves /healthz and the calendars; only receivers serve webhooks.
     routes = [r for c in channels if receive for r in c.webhook_routes()]
-    http = make_http_app(sessions=runtime.sessions, now=clock.now, extra_routes=routes)
+    http = make_http_app(
+        sessions=runtime.sessions, now=clock.now, router=runtime.router, extra_routes=routes
+    )
     runner = await start_http(http, settings.http_host, settings.http_port)
     for channel in channels:
         await (channel.start() if receive else channel.connect())

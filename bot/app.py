@@ -1,4 +1,6 @@
-"""The assistant: applies one normalised message at a time, in one transaction."""
+"""The assistant: applies one normalised message at a time, in one transaction.
+
+It knows no feature: the router it is given (``bot.wiring.build_router``) does."""
 
 from __future__ import annotations
 
@@ -18,21 +20,6 @@ from bot.i18n import N_, use_locale
 from bot.i18n import gettext as _
 from bot.messages import ChatKind, Event, Incoming, Person, Reply
 from bot.router import Context, Router
-from handlers import (
-    admin,
-    attendance,
-    calendar,
-    convocation,
-    my_data,
-    plans,
-    quiet,
-    referrals,
-    reporting,
-    reports,
-    rotation,
-    working_groups,
-)
-from handlers.admin import greeting
 from storage import repo
 from storage.models import Network
 
@@ -58,24 +45,6 @@ def _group_talk(msg: Incoming) -> bool:
     )
 
 
-def build_router() -> Router:
-    """Wire every feature module. Order does not matter: names and prefixes are unique."""
-    router = Router()
-    admin.register(router)
-    calendar.register(router)
-    convocation.register(router)
-    attendance.register(router)
-    working_groups.register(router)
-    rotation.register(router)
-    referrals.register(router)
-    plans.register(router)
-    reporting.register(router)
-    my_data.register(router)
-    reports.register(router)
-    quiet.register(router)
-    return router
-
-
 class Redebot:
     """Turns an ``Incoming`` into replies; storage is the only state it keeps."""
 
@@ -85,14 +54,14 @@ class Redebot:
         settings: Settings,
         sessions: async_sessionmaker[AsyncSession],
         clock: Clock,
-        router: Router | None = None,
+        router: Router,
         on_scheduled: Callable[[], None] | None = None,
         courier: Courier | None = None,
     ) -> None:
         self.settings = settings
         self.sessions = sessions
         self.clock = clock
-        self.router = router or build_router()
+        self.router = router
         self.on_scheduled = on_scheduled or (lambda: None)
         self.courier = courier
 
@@ -305,9 +274,9 @@ class Redebot:
         now: datetime,
     ) -> list[Reply]:
         if msg.event is Event.BOT_ADDED:
-            return [greeting(network)]
+            return self.router.greet(network)
         if msg.event is Event.GROUP_SEEN:
-            return [greeting(network)] if created else []
+            return self.router.greet(network) if created else []
         member = await repo.touch_member(
             session=session,
             network_id=network.id,
@@ -333,7 +302,7 @@ class Redebot:
             return await self._answer(ctx, [member.id])
         replies = await self.router.dispatch(ctx)
         if created and msg.command is not None:
-            replies.insert(0, greeting(network))
+            replies[:0] = self.router.greet(network)
         return replies
 
     async def _answer(self, ctx: Context, member_ids: list[int]) -> list[Reply]:

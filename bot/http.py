@@ -9,7 +9,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import use_locale
-from handlers.calendar import network_ics
+from bot.router import Router
 from storage import repo
 
 ICS_PATH = "/ics/{token}.ics"
@@ -19,6 +19,7 @@ def make_http_app(
     *,
     sessions: async_sessionmaker[AsyncSession],
     now: Callable[[], datetime],
+    router: Router,
     extra_routes: list[web.RouteDef] | None = None,
 ) -> web.Application:
     """Routes: ``/healthz``, ``/ics/<token>.ics`` and whatever a channel adds (webhook)."""
@@ -32,8 +33,10 @@ def make_http_app(
             network = await repo.network_by_ics_token(session=session, token=token)
             if network is None:
                 raise web.HTTPNotFound(text="unknown calendar")
+            if router.calendar_feed is None:
+                raise web.HTTPNotFound(text="no calendars here")
             with use_locale(network.locale):
-                body = await network_ics(session, network, now())
+                body = await router.calendar_feed(session, network, now())
         return web.Response(
             body=body,
             content_type="text/calendar",

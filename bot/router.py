@@ -44,6 +44,8 @@ Handler = Callable[[Context], Awaitable[list[Reply]]]
 AnswerHandler = Callable[[Context, Question], Awaitable[list[Reply]]]
 ReplyHandler = Callable[[Context], Awaitable[list[Reply] | None]]
 ButtonHandler = Callable[[Context, list[str]], Awaitable[list[Reply]]]
+Greeting = Callable[[Network], Reply]
+CalendarFeed = Callable[[AsyncSession, Network, datetime], Awaitable[bytes]]
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,10 @@ class Router:
         self.answers: dict[str, AnswerHandler] = {}
         # Plain replies to the bot that answer no question: each may claim it (None: not mine).
         self.replies: list[ReplyHandler] = []
+        # What the bot says when it joins a group (registered by the admin feature).
+        self.greeting: Greeting | None = None
+        # The network's calendar as ICS, for the subscription link (the calendar feature).
+        self.calendar_feed: CalendarFeed | None = None
 
     def command(
         self,
@@ -151,6 +157,21 @@ class Router:
             return handler
 
         return register
+
+    def on_join(self, greeting: Greeting) -> Greeting:
+        if self.greeting is not None:
+            raise ValueError("a greeting is registered twice")
+        self.greeting = greeting
+        return greeting
+
+    def feed(self, calendar_feed: CalendarFeed) -> CalendarFeed:
+        if self.calendar_feed is not None:
+            raise ValueError("a calendar feed is registered twice")
+        self.calendar_feed = calendar_feed
+        return calendar_feed
+
+    def greet(self, network: Network) -> list[Reply]:
+        return [self.greeting(network)] if self.greeting is not None else []
 
     def options(self, kind: str) -> KindOptions:
         return self.kind_options.get(kind, KindOptions())

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.app import Redebot, build_router
+from bot.app import Redebot
 from bot.channels.base import Capabilities, Channel, InProcessChannel, Sent
 from bot.clock import Clock
 from bot.config import Settings
@@ -16,6 +16,7 @@ from bot.dispatcher import Dispatcher, SendMail
 from bot.mail import Attachment, Mailer, SmtpMailer, build_message
 from bot.messages import Incoming, MailOut, Reply
 from bot.router import Router
+from bot.wiring import build_router
 from storage.db import make_engine, migrate, session_factory
 
 Send = Callable[[str, Reply], Awaitable[None]]

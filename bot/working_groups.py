@@ -8,7 +8,7 @@ from datetime import date, time, timedelta
 from bot import calendar, dates
 from bot.errors import UserError
 from bot.i18n import N_
-from storage.repo import name_key
+from bot.names import name_key
 
 EXAMPLE = "/gt criar GT Saúde Mental | Saúde, CRAS, CAPS | quinzenal quarta 14h | CRAS"
 CADENCES = {"semanal": "weekly", "quinzenal": "biweekly", "mensal": "monthly"}

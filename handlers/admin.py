@@ -12,12 +12,12 @@ from bot.errors import UserError
 from bot.i18n import N_, SUPPORTED_LOCALES
 from bot.i18n import gettext as _
 from bot.messages import Reply
+from bot.names import name_key
 from bot.router import Context, Router
 from bot.scheduling import plan_meetings
 from handlers.common import find_sector, mentioned_member, split_pipes
 from storage import repo
 from storage.models import Member, Network
-from storage.repo import name_key
 
 MAX_REMINDERS = 5
 
@@ -305,6 +305,8 @@ async def set_language(ctx: Context) -> list[Reply]:
 
 
 def register(router: Router) -> None:
+    router.on_join(greeting)
+
     async def ajuda(ctx: Context) -> list[Reply]:
         return [Reply(text=help_text(router, ctx.is_coordinator))]
 

@@ -476,6 +476,7 @@ async def render_announcement(ctx: ScheduledContext) -> list[Reply]:
 
 
 def register(router: Router) -> None:
+    router.feed(network_ics)
     router.command(
         "gerarcalendario",
         N_("build the year's calendar from a rule"),

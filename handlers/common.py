@@ -12,11 +12,11 @@ from bot import dates
 from bot.errors import UserError
 from bot.i18n import N_
 from bot.i18n import gettext as _
+from bot.names import name_key
 from bot.notify import person as person
 from bot.router import Context
 from storage import repo
 from storage.models import Meeting, Member, Network, Sector
-from storage.repo import name_key
 
 KIND_NAMES = {
     "ordinary": N_("ordinary meeting"),

@@ -10,11 +10,11 @@ from bot.errors import UserError
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.messages import Button, Reply
+from bot.names import name_key
 from bot.router import Context, Router, button_data
 from handlers.referrals import create_referral
 from storage import repo
 from storage.models import ActionPlan
-from storage.repo import name_key
 
 IMPORT_EXAMPLE = "/plano importar 2026 Fortalecimento do SIPIA"
 DRAFT_KIND = "plan"

@@ -7,9 +7,9 @@ from bot.errors import UserError
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.messages import Reply
+from bot.names import name_key
 from bot.router import Context, Router
 from storage.models import Network
-from storage.repo import name_key
 
 EXAMPLE = "/silencio 20h 7h"
 MAX_CAP = 20

@@ -14,11 +14,11 @@ from bot.errors import UserError
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.messages import MailOut, Reply
+from bot.names import name_key
 from bot.router import Context, Router, ScheduledContext
 from handlers.common import find_sector, person, split_pipes
 from storage import repo
 from storage.models import Network, ReportingConfirmation, ReportingDeadline
-from storage.repo import name_key
 
 EXAMPLE = (
     "/prazos novo RMA | mensal dia 10 | CRAS, CREAS | https://aplicacoes.mds.gov.br/sagirmps/rma"

@@ -14,11 +14,11 @@ from bot.errors import UserError
 from bot.i18n import N_, ngettext
 from bot.i18n import gettext as _
 from bot.messages import Button, OutFile, Reply
+from bot.names import name_key
 from bot.router import Context, Router, ScheduledContext, button_data
 from handlers.common import expected_sectors, find_sector, first_upper, kind_name, person
 from storage import repo
 from storage.models import Ata, Meeting, Member, Network, RoleAssignment, Sector
-from storage.repo import name_key
 
 SECRETARY, AUTHOR = "secretary", "author"
 ROLE_NAMES = {SECRETARY: N_("secretary"), AUTHOR: N_("ata")}

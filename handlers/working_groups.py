@@ -14,12 +14,12 @@ from bot.errors import UserError
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.messages import Reply
+from bot.names import name_key
 from bot.router import Context, Router, ScheduledContext
 from bot.scheduling import plan_meetings
 from handlers.common import find_sector, split_pipes
 from storage import repo
 from storage.models import Meeting, Network, WorkingGroup
-from storage.repo import name_key
 
 CLOSE_EXAMPLE = "/gt encerrar GT Saúde Mental"
 CADENCE_NAMES = {

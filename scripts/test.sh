@@ -2,7 +2,8 @@
 # The project's test command: ./scripts/test.sh [pytest args...]
 #
 # Installs what the tests need (PostgreSQL server binaries via apt, a .venv with the
-# project and its test extras), then runs ruff, ruff format --check, mypy and pytest,
+# project and its test extras), then runs ruff, ruff format --check, mypy, the import
+# contracts (import-linter) and pytest,
 # stopping at the first failure.
 #
 # Environment:
@@ -94,6 +95,9 @@ python -m ruff format --check .
 
 step "mypy"
 python -m mypy
+
+step "import contracts (lint-imports)"
+lint-imports --no-cache
 
 step "pytest${REDEBOT_REQUIRE_POSTGRES:+ (REDEBOT_REQUIRE_POSTGRES=1)}"
 python -m pytest -q "$@"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
+from bot.names import name_key
 from storage.models import (
     ActionPlan,
     Ata,
@@ -66,13 +66,6 @@ DEFAULT_SECTORS = (
 DEFAULT_REMINDER_OFFSETS = [7 * 24 * 60, 24 * 60, 120]
 
 _T = TypeVar("_T")
-
-
-def name_key(name: str) -> str:
-    """Lower-case, accent-free, single-spaced: how names are compared."""
-    decomposed = unicodedata.normalize("NFKD", name)
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(plain.casefold().split())
 
 
 # --- updates ---------------------------------------------------------------

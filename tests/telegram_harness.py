@@ -121,6 +121,7 @@ async def running_bot(
         http = make_http_app(
             sessions=runtime.sessions,
             now=clock.now,
+            router=runtime.router,
             extra_routes=channel.webhook_routes() if webhook else None,
         )
         runner = await start_http(http, "127.0.0.1", port)

@@ -154,7 +154,9 @@ async def test_health_endpoint(sqlite_url: str, path: str) -> None:
 
     runtime = await open_runtime(make_settings(sqlite_url), SystemClock())
     runner = await start_http(
-        make_http_app(sessions=runtime.sessions, now=SystemClock().now), "127.0.0.1", 0
+        make_http_app(sessions=runtime.sessions, now=SystemClock().now, router=runtime.router),
+        "127.0.0.1",
+        0,
     )
     try:
         port = runner.addresses[0][1]

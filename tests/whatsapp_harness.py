@@ -137,7 +137,10 @@ async def running_whatsapp(
         runtime.add_channel(channel)
         dispatcher = runtime.start_dispatcher()
         http = make_http_app(
-            sessions=runtime.sessions, now=clock.now, extra_routes=channel.webhook_routes()
+            sessions=runtime.sessions,
+            now=clock.now,
+            router=runtime.router,
+            extra_routes=channel.webhook_routes(),
         )
         runner = await start_http(http, "127.0.0.1", port)
         await channel.start()

@@ -21,8 +21,8 @@ from bot.channels.base import Capabilities, InProcessChannel, Sent
 from bot.clock import SystemClock
 from bot.errors import UserError
 from bot.messages import Attachment, Button, ChatKind, Incoming, Person, Reply
+from bot.names import name_key
 from bot.runtime import Runtime
-from storage.repo import name_key
 
 PLATFORM = "console"
 CHAT_ID = "console-group"
