@@ -199,6 +199,8 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # Their DEBUG lines carry SQL parameters: people's words must not reach the log.
+    logging.getLogger("aiosqlite").setLevel(logging.WARNING)
     if args.command == "console":
         logging.getLogger().setLevel(logging.WARNING)
         asyncio.run(run_console(settings))

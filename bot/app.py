@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.choices import match_choice
+from bot.choices import match_choice, subject
 from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery import Courier, with_files
@@ -185,7 +185,9 @@ class Redebot:
             return None if msg.vote else replace(msg, reply_to_bot=True)
         if msg.acted_at_ms is not None and not await repo.newer_answer(
             session=session,
-            choice=choice,
+            platform=msg.platform,
+            chat_id=msg.chat_id,
+            subject=subject(options),
             user_id=msg.sender.user_id,
             answered_ms=msg.acted_at_ms,
             now=now,
@@ -277,6 +279,14 @@ class Redebot:
             return self.router.greet(network)
         if msg.event is Event.GROUP_SEEN:
             return self.router.greet(network) if created else []
+        if msg.event is Event.ADMINS_CHANGED:
+            for person in msg.mentioned:
+                found = await repo.member(
+                    session=session, network_id=network.id, user_id=person.user_id
+                )
+                if found is not None:
+                    found.is_admin = msg.text == "promote"
+            return []
         member = await repo.touch_member(
             session=session,
             network_id=network.id,

@@ -45,3 +45,21 @@ def match_choice(text: str, options: Sequence[tuple[str, str]]) -> str | None:
         if answer in NO:
             return options[1][1]
     return None
+
+
+def subject(options: Sequence[tuple[str, str]]) -> str:
+    """What a set of options decides, the same in every message that offers it.
+
+    Button data is ``v1:feature:ids…:choice:…``: the tokens before the first one that
+    differs between the options, and the numbers after it ("v1:rsvp:12" for an RSVP in
+    the announcement and in a reminder alike; "v1:cal:5" for one calendar draft).
+    """
+    rows = [data.split(":") for _label, data in options]
+    if not rows:
+        return ""
+    if len(rows) == 1:
+        return ":".join(rows[0])
+    width = min(len(r) for r in rows)
+    same = next((i for i in range(width) if len({r[i] for r in rows}) > 1), width)
+    ids = [t for t in rows[0][same + 1 :] if t.isdigit() and all(t in r for r in rows)]
+    return ":".join([*rows[0][:same], *ids])

@@ -13,6 +13,7 @@ from bot.router import Router
 from storage import repo
 
 ICS_PATH = "/ics/{token}.ics"
+WEBHOOK_MAX_BYTES = 32 * 1024 * 1024
 
 
 def make_http_app(
@@ -44,7 +45,8 @@ def make_http_app(
             headers={"Cache-Control": "max-age=900"},
         )
 
-    app = web.Application()
+    # Webhook events carry binary fields as JSON objects: allow more than aiohttp's 1 MiB.
+    app = web.Application(client_max_size=WEBHOOK_MAX_BYTES)
     app.add_routes([web.get("/healthz", healthz), web.get(ICS_PATH, ics), *(extra_routes or [])])
     return app
 

@@ -22,6 +22,9 @@ class Event(StrEnum):
     BOT_ADDED = "bot_added"
     # The bot learnt it is in this group (it may have been for long): greeted if new.
     GROUP_SEEN = "group_seen"
+    # The group's admins changed: ``mentioned`` were promoted (``text`` "promote") or
+    # demoted ("demote"); their stored rights follow at once.
+    ADMINS_CHANGED = "admins_changed"
     MIGRATED = "migrated"
 
 

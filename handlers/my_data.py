@@ -49,6 +49,10 @@ async def my_data(ctx: Context) -> list[Reply]:
         "coordinator": member.is_coordinator,
         "since": member.created_at.isoformat(),
         "private_chat_started": contact.started_at.isoformat() if contact else None,
+        "user_id": member.user_id,
+        "other_ids": await repo.person_aliases(
+            session=ctx.session, platform=ctx.network.platform, user_id=member.user_id
+        ),
         "rsvps": [
             {"meeting": m.starts_at.isoformat(), "answer": r.answer, "reason": r.reason}
             for r, m in rsvps
@@ -114,6 +118,14 @@ async def erase_button(ctx: Context, args: list[str]) -> list[Reply]:
         )
     )
     await ctx.session.delete(ctx.member)
+    await ctx.session.flush()
+    others = await repo.members_of_user(
+        session=ctx.session, platform=ctx.network.platform, user_id=ctx.member.user_id
+    )
+    if not others:  # the person's other ids (WhatsApp: their phone) go with the last network
+        await repo.forget_person_aliases(
+            session=ctx.session, platform=ctx.network.platform, user_id=ctx.member.user_id
+        )
     return [Reply(text=_("Done: I erased what I held about you in this network."), edit=True)]
 
 

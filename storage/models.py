@@ -509,13 +509,14 @@ class Choice(Base):
 
 
 class ChoiceAnswer(Base):
-    """When a person last answered one choice (vote or typed): an older answer that
-    arrives later (votes come out of order) changes nothing."""
+    """When a person last answered one question (by a vote or a typed answer, in any of
+    the messages that asked it): an older answer that arrives later changes nothing."""
 
     __tablename__ = "choice_answers"
 
     platform: Mapped[str] = mapped_column(String(20), primary_key=True)
     chat_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # What the options decide (bot.choices.subject: "v1:rsvp:12"), whichever message.
     anchor_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     # The platform's time of the answer, in milliseconds.

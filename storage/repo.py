@@ -204,13 +204,14 @@ async def touch_member(
     username: str | None,
     now: datetime,
 ) -> Member:
-    """The member row for this person, created or refreshed (names change)."""
+    """The member row for this person, created or refreshed (names change). An empty
+    ``name`` (the platform did not say it) keeps the stored one."""
     found = await member(session=session, network_id=network_id, user_id=user_id)
     if found is None:
         new = Member(
             network_id=network_id,
             user_id=user_id,
-            name=name,
+            name=name or user_id.partition("@")[0],
             username=username,
             is_coordinator=False,
             created_at=now,
@@ -226,8 +227,9 @@ async def touch_member(
         else:
             await session.refresh(new, ["sector"])
             return new
-    found.name = name
-    found.username = username
+    if name:
+        found.name = name
+        found.username = username
     return found
 
 
@@ -826,15 +828,17 @@ async def save_choice(
 async def newer_answer(
     *,
     session: AsyncSession,
-    choice: Choice,
+    platform: str,
+    chat_id: str,
+    subject: str,
     user_id: str,
     answered_ms: int,
     now: datetime,
 ) -> bool:
-    """Record ``user_id``'s answer to ``choice`` at ``answered_ms``; False when an answer
-    of theirs made later was already applied (this one arrived out of order)."""
-    anchor = choice.anchor_id or choice.message_id
-    key = (choice.platform, choice.chat_id, anchor, user_id)
+    """Record ``user_id``'s answer about ``subject`` (what the options decide, e.g. their
+    RSVP to one meeting, whichever message offered it) at ``answered_ms``; False when an
+    answer of theirs made later was already applied (this one arrived out of order)."""
+    key = (platform, chat_id, subject[:64], user_id)
     found = await session.get(ChoiceAnswer, key, with_for_update=True)
     if found is not None:
         if found.answered_ms > answered_ms:
@@ -845,9 +849,9 @@ async def newer_answer(
         async with session.begin_nested():
             session.add(
                 ChoiceAnswer(
-                    platform=choice.platform,
-                    chat_id=choice.chat_id,
-                    anchor_id=anchor,
+                    platform=platform,
+                    chat_id=chat_id,
+                    anchor_id=subject[:64],
                     user_id=user_id,
                     answered_ms=answered_ms,
                     created_at=now,
@@ -855,7 +859,13 @@ async def newer_answer(
             )
     except IntegrityError:  # the same person's other answer, in another process
         return await newer_answer(
-            session=session, choice=choice, user_id=user_id, answered_ms=answered_ms, now=now
+            session=session,
+            platform=platform,
+            chat_id=chat_id,
+            subject=subject,
+            user_id=user_id,
+            answered_ms=answered_ms,
+            now=now,
         )
     return True
 
@@ -953,45 +963,111 @@ async def canonical_user(
 ) -> str:
     """The one id of a person who arrives under several (WhatsApp: LID and phone JID).
 
-    With ``aliases`` (ids the platform says are this person's): they are recorded, and a
-    member or contact stored under one of them becomes this id. Without: a known alias
-    maps to its person.
+    With ``aliases`` (ids the platform says are this person's): they are recorded
+    (race-free: one INSERT … ON CONFLICT per alias), and a member or contact stored under
+    one of them becomes this id — merged into the one stored under this id, if both
+    exist. Without: a known alias maps to its person.
     """
     others = [a for a in aliases if a and a != user_id]
     if not others:
         known = await session.get(PersonAlias, (platform, user_id))
         return known.user_id if known is not None else user_id
-    changed = False
-    for alias in others:
-        found = await session.get(PersonAlias, (platform, alias))
-        if found is None:
-            session.add(PersonAlias(platform=platform, alias=alias, user_id=user_id))
-            changed = True
-        elif found.user_id != user_id:
-            found.user_id = user_id
-            changed = True
-    if not changed:
+    known_rows = await session.scalars(
+        select(PersonAlias).where(PersonAlias.platform == platform, PersonAlias.alias.in_(others))
+    )
+    if {(a.alias, a.user_id) for a in known_rows.all()} == {(a, user_id) for a in others}:
         return user_id  # known already: rows stored under an alias were moved then
-    await session.flush()
+    insert = postgresql_insert if _dialect(session) == "postgresql" else sqlite_insert
+    for alias in others:
+        statement = insert(PersonAlias).values(platform=platform, alias=alias, user_id=user_id)
+        await session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["platform", "alias"], set_={"user_id": user_id}
+            )
+        )
+    session.expire_all()
+    await _merge_members(session, platform, user_id, others)
+    await _merge_contacts(session, platform, user_id, others)
+    return user_id
+
+
+async def _merge_members(
+    session: AsyncSession, platform: str, user_id: str, others: Sequence[str]
+) -> None:
+    """Members stored under an alias become ``user_id``'s; where both exist (the person
+    wrote once by phone, once by LID), the alias's row is folded into the other."""
     moved = await session.scalars(
-        select(Member).where(
+        select(Member)
+        .options(joinedload(Member.sector))
+        .where(
             Member.user_id.in_(others),
             Member.network_id.in_(select(Network.id).where(Network.platform == platform)),
         )
     )
     for row in moved.all():
-        taken = await member(session=session, network_id=row.network_id, user_id=user_id)
-        if taken is None:
+        kept = await member(session=session, network_id=row.network_id, user_id=user_id)
+        if kept is None:
             row.user_id = user_id
+            continue
+        kept.sector_id = kept.sector_id or row.sector_id
+        kept.is_coordinator = kept.is_coordinator or row.is_coordinator
+        kept.is_admin = kept.is_admin or row.is_admin
+        await _repoint(session, old=row.id, new=kept.id)
+        await session.delete(row)
+    await session.flush()
+
+
+async def _repoint(session: AsyncSession, *, old: int, new: int) -> None:
+    """Every row that points at member ``old`` points at ``new``; where ``new`` already
+    has the same row (its RSVP to that meeting), ``old``'s copy goes."""
+    for table in Member.metadata.sorted_tables:
+        for column in table.columns:
+            if not any(fk.column.table.name == "members" for fk in column.foreign_keys):
+                continue
+            try:
+                async with session.begin_nested():
+                    await session.execute(
+                        update(table).where(column == old).values({column.name: new})
+                    )
+            except IntegrityError:
+                await session.execute(delete(table).where(column == old))
+
+
+async def _merge_contacts(
+    session: AsyncSession, platform: str, user_id: str, others: Sequence[str]
+) -> None:
     contacts = await session.scalars(
         select(Contact).where(Contact.platform == platform, Contact.user_id.in_(others))
     )
-    for contact in contacts.all():
-        if await session.get(Contact, (platform, user_id)) is None:
-            session.add(Contact(platform=platform, user_id=user_id, started_at=contact.started_at))
-        await session.delete(contact)
-    await session.flush()
-    return user_id
+    found = contacts.all()
+    if not found:
+        return
+    insert = postgresql_insert if _dialect(session) == "postgresql" else sqlite_insert
+    await session.execute(
+        insert(Contact)
+        .values(platform=platform, user_id=user_id, started_at=min(c.started_at for c in found))
+        .on_conflict_do_nothing()
+    )
+    await session.execute(
+        delete(Contact).where(Contact.platform == platform, Contact.user_id.in_(others))
+    )
+
+
+async def forget_person_aliases(*, session: AsyncSession, platform: str, user_id: str) -> int:
+    """Erase every other id stored for this person (LGPD erasure)."""
+    result = await session.execute(
+        delete(PersonAlias).where(PersonAlias.platform == platform, PersonAlias.user_id == user_id)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def person_aliases(*, session: AsyncSession, platform: str, user_id: str) -> list[str]:
+    result = await session.scalars(
+        select(PersonAlias.alias).where(
+            PersonAlias.platform == platform, PersonAlias.user_id == user_id
+        )
+    )
+    return sorted(result.all())
 
 
 async def keep_inbox(

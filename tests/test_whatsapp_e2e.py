@@ -493,7 +493,7 @@ async def test_a_choice_is_its_text_then_its_poll_with_nothing_between(seated: W
 
 async def test_a_bridge_that_fails_a_send_loses_no_scheduled_message(seated: WhatsApp) -> None:
     await _generate_2027(seated)
-    seated.bridge.fail_sends = 1
+    seated.bridge.fail_sends = 5  # longer than the channel's own retries
     await seated.clock.set(datetime(2027, 1, 4, 10, 0, tzinfo=NOW.tzinfo))
     assert seated.runtime.dispatcher is not None
     await seated.runtime.dispatcher.run_due()
@@ -533,3 +533,126 @@ async def test_spec_shaped_fixtures(wa: WhatsApp, name: str, acts: bool) -> None
     )
     sent = await wa.act(wa.bridge.post(envelope))
     assert bool(sent) is acts, [s.text for s in sent]
+
+
+async def test_a_brief_bridge_failure_loses_no_reply(seated: WhatsApp) -> None:
+    seated.bridge.fail_sends = 2
+    answer = await seated.say(DORA, "/proxima")
+    assert len(answer) == 1 and answer[0].route == "sendText"
+    assert 2.0 in seated.pace.pauses and 5.0 in seated.pace.pauses  # back-off, moved in time
+
+
+async def test_a_poll_that_fails_after_its_text_does_not_repeat_the_text(seated: WhatsApp) -> None:
+    seated.bridge.fail_routes["sendPoll"] = 1
+    preview = await seated.say(CARLA, "/gerarcalendario 2027 2ª terça 14h CRAS")
+    assert [s.route for s in preview][-2:] == ["sendText", "sendPoll"]
+    assert sum("Calendário 2027" in s.text for s in preview if s.route == "sendText") == 1
+    # Given up for good: the text alone is out, and a typed answer still works.
+    seated.bridge.fail_routes["sendPoll"] = 10
+    again = await seated.say(CARLA, "/gerarcalendario 2027 2ª terça 14h CRAS")
+    card = next(s for s in again if s.route == "sendText" and "Calendário 2027" in s.text)
+    assert not any(s.route == "sendPoll" for s in again)
+    seated.bridge.fail_routes.clear()
+    saved = await seated.say(CARLA, "1", quoting=card)
+    assert any("salvo" in s.text.lower() for s in saved)
+
+
+async def test_a_demoted_admin_loses_the_coordination_even_when_the_bridge_fails(
+    seated: WhatsApp,
+) -> None:
+    await seated.act(seated.bridge.promote(GROUP, CARLA, admin=False))
+    seated.bridge.fail_group_info = True
+    refused = await seated.say(CARLA, "/gerarcalendario 2027 2ª terça 14h CRAS")
+    assert "coordena" in refused[0].text.lower()
+    async with seated.runtime.sessions() as session:
+        carla = await session.scalar(select(Member).where(Member.user_id == CARLA.lid))
+    assert carla is not None and not carla.is_admin
+
+
+async def test_a_reply_target_keeps_their_name(seated: WhatsApp) -> None:
+    hers = seated.bridge.message_data(GROUP, ANA, {"conversation": "eu posso ajudar"})
+    command = seated.bridge.message_data(
+        GROUP,
+        CARLA,
+        {"conversation": "/coordenador +"},
+        context={
+            "stanzaId": hers["key"]["id"],
+            "participant": ANA.lid,
+            "quotedMessage": {"conversation": "eu posso ajudar, CPF 123.456.789-09"},
+        },
+    )
+    envelope = seated.bridge.envelope("messages.upsert", command)
+    sent = await seated.act(seated.bridge.post(envelope))
+    assert sent[0].text.startswith("Ana ")
+    async with seated.runtime.sessions() as session:
+        ana = await session.scalar(select(Member).where(Member.user_id == ANA.lid))
+    assert ana is not None and ana.name == "Ana" and ana.is_coordinator
+
+
+async def test_one_person_written_by_phone_then_by_lid_is_merged_into_one(wa: WhatsApp) -> None:
+    await wa.act(wa.bridge.add_bot(GROUP, CARLA))
+    by_phone = wa.bridge.message_data(GROUP, ANA, {"conversation": "/setor Saúde"}, alt=False)
+    by_phone["key"]["participant"] = ANA.pn
+    await wa.act(wa.bridge.post(wa.bridge.envelope("messages.upsert", by_phone)))
+    await wa.say(ANA, "/proxima", alt=False)  # by LID alone: a second member, for now
+    await wa.say(ANA, "/proxima")  # LID and phone together: the two are one
+    async with wa.runtime.sessions() as session:
+        rows = (await session.scalars(select(Member).where(Member.name == "Ana"))).all()
+    assert [(m.user_id, m.sector_id is not None) for m in rows] == [(ANA.lid, True)]
+
+
+async def test_a_late_vote_on_the_announcement_loses_to_a_newer_one_on_a_reminder(
+    seated: WhatsApp,
+) -> None:
+    from storage.models import Choice
+
+    _text, poll = await _announcement(seated)
+    await seated.act(seated.bridge.vote(GROUP, ANA, poll, ["✅ Vou"], at_ms=2_000))
+    # The same question asked again by another message (a reminder's poll, here the same
+    # options sent once more): its newer vote wins over the older one arriving late.
+    async with seated.runtime.sessions() as session:
+        choice = await session.scalar(select(Choice).where(Choice.message_id == poll.id))
+        assert choice is not None
+        options = [tuple(o) for o in choice.options]
+    from bot.messages import Button, Reply
+
+    reply = Reply(
+        text="Lembrete: reunião 12/01", buttons=(tuple(Button(a, b) for a, b in options),)
+    )
+    sent = await seated.runtime.courier.send(platform="whatsapp", chat_id=GROUP, reply=reply)
+    reminder = next(s for s in seated.bridge.sent if s.id == sent.message_ids[-1])
+    await seated.act(seated.bridge.vote(GROUP, ANA, reminder, ["❌ Não vou"], at_ms=3_000))
+    await seated.act(seated.bridge.vote(GROUP, ANA, poll, ["🤔 Talvez"], at_ms=2_500))
+    assert [a for a, _r in await _answers(seated)] == ["no"]
+
+
+async def test_erasing_my_data_erases_my_other_ids(seated: WhatsApp) -> None:
+    from storage.models import PersonAlias
+
+    assert await _count(seated, PersonAlias) >= 1
+    ask = await seated.say(BRUNO, "/apagarmeusdados")
+    card = next(s for s in ask if s.route == "sendText" and s.body.get("text"))
+    poll = ask[ask.index(card) + 1]
+    await seated.act(seated.bridge.vote(GROUP, BRUNO, poll, [poll.body["values"][0]], at_ms=7))
+    async with seated.runtime.sessions() as session:
+        left = (await session.scalars(select(PersonAlias.user_id))).all()
+    assert BRUNO.lid not in left and ANA.lid in left
+
+
+async def test_the_same_person_arriving_twice_at_once_is_one_person(wa: WhatsApp) -> None:
+    """Two first events of one person in two lanes (group and private): race-free."""
+    import asyncio
+
+    await wa.act(wa.bridge.add_bot(GROUP, CARLA))
+    group = wa.bridge.envelope(
+        "messages.upsert", wa.bridge.message_data(GROUP, DORA, {"conversation": "/proxima"})
+    )
+    private = wa.bridge.envelope(
+        "messages.upsert", wa.bridge.message_data(DORA.pn, DORA, {"conversation": "/start"})
+    )
+    mark = wa.bridge.mark()
+    statuses = await asyncio.gather(wa.bridge.post(group), wa.bridge.post(private))
+    await wa.channel.settle()
+    assert statuses == [200, 200]
+    sent = wa.bridge.since(mark)
+    assert len(sent) == 2 and not any("Desculpe" in s.text for s in sent)

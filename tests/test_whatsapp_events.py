@@ -177,3 +177,62 @@ def test_a_vote_by_name_and_an_empty_one() -> None:
     # Not decrypted at all (the poll was not in the bridge's store): no selectedOptions.
     del vote["message"]["pollUpdateMessage"]["vote"]["selectedOptions"]
     assert parse(_envelope(vote), Own(), _no_fetch) == []
+
+
+def test_the_inbox_keeps_no_one_else_s_words_no_key_no_thumbnails() -> None:
+    from bot.channels.whatsapp_events import kept
+
+    command = _message({"conversation": "/coordenador +"})
+    command["contextInfo"] = {
+        "stanzaId": "3EB0Q",
+        "participant": "219876543210111@lid",
+        "quotedMessage": {"conversation": "a Maria, CPF 123.456.789-09", "jpegThumbnail": "AAAA"},
+    }
+    envelope = {**_envelope(command), "apikey": "instance-token"}
+    found = parse(envelope, Own(), _no_fetch)
+    stored = kept(envelope, found)
+    assert "123.456.789" not in str(stored) and "instance-token" not in str(stored)
+    # What is kept still means the same thing.
+    (again,) = parse(stored, Own(), _no_fetch)
+    (first,) = found
+    assert (again.command, again.args, again.reply_to, again.update_id) == (
+        first.command,
+        first.args,
+        first.reply_to,
+        first.update_id,
+    )
+    # A reply to the bot keeps the bot's own words it quotes (they may name a code).
+    answer = _message({"conversation": "audiência no fórum"})
+    answer["contextInfo"] = {
+        "stanzaId": "FAKE9",
+        "participant": OWN_PN,
+        "quotedMessage": {"conversation": "Por que não vem? Responda a esta mensagem."},
+    }
+    envelope = _envelope(answer)
+    stored = kept(envelope, parse(envelope, Own(), _no_fetch))
+    assert "Por que não vem?" in str(stored)
+
+
+def test_admin_changes_name_the_people() -> None:
+    data = {
+        "id": GROUP,
+        "author": "219876543210987@lid",
+        "action": "demote",
+        "participants": [
+            {
+                "id": "219876543210111@lid",
+                "phoneNumber": "5511911112222@s.whatsapp.net",
+                "admin": None,
+            }
+        ],
+    }
+    (incoming,) = parse(_envelope(data, "group-participants.update"), Own(), _no_fetch)
+    assert incoming.event is Event.ADMINS_CHANGED and incoming.text == "demote"
+    assert [p.user_id for p in incoming.mentioned] == ["219876543210111@lid"]
+    assert incoming.mentioned[0].aliases == ("5511911112222@s.whatsapp.net",)
+
+
+def test_a_disappearing_message_is_unwrapped() -> None:
+    data = _message({"ephemeralMessage": {"message": {"conversation": "/proxima"}}})
+    (incoming,) = parse(_envelope(data), Own(), _no_fetch)
+    assert incoming.command == "proxima"

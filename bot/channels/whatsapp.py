@@ -38,6 +38,7 @@ from bot.channels.whatsapp_events import (
     admin_changes,
     admins_of,
     bare,
+    kept,
     mention_id,
     parse,
     participant_ids,
@@ -59,6 +60,8 @@ MAX_POLL_NAME = 200
 # An inbox row older than this, still there, was left by a process that died.
 INBOX_STALE = timedelta(minutes=2)
 INBOX_SWEEP_SECONDS = 60.0
+# Pauses before trying a failed send again (the bridge restarting takes some seconds).
+SEND_RETRIES = (2.0, 5.0, 10.0, 20.0)
 
 CAPABILITIES = Capabilities(
     buttons=False,
@@ -157,6 +160,7 @@ class WhatsAppChannel:
         self.lanes = lanes or Lanes()
         self.own = Own()
         self._groups: dict[str, tuple[float, Mapping[str, Any]]] = {}
+        self._generations: dict[str, int] = {}
         self._chat_locks: dict[str, asyncio.Lock] = {}
         self._sweeper: asyncio.Task[None] | None = None
         self._pending: set[asyncio.Task[None]] = set()
@@ -224,13 +228,17 @@ class WhatsAppChannel:
         stale_group = admin_changes(envelope)
         if stale_group is not None:
             self._groups.pop(stale_group, None)  # promote/demote counts at once
+            self._generations[stale_group] = self._generations.get(stale_group, 0) + 1
         found = await self._for_the_bot(parse(envelope, self.own, self.api.media))
         if not found:
             return web.Response(text="ok")  # group talk: dropped unread
         try:
             async with self.sessions() as session, session.begin():
                 row = await repo.keep_inbox(
-                    session=session, platform=PLATFORM, payload=envelope, now=self.clock.now()
+                    session=session,
+                    platform=PLATFORM,
+                    payload=kept(envelope, found),
+                    now=self.clock.now(),
                 )
         except Exception:
             log.exception("could not keep a WhatsApp event; the bridge will send it again")
@@ -252,7 +260,7 @@ class WhatsAppChannel:
     async def _for_the_bot(self, found: list[Incoming]) -> list[Incoming]:
         """Drop quotes of messages that are not the bot's, and votes in others' polls,
         before anything is kept: the group's talk is never stored."""
-        kept = []
+        chosen: list[Incoming] = []
         for incoming in found:
             unsure = (
                 incoming.chat_kind is ChatKind.GROUP
@@ -262,8 +270,15 @@ class WhatsAppChannel:
             )
             if unsure and not await self._ours(incoming.chat_id, incoming.replied_message_id):
                 continue
-            kept.append(incoming)
-        return kept
+            if (
+                incoming.reply_to is not None
+                and incoming.replied_message_id is not None
+                and await self._ours(incoming.chat_id, incoming.replied_message_id)
+            ):
+                # A command quoting the bot's own message (its LID not learnt yet).
+                incoming = replace(incoming, reply_to=None)
+            chosen.append(incoming)
+        return chosen
 
     async def _ours(self, chat_id: str, message_id: str | None) -> bool:
         if message_id is None:
@@ -321,12 +336,15 @@ class WhatsAppChannel:
         cached = self._groups.get(group_jid)
         if cached is not None and now - cached[0] <= ADMIN_CACHE_SECONDS:
             return cached[1]
+        generation = self._generations.get(group_jid, 0)
         try:
             info = await self.api.group_info(group_jid)
         except (BridgeError, Retryable) as failure:
             log.warning("could not read the group info of %s: %s", group_jid, failure)
             return None
-        self._groups[group_jid] = (now, info)
+        if self._generations.get(group_jid, 0) == generation:
+            # Not if the admins changed while we asked: the answer may predate it.
+            self._groups[group_jid] = (now, info)
         for entry in info.get("participants") or ():
             ids = participant_ids(entry)
             if any(i in self.own for i in ids):
@@ -359,21 +377,42 @@ class WhatsAppChannel:
         """Send one reply (already adapted by the core): a file, its text, its poll.
 
         The messages of one reply go out in order, nothing else of this process to that
-        chat between them, each paced.
+        chat between them, each paced. A call the bridge fails (5xx, refused: it may be
+        restarting) is tried again with back-off; if it still fails once part of the
+        reply is out, the rest is given up (logged) rather than the reply sent twice.
         """
         target = bare(reply.to_user.user_id) if reply.to_user is not None else chat_id
         async with self._lock(target):
             ids: list[str] = []
-            for send in await self._messages(target, chat_id, reply, origin):
+            for calls in await self._messages(target, chat_id, reply, origin):
                 async with self.pacing.turn(target):
-                    ids.extend(await send())
+                    for call in calls:
+                        try:
+                            ids.append(await self._retrying(call))
+                        except Retryable:
+                            if not ids:
+                                raise  # nothing is out: the caller may send it all again
+                            log.exception("part of a reply to %s could not be sent", target)
+                            return Sent(tuple(ids))
             return Sent(tuple(ids))
+
+    async def _retrying(self, call: Callable[[], Awaitable[str]]) -> str:
+        for pause in (*SEND_RETRIES, None):
+            await self.pacing.message()
+            try:
+                return await call()
+            except Retryable:
+                if pause is None:
+                    raise
+                log.warning("the bridge failed a send; trying again in %s s", pause)
+                await self.pacing.sleep(pause)
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def _messages(
         self, target: str, group: str, reply: Reply, origin: Incoming | None
-    ) -> list[Callable[[], Awaitable[list[str]]]]:
+    ) -> list[list[Callable[[], Awaitable[str]]]]:
         """The reply as the bridge's calls, one turn each: a document, each part of the
-        text — the last with the poll of its choices right after it."""
+        text — the last with the poll of its choices right after it, in the same turn."""
         text = reply.text
         mentioned: list[str] = []
         if reply.mentions:
@@ -384,57 +423,44 @@ class WhatsAppChannel:
             text += "\n" + " ".join("@" + user_part(jid) for jid in mentioned)
         # A mistake quotes what caused it; what a vote caused quotes the poll.
         quoted = _quote(origin, target) if reply.error or (origin and origin.vote) else None
-        sends: list[Callable[[], Awaitable[list[str]]]] = []
+        turns: list[list[Callable[[], Awaitable[str]]]] = []
         if reply.file is not None:
             file = reply.file
             caption = text if len(text) <= CAPABILITIES.max_caption else None
-
-            async def document() -> list[str]:
-                await self.pacing.message()
-                sent = await self.api.send_document(
-                    target,
-                    filename=file.filename,
-                    mime_type=file.mime_type,
-                    content=file.content,
-                    caption=caption,
-                    mentioned=mentioned if caption else (),
-                )
-                return [sent]
-
-            sends.append(document)
+            turns.append(
+                [
+                    partial(
+                        self.api.send_document,
+                        target,
+                        filename=file.filename,
+                        mime_type=file.mime_type,
+                        content=file.content,
+                        caption=caption,
+                        mentioned=mentioned if caption else (),
+                    )
+                ]
+            )
             if caption is not None:
                 text = ""
         parts = chunks(text, CAPABILITIES.max_text) if text.strip() else []
-        options = flat_buttons(reply)
-        poll = 2 <= len(options) <= MAX_POLL_OPTIONS
         for index, part in enumerate(parts):
-            last = index == len(parts) - 1
-
-            async def message(
-                part: str = part, quote: Any = quoted if index == 0 else None, last: bool = last
-            ) -> list[str]:
-                await self.pacing.message()
-                ids = [
-                    await self.api.send_text(
-                        target,
-                        part,
-                        mentioned=[m for m in mentioned if "@" + user_part(m) in part],
-                        quoted=quote,
-                    )
-                ]
-                if last and poll:
-                    ids.append(await self._poll(target, reply))
-                return ids
-
-            sends.append(message)
-        return sends
-
-    async def _poll(self, target: str, reply: Reply) -> str:
-        """The choices as a poll, right after their text; its name is the question."""
-        name = (reply.text.strip().splitlines() or ["?"])[0][:MAX_POLL_NAME]
-        await self.pacing.message()
-        # Labels are distinct (the core made them so): a vote names one.
-        return await self.api.send_poll(target, name, [b.label for b in flat_buttons(reply)])
+            calls: list[Callable[[], Awaitable[str]]] = [
+                partial(
+                    self.api.send_text,
+                    target,
+                    part,
+                    mentioned=[m for m in mentioned if "@" + user_part(m) in part],
+                    quoted=quoted if index == 0 else None,
+                )
+            ]
+            options = flat_buttons(reply)
+            if index == len(parts) - 1 and 2 <= len(options) <= MAX_POLL_OPTIONS:
+                # The poll's name is the question; labels are distinct (the core made
+                # them so): a vote names one.
+                name = (reply.text.strip().splitlines() or ["?"])[0][:MAX_POLL_NAME]
+                calls.append(partial(self.api.send_poll, target, name, [b.label for b in options]))
+            turns.append(calls)
+        return turns
 
 
 def _quote(origin: Incoming | None, target: str) -> dict[str, Any] | None:

@@ -21,6 +21,12 @@ GROUP_SUFFIX = "@g.us"
 LID_SUFFIX = "@lid"
 PHONE_SUFFIXES = ("@s.whatsapp.net", "@c.us")
 ADMIN_ROLES = frozenset({"admin", "superadmin"})
+WRAPPERS = (
+    "ephemeralMessage",
+    "viewOnceMessage",
+    "viewOnceMessageV2",
+    "viewOnceMessageV2Extension",
+)
 
 Fetch = Callable[[Mapping[str, Any]], Awaitable[bytes]]
 
@@ -69,6 +75,9 @@ def is_person(jid: str) -> bool:
 def person(ids: Sequence[str | None], name: str | None = None) -> Person:
     """One person from the ids the bridge gives (participant, participantAlt…).
 
+    ``name``: the person's ``pushName``; "" when the event does not say it (the stored
+    name is kept), None to use the number.
+
     The ``@lid`` form is the person's id when any is known (groups address people by it);
     the phone JID is kept as an alias, so one person is one member whichever arrives.
     """
@@ -80,7 +89,7 @@ def person(ids: Sequence[str | None], name: str | None = None) -> Person:
     main = lids[0] if lids else unique[0]
     return Person(
         user_id=main,
-        name=(name or "").strip() or user_part(main),
+        name=user_part(main) if name is None else name.strip(),
         aliases=tuple(i for i in unique if i != main),
     )
 
@@ -189,9 +198,24 @@ def parse(envelope: Mapping[str, Any], own: Own, fetch: Fetch) -> list[Incoming]
     return []
 
 
+def _unwrap(message: Any) -> Any:
+    """Disappearing and view-once messages carry the message inside."""
+    for _depth in range(3):
+        if not isinstance(message, Mapping):
+            return message
+        for wrapper in WRAPPERS:
+            inner = _inner(message, wrapper).get("message")
+            if isinstance(inner, Mapping):
+                message = inner
+                break
+        else:
+            return message
+    return message
+
+
 def _message(instance: str, data: Mapping[str, Any], own: Own, fetch: Fetch) -> Incoming | None:
     key = data.get("key")
-    message = data.get("message")
+    message = _unwrap(data.get("message"))
     if not isinstance(key, Mapping) or not isinstance(message, Mapping):
         return None
     base = _base(instance, data, key, own)
@@ -233,7 +257,8 @@ def _base(
         return None  # status broadcasts, newsletters
     message_id = str(key.get("id") or "")
     try:
-        sender = person(ids, data.get("pushName"))
+        push = data.get("pushName")
+        sender = person(ids, push if isinstance(push, str) and push.strip() else None)
     except ValueError:
         return None
     if not message_id:
@@ -263,7 +288,8 @@ def _answer(
         reply_to_bot=private or context.get("participant") in own,
         replied_text=_quoted_text(context.get("quotedMessage")),
         replied_message_id=str(quoted_id) if quoted_id else None,
-        acted_at_ms=stamp * 1000 if stamp is not None else None,
+        # Seconds only: the end of that second, so a vote earlier in it does not win.
+        acted_at_ms=stamp * 1000 + 999 if stamp is not None else None,
         **base,
     )
 
@@ -281,9 +307,9 @@ def _command(
     author = context.get("participant")
     reply_to = None
     if quoted_id and isinstance(author, str) and is_person(author) and author not in own:
-        reply_to = person([author])
+        reply_to = person([author], "")  # the name is not in the quote: keep the stored one
     mentioned = tuple(
-        person([jid])
+        person([jid], "")
         for jid in context.get("mentionedJid") or ()
         if isinstance(jid, str) and is_person(jid) and jid not in own
     )
@@ -343,7 +369,10 @@ def _participants(
     instance: str, envelope: Mapping[str, Any], data: Mapping[str, Any], own: Own
 ) -> list[Incoming]:
     group = str(data.get("id") or "")
-    if not group.endswith(GROUP_SUFFIX) or data.get("action") != "add":
+    action = data.get("action")
+    if group.endswith(GROUP_SUFFIX) and action in {"promote", "demote"}:
+        return _admins_changed(instance, envelope, data, str(action))
+    if not group.endswith(GROUP_SUFFIX) or action != "add":
         return []
     added = [i for entry in data.get("participants") or () for i in participant_ids(entry)]
     if not any(i in own for i in added):
@@ -362,6 +391,31 @@ def _participants(
             # With groups.upsert also coming: greeted once, when the network is new.
             event=Event.GROUP_SEEN,
             update_id=_event_id(instance, envelope, data),
+        )
+    ]
+
+
+def _admins_changed(
+    instance: str, envelope: Mapping[str, Any], data: Mapping[str, Any], action: str
+) -> list[Incoming]:
+    people = []
+    for entry in data.get("participants") or ():
+        ids = [i for i in participant_ids(entry) if is_person(i)]
+        if ids:
+            people.append(person(ids, ""))
+    if not people:
+        return []
+    return [
+        Incoming(
+            platform=PLATFORM,
+            chat_id=bare(str(data["id"])),
+            chat_kind=ChatKind.GROUP,
+            sender=Person(user_id=bare(str(data["id"])), name="WhatsApp"),
+            event=Event.ADMINS_CHANGED,
+            text=action,
+            mentioned=tuple(people),
+            update_id=_event_id(instance, envelope, data),
+            identities_vary=True,
         )
     ]
 
@@ -412,3 +466,34 @@ def mention_id(info: Mapping[str, Any] | None, user_id: str, aliases: Sequence[s
         if wanted.intersection(ids):
             return ids[0]
     return user_id
+
+
+def kept(envelope: Mapping[str, Any], found: Sequence[Incoming]) -> dict[str, Any]:
+    """What the inbox keeps of an event the bot acts on: enough to apply it again,
+    nothing of anyone else's words (a command's quoted message), no bridge key, no
+    thumbnails."""
+    replies_to_bot = any(i.command is None and i.reply_to_bot for i in found)
+    trimmed = _without(envelope, replies_to_bot)
+    assert isinstance(trimmed, dict)
+    trimmed.pop("apikey", None)
+    data = trimmed.get("data")
+    if isinstance(data, dict):
+        data.pop("pollUpdates", None)
+    return trimmed
+
+
+def _without(value: Any, keep_quote: bool) -> Any:
+    if isinstance(value, Mapping):
+        out = {}
+        for name, item in value.items():
+            if name in DROPPED or (name == "quotedMessage" and not keep_quote):
+                continue
+            out[name] = _without(item, keep_quote)
+        return out
+    if isinstance(value, list):
+        return [_without(item, keep_quote) for item in value]
+    return value
+
+
+# Binary previews the bot never uses; they can be large.
+DROPPED = frozenset({"jpegThumbnail", "thumbnail", "pngThumbnail", "thumbnailDirectPath"})

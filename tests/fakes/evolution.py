@@ -101,6 +101,8 @@ class FakeEvolution:
         self.webhook: dict[str, Any] | None = None
         self.state = "open"
         self.fail_sends = 0  # the next n sends answer 500
+        self.fail_routes: dict[str, int] = {}  # the next n sends of a route answer 500
+        self.fail_group_info = False  # findGroupInfos answers 500
         self._ids = itertools.count(1)
         self._stamp = itertools.count(1_767_000_000)
         self.delivered: list[tuple[int, dict[str, Any]]] = []  # (status, envelope)
@@ -150,8 +152,11 @@ class FakeEvolution:
         return None
 
     def _stored(self, route: str, body: dict[str, Any], kind: str) -> web.Response:
-        if self.fail_sends > 0:
-            self.fail_sends -= 1
+        if self.fail_sends > 0 or self.fail_routes.get(route, 0) > 0:
+            if self.fail_routes.get(route, 0) > 0:
+                self.fail_routes[route] -= 1
+            else:
+                self.fail_sends -= 1
             return _error(500, "Internal Server Error", ["the bridge is restarting"])
         message_id = f"FAKE{next(self._ids)}"
         self.sent.append(Sent(route, body, message_id, self.now()))
@@ -256,6 +261,8 @@ class FakeEvolution:
     async def _group_info(self, request: web.Request) -> web.Response:
         if (refused := self._guard(request)) is not None:
             return refused
+        if self.fail_group_info:
+            return _error(500, "Internal Server Error", ["Connection Closed"])
         group = self.groups.get(request.query.get("groupJid", ""))
         if group is None:
             return _error(404, "Not Found", ["Error fetching group", "item-not-found"])
