@@ -17,6 +17,7 @@ from bot.http import make_http_app, start_http
 from bot.runtime import Runtime, open_runtime
 from tests.conftest import make_settings
 from tests.fakes.bot_api import FakeBotApi, FakeUser
+from tests.net import free_port
 
 GROUP = -1001
 COORD = FakeUser(10, "Carla", "Lima", username="carla_cras")
@@ -103,12 +104,7 @@ async def running_bot(
         port = 0
         if webhook:
             # Bind first so the webhook URL given to Telegram names the real port.
-            probe = web.AppRunner(web.Application())
-            await probe.setup()
-            site = web.TCPSite(probe, "127.0.0.1", 0)
-            await site.start()
-            port = int(probe.addresses[0][1])
-            await probe.cleanup()
+            port = await free_port()
             overrides |= {
                 "webhook_url": f"http://127.0.0.1:{port}",
                 "webhook_secret": "s3cr3t-token-for-tests",

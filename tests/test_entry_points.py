@@ -171,14 +171,15 @@ async def test_one_process_serves_telegram_and_whatsapp_each_network_on_its_own(
     sqlite_url: str,
 ) -> None:
     from tests.fakes.evolution import FakeEvolution
+    from tests.net import free_port
     from tests.whatsapp_harness import ANA as WA_ANA
     from tests.whatsapp_harness import CARLA as WA_CARLA
     from tests.whatsapp_harness import GROUP as WA_GROUP
-    from tests.whatsapp_harness import _free_port, whatsapp_settings
+    from tests.whatsapp_harness import whatsapp_settings
 
     async with FakeBotApi() as api, FakeEvolution() as bridge:
         bridge.add_group(WA_GROUP, "Rede de Palmital", [WA_ANA, WA_CARLA], admins=(WA_CARLA,))
-        port = await _free_port()
+        port = await free_port()
         settings = make_settings(
             sqlite_url,
             telegram_bot_token=api.token,

@@ -14,8 +14,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from aiohttp import web
-
 from bot.channels.whatsapp import Pacing, WhatsAppChannel
 from bot.clock import ManualClock
 from bot.dispatcher import Dispatcher
@@ -23,6 +21,7 @@ from bot.http import make_http_app, start_http
 from bot.runtime import Runtime, open_runtime
 from tests.conftest import make_settings
 from tests.fakes.evolution import API_KEY, INSTANCE, FakeEvolution, Phone, Sent
+from tests.net import free_port
 
 GROUP = "120363041234567890@g.us"
 CARLA = Phone("219876543210001@lid", "5543988880001@s.whatsapp.net", "Carla")
@@ -88,16 +87,6 @@ def whatsapp_settings(bridge: FakeEvolution, port: int, **overrides: object) -> 
     }
 
 
-async def _free_port() -> int:
-    probe = web.AppRunner(web.Application())
-    await probe.setup()
-    site = web.TCPSite(probe, "127.0.0.1", 0)
-    await site.start()
-    port = int(probe.addresses[0][1])
-    await probe.cleanup()
-    return port
-
-
 @asynccontextmanager
 async def running_whatsapp(
     database_url: str,
@@ -118,7 +107,7 @@ async def running_whatsapp(
             admins=(CARLA,),
             lid_addressed=lid_addressed,
         )
-        port = await _free_port()
+        port = await free_port()
         if internal_url:
             overrides = {
                 "public_base_url": "https://rede.example.org",
