@@ -33,6 +33,7 @@ from bot.config import Settings
 from bot.delivery import Courier, from_payload, to_payload
 from bot.i18n import gettext as _
 from bot.i18n import ngettext, use_locale
+from bot.kinds import DIGEST
 from bot.messages import MailOut, Person, Reply
 from bot.notify import to_coordination
 from bot.router import Router, ScheduledContext
@@ -49,7 +50,6 @@ MAX_ATTEMPTS = 8
 CHOICE_MEMORY = timedelta(days=30)
 UPDATE_MEMORY = timedelta(days=2)
 FORGET_EVERY = timedelta(hours=1)
-DIGEST = "digest"
 NOTICE = "notice"
 CAP_WINDOW = timedelta(hours=1)
 
@@ -223,7 +223,12 @@ class Dispatcher:
         with use_locale(network.locale):
             outs = await renderer(
                 ScheduledContext(
-                    session=session, network=network, row=row, now=now, settings=self.settings
+                    session=session,
+                    network=network,
+                    row=row,
+                    now=now,
+                    settings=self.settings,
+                    agenda=self.router.agenda_sections,
                 )
             )
         urgent = await self._urgent(session, row)

@@ -1,8 +1,17 @@
-"""How names people type are compared: case, accents and spacing do not count."""
+"""Names: how the ones people type are compared, and how the bot names things."""
 
 from __future__ import annotations
 
 import unicodedata
+
+from bot.i18n import N_
+from bot.i18n import gettext as _
+
+KIND_NAMES = {
+    "ordinary": N_("ordinary meeting"),
+    "extraordinary": N_("extraordinary meeting"),
+    "working_group": N_("working group meeting"),
+}
 
 
 def name_key(name: str) -> str:
@@ -10,3 +19,12 @@ def name_key(name: str) -> str:
     decomposed = unicodedata.normalize("NFKD", name)
     plain = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(plain.casefold().split())
+
+
+def kind_name(kind: str) -> str:
+    """ "ordinary" → "reunião ordinária" (in the network's language)."""
+    return _(KIND_NAMES.get(kind, KIND_NAMES["ordinary"]))
+
+
+def first_upper(text: str) -> str:
+    return text[:1].upper() + text[1:]

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.errors import UserError
 from bot.i18n import N_
+from bot.kinds import Kind, failed
 from bot.messages import Incoming, MailOut, Reply
 from storage.models import Member, Network, Question, ScheduledMessage
 
@@ -48,6 +49,11 @@ Greeting = Callable[[Network], Reply]
 CalendarFeed = Callable[[AsyncSession, Network, datetime], Awaitable[bytes]]
 
 
+# Lines a feature adds to the next meeting's agenda in the monthly announcement
+# (atas awaiting approval, overdue devolutivas): the announcement knows no feature.
+AgendaSection = Callable[[AsyncSession, Network, datetime], Awaitable[list[str]]]
+
+
 @dataclass(frozen=True)
 class ScheduledContext:
     session: AsyncSession
@@ -55,6 +61,8 @@ class ScheduledContext:
     row: ScheduledMessage
     now: datetime
     settings: Settings
+    # The agenda sections features contribute, in their order (Router.agenda).
+    agenda: tuple[AgendaSection, ...] = ()
     # For a "<kind>:failed" renderer: what went wrong, and whether the bot gave up.
     error: str | None = None
     final: bool = False
@@ -110,6 +118,7 @@ class Router:
         self.greeting: Greeting | None = None
         # The network's calendar as ICS, for the subscription link (the calendar feature).
         self.calendar_feed: CalendarFeed | None = None
+        self._agenda: list[tuple[int, AgendaSection]] = []
 
     def command(
         self,
@@ -153,10 +162,23 @@ class Router:
 
     def answer(self, kind: str) -> Callable[[AnswerHandler], AnswerHandler]:
         def register(handler: AnswerHandler) -> AnswerHandler:
+            if kind in self.answers:
+                raise ValueError(f"answer to {kind} registered twice")
             self.answers[kind] = handler
             return handler
 
         return register
+
+    def check(self) -> None:
+        """At start-up: every scheduled kind has its renderer, and nothing renders a kind
+        nobody declared (a typo would leave rows that are never sent)."""
+        missing = [kind.value for kind in Kind if kind not in self.renderers]
+        if missing:
+            raise ValueError(f"scheduled kinds without a renderer: {', '.join(missing)}")
+        declared = {k.value for k in Kind} | {failed(k) for k in Kind}
+        unknown = sorted(set(self.renderers) - declared)
+        if unknown:
+            raise ValueError(f"renderers of undeclared kinds: {', '.join(unknown)}")
 
     def on_join(self, greeting: Greeting) -> Greeting:
         if self.greeting is not None:
@@ -169,6 +191,22 @@ class Router:
             raise ValueError("a calendar feed is registered twice")
         self.calendar_feed = calendar_feed
         return calendar_feed
+
+    def agenda(self, order: int) -> Callable[[AgendaSection], AgendaSection]:
+        """Contribute lines to the next meeting's agenda (lower ``order`` first)."""
+
+        def register(section: AgendaSection) -> AgendaSection:
+            if any(o == order for o, _s in self._agenda):
+                raise ValueError(f"agenda order {order} registered twice")
+            self._agenda.append((order, section))
+            self._agenda.sort(key=lambda item: item[0])
+            return section
+
+        return register
+
+    @property
+    def agenda_sections(self) -> tuple[AgendaSection, ...]:
+        return tuple(section for _order, section in self._agenda)
 
     def greet(self, network: Network) -> list[Reply]:
         return [self.greeting(network)] if self.greeting is not None else []

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.kinds import Kind
 from storage import repo
 from storage.models import Meeting, Network
 
@@ -69,7 +70,7 @@ def meeting_rows(
             repo.ScheduledRow(
                 network_id=network.id,
                 key=f"{prefix}remind:{offset}",
-                kind="meeting_reminder",
+                kind=Kind.MEETING_REMINDER,
                 due_at=due,
                 meeting_id=meeting.id,
                 payload={"offset": offset},
@@ -88,7 +89,7 @@ def meeting_rows(
             repo.ScheduledRow(
                 network_id=network.id,
                 key=f"{prefix}start",
-                kind="meeting_start",
+                kind=Kind.MEETING_START,
                 due_at=meeting.starts_at,
                 meeting_id=meeting.id,
             )
@@ -99,7 +100,7 @@ def meeting_rows(
             repo.ScheduledRow(
                 network_id=network.id,
                 key=f"{prefix}quorum",
-                kind="quorum_check",
+                kind=Kind.QUORUM_CHECK,
                 due_at=quorum_due,
                 meeting_id=meeting.id,
             )
@@ -115,7 +116,7 @@ def meeting_rows(
                 repo.ScheduledRow(
                     network_id=network.id,
                     key=f"announce:{month}",
-                    kind="monthly_announcement",
+                    kind=Kind.MONTHLY_ANNOUNCEMENT,
                     due_at=due,
                     payload={"month": month},
                 )

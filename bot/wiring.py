@@ -38,4 +38,5 @@ def build_router() -> Router:
     my_data.register(router)
     reports.register(router)
     quiet.register(router)
+    router.check()
     return router

@@ -14,6 +14,7 @@ from bot import dates, documents, privacy
 from bot.errors import UserError
 from bot.i18n import N_
 from bot.i18n import gettext as _
+from bot.kinds import Kind
 from bot.messages import Button, OutFile, Reply
 from bot.router import Context, Router, ScheduledContext, button_data
 from handlers.common import (
@@ -522,4 +523,4 @@ def register(router: Router) -> None:
     router.command("quorum", N_("sectors needed for quorum"), "/quorum 6", coordinator=True)(
         set_quorum
     )
-    router.scheduled("quorum_check")(render_quorum_check)
+    router.scheduled(Kind.QUORUM_CHECK)(render_quorum_check)

@@ -13,6 +13,7 @@ from bot import dates, privacy
 from bot.errors import UserError
 from bot.i18n import N_, ngettext
 from bot.i18n import gettext as _
+from bot.kinds import Kind
 from bot.messages import Button, OutFile, Reply
 from bot.router import Context, Router, ScheduledContext, button_data
 from bot.scheduling import (
@@ -24,8 +25,6 @@ from bot.scheduling import (
 from handlers.attendance import ANNOUNCEMENT, REMINDER, meeting_message, unanswered_people
 from handlers.common import kind_name, meeting_card, meeting_line, meetings_on, person, split_pipes
 from handlers.convocation import announce_cancellation
-from handlers.referrals import overdue_lines
-from handlers.rotation import pending_approval_lines
 from storage import repo
 from storage.models import Meeting, Network
 
@@ -463,15 +462,14 @@ async def render_announcement(ctx: ScheduledContext) -> list[Reply]:
         for m in meetings
         if m.kind == "ordinary"
     ]
-    # Issue 4: the atas delivered since are listed for approval at this meeting.
-    approvals = await pending_approval_lines(ctx.session, ctx.network)
-    overdue = await overdue_lines(ctx.session, ctx.network, ctx.now)
-    if overdue:
-        # Issue 5: sectors late beyond the agenda step go on the next meeting's agenda.
-        approvals += [_("📌 On the agenda — overdue devolutivas:"), *overdue]
-    if replies and approvals:
+    # What the features put on the next meeting's agenda (atas to approve, overdue
+    # devolutivas), in their order.
+    agenda = [
+        line for section in ctx.agenda for line in await section(ctx.session, ctx.network, ctx.now)
+    ]
+    if replies and agenda:
         first = replies[0]
-        replies[0] = Reply(text=first.text + "\n\n" + "\n".join(approvals), buttons=first.buttons)
+        replies[0] = Reply(text=first.text + "\n\n" + "\n".join(agenda), buttons=first.buttons)
     return replies
 
 
@@ -498,5 +496,5 @@ def register(router: Router) -> None:
     router.command("calendario", N_("the meetings of the year"), "/calendario 2026")(year_calendar)
     router.command("ics", N_("the calendar file and subscription link"), "/ics")(send_ics)
     router.button("cal")(calendar_button)
-    router.scheduled("meeting_reminder", collapse=True)(render_reminder)
-    router.scheduled("monthly_announcement")(render_announcement)
+    router.scheduled(Kind.MEETING_REMINDER, collapse=True)(render_reminder)
+    router.scheduled(Kind.MONTHLY_ANNOUNCEMENT)(render_announcement)

@@ -12,30 +12,18 @@ from bot import dates
 from bot.errors import UserError
 from bot.i18n import N_
 from bot.i18n import gettext as _
+from bot.names import first_upper as first_upper
+from bot.names import kind_name as kind_name
 from bot.names import name_key
 from bot.notify import person as person
 from bot.router import Context
 from storage import repo
 from storage.models import Meeting, Member, Network, Sector
 
-KIND_NAMES = {
-    "ordinary": N_("ordinary meeting"),
-    "extraordinary": N_("extraordinary meeting"),
-    "working_group": N_("working group meeting"),
-}
-
 
 def split_pipes(args: str) -> list[str]:
     """``a | b | c`` -> ["a", "b", "c"] (empty parts kept, so they can be reported)."""
     return [part.strip() for part in args.split("|")] if args.strip() else []
-
-
-def kind_name(kind: str) -> str:
-    return _(KIND_NAMES.get(kind, KIND_NAMES["ordinary"]))
-
-
-def first_upper(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def meeting_line(meeting: Meeting, tz: str) -> str:

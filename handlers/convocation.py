@@ -12,6 +12,7 @@ from bot import dates, privacy
 from bot.errors import UserError
 from bot.i18n import N_
 from bot.i18n import gettext as _
+from bot.kinds import Kind, failed
 from bot.messages import MailOut, OutFile, Reply
 from bot.router import Context, Router, ScheduledContext
 from bot.scheduling import plan_meeting
@@ -22,7 +23,7 @@ from storage.models import Meeting, Network, Sector
 
 EMAIL_EXAMPLE = "/email CRAS cras@municipio.gov.br"
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
-MAIL_KIND = "convocation_mail"
+MAIL_KIND = Kind.CONVOCATION_MAIL
 
 
 async def convene(ctx: Context) -> list[Reply]:
@@ -233,4 +234,4 @@ def register(router: Router) -> None:
         "email", N_("institutional e-mail of a sector"), EMAIL_EXAMPLE, coordinator=True
     )(set_email)
     router.scheduled(MAIL_KIND, quiet=False)(render_mail)
-    router.scheduled(f"{MAIL_KIND}:failed", quiet=False)(render_mail_failure)
+    router.scheduled(failed(MAIL_KIND), quiet=False)(render_mail_failure)

@@ -13,6 +13,7 @@ from bot import dates, deadlines, privacy
 from bot.errors import UserError
 from bot.i18n import N_, ngettext
 from bot.i18n import gettext as _
+from bot.kinds import Kind
 from bot.messages import Button, MailOut, Reply
 from bot.notify import to_coordination
 from bot.router import Context, Router, ScheduledContext, button_data
@@ -29,11 +30,11 @@ DEVOLUTIVA_EXAMPLE = (
 )
 EXTENSION_EXAMPLE = "/prazo E-2026-001 20/12 aguardando a vaga no CAPS"
 CODE_RE = re.compile(r"\bE-\d{4}-\d{3,}\b", re.IGNORECASE)
-CHASE = "referral_chase"
+CHASE = Kind.REFERRAL_CHASE
 # The e-mail step is its own kind: it goes to the sector's address, not to the chat, so a
 # due e-mail never supersedes (issue 9 §7) the chat steps of the same referral and sector.
-CHASE_MAIL = "referral_chase_mail"
-DIGEST = "referral_digest"
+CHASE_MAIL = Kind.REFERRAL_CHASE_MAIL
+DIGEST = Kind.REFERRAL_DIGEST
 DIGEST_AT = time(9, 0)
 MAX_DESCRIPTION = 500
 
@@ -500,6 +501,12 @@ def _overdue_mail(network: Network, referral: Referral, owed: Devolutiva, late: 
     return MailOut(to=(owed.sector.email or "",), subject=subject, body=body)
 
 
+async def _overdue_agenda(session: AsyncSession, network: Network, now: datetime) -> list[str]:
+    """Issue 5: sectors late beyond the agenda step go on the next meeting's agenda."""
+    overdue = await overdue_lines(session, network, now)
+    return [_("📌 On the agenda — overdue devolutivas:"), *overdue] if overdue else []
+
+
 async def overdue_lines(session: AsyncSession, network: Network, now: datetime) -> list[str]:
     """Sectors late beyond the agenda step: for the next meeting's agenda and the digest."""
     ladder = ladder_of(network)
@@ -553,6 +560,7 @@ def register(router: Router) -> None:
         coordinator=True,
     )(set_ladder)
     router.replies.append(reply_with_devolutiva)
+    router.agenda(order=20)(_overdue_agenda)
     router.scheduled(CHASE, collapse=True)(render_chase)
     router.scheduled(CHASE_MAIL, quiet=False)(render_chase)
     router.scheduled(DIGEST)(render_digest)

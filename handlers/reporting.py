@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar as month_calendar
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -13,9 +12,11 @@ from bot import dates, privacy
 from bot.errors import UserError
 from bot.i18n import N_
 from bot.i18n import gettext as _
+from bot.kinds import Kind
 from bot.messages import MailOut, Reply
 from bot.names import name_key
 from bot.router import Context, Router, ScheduledContext
+from bot.system_deadlines import occurrences_after, period_of
 from handlers.common import find_sector, person, split_pipes
 from storage import repo
 from storage.models import Network, ReportingConfirmation, ReportingDeadline
@@ -28,37 +29,6 @@ RECURRENCES = {"mensal": "monthly", "trimestral": "quarterly", "anual": "yearly"
 ANNOUNCE_BEFORE = timedelta(days=7)  # Anexo I
 PENDING_BEFORE = timedelta(days=2)  # Anexo II
 AT = time(9, 0)
-
-
-def occurrences_after(deadline: ReportingDeadline, after: date) -> date:
-    """The first due date on or after ``after`` (day clamped to the month's last day)."""
-    year, month = after.year, after.month
-    for _step in range(30):
-        if _is_due_month(deadline, month):
-            day = min(deadline.day, month_calendar.monthrange(year, month)[1])
-            candidate = date(year, month, day)
-            if candidate >= after:
-                return candidate
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    raise ValueError("no occurrence found")
-
-
-def _is_due_month(deadline: ReportingDeadline, month: int) -> bool:
-    if deadline.recurrence == "monthly":
-        return True
-    if deadline.recurrence == "quarterly":
-        return month in (1, 4, 7, 10)  # the month after each quarter closes
-    return month == deadline.month
-
-
-def period_of(deadline: ReportingDeadline, due: date) -> str:
-    """The period a due date reports on: 2026-10 (monthly), 2026-Q3, 2026 (yearly)."""
-    previous = due.replace(day=1) - timedelta(days=1)
-    if deadline.recurrence == "monthly":
-        return previous.strftime("%Y-%m")
-    if deadline.recurrence == "quarterly":
-        return f"{previous.year}-Q{(previous.month - 1) // 3 + 1}"
-    return str(due.year)
 
 
 def _parse_recurrence(text: str) -> tuple[str, int, int | None]:
@@ -154,8 +124,8 @@ async def plan_occurrence(
     prefix = f"report:{item.id}:"
     await repo.cancel_scheduled(session=session, network_id=network.id, key_prefix=prefix)
     for kind, when in (
-        ("report_announce", at_due - ANNOUNCE_BEFORE),
-        ("report_pending", at_due - PENDING_BEFORE),
+        (Kind.REPORT_ANNOUNCE, at_due - ANNOUNCE_BEFORE),
+        (Kind.REPORT_PENDING, at_due - PENDING_BEFORE),
     ):
         await repo.schedule(
             session=session,
@@ -331,5 +301,5 @@ def register(router: Router) -> None:
     router.command("prazo_ok", N_("confirm your sector filled a reporting deadline"), OK_EXAMPLE)(
         confirm
     )
-    router.scheduled("report_announce")(render_announcement)
-    router.scheduled("report_pending")(render_pending)
+    router.scheduled(Kind.REPORT_ANNOUNCE)(render_announcement)
+    router.scheduled(Kind.REPORT_PENDING)(render_pending)

@@ -13,6 +13,7 @@ from bot import dates, documents, privacy, rotation
 from bot.errors import UserError
 from bot.i18n import N_, ngettext
 from bot.i18n import gettext as _
+from bot.kinds import Kind
 from bot.messages import Button, OutFile, Reply
 from bot.names import name_key
 from bot.router import Context, Router, ScheduledContext, button_data
@@ -490,7 +491,7 @@ async def schedule_ata_reminders(
             session=session,
             network_id=network.id,
             key=f"ata:{ata.id}:remind:{day}",
-            kind="ata_reminder",
+            kind=Kind.ATA_REMINDER,
             due_at=first + timedelta(days=day),
             meeting_id=meeting.id,
             payload={"ata_id": ata.id},
@@ -499,7 +500,7 @@ async def schedule_ata_reminders(
         session=session,
         network_id=network.id,
         key=f"ata:{ata.id}:late",
-        kind="ata_late",
+        kind=Kind.ATA_LATE,
         due_at=first + timedelta(days=LATE_NOTICE_DAYS),
         meeting_id=meeting.id,
         payload={"ata_id": ata.id},
@@ -831,6 +832,10 @@ async def render_meeting_start(ctx: ScheduledContext) -> Sequence[Reply]:
     return await assign_roles(ctx.session, ctx.network, meeting, ctx.now)
 
 
+async def _approvals_agenda(session: AsyncSession, network: Network, now: datetime) -> list[str]:
+    return await pending_approval_lines(session, network)
+
+
 async def pending_approval_lines(session: AsyncSession, network: Network) -> list[str]:
     """For the next ordinary meeting's announcement: the atas to approve there."""
     delivered = await repo.atas(session=session, network_id=network.id, statuses=["delivered"])
@@ -859,6 +864,8 @@ def register(router: Router) -> None:
         ata
     )
     router.command("atas", N_("approved atas of the year (PDF)"), "/atas 2026")(atas_book)
-    router.scheduled("ata_reminder", collapse=True)(render_ata_reminder)
-    router.scheduled("ata_late")(render_ata_late)
-    router.scheduled("meeting_start", quiet=False)(render_meeting_start)
+    # Issue 4: the atas delivered since are listed for approval at the next meeting.
+    router.agenda(order=10)(_approvals_agenda)
+    router.scheduled(Kind.ATA_REMINDER, collapse=True)(render_ata_reminder)
+    router.scheduled(Kind.ATA_LATE)(render_ata_late)
+    router.scheduled(Kind.MEETING_START, quiet=False)(render_meeting_start)

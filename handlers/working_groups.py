@@ -13,6 +13,7 @@ from bot import working_groups as rules
 from bot.errors import UserError
 from bot.i18n import N_
 from bot.i18n import gettext as _
+from bot.kinds import Kind
 from bot.messages import Reply
 from bot.names import name_key
 from bot.router import Context, Router, ScheduledContext
@@ -141,7 +142,7 @@ async def extend(
         session=session,
         network_id=network.id,
         key=f"gt:{group.id}:extend:{next_start.isoformat()}",
-        kind="gt_extend",
+        kind=Kind.WORKING_GROUP_EXTENSION,
         due_at=datetime.combine(next_start - timedelta(days=30), time(6), tzinfo=tz),
         payload={"group_id": group.id, "start": next_start.isoformat()},
     )
@@ -225,4 +226,4 @@ async def _close(ctx: Context, name: str) -> list[Reply]:
 
 def register(router: Router) -> None:
     router.command("gt", N_("working groups (list, create, close)"), rules.EXAMPLE)(working_groups)
-    router.scheduled("gt_extend", quiet=False)(render_extend)
+    router.scheduled(Kind.WORKING_GROUP_EXTENSION, quiet=False)(render_extend)

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
+from bot.kinds import DIGEST
 from bot.names import name_key
 from storage.models import (
     ActionPlan,
@@ -778,7 +779,7 @@ async def open_digest(*, session: AsyncSession, network_id: int) -> Delivery | N
         select(Delivery)
         .where(
             Delivery.network_id == network_id,
-            Delivery.kind == "digest",
+            Delivery.kind == DIGEST,
             Delivery.status == "pending",
             Delivery.claimed_at.is_(None),
         )

@@ -1,0 +1,266 @@
+"""The annual report's figures from the year's records: pure tallies (seed 000 §6).
+
+``storage.report_queries.year_records`` reads; each function here counts one part of
+``bot.reports.AnnualReport``; ``bot.reports`` draws it (PDF, XLSX, CSV).
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from bot import reports
+from bot.convocation import BASIS_NAMES, Basis
+from bot.i18n import gettext as _
+from bot.names import first_upper, kind_name
+from bot.system_deadlines import Recurring, occurrences_after, period_of
+
+KINDS = ("ordinary", "extraordinary", "working_group")
+
+
+class Records(Protocol):
+    """What ``storage.report_queries.YearRecords`` holds (rows, read as plain objects)."""
+
+    @property
+    def meetings(self) -> list[Any]: ...
+    @property
+    def sectors(self) -> Mapping[int, Any]: ...
+    @property
+    def members(self) -> Mapping[int, Any]: ...
+    @property
+    def expected(self) -> Mapping[int, set[int]]: ...
+    @property
+    def present(self) -> Mapping[int, set[int]]: ...
+    @property
+    def referrals(self) -> list[Any]: ...
+    @property
+    def plans(self) -> list[tuple[Any, list[Any]]]: ...
+    @property
+    def atas(self) -> list[Any]: ...
+    @property
+    def deadlines(self) -> list[Any]: ...
+    @property
+    def confirmations(self) -> Mapping[tuple[int, str], set[int]]: ...
+
+
+@dataclass
+class _Tally:
+    """Devolutivas of one sector in the year."""
+
+    owed: int = 0
+    on_time: int = 0
+    late: int = 0
+    open: int = 0
+    days: list[float] = field(default_factory=list)
+
+
+def _held(meeting: Any, now: datetime) -> bool:
+    return bool(meeting.status == "scheduled" and meeting.starts_at < now)
+
+
+def annual_report(
+    records: Records, *, network_name: str, year: int, timezone: str, now: datetime
+) -> reports.AnnualReport:
+    tz = ZoneInfo(timezone)
+    today = now.astimezone(tz).date()
+    attendance, meeting_rows = _attendance(records, now)
+    referral_rows, tallies = _referrals(records.referrals, tz, today)
+    with_roles = [
+        m for m in records.meetings if _held(m, now) and m.kind in ("ordinary", "extraordinary")
+    ]
+    return reports.AnnualReport(
+        network_name=network_name,
+        year=year,
+        timezone=timezone,
+        generated_at=now,
+        kinds=_kinds(records.meetings, now),
+        extraordinary=_extraordinary(records),
+        attendance=attendance,
+        referrals_opened=len(records.referrals),
+        answered_on_time=sum(t.on_time for t in tallies.values()),
+        answered_late=sum(t.late for t in tallies.values()),
+        still_open=sum(t.open for t in tallies.values()),
+        devolutivas=_devolutivas(tallies),
+        plans=_plans(records.plans, today),
+        atas_meetings=len(with_roles),
+        atas_delivered=sum(1 for a in records.atas if a.status in ("delivered", "approved")),
+        atas_approved=sum(1 for a in records.atas if a.status == "approved"),
+        deadlines=[
+            _compliance(item, records.confirmations, year, today) for item in records.deadlines
+        ],
+        meetings=meeting_rows,
+        referrals=referral_rows,
+    )
+
+
+def _kinds(meetings: list[Any], now: datetime) -> list[reports.KindCount]:
+    return [
+        reports.KindCount(
+            kind=first_upper(kind_name(kind)),
+            planned=sum(1 for m in meetings if m.kind == kind),
+            held=sum(1 for m in meetings if m.kind == kind and _held(m, now)),
+            cancelled=sum(1 for m in meetings if m.kind == kind and m.status == "cancelled"),
+        )
+        for kind in KINDS
+    ]
+
+
+def _extraordinary(records: Records) -> list[reports.ExtraordinaryRow]:
+    rows = []
+    for m in records.meetings:
+        if m.kind != "extraordinary":
+            continue
+        who = records.members.get(m.convened_by_id or 0)
+        sector = records.sectors.get(m.convened_by_sector_id or 0)
+        convened_by = " — ".join(
+            x for x in (sector.name if sector else "", who.name if who else "") if x
+        )
+        rows.append(
+            reports.ExtraordinaryRow(
+                starts_at=m.starts_at,
+                place=m.place,
+                agenda=m.topic,
+                convened_by=convened_by or "—",
+                basis=_(BASIS_NAMES[Basis(m.basis)]) if m.basis else "—",
+                justification=m.justification or "",
+                cancelled=m.status == "cancelled",
+            )
+        )
+    return rows
+
+
+def _attendance(
+    records: Records, now: datetime
+) -> tuple[list[reports.SectorAttendance], list[reports.MeetingRow]]:
+    """Per sector: meetings expected and attended (where a presence list was taken)."""
+    expected_count: dict[int, int] = defaultdict(int)
+    present_count: dict[int, int] = defaultdict(int)
+    rows = []
+    for m in records.meetings:
+        expected = records.expected.get(m.id, set()) & records.sectors.keys()
+        present = records.present.get(m.id, set()) & expected
+        for sector_id in expected:
+            expected_count[sector_id] += 1
+            present_count[sector_id] += sector_id in present
+        rows.append(
+            reports.MeetingRow(
+                starts_at=m.starts_at,
+                kind=first_upper(kind_name(m.kind)),
+                place=m.place,
+                topic=m.topic,
+                status=_meeting_status(m, now),
+                sectors_present=len(present),
+                sectors_expected=len(expected),
+            )
+        )
+    per_sector = sorted(
+        (
+            reports.SectorAttendance(
+                sector=records.sectors[s].name,
+                expected=expected_count[s],
+                present=present_count[s],
+            )
+            for s in expected_count
+        ),
+        key=lambda a: a.sector,
+    )
+    return per_sector, rows
+
+
+def _meeting_status(meeting: Any, now: datetime) -> str:
+    if meeting.status == "cancelled":
+        return _("cancelled")
+    return _("held") if meeting.starts_at < now else _("scheduled")
+
+
+def _referrals(
+    referrals: Iterable[Any], tz: ZoneInfo, today: date
+) -> tuple[list[reports.ReferralRow], dict[str, _Tally]]:
+    tallies: dict[str, _Tally] = defaultdict(_Tally)
+    rows = []
+    for referral in referrals:
+        for owed in referral.owed:
+            due = owed.deadline or referral.deadline
+            rows.append(
+                reports.ReferralRow(
+                    code=referral.code,
+                    created_at=referral.created_at,
+                    description=referral.description,
+                    sector=owed.sector.name,
+                    deadline=due,
+                    answered_at=owed.answered_at,
+                    status=_count(tallies[owed.sector.name], referral, owed, due, tz, today),
+                )
+            )
+    return rows, tallies
+
+
+def _count(tally: _Tally, referral: Any, owed: Any, due: date, tz: ZoneInfo, today: date) -> str:
+    """Count one devolutiva in its sector's tally; its status as the report shows it."""
+    tally.owed += 1
+    if owed.answered_at is None:
+        tally.open += 1
+        return _("open, overdue") if due < today else _("open")
+    tally.days.append((owed.answered_at - referral.created_at).total_seconds() / 86400)
+    if owed.answered_at.astimezone(tz).date() <= due:
+        tally.on_time += 1
+        return _("on time")
+    tally.late += 1
+    return _("late")
+
+
+def _devolutivas(tallies: Mapping[str, _Tally]) -> list[reports.SectorDevolutivas]:
+    return [
+        reports.SectorDevolutivas(
+            sector=name,
+            owed=t.owed,
+            on_time=t.on_time,
+            late=t.late,
+            open=t.open,
+            mean_days=statistics.fmean(t.days) if t.days else None,
+            median_days=statistics.median(t.days) if t.days else None,
+        )
+        for name, t in sorted(tallies.items())
+    ]
+
+
+def _plans(plans: Iterable[tuple[Any, list[Any]]], today: date) -> list[reports.PlanProgress]:
+    return [
+        reports.PlanProgress(
+            name=plan.name,
+            total=len(tasks),
+            done=sum(1 for t in tasks if t.status == "concluded"),
+            overdue=sum(1 for t in tasks if t.status != "concluded" and t.deadline < today),
+        )
+        for plan, tasks in plans
+    ]
+
+
+def _compliance(
+    item: Any, confirmations: Mapping[tuple[int, str], set[int]], year: int, today: date
+) -> reports.DeadlineCompliance:
+    """Periods owed and confirmed by the deadline's sectors, up to today."""
+    owed = met = 0
+    for due in _due_dates(item, year, today):
+        done = confirmations.get((item.id, period_of(item, due)), set())
+        owed += len(item.sector_ids)
+        met += len(done & set(item.sector_ids))
+    return reports.DeadlineCompliance(name=item.name, expected=owed, confirmed=met)
+
+
+def _due_dates(item: Recurring, year: int, today: date) -> list[date]:
+    days = []
+    day = date(year, 1, 1)
+    last = min(today, date(year, 12, 31))
+    while day <= last:
+        due = occurrences_after(item, day)
+        if due > last:
+            break
+        days.append(due)
+        day = due + timedelta(days=1)
+    return days

@@ -1,0 +1,197 @@
+"""What the annual report reads: one network's year, in a few queries (issue 11 §4).
+
+The tallies are pure functions (``bot.annual_report``); this module only reads.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from storage import repo
+from storage.models import (
+    ActionPlan,
+    Ata,
+    Attendance,
+    Devolutiva,
+    Meeting,
+    Member,
+    Network,
+    Referral,
+    ReportingConfirmation,
+    ReportingDeadline,
+    Sector,
+)
+
+
+@dataclass(frozen=True)
+class YearRecords:
+    """Everything the annual report counts, as stored."""
+
+    meetings: list[Meeting]
+    sectors: dict[int, Sector]
+    members: dict[int, Member]
+    # Held meetings whose presence list was taken: who was expected, who came (sector ids).
+    expected: dict[int, set[int]]
+    present: dict[int, set[int]]
+    referrals: list[Referral]  # created in the year, with their devolutivas and sectors
+    plans: list[tuple[ActionPlan, list[Referral]]]  # the year's plans and their tasks
+    atas: list[Ata]  # of the held ordinary and extraordinary meetings
+    deadlines: list[ReportingDeadline]
+    # (deadline id, period) → sectors that confirmed.
+    confirmations: dict[tuple[int, str], set[int]]
+
+
+def held(meeting: Meeting, now: datetime) -> bool:
+    return meeting.status == "scheduled" and meeting.starts_at < now
+
+
+async def year_records(
+    session: AsyncSession,
+    network: Network,
+    year: int,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+) -> YearRecords:
+    meetings = list(
+        await repo.meetings_between(session=session, network_id=network.id, start=start, end=end)
+    )
+    counted = [m for m in meetings if held(m, now) and m.presence is not None]
+    roles = [m for m in meetings if held(m, now) and m.kind in ("ordinary", "extraordinary")]
+    deadlines = list(await repo.reporting_deadlines(session=session, network_id=network.id))
+    return YearRecords(
+        meetings=meetings,
+        sectors={s.id: s for s in await repo.sectors(session=session, network_id=network.id)},
+        members={
+            m.id: m
+            for m in await session.scalars(select(Member).where(Member.network_id == network.id))
+        },
+        expected=await _expected(session, network, counted),
+        present=await _present(session, counted),
+        referrals=await _referrals(session, network, start, end),
+        plans=[
+            (plan, list(await repo.plan_referrals(session=session, plan_id=plan.id)))
+            for plan in await repo.action_plans(session=session, network_id=network.id)
+            if plan.year == year
+        ],
+        atas=list(
+            await session.scalars(select(Ata).where(Ata.meeting_id.in_([m.id for m in roles])))
+        ),
+        deadlines=deadlines,
+        confirmations=await _confirmations(session, [d.id for d in deadlines]),
+    )
+
+
+async def _expected(
+    session: AsyncSession, network: Network, meetings: list[Meeting]
+) -> dict[int, set[int]]:
+    """A working group's sectors, else every sector with representatives."""
+    people = await repo.representatives(session=session, network_id=network.id)
+    with_people = {m.sector_id for m in people if m.sector_id is not None}
+    expected = {}
+    for meeting in meetings:
+        if meeting.working_group_id is None:
+            expected[meeting.id] = set(with_people)
+            continue
+        group = await repo.working_group(session=session, group_id=meeting.working_group_id)
+        expected[meeting.id] = set(group.sector_ids) if group else set()
+    return expected
+
+
+async def _present(session: AsyncSession, meetings: list[Meeting]) -> dict[int, set[int]]:
+    rows = await session.scalars(
+        select(Attendance).where(
+            Attendance.meeting_id.in_([m.id for m in meetings]), Attendance.present.is_(True)
+        )
+    )
+    present: dict[int, set[int]] = defaultdict(set)
+    for row in rows:
+        if row.sector_id is not None:
+            present[row.meeting_id].add(row.sector_id)
+    return present
+
+
+async def _referrals(
+    session: AsyncSession, network: Network, start: datetime, end: datetime
+) -> list[Referral]:
+    result = await session.scalars(
+        select(Referral)
+        .options(selectinload(Referral.owed).selectinload(Devolutiva.sector))
+        .where(
+            Referral.network_id == network.id,
+            Referral.created_at >= start,
+            Referral.created_at < end,
+        )
+        .order_by(Referral.code)
+    )
+    return list(result.all())
+
+
+async def _confirmations(
+    session: AsyncSession, deadline_ids: list[int]
+) -> dict[tuple[int, str], set[int]]:
+    rows = await session.execute(
+        select(
+            ReportingConfirmation.deadline_id,
+            ReportingConfirmation.period,
+            ReportingConfirmation.sector_id,
+        ).where(ReportingConfirmation.deadline_id.in_(deadline_ids))
+    )
+    confirmed: dict[tuple[int, str], set[int]] = defaultdict(set)
+    for deadline_id, period, sector_id in rows:
+        confirmed[(deadline_id, period)].add(sector_id)
+    return confirmed
+
+
+@dataclass(frozen=True)
+class MonthCounts:
+    held: int
+    cancelled: int
+    opened: int
+    answered: int
+    overdue: int
+    atas_in_progress: int
+
+
+async def month_counts(
+    session: AsyncSession, network: Network, start: datetime, now: datetime, today: date
+) -> MonthCounts:
+    """The month so far: meetings, encaminhamentos and devolutivas, atas in progress."""
+    meetings = await repo.meetings_between(
+        session=session, network_id=network.id, start=start, end=now
+    )
+    held_count = sum(1 for m in meetings if m.status == "scheduled")
+    opened = await session.scalar(
+        select(func.count())
+        .select_from(Referral)
+        .where(Referral.network_id == network.id, Referral.created_at >= start)
+    )
+    answered = await session.scalar(
+        select(func.count())
+        .select_from(Devolutiva)
+        .join(Referral, Referral.id == Devolutiva.referral_id)
+        .where(Referral.network_id == network.id, Devolutiva.answered_at >= start)
+    )
+    overdue = sum(
+        1
+        for referral in await repo.open_referrals(session=session, network_id=network.id)
+        for d in referral.owed
+        if d.answered_at is None and (d.deadline or referral.deadline) < today
+    )
+    atas = await repo.atas(
+        session=session, network_id=network.id, statuses=["pending", "returned", "delivered"]
+    )
+    return MonthCounts(
+        held=held_count,
+        cancelled=len(meetings) - held_count,
+        opened=int(opened or 0),
+        answered=int(answered or 0),
+        overdue=overdue,
+        atas_in_progress=len(atas),
+    )
