@@ -58,7 +58,7 @@ def _module_name(path: Path) -> str:
 
 
 def layer(module: str) -> str:
-    if module in {"bot.__main__", "bot.runtime"}:
+    if module in {"bot.__main__", "bot.runtime", "bot.wiring"}:
         return "entry"
     if module.startswith("bot.channels"):
         return "channels"
