@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.choices import match_choice, subject
 from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery import Courier, with_files
@@ -20,6 +19,7 @@ from bot.i18n import N_, use_locale
 from bot.i18n import gettext as _
 from bot.messages import ChatKind, Event, Incoming, Person, Reply
 from bot.router import Context, Router
+from bot.rules.choices import match_choice, subject
 from storage import repo
 from storage.models import Network
 

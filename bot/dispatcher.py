@@ -26,17 +26,18 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import quiet as quiet_rules
-from bot.calendar import holidays_for
 from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery import Courier, from_payload, to_payload
 from bot.i18n import gettext as _
 from bot.i18n import ngettext, use_locale
-from bot.kinds import DIGEST
 from bot.messages import MailOut, Person, Reply
 from bot.notify import to_coordination
 from bot.router import Router, ScheduledContext
+from bot.rules import quiet as quiet_rules
+from bot.rules.calendar import holidays_for
+from bot.rules.kinds import DIGEST
+from bot.rules.status import OutboxStatus
 from storage import repo
 from storage.models import Delivery, Meeting, Network, ScheduledMessage
 
@@ -88,7 +89,7 @@ def _deliveries(
             target=_target(out),
             urgent=urgent or (isinstance(out, Reply) and out.urgent),
             payload=to_payload(out),
-            status="pending",
+            status=OutboxStatus.PENDING,
             due_at=now,
             attempts=0,
         )
@@ -353,13 +354,13 @@ class Dispatcher:
                     target="group",
                     urgent=False,
                     payload={},
-                    status="pending",
+                    status=OutboxStatus.PENDING,
                     due_at=(first or now) + CAP_WINDOW,
                     attempts=0,
                 )
                 await repo.add_deliveries(session=session, rows=[digest])
             await repo.set_delivery(
-                session=session, delivery_id=row.id, status="held", digest_id=digest.id
+                session=session, delivery_id=row.id, status=OutboxStatus.HELD, digest_id=digest.id
             )
         return True
 
@@ -392,7 +393,7 @@ class Dispatcher:
                 claim=str(row.claimed_by),
                 now=now,
                 table=Delivery,
-                status="skipped",
+                status=OutboxStatus.SKIPPED,
             )
             if await repo.first_notice(
                 session=session, network_id=network.id, key="mail_off", now=now

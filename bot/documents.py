@@ -43,8 +43,8 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from bot.dates import format_date, format_time, format_when, zone
 from bot.i18n import _, current_locale, ngettext
+from bot.rules.dates import format_date, format_time, format_when, zone
 
 __all__ = [
     "AtaBook",

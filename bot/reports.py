@@ -59,7 +59,6 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from bot.dates import format_when
 from bot.documents import (
     _BOLD,
     _CONTENT_WIDTH,
@@ -81,6 +80,7 @@ from bot.documents import (
     _label_table as _document_label_table,
 )
 from bot.i18n import _, current_locale, ngettext
+from bot.rules.dates import format_when
 
 __all__ = [
     "AnnualReport",

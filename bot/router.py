@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.errors import UserError
 from bot.i18n import N_
-from bot.kinds import Kind, failed
 from bot.messages import Incoming, MailOut, Reply
+from bot.rules.kinds import Kind, failed
 from storage.models import Member, Network, Question, ScheduledMessage
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.kinds import Kind
+from bot.rules.kinds import Kind
+from bot.rules.status import MeetingStatus
 from storage import repo
 from storage.models import Meeting, Network
 
@@ -58,7 +59,7 @@ def meeting_rows(
     under it) leaves the outbox as scheduling and cancelling them one by one would.
     """
     prefix = f"meeting:{meeting.id}:"
-    if meeting.status != "scheduled" or meeting.starts_at <= now:
+    if meeting.status != MeetingStatus.SCHEDULED or meeting.starts_at <= now:
         return [], [repo.PrefixCancel(network_id=network.id, key_prefix=prefix)]
     rows: list[repo.ScheduledRow] = []
     cancels: list[repo.PrefixCancel] = []

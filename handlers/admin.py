@@ -7,13 +7,13 @@ from zoneinfo import available_timezones
 
 import holidays
 
-from bot import dates
 from bot.errors import UserError
 from bot.i18n import N_, SUPPORTED_LOCALES
 from bot.i18n import gettext as _
 from bot.messages import Reply
-from bot.names import name_key
 from bot.router import Context, Router
+from bot.rules import dates
+from bot.rules.names import name_key
 from bot.scheduling import plan_meetings
 from handlers.common import find_sector, mentioned_member, split_pipes
 from storage import repo

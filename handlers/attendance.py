@@ -9,14 +9,16 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import attendance as rules
-from bot import dates, documents, privacy
+from bot import documents
 from bot.errors import UserError
 from bot.i18n import N_
 from bot.i18n import gettext as _
-from bot.kinds import Kind
 from bot.messages import Button, OutFile, Reply
 from bot.router import Context, Router, ScheduledContext, button_data
+from bot.rules import attendance as rules
+from bot.rules import dates, privacy
+from bot.rules.kinds import Kind
+from bot.rules.status import MeetingStatus, Presence, QuestionStatus
 from handlers.common import (
     expected_sectors,
     kind_name,
@@ -63,7 +65,7 @@ def rsvp_buttons(meeting_id: int, style: str) -> tuple[tuple[Button, ...], ...]:
 
 
 async def convocation_header(session: AsyncSession, meeting: Meeting) -> str:
-    from bot.convocation import BASIS_NAMES, Basis
+    from bot.rules.convocation import BASIS_NAMES, Basis
 
     title = _("🚨 Extraordinary meeting convened")
     if meeting.urgent:
@@ -123,7 +125,7 @@ async def _meeting_for_button(ctx: Context, meeting_id: str) -> Meeting:
     )
     if meeting is None or meeting.network_id != ctx.network.id:
         raise UserError(N_("This choice is no longer valid."))
-    if meeting.status == "cancelled":
+    if meeting.status == MeetingStatus.CANCELLED:
         raise UserError(N_("This meeting was cancelled."))
     return meeting
 
@@ -196,7 +198,7 @@ async def reason_answer(ctx: Context, question: Question) -> list[Reply]:
             n=MAX_REASON,
         )
     privacy.screen(text)
-    question.status = "answered"
+    question.status = QuestionStatus.ANSWERED
     if question.meeting_id is None:
         return []
     rsvp = await repo.rsvp_of(
@@ -233,7 +235,7 @@ async def presence_text(session: AsyncSession, network: Network, meeting: Meetin
         kind=kind_name(meeting.kind), when=dates.format_when(meeting.starts_at, network.timezone)
     )
     lines = [header]
-    if meeting.presence == "open":
+    if meeting.presence == Presence.OPEN:
         lines.append(_("Tap Present when you arrive."))
     lines.append(
         _("Sectors present: {n} of {total}").format(
@@ -245,7 +247,7 @@ async def presence_text(session: AsyncSession, network: Network, meeting: Meetin
     missing = [s.name for s in expected if s.id not in present_ids]
     if missing:
         lines.append(_("Missing: {sectors}").format(sectors=", ".join(missing)))
-    if meeting.presence == "closed":
+    if meeting.presence == Presence.CLOSED:
         lines.append(_("List closed."))
     return "\n".join(lines)
 
@@ -270,10 +272,10 @@ async def presence(ctx: Context) -> list[Reply]:
 
 async def _open_presence(ctx: Context) -> list[Reply]:
     meeting = await _today_meeting(ctx)
-    if meeting.presence != "closed":
-        meeting.presence = "open"
+    if meeting.presence != Presence.CLOSED:
+        meeting.presence = Presence.OPEN
     text = await presence_text(ctx.session, ctx.network, meeting)
-    buttons = presence_buttons(meeting.id) if meeting.presence == "open" else ()
+    buttons = presence_buttons(meeting.id) if meeting.presence == Presence.OPEN else ()
     # Seed 000 §5: the secretary and the ata's author are named as the meeting opens.
     roles = await assign_roles(ctx.session, ctx.network, meeting, ctx.now)
     return [Reply(text=text, buttons=buttons), *roles]
@@ -283,7 +285,7 @@ async def presence_button(ctx: Context, args: list[str]) -> list[Reply]:
     if len(args) != 1:
         raise UserError(N_("This choice is no longer valid."))
     meeting = await _meeting_for_button(ctx, args[0])
-    if meeting.presence != "open":
+    if meeting.presence != Presence.OPEN:
         raise UserError(N_("The presence list is closed."))
     await repo.mark_presence(
         session=ctx.session,
@@ -346,7 +348,7 @@ async def _close_presence(ctx: Context) -> list[Reply]:
     meeting = await _today_meeting(ctx)
     if meeting.presence is None:
         raise UserError(N_("Open the presence list first with /presenca."), example="/presenca")
-    meeting.presence = "closed"
+    meeting.presence = Presence.CLOSED
     replies = [Reply(text=await presence_text(ctx.session, ctx.network, meeting))]
     streaks = await _absence_streaks(ctx, meeting)
     if streaks:
@@ -467,7 +469,7 @@ async def render_quorum_check(ctx: ScheduledContext) -> Sequence[Reply]:
     if ctx.row.meeting_id is None:
         return []
     meeting = await repo.meeting(session=ctx.session, meeting_id=ctx.row.meeting_id)
-    if meeting is None or meeting.status != "scheduled" or meeting.starts_at <= ctx.now:
+    if meeting is None or meeting.status != MeetingStatus.SCHEDULED or meeting.starts_at <= ctx.now:
         return []
     expected = await expected_sectors(ctx.session, ctx.network, meeting)
     answers = await repo.rsvps(session=ctx.session, meeting_id=meeting.id)

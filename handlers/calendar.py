@@ -8,14 +8,15 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import calendar as rules
-from bot import dates, privacy
 from bot.errors import UserError
 from bot.i18n import N_, ngettext
 from bot.i18n import gettext as _
-from bot.kinds import Kind
 from bot.messages import Button, OutFile, Reply
 from bot.router import Context, Router, ScheduledContext, button_data
+from bot.rules import calendar as rules
+from bot.rules import dates, privacy
+from bot.rules.kinds import Kind
+from bot.rules.status import DraftStatus, MeetingStatus
 from bot.scheduling import (
     URGENT_REMINDER_MINUTES,
     plan_meeting,
@@ -178,14 +179,14 @@ async def calendar_button(ctx: Context, args: list[str]) -> list[Reply]:
         raise UserError(N_("This choice is no longer valid."))
     if not ctx.is_coordinator:
         raise UserError(N_("Only the network's coordination can decide this."))
-    if draft.status != "open":
+    if draft.status != DraftStatus.OPEN:
         raise UserError(N_("This calendar was already decided."))
     if action == "no":
-        draft.status = "discarded"
+        draft.status = DraftStatus.DISCARDED
         return [Reply(text=_("Calendar discarded. Nothing was changed."), edit=True)]
     if action != "ok":
         raise UserError(N_("This choice is no longer valid."))
-    draft.status = "saved"
+    draft.status = DraftStatus.SAVED
     payload = draft.payload
     year = int(payload["year"])
     replaced = await _future_ordinary(ctx, year)
@@ -201,7 +202,7 @@ async def calendar_button(ctx: Context, args: list[str]) -> list[Reply]:
             ),
             place=item["place"],
             topic=item["topic"],
-            status="scheduled",
+            status=MeetingStatus.SCHEDULED,
             sequence=0,
             duration_minutes=120,
             created_at=ctx.now,
@@ -300,7 +301,7 @@ async def cancel(ctx: Context) -> list[Reply]:
         raise UserError(N_("A cancellation needs a reason."), example=CANCEL_EXAMPLE)
     meeting = await _meeting_on(ctx, parts[0], CANCEL_EXAMPLE)
     privacy.screen(parts[1])
-    meeting.status = "cancelled"
+    meeting.status = MeetingStatus.CANCELLED
     meeting.cancel_reason = parts[1]
     meeting.sequence += 1
     meeting.updated_at = ctx.now
@@ -361,7 +362,7 @@ async def year_calendar(ctx: Context) -> list[Reply]:
         line = meeting_line(meeting, ctx.network.timezone)
         if meeting.kind != "ordinary":
             line += f" ({kind_name(meeting.kind)})"
-        if meeting.status == "cancelled":
+        if meeting.status == MeetingStatus.CANCELLED:
             mark = "❌"
             line += " — " + _("cancelled: {reason}").format(reason=meeting.cancel_reason or "")
         elif meeting.starts_at < ctx.now:
@@ -393,7 +394,7 @@ async def network_ics(session: AsyncSession, network: Network, now: datetime) ->
             summary=_("Rede de Proteção: {kind}").format(kind=kind_name(m.kind)),
             location=m.place,
             description=m.topic,
-            cancelled=m.status == "cancelled",
+            cancelled=m.status == MeetingStatus.CANCELLED,
             sequence=m.sequence,
         )
         for m in meetings
@@ -423,7 +424,7 @@ async def render_reminder(ctx: ScheduledContext) -> list[Reply]:
     if ctx.row.meeting_id is None:
         return []
     meeting = await repo.meeting(session=ctx.session, meeting_id=ctx.row.meeting_id)
-    if meeting is None or meeting.status != "scheduled" or meeting.starts_at <= ctx.now:
+    if meeting is None or meeting.status != MeetingStatus.SCHEDULED or meeting.starts_at <= ctx.now:
         return []
     offset = int(ctx.row.payload.get("offset", 0))
     offsets = [

@@ -8,15 +8,15 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import dates
 from bot.errors import UserError
 from bot.i18n import N_
 from bot.i18n import gettext as _
-from bot.names import first_upper as first_upper
-from bot.names import kind_name as kind_name
-from bot.names import name_key
 from bot.notify import person as person
 from bot.router import Context
+from bot.rules import dates
+from bot.rules.names import first_upper as first_upper
+from bot.rules.names import kind_name as kind_name
+from bot.rules.names import name_key
 from storage import repo
 from storage.models import Meeting, Member, Network, Sector
 

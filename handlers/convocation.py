@@ -6,15 +6,16 @@ import re
 from collections.abc import Sequence
 from datetime import timedelta
 
-from bot import calendar as calendar_rules
-from bot import convocation as rules
-from bot import dates, privacy
 from bot.errors import UserError
 from bot.i18n import N_
 from bot.i18n import gettext as _
-from bot.kinds import Kind, failed
 from bot.messages import MailOut, OutFile, Reply
 from bot.router import Context, Router, ScheduledContext
+from bot.rules import calendar as calendar_rules
+from bot.rules import convocation as rules
+from bot.rules import dates, privacy
+from bot.rules.kinds import Kind, failed
+from bot.rules.status import MeetingStatus
 from bot.scheduling import plan_meeting
 from handlers.attendance import CONVOCATION, meeting_message
 from handlers.common import find_sector, kind_name, person
@@ -51,7 +52,7 @@ async def convene(ctx: Context) -> list[Reply]:
         duration_minutes=120,
         place=place,
         topic=agenda,
-        status="scheduled",
+        status=MeetingStatus.SCHEDULED,
         sequence=0,
         justification=justification,
         basis=basis.value,
@@ -178,7 +179,7 @@ async def render_mail(ctx: ScheduledContext) -> Sequence[MailOut]:
     )
     if sector is None or not sector.email or meeting is None:
         return []
-    if action == "convoke" and meeting.status != "scheduled":
+    if action == "convoke" and meeting.status != MeetingStatus.SCHEDULED:
         return []
     subject, body = _mail_texts(ctx.network, meeting, action)
     event = calendar_rules.IcsEvent(

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from bot import deadlines, privacy
 from bot.errors import UserError
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.messages import Button, Reply
-from bot.names import name_key
 from bot.router import Context, Router, button_data
+from bot.rules import deadlines, privacy
+from bot.rules.names import name_key
+from bot.rules.status import DraftStatus, ReferralStatus
 from handlers.referrals import create_referral
 from storage import repo
 from storage.models import ActionPlan
@@ -110,12 +111,12 @@ async def plan_button(ctx: Context, args: list[str]) -> list[Reply]:
         raise UserError(N_("This choice is no longer valid."))
     if not ctx.is_coordinator:
         raise UserError(N_("Only the network's coordination can decide this."))
-    if draft.status != "open":
+    if draft.status != DraftStatus.OPEN:
         raise UserError(N_("This was already decided."))
     if args[0] == "no":
-        draft.status = "discarded"
+        draft.status = DraftStatus.DISCARDED
         return [Reply(text=_("Plan discarded. Nothing was changed."), edit=True)]
-    draft.status = "saved"
+    draft.status = DraftStatus.SAVED
     payload = draft.payload
     action_plan = ActionPlan(
         network_id=ctx.network.id,
@@ -167,8 +168,8 @@ async def _progress(ctx: Context) -> list[Reply]:
     lines = [_("Action plans:")]
     for item in plans:
         tasks = await repo.plan_referrals(session=ctx.session, plan_id=item.id)
-        done = sum(1 for t in tasks if t.status == "concluded")
-        late = sum(1 for t in tasks if t.status != "concluded" and t.deadline < today)
+        done = sum(1 for t in tasks if t.status == ReferralStatus.CONCLUDED)
+        late = sum(1 for t in tasks if t.status != ReferralStatus.CONCLUDED and t.deadline < today)
         # Seed 004, art. 6 §3: a plan is concluded only when every action is.
         state = _("✅ concluded") if tasks and done == len(tasks) else _("in progress")
         lines.append(

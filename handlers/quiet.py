@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from bot import quiet as rules
 from bot.errors import UserError
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.messages import Reply
-from bot.names import name_key
 from bot.router import Context, Router
+from bot.rules import quiet as rules
+from bot.rules.names import name_key
 from storage.models import Network
 
 EXAMPLE = "/silencio 20h 7h"

@@ -9,14 +9,15 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import dates, deadlines, privacy
 from bot.errors import UserError
 from bot.i18n import N_, ngettext
 from bot.i18n import gettext as _
-from bot.kinds import Kind
 from bot.messages import Button, MailOut, Reply
 from bot.notify import to_coordination
 from bot.router import Context, Router, ScheduledContext, button_data
+from bot.rules import dates, deadlines, privacy
+from bot.rules.kinds import Kind
+from bot.rules.status import ExtensionStatus, Presence, ReferralStatus
 from handlers.common import find_sector, meetings_on, person, split_pipes
 from storage import repo
 from storage.models import Devolutiva, Extension, Meeting, Network, Referral, Sector
@@ -55,7 +56,7 @@ async def plan_chase(
 ) -> None:
     """One row per ladder step still ahead for this sector; each step is sent once."""
     prefix = f"ref:{referral.id}:{owed.sector_id}:"
-    if owed.answered_at is not None or referral.status == "concluded":
+    if owed.answered_at is not None or referral.status == ReferralStatus.CONCLUDED:
         await repo.cancel_scheduled(session=session, network_id=network.id, key_prefix=prefix)
         return
     keys = []
@@ -117,7 +118,7 @@ async def create_referral(
         meeting_id=meeting.id if meeting else None,
         plan_id=plan_id,
         action=action,
-        status="open",
+        status=ReferralStatus.OPEN,
         created_by_id=ctx.member.id,
         created_at=ctx.now,
         owed=[Devolutiva(sector_id=s.id) for s in sectors],
@@ -133,7 +134,7 @@ async def create_referral(
 async def _open_meeting(ctx: Context) -> Meeting | None:
     """The meeting whose presence list is open today (encaminhamentos recorded there)."""
     for meeting in await meetings_on(ctx, ctx.now.astimezone(ctx.tz).date()):
-        if meeting.presence == "open":
+        if meeting.presence == Presence.OPEN:
             return meeting
     return None
 
@@ -226,7 +227,7 @@ async def record_devolutiva(ctx: Context, code: str, text: str) -> list[Reply]:
             code=referral.code,
             owers=", ".join(d.sector.name for d in referral.owed),
         )
-    if referral.status == "concluded":
+    if referral.status == ReferralStatus.CONCLUDED:
         raise UserError(N_("{code} is already concluded."), code=referral.code)
     owed.text, owed.answered_at, owed.answered_by_id = text, ctx.now, ctx.member.id
     await plan_chase(ctx.session, ctx.network, referral, owed, ctx.now)
@@ -236,7 +237,7 @@ async def record_devolutiva(ctx: Context, code: str, text: str) -> list[Reply]:
         )
     ]
     if all(d.answered_at is not None for d in referral.owed):
-        referral.status = "answered"
+        referral.status = ReferralStatus.ANSWERED
         lines.append(
             _("All sectors have answered. Coordination: /concluir {code}").format(
                 code=referral.code
@@ -266,9 +267,9 @@ async def _referral(ctx: Context, code: str, example: str) -> Referral:
 
 async def conclude(ctx: Context) -> list[Reply]:
     referral = await _referral(ctx, ctx.msg.args.strip(), "/concluir E-2026-001")
-    if referral.status == "concluded":
+    if referral.status == ReferralStatus.CONCLUDED:
         raise UserError(N_("{code} is already concluded."), code=referral.code)
-    referral.status = "concluded"
+    referral.status = ReferralStatus.CONCLUDED
     referral.concluded_at = ctx.now
     for owed in referral.owed:
         await plan_chase(ctx.session, ctx.network, referral, owed, ctx.now)
@@ -281,9 +282,13 @@ async def conclude(ctx: Context) -> list[Reply]:
 
 async def reopen(ctx: Context) -> list[Reply]:
     referral = await _referral(ctx, ctx.msg.args.strip(), "/reabrir E-2026-001")
-    if referral.status != "concluded":
+    if referral.status != ReferralStatus.CONCLUDED:
         raise UserError(N_("{code} is not concluded."), code=referral.code)
-    referral.status = "open" if any(d.answered_at is None for d in referral.owed) else "answered"
+    referral.status = (
+        ReferralStatus.OPEN
+        if any(d.answered_at is None for d in referral.owed)
+        else ReferralStatus.ANSWERED
+    )
     referral.concluded_at = None
     for owed in referral.owed:
         await plan_chase(ctx.session, ctx.network, referral, owed, ctx.now)
@@ -342,7 +347,7 @@ async def ask_extension(ctx: Context) -> list[Reply]:
         requested_by_id=ctx.member.id,
         new_deadline=new,
         reason=reason,
-        status="open",
+        status=ExtensionStatus.OPEN,
         created_at=ctx.now,
     )
     ctx.session.add(request)
@@ -378,17 +383,17 @@ async def extension_button(ctx: Context, args: list[str]) -> list[Reply]:
         raise UserError(N_("This choice is no longer valid."))
     if not ctx.is_coordinator:
         raise UserError(N_("Only the network's coordination can decide this."))
-    if request.status != "open":
+    if request.status != ExtensionStatus.OPEN:
         raise UserError(N_("This was already decided."))
     request.decided_at = ctx.now
     owed = next(d for d in referral.owed if d.sector_id == request.sector_id)
     if args[1] == "ok":
-        request.status = "accepted"
+        request.status = ExtensionStatus.ACCEPTED
         owed.deadline = request.new_deadline
         await plan_chase(ctx.session, ctx.network, referral, owed, ctx.now)
         text = _("✅ New deadline for {sector} on {code}: {day}.")
     else:
-        request.status = "refused"
+        request.status = ExtensionStatus.REFUSED
         text = _("✖ The deadline of {sector} on {code} stays {day}.")
     day = _deadline_text(due_of(referral, owed))
     return [
@@ -403,7 +408,7 @@ async def render_chase(ctx: ScheduledContext) -> Sequence[Reply | MailOut]:
     referral = await repo.referral(
         session=ctx.session, referral_id=int(ctx.row.payload["referral_id"])
     )
-    if referral is None or referral.status == "concluded":
+    if referral is None or referral.status == ReferralStatus.CONCLUDED:
         return []
     owed = next(
         (d for d in referral.owed if d.sector_id == int(ctx.row.payload["sector_id"])), None

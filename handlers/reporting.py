@@ -8,15 +8,15 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import dates, privacy
 from bot.errors import UserError
 from bot.i18n import N_
 from bot.i18n import gettext as _
-from bot.kinds import Kind
 from bot.messages import MailOut, Reply
-from bot.names import name_key
 from bot.router import Context, Router, ScheduledContext
-from bot.system_deadlines import occurrences_after, period_of
+from bot.rules import dates, privacy
+from bot.rules.kinds import Kind
+from bot.rules.names import name_key
+from bot.rules.system_deadlines import occurrences_after, period_of
 from handlers.common import find_sector, person, split_pipes
 from storage import repo
 from storage.models import Network, ReportingConfirmation, ReportingDeadline

@@ -9,13 +9,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import dates, reports
-from bot.annual_report import annual_report
+from bot import reports
 from bot.errors import UserError
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.messages import OutFile, Reply
 from bot.router import Context, Router
+from bot.rules import dates
+from bot.rules.annual_report import annual_report
 from storage import report_queries
 from storage.models import Network
 
@@ -37,7 +38,7 @@ def _year_bounds(year: int, tz: ZoneInfo) -> tuple[datetime, datetime]:
 async def collect(
     session: AsyncSession, network: Network, year: int, now: datetime
 ) -> reports.AnnualReport:
-    """The network's year: read (storage.report_queries), then counted (bot.annual_report)."""
+    """The network's year: read (storage.report_queries), then counted (bot.rules.annual_report)."""
     start, end = _year_bounds(year, ZoneInfo(network.timezone))
     records = await report_queries.year_records(session, network, year, start, end, now)
     return annual_report(

@@ -9,14 +9,16 @@ from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import dates, documents, privacy, rotation
+from bot import documents
 from bot.errors import UserError
 from bot.i18n import N_, ngettext
 from bot.i18n import gettext as _
-from bot.kinds import Kind
 from bot.messages import Button, OutFile, Reply
-from bot.names import name_key
 from bot.router import Context, Router, ScheduledContext, button_data
+from bot.rules import dates, privacy, rotation
+from bot.rules.kinds import Kind
+from bot.rules.names import name_key
+from bot.rules.status import ATA_IN_PROGRESS, AtaStatus, MeetingStatus, RoleStatus
 from handlers.common import expected_sectors, find_sector, first_upper, kind_name, person
 from storage import repo
 from storage.models import Ata, Meeting, Member, Network, RoleAssignment, Sector
@@ -100,7 +102,7 @@ async def assign_roles(
     session: AsyncSession, network: Network, meeting: Meeting, now: datetime
 ) -> list[Reply]:
     """Seed 000 §5: at the start of each meeting, name the secretary and the ata's author."""
-    if meeting.kind not in KINDS_WITH_ROLES or meeting.status != "scheduled":
+    if meeting.kind not in KINDS_WITH_ROLES or meeting.status != MeetingStatus.SCHEDULED:
         return []
     if await repo.assignments(session=session, meeting_id=meeting.id):
         return []
@@ -125,7 +127,7 @@ async def assign_roles(
                     meeting_id=meeting.id,
                     role=role,
                     sector_id=sector,
-                    status="proposed",
+                    status=RoleStatus.PROPOSED,
                     assigned_at=now,
                 )
             )
@@ -133,7 +135,7 @@ async def assign_roles(
         network_id=network.id,
         meeting_id=meeting.id,
         author_sector_id=author,
-        status="pending",
+        status=AtaStatus.PENDING,
         created_at=now,
     )
     session.add(ata)
@@ -148,7 +150,7 @@ async def _current(session: AsyncSession, meeting_id: int) -> dict[str, RoleAssi
     """The live assignment of each role (the newest one not declined or overridden)."""
     current: dict[str, RoleAssignment] = {}
     for row in await repo.assignments(session=session, meeting_id=meeting_id):
-        if row.status in ("proposed", "accepted"):
+        if row.status in (RoleStatus.PROPOSED, RoleStatus.ACCEPTED):
             current[row.role] = row
     return current
 
@@ -176,13 +178,13 @@ async def roles_message(session: AsyncSession, network: Network, meeting: Meetin
             continue
         sector = sectors.get(row.sector_id)
         name = sector.name if sector else "?"
-        mark = " ✅" if row.status == "accepted" else ""
+        mark = " ✅" if row.status == RoleStatus.ACCEPTED else ""
         lines.append(
             _("{role}: {sector}{mark}").format(
                 role=first_upper(_role_name(role)), sector=name, mark=mark
             )
         )
-        if row.status == "proposed":
+        if row.status == RoleStatus.PROPOSED:
             label = _role_name(role)
             buttons.append(
                 (
@@ -214,7 +216,7 @@ async def role_button(ctx: Context, args: list[str]) -> list[Reply]:
     row = await ctx.session.get(RoleAssignment, int(args[0]))
     if row is None or row.network_id != ctx.network.id:
         raise UserError(N_("This choice is no longer valid."))
-    if row.status != "proposed":
+    if row.status != RoleStatus.PROPOSED:
         raise UserError(N_("This was already decided."))
     if ctx.member.sector_id != row.sector_id and not ctx.is_coordinator:
         raise UserError(N_("Only a representative of that sector can answer."))
@@ -224,10 +226,10 @@ async def role_button(ctx: Context, args: list[str]) -> list[Reply]:
     row.decided_at = ctx.now
     replies: list[Reply] = []
     if args[1] == "ok":
-        row.status = "accepted"
+        row.status = RoleStatus.ACCEPTED
         notice = _("Thank you!")
     else:
-        row.status = "declined"
+        row.status = RoleStatus.DECLINED
         notice = _("Understood.")
         replies.append(await _pass_on(ctx, meeting, row))
     message = await roles_message(ctx.session, ctx.network, meeting)
@@ -241,7 +243,7 @@ async def _pass_on(ctx: Context, meeting: Meeting, declined_row: RoleAssignment)
     declined = {
         r.sector_id
         for r in await repo.assignments(session=ctx.session, meeting_id=meeting.id, role=role)
-        if r.status == "declined"
+        if r.status == RoleStatus.DECLINED
     }
     other = await _current(ctx.session, meeting.id)
     other_role = AUTHOR if role == SECRETARY else SECRETARY
@@ -256,7 +258,7 @@ async def _pass_on(ctx: Context, meeting: Meeting, declined_row: RoleAssignment)
                 "Coordination: {example}"
             ).format(old=old, role=_role_name(role), example=SWAP_EXAMPLE)
         )
-    await _set_role(ctx, meeting, role, nxt, status="proposed")
+    await _set_role(ctx, meeting, role, nxt, status=RoleStatus.PROPOSED)
     people = await repo.representatives(
         session=ctx.session, network_id=ctx.network.id, sector_ids=[nxt]
     )
@@ -283,7 +285,7 @@ async def _set_role(
     )
     if role == AUTHOR:
         ata = await repo.ata_of(session=ctx.session, meeting_id=meeting.id)
-        if ata is not None and ata.status in ("pending", "returned"):
+        if ata is not None and ata.status in ATA_IN_PROGRESS:
             ata.author_sector_id = sector_id
     await ctx.session.flush()
 
@@ -326,7 +328,7 @@ async def swap(ctx: Context) -> list[Reply]:
         if each in current:
             current[each].status = "overridden"
             current[each].decided_at = ctx.now
-        await _set_role(ctx, meeting, each, sector.id, status="accepted")
+        await _set_role(ctx, meeting, each, sector.id, status=RoleStatus.ACCEPTED)
     message = await roles_message(ctx.session, ctx.network, meeting)
     return [
         Reply(
@@ -526,7 +528,7 @@ async def _deliver(ctx: Context) -> list[Reply]:
     pending = await repo.atas(
         session=ctx.session,
         network_id=ctx.network.id,
-        statuses=["pending", "returned"],
+        statuses=list(ATA_IN_PROGRESS),
         sector_id=None if ctx.is_coordinator else ctx.member.sector_id,
     )
     if not pending:
@@ -566,7 +568,7 @@ async def _deliver(ctx: Context) -> list[Reply]:
             raise UserError(N_("The ata seems too short."), example=ATA_EXAMPLE)
         privacy.screen(text)
         target.text, target.file_name, target.file_content = text, None, None
-    target.status = "delivered"
+    target.status = AtaStatus.DELIVERED
     target.delivered_at = ctx.now
     target.delivered_by_id = ctx.member.id
     await repo.cancel_scheduled(
@@ -592,7 +594,7 @@ async def _draft_again(ctx: Context) -> list[Reply]:
     pending = await repo.atas(
         session=ctx.session,
         network_id=ctx.network.id,
-        statuses=["pending", "returned"],
+        statuses=list(ATA_IN_PROGRESS),
         sector_id=None if ctx.is_coordinator else ctx.member.sector_id,
     )
     if not pending:
@@ -606,7 +608,7 @@ async def _ata_status(ctx: Context) -> list[Reply]:
     open_atas = await repo.atas(
         session=ctx.session,
         network_id=ctx.network.id,
-        statuses=["pending", "returned", "delivered"],
+        statuses=[*ATA_IN_PROGRESS, AtaStatus.DELIVERED],
     )
     if not open_atas:
         return [Reply(text=_("No ata is pending. Approved atas: /atas"))]
@@ -614,9 +616,9 @@ async def _ata_status(ctx: Context) -> list[Reply]:
         s.id: s.name for s in await repo.sectors(session=ctx.session, network_id=ctx.network.id)
     }
     states = {
-        "pending": _("waiting for the author"),
-        "returned": _("returned for correction"),
-        "delivered": _("delivered, waiting for approval"),
+        AtaStatus.PENDING: _("waiting for the author"),
+        AtaStatus.RETURNED: _("returned for correction"),
+        AtaStatus.DELIVERED: _("delivered, waiting for approval"),
     }
     lines = [_("Atas in progress:")]
     for item in open_atas:
@@ -624,14 +626,14 @@ async def _ata_status(ctx: Context) -> list[Reply]:
         assert meeting is not None
         lines.append(
             f"• {dates.format_when(meeting.starts_at, ctx.network.timezone)} — "
-            f"{sectors.get(item.author_sector_id or 0, '—')}: {states[item.status]}"
+            f"{sectors.get(item.author_sector_id or 0, '—')}: {states[AtaStatus(item.status)]}"
         )
     return [Reply(text="\n".join(lines))]
 
 
 async def _oldest_delivered(ctx: Context) -> tuple[Ata, Meeting]:
     delivered = await repo.atas(
-        session=ctx.session, network_id=ctx.network.id, statuses=["delivered"]
+        session=ctx.session, network_id=ctx.network.id, statuses=[AtaStatus.DELIVERED]
     )
     if not delivered:
         raise UserError(N_("No ata is waiting for approval."), example="/ata")
@@ -648,7 +650,7 @@ async def _approve(ctx: Context) -> list[Reply]:
         target.file_content if target.file_content is not None else (target.text or "").encode()
     )
     target.sha256 = hashlib.sha256(content).hexdigest()
-    target.status = "approved"
+    target.status = AtaStatus.APPROVED
     target.approved_at = ctx.now
     return [
         Reply(
@@ -672,7 +674,7 @@ async def _return(ctx: Context, note: str) -> list[Reply]:
         )
     privacy.screen(note)
     target, meeting = await _oldest_delivered(ctx)
-    target.status = "returned"
+    target.status = AtaStatus.RETURNED
     target.correction = note
     await schedule_ata_reminders(
         ctx.session, ctx.network, meeting, target, start=ctx.now + timedelta(days=2)
@@ -764,11 +766,7 @@ async def atas_book(ctx: Context) -> list[Reply]:
 
 async def _open_ata(ctx: ScheduledContext) -> tuple[Ata, Meeting, Sector] | None:
     ata_row = await ctx.session.get(Ata, int(ctx.row.payload.get("ata_id", 0)))
-    if (
-        ata_row is None
-        or ata_row.status not in ("pending", "returned")
-        or ata_row.author_sector_id is None
-    ):
+    if ata_row is None or ata_row.status not in ATA_IN_PROGRESS or ata_row.author_sector_id is None:
         return None
     meeting = await repo.meeting(session=ctx.session, meeting_id=ata_row.meeting_id)
     sector = await ctx.session.get(Sector, ata_row.author_sector_id)
@@ -838,7 +836,9 @@ async def _approvals_agenda(session: AsyncSession, network: Network, now: dateti
 
 async def pending_approval_lines(session: AsyncSession, network: Network) -> list[str]:
     """For the next ordinary meeting's announcement: the atas to approve there."""
-    delivered = await repo.atas(session=session, network_id=network.id, statuses=["delivered"])
+    delivered = await repo.atas(
+        session=session, network_id=network.id, statuses=[AtaStatus.DELIVERED]
+    )
     lines = []
     for item in delivered:
         meeting = await repo.meeting(session=session, meeting_id=item.meeting_id)

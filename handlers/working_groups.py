@@ -8,15 +8,16 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import dates, privacy
-from bot import working_groups as rules
 from bot.errors import UserError
 from bot.i18n import N_
 from bot.i18n import gettext as _
-from bot.kinds import Kind
 from bot.messages import Reply
-from bot.names import name_key
 from bot.router import Context, Router, ScheduledContext
+from bot.rules import dates, privacy
+from bot.rules import working_groups as rules
+from bot.rules.kinds import Kind
+from bot.rules.names import name_key
+from bot.rules.status import MeetingStatus
 from bot.scheduling import plan_meetings
 from handlers.common import find_sector, split_pipes
 from storage import repo
@@ -126,7 +127,7 @@ async def extend(
             duration_minutes=120,
             place=group.place,
             topic=group.name,
-            status="scheduled",
+            status=MeetingStatus.SCHEDULED,
             sequence=0,
             created_at=now,
             updated_at=now,
@@ -218,7 +219,7 @@ async def _close(ctx: Context, name: str) -> list[Reply]:
     )
     closed = [m for m in upcoming if m.working_group_id == group.id]
     for meeting in closed:
-        meeting.status = "cancelled"
+        meeting.status = MeetingStatus.CANCELLED
         meeting.cancel_reason = _("working group closed")
     await plan_meetings(session=ctx.session, network=ctx.network, meetings=closed, now=ctx.now)
     return [Reply(text=_("Working group {name} closed.").format(name=group.name))]

@@ -76,7 +76,7 @@ class Network(Base):
     rotation_skips_coordination: Mapped[bool] = mapped_column(Boolean, default=False)
     # Days after the meeting by which the ata is due (then daily reminders).
     ata_deadline_days: Mapped[int] = mapped_column(Integer, default=5)
-    # Chasing of overdue devolutivas: days of each step (see bot.deadlines.Ladder).
+    # Chasing of overdue devolutivas: days of each step (see bot.rules.deadlines.Ladder).
     ladder: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     ics_token: Mapped[str] = mapped_column(String(64), unique=True)
     # Quiet hours (issue 9): no automatic message from quiet_start to quiet_end (local
@@ -489,7 +489,7 @@ class Choice(Base):
     """The options of a message sent where buttons do not exist (choices typed back).
 
     A channel without buttons shows numbered options; a reply that quotes the message
-    and says "2" or the option's words presses that button (bot.choices).
+    and says "2" or the option's words presses that button (bot.rules.choices).
     """
 
     __tablename__ = "choices"
@@ -516,7 +516,7 @@ class ChoiceAnswer(Base):
 
     platform: Mapped[str] = mapped_column(String(20), primary_key=True)
     chat_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    # What the options decide (bot.choices.subject: "v1:rsvp:12"), whichever message.
+    # What the options decide (bot.rules.choices.subject: "v1:rsvp:12"), whichever message.
     anchor_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     # The platform's time of the answer, in milliseconds.

@@ -15,8 +15,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
-from bot.kinds import DIGEST
-from bot.names import name_key
+from bot.rules.kinds import DIGEST
+from bot.rules.names import name_key
+from bot.rules.status import (
+    AtaStatus,
+    DraftStatus,
+    MeetingStatus,
+    OutboxStatus,
+    QuestionStatus,
+    ReferralStatus,
+    RoleStatus,
+)
 from storage.models import (
     ActionPlan,
     Ata,
@@ -272,7 +281,7 @@ async def next_meetings(
         select(Meeting)
         .where(
             Meeting.network_id == network_id,
-            Meeting.status == "scheduled",
+            Meeting.status == MeetingStatus.SCHEDULED,
             Meeting.starts_at >= after,
         )
         .order_by(Meeting.starts_at)
@@ -296,7 +305,7 @@ async def meetings_between(
     if kinds is not None:
         query = query.where(Meeting.kind.in_(kinds))
     if not include_cancelled:
-        query = query.where(Meeting.status == "scheduled")
+        query = query.where(Meeting.status == MeetingStatus.SCHEDULED)
     result = await session.scalars(query.order_by(Meeting.starts_at))
     return result.all()
 
@@ -338,13 +347,13 @@ async def schedule(
                 due_at=due_at,
                 meeting_id=meeting_id,
                 payload=payload or {},
-                status="pending",
+                status=OutboxStatus.PENDING,
                 attempts=0,
             )
         )
-    elif row.status != "sent":
+    elif row.status != OutboxStatus.SENT:
         row.due_at = due_at
-        row.status = "pending"
+        row.status = OutboxStatus.PENDING
         row.payload = payload or {}
         row.claimed_by = None
         row.claimed_at = None
@@ -397,7 +406,7 @@ async def schedule_many(*, session: AsyncSession, rows: Iterable[ScheduledRow]) 
                 "due_at": row.due_at,
                 "meeting_id": row.meeting_id,
                 "payload": row.payload or {},
-                "status": "pending",
+                "status": OutboxStatus.PENDING,
                 "attempts": 0,
             }
         else:
@@ -418,11 +427,11 @@ async def schedule_many(*, session: AsyncSession, rows: Iterable[ScheduledRow]) 
                 set_={
                     "due_at": stmt.excluded.due_at,
                     "payload": stmt.excluded.payload,
-                    "status": "pending",
+                    "status": OutboxStatus.PENDING,
                     "claimed_by": None,
                     "claimed_at": None,
                 },
-                where=ScheduledMessage.status != "sent",
+                where=ScheduledMessage.status != OutboxStatus.SENT,
             )
         )
     # schedule() changes a row this session already holds in place; an INSERT does not
@@ -508,14 +517,14 @@ async def cancel_scheduled_many(*, session: AsyncSession, cancels: Iterable[Pref
         for cancel in batch:
             term = and_(
                 ScheduledMessage.network_id == cancel.network_id,
-                ScheduledMessage.status == "pending",
+                ScheduledMessage.status == OutboxStatus.PENDING,
                 _key_starts_with(cancel.key_prefix, dialect),
             )
             if cancel.keep:
                 term = and_(term, ScheduledMessage.key.not_in(cancel.keep))
             terms.append(term)
         await session.execute(
-            update(ScheduledMessage).where(or_(*terms)).values(status="cancelled")
+            update(ScheduledMessage).where(or_(*terms)).values(status=OutboxStatus.CANCELLED)
         )
 
 
@@ -534,7 +543,10 @@ async def pending_scheduled(
 ) -> Sequence[ScheduledMessage]:
     result = await session.scalars(
         select(ScheduledMessage)
-        .where(ScheduledMessage.network_id == network_id, ScheduledMessage.status == "pending")
+        .where(
+            ScheduledMessage.network_id == network_id,
+            ScheduledMessage.status == OutboxStatus.PENDING,
+        )
         .order_by(ScheduledMessage.due_at)
     )
     return result.all()
@@ -567,7 +579,7 @@ async def claim_due(
     stale = now - lease
     dead = (
         select(table.id)
-        .where(table.status == "pending", table.claimed_at < stale, table.due_at <= now)
+        .where(table.status == OutboxStatus.PENDING, table.claimed_at < stale, table.due_at <= now)
         .order_by(table.claimed_at)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -576,7 +588,11 @@ async def claim_due(
     if len(ids) < limit:
         free = (
             select(table.id)
-            .where(table.status == "pending", table.due_at <= now, table.claimed_at.is_(None))
+            .where(
+                table.status == OutboxStatus.PENDING,
+                table.due_at <= now,
+                table.claimed_at.is_(None),
+            )
             .order_by(table.due_at, table.id)
             .limit(limit - len(ids))
             .with_for_update(skip_locked=True)
@@ -589,7 +605,7 @@ async def claim_due(
         update(table)
         .where(
             table.id.in_(ids),
-            table.status == "pending",
+            table.status == OutboxStatus.PENDING,
             or_(table.claimed_at.is_(None), table.claimed_at < stale),
         )
         .values(claimed_by=token, claimed_at=now, attempts=table.attempts + 1)
@@ -617,7 +633,7 @@ async def heartbeat(*, session: AsyncSession, claims: Iterable[str], now: dateti
     for table in (ScheduledMessage, Delivery):
         await session.execute(
             update(table)
-            .where(table.status == "pending", table.claimed_by.in_(tokens))
+            .where(table.status == OutboxStatus.PENDING, table.claimed_by.in_(tokens))
             .values(claimed_at=now)
             .execution_options(synchronize_session=False)
         )
@@ -631,7 +647,7 @@ async def finish_scheduled(
     now: datetime,
     error: str | None = None,
     table: Outbox = ScheduledMessage,
-    status: str = "sent",
+    status: str = OutboxStatus.SENT,
 ) -> bool:
     """Mark a claimed row done (``status``), or give it back with its error to retry later.
 
@@ -644,7 +660,7 @@ async def finish_scheduled(
         values = {"claimed_by": None, "claimed_at": None, "last_error": error[:2000]}
     result = await session.execute(
         update(table)
-        .where(table.id == row_id, table.claimed_by == claim, table.status == "pending")
+        .where(table.id == row_id, table.claimed_by == claim, table.status == OutboxStatus.PENDING)
         .values(**values)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
@@ -679,8 +695,8 @@ async def give_up_scheduled(
     """Mark a claimed row failed for good (only while the claim is still ours)."""
     await session.execute(
         update(table)
-        .where(table.id == row_id, table.claimed_by == claim, table.status == "pending")
-        .values(status="failed", last_error=error[:2000])
+        .where(table.id == row_id, table.claimed_by == claim, table.status == OutboxStatus.PENDING)
+        .values(status=OutboxStatus.FAILED, last_error=error[:2000])
     )
 
 
@@ -694,13 +710,13 @@ async def next_due_at(
     """
     free = await session.scalar(
         select(table.due_at)
-        .where(table.status == "pending", table.claimed_at.is_(None))
+        .where(table.status == OutboxStatus.PENDING, table.claimed_at.is_(None))
         .order_by(table.status, table.due_at)
         .limit(1)
     )
     claimed = await session.scalar(
         select(table.claimed_at)
-        .where(table.status == "pending", table.claimed_at.is_not(None))
+        .where(table.status == OutboxStatus.PENDING, table.claimed_at.is_not(None))
         .order_by(table.status, table.claimed_at)
         .limit(1)
     )
@@ -723,7 +739,7 @@ async def superseded(*, session: AsyncSession, row: ScheduledMessage, now: datet
             ScheduledMessage.key.startswith(prefix, autoescape=True),
             ScheduledMessage.kind == row.kind,
             ScheduledMessage.id != row.id,
-            ScheduledMessage.status.in_(("pending", "sent")),
+            ScheduledMessage.status.in_((OutboxStatus.PENDING, OutboxStatus.SENT)),
             # Rows the quiet hours moved to one instant: the newer row wins the tie.
             or_(
                 ScheduledMessage.due_at > row.due_at,
@@ -754,7 +770,7 @@ async def sent_to_group_since(*, session: AsyncSession, network_id: int, since: 
             Delivery.network_id == network_id,
             Delivery.sent_at >= since,
             Delivery.target == "group",
-            Delivery.status == "sent",
+            Delivery.status == OutboxStatus.SENT,
         )
     )
     return int(count or 0)
@@ -768,7 +784,7 @@ async def first_sent_since(
             Delivery.network_id == network_id,
             Delivery.sent_at >= since,
             Delivery.target == "group",
-            Delivery.status == "sent",
+            Delivery.status == OutboxStatus.SENT,
         )
     )
 
@@ -780,7 +796,7 @@ async def open_digest(*, session: AsyncSession, network_id: int) -> Delivery | N
         .where(
             Delivery.network_id == network_id,
             Delivery.kind == DIGEST,
-            Delivery.status == "pending",
+            Delivery.status == OutboxStatus.PENDING,
             Delivery.claimed_at.is_(None),
         )
         .limit(1)
@@ -939,7 +955,7 @@ async def add_draft(
         kind=kind,
         payload=payload,
         created_at=now,
-        status="open",
+        status=DraftStatus.OPEN,
     )
     session.add(draft)
     await session.flush()
@@ -1120,7 +1136,7 @@ async def ask(
     """Open a question for a member, closing any earlier open one (one at a time)."""
     await session.execute(
         update(Question)
-        .where(Question.member_id == member_id, Question.status == "open")
+        .where(Question.member_id == member_id, Question.status == QuestionStatus.OPEN)
         .values(status="replaced")
     )
     session.add(
@@ -1130,7 +1146,7 @@ async def ask(
             kind=kind,
             meeting_id=meeting_id,
             asked_at=now,
-            status="open",
+            status=QuestionStatus.OPEN,
         )
     )
     await session.flush()
@@ -1146,7 +1162,7 @@ async def open_question(
         select(Question)
         .where(
             Question.member_id.in_(member_ids),
-            Question.status == "open",
+            Question.status == QuestionStatus.OPEN,
             Question.asked_at >= since,
         )
         .order_by(Question.asked_at.desc())
@@ -1330,8 +1346,8 @@ async def role_history(
         .where(
             RoleAssignment.network_id == network_id,
             RoleAssignment.role == role,
-            RoleAssignment.status.in_(["proposed", "accepted"]),
-            Meeting.status == "scheduled",
+            RoleAssignment.status.in_([RoleStatus.PROPOSED, RoleStatus.ACCEPTED]),
+            Meeting.status == MeetingStatus.SCHEDULED,
             Meeting.starts_at < before,
         )
         .order_by(Meeting.starts_at)
@@ -1370,7 +1386,7 @@ async def approved_atas(
         .join(Meeting, Meeting.id == Ata.meeting_id)
         .where(
             Ata.network_id == network_id,
-            Ata.status == "approved",
+            Ata.status == AtaStatus.APPROVED,
             Meeting.starts_at >= start,
             Meeting.starts_at < end,
         )
@@ -1421,7 +1437,7 @@ async def open_referrals(
     query = (
         select(Referral)
         .options(selectinload(Referral.owed).selectinload(Devolutiva.sector))
-        .where(Referral.network_id == network_id, Referral.status != "concluded")
+        .where(Referral.network_id == network_id, Referral.status != ReferralStatus.CONCLUDED)
     )
     if plan_id is not None:
         query = query.where(Referral.plan_id == plan_id)

@@ -1,6 +1,6 @@
 """What the annual report reads: one network's year, in a few queries (issue 11 §4).
 
-The tallies are pure functions (``bot.annual_report``); this module only reads.
+The tallies are pure functions (``bot.rules.annual_report``); this module only reads.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from bot.rules.status import ATA_IN_PROGRESS, AtaStatus, MeetingStatus
 from storage import repo
 from storage.models import (
     ActionPlan,
@@ -48,7 +49,7 @@ class YearRecords:
 
 
 def held(meeting: Meeting, now: datetime) -> bool:
-    return meeting.status == "scheduled" and meeting.starts_at < now
+    return meeting.status == MeetingStatus.SCHEDULED and meeting.starts_at < now
 
 
 async def year_records(
@@ -166,7 +167,7 @@ async def month_counts(
     meetings = await repo.meetings_between(
         session=session, network_id=network.id, start=start, end=now
     )
-    held_count = sum(1 for m in meetings if m.status == "scheduled")
+    held_count = sum(1 for m in meetings if m.status == MeetingStatus.SCHEDULED)
     opened = await session.scalar(
         select(func.count())
         .select_from(Referral)
@@ -185,7 +186,7 @@ async def month_counts(
         if d.answered_at is None and (d.deadline or referral.deadline) < today
     )
     atas = await repo.atas(
-        session=session, network_id=network.id, statuses=["pending", "returned", "delivered"]
+        session=session, network_id=network.id, statuses=[*ATA_IN_PROGRESS, AtaStatus.DELIVERED]
     )
     return MonthCounts(
         held=held_count,

@@ -10,7 +10,9 @@ import pytest
 from icalendar import Calendar
 from openpyxl import Workbook
 
-from bot.calendar import (
+from bot.errors import UserError
+from bot.i18n import use_locale
+from bot.rules.calendar import (
     IcsEvent,
     MeetingRule,
     PlannedMeeting,
@@ -22,8 +24,6 @@ from bot.calendar import (
     parse_rule,
     parse_table,
 )
-from bot.errors import UserError
-from bot.i18n import use_locale
 
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 RULE = MeetingRule(ordinal=2, weekday=1, at=time(14), place="CRAS")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from bot.channels.base import Capabilities, adapt
-from bot.choices import match_choice
 from bot.i18n import use_locale
 from bot.messages import Button, Person, Reply
+from bot.rules.choices import match_choice
 
 RSVP = (("✅ Vou", "v1:rsvp:1:y"), ("❌ Não vou", "v1:rsvp:1:n"), ("🤔 Talvez", "v1:rsvp:1:m"))
 CONFIRM = (("✅ Salvar", "v1:cal:ok:1"), ("✖ Descartar", "v1:cal:no:1"))

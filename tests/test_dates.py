@@ -1,4 +1,4 @@
-"""How bot.dates reads and writes the dates Brazilian social workers type."""
+"""How bot.rules.dates reads and writes the dates Brazilian social workers type."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.dates import (
+from bot.errors import UserError
+from bot.i18n import use_locale
+from bot.rules.dates import (
     format_date,
     format_offset,
     format_time,
@@ -22,8 +24,6 @@ from bot.dates import (
     weekday_name,
     zone,
 )
-from bot.errors import UserError
-from bot.i18n import use_locale
 
 # Monday 23/11/2026, 10:00 in São Paulo, 09:00 in Cuiabá.
 NOW = datetime(2026, 11, 23, 13, 0, tzinfo=UTC)

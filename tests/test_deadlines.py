@@ -10,8 +10,10 @@ from datetime import UTC, date, datetime, time
 import pytest
 from openpyxl import Workbook
 
-from bot.calendar import holidays_for
-from bot.deadlines import (
+from bot.errors import UserError
+from bot.i18n import use_locale
+from bot.rules.calendar import holidays_for
+from bot.rules.deadlines import (
     DEADLINE_EXAMPLE,
     Ladder,
     PlanTask,
@@ -28,8 +30,6 @@ from bot.deadlines import (
     plan_deadline,
     split_responsible,
 )
-from bot.errors import UserError
-from bot.i18n import use_locale
 
 SP = "America/Sao_Paulo"
 MANAUS = "America/Manaus"

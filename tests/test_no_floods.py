@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot import quiet
-from bot.calendar import holidays_for
 from bot.messages import Reply
+from bot.rules import quiet
+from bot.rules.calendar import holidays_for
 from bot.runtime import Runtime
 from storage import repo
 from storage.models import Delivery, Network, ScheduledMessage

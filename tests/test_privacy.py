@@ -9,7 +9,7 @@ import pytest
 
 from bot.errors import UserError
 from bot.i18n import use_locale
-from bot.privacy import (
+from bot.rules.privacy import (
     Finding,
     Identifier,
     PersonalDataError,

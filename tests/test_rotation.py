@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.rotation import Service, Standing, choose, standings
+from bot.rules.rotation import Service, Standing, choose, standings
 
 # Sector ids in a stable order (by name, as the bot lists them).
 COORDINATION = 1  # Assistência Social: coordinates the meetings, excluded by setting

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 
 import pytest
 
-from bot.kinds import Kind, failed
 from bot.messages import MailOut, Reply
 from bot.router import Context, Router, ScheduledContext
+from bot.rules.kinds import Kind, failed
 from bot.wiring import build_router
 from storage.models import Question
 

@@ -16,12 +16,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
-from bot import dates
 from bot.channels.base import Capabilities, InProcessChannel, Sent
 from bot.clock import SystemClock
 from bot.errors import UserError
 from bot.messages import Attachment, Button, ChatKind, Incoming, Person, Reply
-from bot.names import name_key
+from bot.rules import dates
+from bot.rules.names import name_key
 from bot.runtime import Runtime
 
 PLATFORM = "console"

@@ -96,7 +96,7 @@ def _fold(text: str) -> str:
     return " ".join(s.split())
 
 
-# Folded weekday names and abbreviations -> 0 (Monday) to 6; bot.calendar reads its
+# Folded weekday names and abbreviations -> 0 (Monday) to 6; bot.rules.calendar reads its
 # meeting rules ("2ª terça") with them too.
 WEEKDAY_NUMBERS: Mapping[str, int] = {
     "segunda": 0,

@@ -21,10 +21,10 @@ from zoneinfo import ZoneInfo
 from holidays.countries.brazil import Brazil
 from icalendar import Calendar, Event, Timezone
 
-from bot import tables
-from bot.dates import WEEKDAY_NUMBERS
 from bot.errors import UserError
 from bot.i18n import N_, current_locale, gettext, translations
+from bot.rules import tables
+from bot.rules.dates import WEEKDAY_NUMBERS
 
 __all__ = [
     "OBSERVED_OPTIONAL_HOLIDAYS",

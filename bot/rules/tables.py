@@ -1,7 +1,7 @@
 """Reading the tables users send as .csv or .xlsx: rows, the header row and cell text.
 
-Pure functions only, shared by the table imports (``bot.calendar.parse_table``, the
-meeting calendar; ``bot.deadlines.parse_plan_table``, action plans). Each passes a
+Pure functions only, shared by the table imports (``bot.rules.calendar.parse_table``, the
+meeting calendar; ``bot.rules.deadlines.parse_plan_table``, action plans). Each passes a
 ``Layout``: which field a header cell names, the fields a header must have, and the
 text to ignore in cells. The meaning of the columns, and the messages about them, stay
 with each import.

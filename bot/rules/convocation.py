@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from bot.errors import UserError
 from bot.i18n import N_
-from bot.names import name_key
+from bot.rules.names import name_key
 
 EXAMPLE = (
     "/convocar amanhã 9h | CRAS | CASO-2025-014: plano de proteção | "

@@ -15,10 +15,11 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from bot import reports
-from bot.convocation import BASIS_NAMES, Basis
 from bot.i18n import gettext as _
-from bot.names import first_upper, kind_name
-from bot.system_deadlines import Recurring, occurrences_after, period_of
+from bot.rules.convocation import BASIS_NAMES, Basis
+from bot.rules.names import first_upper, kind_name
+from bot.rules.status import AtaStatus, MeetingStatus, ReferralStatus
+from bot.rules.system_deadlines import Recurring, occurrences_after, period_of
 
 KINDS = ("ordinary", "extraordinary", "working_group")
 
@@ -60,7 +61,7 @@ class _Tally:
 
 
 def _held(meeting: Any, now: datetime) -> bool:
-    return bool(meeting.status == "scheduled" and meeting.starts_at < now)
+    return bool(meeting.status == MeetingStatus.SCHEDULED and meeting.starts_at < now)
 
 
 def annual_report(
@@ -88,8 +89,10 @@ def annual_report(
         devolutivas=_devolutivas(tallies),
         plans=_plans(records.plans, today),
         atas_meetings=len(with_roles),
-        atas_delivered=sum(1 for a in records.atas if a.status in ("delivered", "approved")),
-        atas_approved=sum(1 for a in records.atas if a.status == "approved"),
+        atas_delivered=sum(
+            1 for a in records.atas if a.status in (AtaStatus.DELIVERED, AtaStatus.APPROVED)
+        ),
+        atas_approved=sum(1 for a in records.atas if a.status == AtaStatus.APPROVED),
         deadlines=[
             _compliance(item, records.confirmations, year, today) for item in records.deadlines
         ],
@@ -104,7 +107,9 @@ def _kinds(meetings: list[Any], now: datetime) -> list[reports.KindCount]:
             kind=first_upper(kind_name(kind)),
             planned=sum(1 for m in meetings if m.kind == kind),
             held=sum(1 for m in meetings if m.kind == kind and _held(m, now)),
-            cancelled=sum(1 for m in meetings if m.kind == kind and m.status == "cancelled"),
+            cancelled=sum(
+                1 for m in meetings if m.kind == kind and m.status == MeetingStatus.CANCELLED
+            ),
         )
         for kind in KINDS
     ]
@@ -128,7 +133,7 @@ def _extraordinary(records: Records) -> list[reports.ExtraordinaryRow]:
                 convened_by=convened_by or "—",
                 basis=_(BASIS_NAMES[Basis(m.basis)]) if m.basis else "—",
                 justification=m.justification or "",
-                cancelled=m.status == "cancelled",
+                cancelled=m.status == MeetingStatus.CANCELLED,
             )
         )
     return rows
@@ -173,7 +178,7 @@ def _attendance(
 
 
 def _meeting_status(meeting: Any, now: datetime) -> str:
-    if meeting.status == "cancelled":
+    if meeting.status == MeetingStatus.CANCELLED:
         return _("cancelled")
     return _("held") if meeting.starts_at < now else _("scheduled")
 
@@ -234,8 +239,10 @@ def _plans(plans: Iterable[tuple[Any, list[Any]]], today: date) -> list[reports.
         reports.PlanProgress(
             name=plan.name,
             total=len(tasks),
-            done=sum(1 for t in tasks if t.status == "concluded"),
-            overdue=sum(1 for t in tasks if t.status != "concluded" and t.deadline < today),
+            done=sum(1 for t in tasks if t.status == ReferralStatus.CONCLUDED),
+            overdue=sum(
+                1 for t in tasks if t.status != ReferralStatus.CONCLUDED and t.deadline < today
+            ),
         )
         for plan, tasks in plans
     ]

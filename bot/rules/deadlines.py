@@ -5,7 +5,7 @@ Pure functions only: nothing here reads the clock, the network or the database. 
 returned is timezone-aware UTC.
 
 * A prazo is a date or "N dias" / "N dias úteis" (business days skip weekends and the
-  holidays of ``bot.calendar.holidays_for``).
+  holidays of ``bot.rules.calendar.holidays_for``).
 * After the prazo, the owing sectors are chased up a ladder of steps, each a network
   setting, each happening once: reminder before, group mention, private message,
   institutional e-mail, then the next meeting's agenda and the coordinator's digest.
@@ -25,12 +25,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
-from bot import tables
-from bot.calendar import holidays_for, next_working_day
-from bot.dates import format_date, parse_day, zone
-from bot.dates import parse_month as _dates_parse_month
 from bot.errors import UserError
 from bot.i18n import N_
+from bot.rules import tables
+from bot.rules.calendar import holidays_for, next_working_day
+from bot.rules.dates import format_date, parse_day, zone
+from bot.rules.dates import parse_month as _dates_parse_month
 
 __all__ = [
     "DEADLINE_EXAMPLE",
@@ -121,7 +121,7 @@ _MSG_DEADLINE_DAYS = N_("The deadline must be from 1 to {max} days, not {days}."
 _MSG_DEADLINE_FAR = N_("The deadline {date} is more than {max} days away.")
 _MSG_PAST = N_("{when} has already passed.")
 
-# bot.dates' message for a day it cannot read, answered here as a bad prazo instead.
+# bot.rules.dates' message for a day it cannot read, answered here as a bad prazo instead.
 _DATES_BAD_DAY = "I could not understand the day {text!r}."
 
 _DAYS_RE = re.compile(
@@ -137,7 +137,7 @@ def parse_deadline(text: str, *, today: date, tz: str, state: str | None) -> dat
     * "10 dias úteis", "1 dia útil": counting only working days after ``today``
       (weekends and the holidays of ``state`` skipped, see ``add_business_days``);
     * "5 dias", "30 dias corridos", "2 semanas": calendar days after ``today``;
-    * "15/12", "15/12/2026", "sexta", "amanhã": a day, read by ``bot.dates.parse_day``.
+    * "15/12", "15/12/2026", "sexta", "amanhã": a day, read by ``bot.rules.dates.parse_day``.
 
     A prazo that lands on a weekend or holiday (calendar days or a typed day) moves to
     the next working day, as administrative prazos do (Lei 9.784/1999, art. 66 §1): no

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
-from bot import calendar, dates
 from bot.errors import UserError
 from bot.i18n import N_
-from bot.names import name_key
+from bot.rules import calendar, dates
+from bot.rules.names import name_key
 
 EXAMPLE = "/gt criar GT Saúde Mental | Saúde, CRAS, CAPS | quinzenal quarta 14h | CRAS"
 CADENCES = {"semanal": "weekly", "quinzenal": "biweekly", "mensal": "monthly"}

@@ -1,0 +1,78 @@
+"""The states of every stored thing, declared once (issue 11 §5).
+
+The values are what the rows store (String columns): a ``StrEnum`` member equals its
+value, so stored rows and these names compare directly. Never rename a value without a
+data migration.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class MeetingStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+
+class Presence(StrEnum):
+    """A meeting's presence list (None: never opened)."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class RoleStatus(StrEnum):
+    """A secretary or ata author proposed by the rotation (seed 000 §5)."""
+
+    PROPOSED = "proposed"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
+class AtaStatus(StrEnum):
+    PENDING = "pending"  # waiting for its author
+    DELIVERED = "delivered"  # waiting for approval
+    RETURNED = "returned"  # sent back for correction
+    APPROVED = "approved"
+
+
+class ReferralStatus(StrEnum):
+    """An encaminhamento (or a plan's task): open until every sector answered."""
+
+    OPEN = "open"
+    ANSWERED = "answered"
+    CONCLUDED = "concluded"
+
+
+class ExtensionStatus(StrEnum):
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    REFUSED = "refused"
+
+
+class QuestionStatus(StrEnum):
+    OPEN = "open"
+    ANSWERED = "answered"
+
+
+class DraftStatus(StrEnum):
+    """Something shown for confirmation (a calendar, a plan) until a choice decides it."""
+
+    OPEN = "open"
+    SAVED = "saved"
+    DISCARDED = "discarded"
+
+
+class OutboxStatus(StrEnum):
+    """A scheduled row or a delivery row of the outbox."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+    SKIPPED = "skipped"  # e-mail off: nothing to send
+    HELD = "held"  # over the hourly cap: carried by a digest
+
+
+ATA_IN_PROGRESS = (AtaStatus.PENDING, AtaStatus.RETURNED)
