@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Any
-
-from sqlalchemy import delete, select
 
 from bot.errors import UserError
 from bot.i18n import N_
@@ -13,59 +10,12 @@ from bot.i18n import gettext as _
 from bot.messages import Button, OutFile, Reply
 from bot.router import Context, Router, button_data
 from handlers.common import person
-from storage import repo
-from storage.models import Attendance, Contact, Devolutiva, Meeting, Referral, Rsvp
+from storage import personal_data, repo
 
 
 async def my_data(ctx: Context) -> list[Reply]:
     member = ctx.member
-    rsvps = (
-        await ctx.session.execute(
-            select(Rsvp, Meeting)
-            .join(Meeting, Meeting.id == Rsvp.meeting_id)
-            .where(Rsvp.member_id == member.id)
-        )
-    ).all()
-    presence = (
-        await ctx.session.execute(
-            select(Attendance, Meeting)
-            .join(Meeting, Meeting.id == Attendance.meeting_id)
-            .where(Attendance.member_id == member.id)
-        )
-    ).all()
-    answers = (
-        await ctx.session.execute(
-            select(Devolutiva, Referral)
-            .join(Referral, Referral.id == Devolutiva.referral_id)
-            .where(Devolutiva.answered_by_id == member.id)
-        )
-    ).all()
-    contact = await ctx.session.get(Contact, (ctx.network.platform, member.user_id))
-    data: dict[str, Any] = {
-        "network": ctx.network.title,
-        "name": member.name,
-        "username": member.username,
-        "sector": member.sector.name if member.sector else None,
-        "coordinator": member.is_coordinator,
-        "since": member.created_at.isoformat(),
-        "private_chat_started": contact.started_at.isoformat() if contact else None,
-        "user_id": member.user_id,
-        "other_ids": await repo.person_aliases(
-            session=ctx.session, platform=ctx.network.platform, user_id=member.user_id
-        ),
-        "rsvps": [
-            {"meeting": m.starts_at.isoformat(), "answer": r.answer, "reason": r.reason}
-            for r, m in rsvps
-        ],
-        "presence": [
-            {"meeting": m.starts_at.isoformat(), "present": a.present, "marked_by": a.marked_by}
-            for a, m in presence
-        ],
-        "devolutivas": [
-            {"code": r.code, "answered_at": d.answered_at.isoformat() if d.answered_at else None}
-            for d, r in answers
-        ],
-    }
+    data = await personal_data.export(ctx.session, ctx.network, member)
     content = json.dumps(data, ensure_ascii=False, indent=2).encode()
     reachable = await repo.contact_ids(
         session=ctx.session, platform=ctx.network.platform, user_ids=[member.user_id]
@@ -112,20 +62,7 @@ async def erase_button(ctx: Context, args: list[str]) -> list[Reply]:
         raise UserError(N_("Only the person who asked can answer this."))
     if args[1] != "ok":
         return [Reply(text=_("Nothing was erased."), edit=True)]
-    await ctx.session.execute(
-        delete(Contact).where(
-            Contact.platform == ctx.network.platform, Contact.user_id == ctx.member.user_id
-        )
-    )
-    await ctx.session.delete(ctx.member)
-    await ctx.session.flush()
-    others = await repo.members_of_user(
-        session=ctx.session, platform=ctx.network.platform, user_id=ctx.member.user_id
-    )
-    if not others:  # the person's other ids (WhatsApp: their phone) go with the last network
-        await repo.forget_person_aliases(
-            session=ctx.session, platform=ctx.network.platform, user_id=ctx.member.user_id
-        )
+    await personal_data.erase(ctx.session, ctx.network, ctx.member)
     return [Reply(text=_("Done: I erased what I held about you in this network."), edit=True)]
 
 

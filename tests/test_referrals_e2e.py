@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from storage.models import Member, Referral
+from storage.models import Contact, Member, Referral
 from tests.conftest import NOW
 from tests.smtp import SmtpServer
 from tests.telegram_harness import (
@@ -228,7 +228,9 @@ async def test_a_member_sees_and_erases_their_data(tg: Harness) -> None:
     await tg.press(ask, erase, ANA)
     async with tg.runtime.sessions() as session:
         names = set((await session.scalars(select(Member.name))).all())
+        contacts = set((await session.scalars(select(Contact.user_id))).all())
     assert "Ana" not in names and "Bruno" in names
+    assert str(ANA.id) not in contacts  # her only network: the private chat goes too
 
 
 async def test_overdue_devolutivas_reach_the_digest_and_the_next_agenda(tg: Harness) -> None:
