@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,9 +20,9 @@ from bot.rules.status import DraftStatus, MeetingStatus
 from bot.scheduling import (
     URGENT_REMINDER_MINUTES,
     plan_meeting,
-    plan_meetings,
     reminder_superseded,
 )
+from bot.services import calendar as calendar_service
 from handlers.attendance import ANNOUNCEMENT, REMINDER, meeting_message, unanswered_people
 from handlers.common import kind_name, meeting_card, meeting_line, meetings_on, person, split_pipes
 from handlers.convocation import announce_cancellation
@@ -187,33 +187,8 @@ async def calendar_button(ctx: Context, args: list[str]) -> list[Reply]:
     if action != "ok":
         raise UserError(N_("This choice is no longer valid."))
     draft.status = DraftStatus.SAVED
-    payload = draft.payload
-    year = int(payload["year"])
-    replaced = await _future_ordinary(ctx, year)
-    for old in replaced:
-        await ctx.session.delete(old)
-    await ctx.session.flush()
-    meetings = [
-        Meeting(
-            network_id=ctx.network.id,
-            kind="ordinary",
-            starts_at=datetime.combine(
-                date.fromisoformat(item["day"]), time.fromisoformat(item["at"]), tzinfo=ctx.tz
-            ),
-            place=item["place"],
-            topic=item["topic"],
-            status=MeetingStatus.SCHEDULED,
-            sequence=0,
-            duration_minutes=120,
-            created_at=ctx.now,
-            updated_at=ctx.now,
-        )
-        for item in payload["meetings"]
-    ]
-    await repo.add_meetings(session=ctx.session, meetings=meetings)
-    if payload.get("rule"):
-        ctx.network.meeting_rule = payload["rule"]
-    await plan_meetings(session=ctx.session, network=ctx.network, meetings=meetings, now=ctx.now)
+    year = int(draft.payload["year"])
+    meetings = await calendar_service.save_year(ctx.session, ctx.network, draft.payload, ctx.now)
     first = meetings[0]
     return [
         Reply(
