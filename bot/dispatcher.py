@@ -206,7 +206,7 @@ class Dispatcher:
         if options.collapse and await repo.superseded(session=session, row=row, now=now):
             # After a gap only the newest of a series is said (issue 9 §7).
             if not await repo.finish_scheduled(
-                session=session, row_id=row.id, claim=claim, now=now, status="superseded"
+                session=session, row_id=row.id, claim=claim, now=now, status=OutboxStatus.SUPERSEDED
             ):
                 raise ClaimLost
             return
@@ -287,7 +287,7 @@ class Dispatcher:
                 network = await session.get(Network, rows[0].network_id)
             for row in rows:
                 if network is None:
-                    await self._finish(row, status="dropped")
+                    await self._finish(row, status=OutboxStatus.DROPPED)
                     continue
                 with use_locale(network.locale):
                     await self._send_one(network, row)

@@ -26,8 +26,7 @@ import math
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from xml.sax.saxutils import escape
@@ -81,6 +80,17 @@ from bot.documents import (
 )
 from bot.i18n import _, current_locale, ngettext
 from bot.rules.dates import format_when
+from bot.rules.report_data import (
+    AnnualReport,
+    DeadlineCompliance,
+    ExtraordinaryRow,
+    KindCount,
+    MeetingRow,
+    PlanProgress,
+    ReferralRow,
+    SectorAttendance,
+    SectorDevolutivas,
+)
 
 __all__ = [
     "AnnualReport",
@@ -97,128 +107,6 @@ __all__ = [
     "report_pdf",
     "report_xlsx",
 ]
-
-
-# -------------------------------------------------------------------- data
-
-
-@dataclass(frozen=True)
-class KindCount:
-    """The meetings of one kind in the year."""
-
-    kind: str  # already translated: "Reunião ordinária"
-    planned: int
-    held: int
-    cancelled: int
-
-
-@dataclass(frozen=True)
-class ExtraordinaryRow:
-    """An extraordinary meeting with why and by whom it was convened."""
-
-    starts_at: datetime  # aware
-    place: str
-    agenda: str
-    convened_by: str
-    basis: str  # the rule or request it was convened under
-    justification: str
-    cancelled: bool
-
-
-@dataclass(frozen=True)
-class SectorAttendance:
-    """How many meetings a sector was expected at and was present at."""
-
-    sector: str
-    expected: int
-    present: int
-
-
-@dataclass(frozen=True)
-class SectorDevolutivas:
-    """The devolutivas (feedback on referrals) a sector owed in the year."""
-
-    sector: str
-    owed: int
-    on_time: int
-    late: int
-    open: int
-    mean_days: float | None  # days from the encaminhamento to the devolutiva
-    median_days: float | None
-
-
-@dataclass(frozen=True)
-class PlanProgress:
-    """The actions of one action plan."""
-
-    name: str
-    total: int
-    done: int
-    overdue: int
-
-
-@dataclass(frozen=True)
-class DeadlineCompliance:
-    """A reporting deadline of the systems (CadÚnico, RMA ...), in sector-periods."""
-
-    name: str
-    expected: int
-    confirmed: int
-
-
-@dataclass(frozen=True)
-class MeetingRow:
-    """One meeting of the year, for the spreadsheet."""
-
-    starts_at: datetime  # aware
-    kind: str  # already translated
-    place: str
-    topic: str
-    status: str  # already translated: "realizada", "cancelada" ...
-    sectors_present: int
-    sectors_expected: int
-
-
-@dataclass(frozen=True)
-class ReferralRow:
-    """One (referral, owing sector) pair, for the spreadsheet."""
-
-    code: str
-    created_at: datetime  # aware
-    description: str
-    sector: str
-    deadline: date
-    answered_at: datetime | None  # aware
-    status: str  # already translated: "no prazo" / "atrasada" / "em aberto"
-
-
-@dataclass(frozen=True)
-class AnnualReport:
-    """Everything in the annual report of one network and year."""
-
-    network_name: str
-    year: int
-    timezone: str  # the network's IANA zone
-    generated_at: datetime  # aware
-    kinds: list[KindCount]
-    extraordinary: list[ExtraordinaryRow]
-    attendance: list[SectorAttendance]
-    referrals_opened: int
-    answered_on_time: int
-    answered_late: int
-    still_open: int
-    devolutivas: list[SectorDevolutivas]
-    plans: list[PlanProgress]
-    atas_meetings: int  # meetings that have (or owe) an ata
-    atas_delivered: int
-    atas_approved: int
-    deadlines: list[DeadlineCompliance]
-    meetings: list[MeetingRow]
-    referrals: list[ReferralRow]
-
-    def is_empty(self) -> bool:
-        """No meetings, no referrals and no action plans: nothing to report."""
-        return not self.meetings and not self.referrals and not self.plans
 
 
 # ------------------------------------------------------------------- words

@@ -371,7 +371,7 @@ async def _absence_streaks(ctx: Context, meeting: Meeting) -> list[str]:
         for m in await repo.meetings_with_presence(
             session=ctx.session, network_id=ctx.network.id, until=meeting.starts_at
         )
-        if m.presence == "closed"
+        if m.presence == Presence.CLOSED
     ]
     history: list[tuple[set[int], set[int]]] = []
     for past in reversed(closed):

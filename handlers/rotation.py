@@ -326,7 +326,7 @@ async def swap(ctx: Context) -> list[Reply]:
     current = await _current(ctx.session, meeting.id)
     for each in roles:
         if each in current:
-            current[each].status = "overridden"
+            current[each].status = RoleStatus.OVERRIDDEN
             current[each].decided_at = ctx.now
         await _set_role(ctx, meeting, each, sector.id, status=RoleStatus.ACCEPTED)
     message = await roles_message(ctx.session, ctx.network, meeting)

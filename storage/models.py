@@ -23,6 +23,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from bot.rules.status import DraftStatus, MeetingStatus, OutboxStatus, QuestionStatus
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Aware UTC datetimes on every backend (SQLite keeps no zone, so it is restored)."""
@@ -144,7 +146,7 @@ class Meeting(Base):
     duration_minutes: Mapped[int] = mapped_column(Integer, default=120)
     place: Mapped[str] = mapped_column(String(255))
     topic: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(20), default="scheduled")
+    status: Mapped[str] = mapped_column(String(20), default=MeetingStatus.SCHEDULED)
     cancel_reason: Mapped[str | None] = mapped_column(Text)
     # Extraordinary meetings (seed 000 §3): why, on what basis, by whom, how urgent.
     justification: Mapped[str | None] = mapped_column(Text)
@@ -401,7 +403,7 @@ class Question(Base):
     kind: Mapped[str] = mapped_column(String(30))
     meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
     asked_at: Mapped[datetime]
-    status: Mapped[str] = mapped_column(String(10), default="open")
+    status: Mapped[str] = mapped_column(String(10), default=QuestionStatus.OPEN)
 
 
 class ScheduledMessage(Base):
@@ -440,7 +442,7 @@ class ScheduledMessage(Base):
         ForeignKey("meetings.id", ondelete="CASCADE"), index=True
     )
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    status: Mapped[str] = mapped_column(String(20), default="pending")
+    status: Mapped[str] = mapped_column(String(20), default=OutboxStatus.PENDING)
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     claimed_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
@@ -474,7 +476,7 @@ class Delivery(Base):
     target: Mapped[str] = mapped_column(String(10))
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(20), default="pending")
+    status: Mapped[str] = mapped_column(String(20), default=OutboxStatus.PENDING)
     due_at: Mapped[datetime]
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     claimed_at: Mapped[datetime | None]
@@ -582,4 +584,4 @@ class Draft(Base):
     kind: Mapped[str] = mapped_column(String(40))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime]
-    status: Mapped[str] = mapped_column(String(20), default="open")
+    status: Mapped[str] = mapped_column(String(20), default=DraftStatus.OPEN)

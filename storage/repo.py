@@ -1137,7 +1137,7 @@ async def ask(
     await session.execute(
         update(Question)
         .where(Question.member_id == member_id, Question.status == QuestionStatus.OPEN)
-        .values(status="replaced")
+        .values(status=QuestionStatus.REPLACED)
     )
     session.add(
         Question(

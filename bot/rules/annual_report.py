@@ -14,8 +14,8 @@ from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from bot import reports
 from bot.i18n import gettext as _
+from bot.rules import report_data as reports
 from bot.rules.convocation import BASIS_NAMES, Basis
 from bot.rules.names import first_upper, kind_name
 from bot.rules.status import AtaStatus, MeetingStatus, ReferralStatus

@@ -28,6 +28,7 @@ class RoleStatus(StrEnum):
     PROPOSED = "proposed"
     ACCEPTED = "accepted"
     DECLINED = "declined"
+    OVERRIDDEN = "overridden"  # the coordination put someone else (/trocar)
 
 
 class AtaStatus(StrEnum):
@@ -54,6 +55,7 @@ class ExtensionStatus(StrEnum):
 class QuestionStatus(StrEnum):
     OPEN = "open"
     ANSWERED = "answered"
+    REPLACED = "replaced"  # a newer question to the same person closed it
 
 
 class DraftStatus(StrEnum):
@@ -73,6 +75,8 @@ class OutboxStatus(StrEnum):
     FAILED = "failed"
     SKIPPED = "skipped"  # e-mail off: nothing to send
     HELD = "held"  # over the hourly cap: carried by a digest
+    SUPERSEDED = "superseded"  # a newer row of its series was said instead
+    DROPPED = "dropped"  # its network is gone
 
 
 ATA_IN_PROGRESS = (AtaStatus.PENDING, AtaStatus.RETURNED)
