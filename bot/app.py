@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 
 # How long the bot waits for the answer to a question it asked.
 QUESTION_LIFETIME = timedelta(days=3)
+# A plain private text that answers nothing is told where the bot works once a day.
+HINT_EVERY = timedelta(days=1)
 # How long typed answers to a message of options count (polls live for days).
 CHOICE_LIFETIME = timedelta(days=30)
 
@@ -336,7 +338,7 @@ class Redebot:
         """A private chat: /start makes the person reachable; a text may answer a question."""
         locale = self.settings.default_locale
         # Whoever writes to the bot privately may get private answers from now on.
-        await repo.add_contact(
+        contact = await repo.add_contact(
             session=session, platform=msg.platform, user_id=msg.sender.user_id, now=now
         )
         if msg.command is not None:
@@ -357,6 +359,9 @@ class Redebot:
             session=session, member_ids=[m.id for m in rows], since=now - QUESTION_LIFETIME
         )
         if question is None:
+            if contact.hinted_at is not None and now - contact.hinted_at < HINT_EVERY:
+                return [], locale  # said today already: private chatter gets no echo
+            contact.hinted_at = now
             with use_locale(locale):
                 return [Reply(text=_("Please use the commands in the network's group."))], locale
         network = await session.get(Network, question.network_id)

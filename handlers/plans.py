@@ -13,7 +13,7 @@ from bot.router import Context, Router, button_data
 from bot.rules import deadlines, privacy
 from bot.rules.names import name_key
 from bot.rules.status import DraftStatus, ReferralStatus
-from handlers.referrals import create_referral
+from bot.services import referrals
 from storage import repo
 from storage.models import ActionPlan
 
@@ -135,8 +135,11 @@ async def plan_button(ctx: Context, args: list[str]) -> list[Reply]:
                     session=ctx.session, network_id=ctx.network.id, name=name
                 )
             owed.append(sectors[name_key(name)])
-        await create_referral(
-            ctx,
+        await referrals.create(
+            ctx.session,
+            ctx.network,
+            created_by_id=ctx.member.id,
+            now=ctx.now,
             sectors=owed,
             deadline=date.fromisoformat(item["deadline"]),
             description=item["task"],

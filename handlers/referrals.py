@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +18,8 @@ from bot.router import Context, Router, ScheduledContext, button_data
 from bot.rules import dates, deadlines, privacy
 from bot.rules.kinds import Kind
 from bot.rules.status import ExtensionStatus, Presence, ReferralStatus
+from bot.services import referrals as service
+from bot.services.referrals import due_of, ladder_of, plan_chase, plan_digest
 from handlers.common import find_sector, meetings_on, person, split_pipes
 from storage import repo
 from storage.models import Devolutiva, Extension, Meeting, Network, Referral, Sector
@@ -36,63 +38,7 @@ CHASE = Kind.REFERRAL_CHASE
 # due e-mail never supersedes (issue 9 §7) the chat steps of the same referral and sector.
 CHASE_MAIL = Kind.REFERRAL_CHASE_MAIL
 DIGEST = Kind.REFERRAL_DIGEST
-DIGEST_AT = time(9, 0)
 MAX_DESCRIPTION = 500
-
-
-def ladder_of(network: Network) -> deadlines.Ladder:
-    return deadlines.Ladder(**network.ladder) if network.ladder else deadlines.Ladder()
-
-
-def due_of(referral: Referral, owed: Devolutiva) -> date:
-    return owed.deadline or referral.deadline
-
-
-# --- planning the chase -------------------------------------------------------------------
-
-
-async def plan_chase(
-    session: AsyncSession, network: Network, referral: Referral, owed: Devolutiva, now: datetime
-) -> None:
-    """One row per ladder step still ahead for this sector; each step is sent once."""
-    prefix = f"ref:{referral.id}:{owed.sector_id}:"
-    if owed.answered_at is not None or referral.status == ReferralStatus.CONCLUDED:
-        await repo.cancel_scheduled(session=session, network_id=network.id, key_prefix=prefix)
-        return
-    keys = []
-    for step, due in deadlines.ladder_times(
-        due_of(referral, owed), ladder_of(network), tz=network.timezone
-    ):
-        if step is deadlines.Step.AGENDA or due <= now:
-            continue
-        key = f"{prefix}{step.value}"
-        keys.append(key)
-        await repo.schedule(
-            session=session,
-            network_id=network.id,
-            key=key,
-            kind=CHASE_MAIL if step is deadlines.Step.EMAIL else CHASE,
-            due_at=due,
-            payload={"referral_id": referral.id, "sector_id": owed.sector_id, "step": step.value},
-        )
-    await repo.cancel_scheduled(
-        session=session, network_id=network.id, key_prefix=prefix, keep=keys
-    )
-
-
-async def plan_digest(session: AsyncSession, network: Network, now: datetime) -> None:
-    """The weekly digest to the coordination, every Monday at 9h (one row ahead)."""
-    tz = ZoneInfo(network.timezone)
-    today = now.astimezone(tz).date()
-    monday = today + timedelta(days=(7 - today.weekday()) % 7 or 7)
-    due = datetime.combine(monday, DIGEST_AT, tzinfo=tz)
-    await repo.schedule(
-        session=session,
-        network_id=network.id,
-        key=f"digest:{monday.isoformat()}",
-        kind=DIGEST,
-        due_at=due,
-    )
 
 
 async def create_referral(
@@ -102,33 +48,20 @@ async def create_referral(
     deadline: date,
     description: str,
     origin: str,
-    plan_id: int | None = None,
-    action: str | None = None,
 ) -> Referral:
-    """Save a referral owed by ``sectors`` and plan its chase (used by plans too)."""
-    year = ctx.now.astimezone(ctx.tz).year
-    code = await repo.next_referral_code(session=ctx.session, network_id=ctx.network.id, year=year)
+    """Save a referral owed by ``sectors``, recorded at today's meeting if one is open."""
     meeting = await _open_meeting(ctx) if origin == "meeting" else None
-    referral = Referral(
-        network_id=ctx.network.id,
-        code=code,
-        description=description,
+    return await service.create(
+        ctx.session,
+        ctx.network,
+        created_by_id=ctx.member.id,
+        now=ctx.now,
+        sectors=sectors,
         deadline=deadline,
+        description=description,
         origin=origin,
         meeting_id=meeting.id if meeting else None,
-        plan_id=plan_id,
-        action=action,
-        status=ReferralStatus.OPEN,
-        created_by_id=ctx.member.id,
-        created_at=ctx.now,
-        owed=[Devolutiva(sector_id=s.id) for s in sectors],
     )
-    ctx.session.add(referral)
-    await ctx.session.flush()
-    for owed in referral.owed:
-        await plan_chase(ctx.session, ctx.network, referral, owed, ctx.now)
-    await plan_digest(ctx.session, ctx.network, ctx.now)
-    return referral
 
 
 async def _open_meeting(ctx: Context) -> Meeting | None:

@@ -390,6 +390,9 @@ class Contact(Base):
     platform: Mapped[str] = mapped_column(String(20), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     started_at: Mapped[datetime]
+    # When the bot last said "use the commands in the group" to a plain private text:
+    # at most once a day, so a chatty stranger never makes the number write in bulk.
+    hinted_at: Mapped[datetime | None]
 
 
 class Question(Base):

@@ -969,10 +969,23 @@ async def draft(*, session: AsyncSession, draft_id: int) -> Draft | None:
 # --- contacts and questions -------------------------------------------------------
 
 
-async def add_contact(*, session: AsyncSession, platform: str, user_id: str, now: datetime) -> None:
-    if await session.get(Contact, (platform, user_id)) is None:
-        session.add(Contact(platform=platform, user_id=user_id, started_at=now))
-        await session.flush()
+async def add_contact(
+    *, session: AsyncSession, platform: str, user_id: str, now: datetime
+) -> Contact:
+    """The person's private chat with the bot, recorded the first time they write."""
+    found = await session.get(Contact, (platform, user_id))
+    if found is not None:
+        return found
+    contact = Contact(platform=platform, user_id=user_id, started_at=now)
+    try:
+        async with session.begin_nested():
+            session.add(contact)
+    except IntegrityError:  # their other message, in another lane or process
+        again = await session.get(Contact, (platform, user_id))
+        if again is None:
+            raise
+        return again
+    return contact
 
 
 async def canonical_user(

@@ -18,7 +18,7 @@ from bot.clock import ManualClock
 from storage import repo
 from storage.models import Contact, InboxEvent, Meeting, Member, Network, Rsvp
 from tests.conftest import NOW
-from tests.fakes.evolution import INSTANCE, OWN_PN, Sent
+from tests.fakes.evolution import INSTANCE, OWN_PN, Phone, Sent
 from tests.whatsapp_harness import (
     ANA,
     BRUNO,
@@ -656,3 +656,20 @@ async def test_the_same_person_arriving_twice_at_once_is_one_person(wa: WhatsApp
     assert statuses == [200, 200]
     sent = wa.bridge.since(mark)
     assert len(sent) == 2 and not any("Desculpe" in s.text for s in sent)
+
+
+async def test_private_chatter_gets_the_hint_once_a_day(seated: WhatsApp) -> None:
+    """A stranger writing many private messages must not make the number write in bulk."""
+    stranger = Phone("219876543219999@lid", "5511900009999@s.whatsapp.net", "Alguém")
+
+    async def private(words: str) -> list[Sent]:
+        data = seated.bridge.message_data(stranger.pn, stranger, {"conversation": words})
+        return await seated.act(seated.bridge.post(seated.bridge.envelope("messages.upsert", data)))
+
+    first = await private("oi, boa tarde")
+    assert len(first) == 1 and "grupo" in first[0].text
+    for words in ("tem alguém aí?", "???", "olá"):
+        assert await private(words) == []
+    await seated.clock.advance(timedelta(days=1, minutes=1))
+    assert len(await private("bom dia")) == 1
+    assert len(await private("/ajuda")) == 1  # a command is always answered
