@@ -309,6 +309,7 @@ class Redebot:
             now=now,
             settings=self.settings,
             is_coordinator=is_admin or member.is_coordinator,
+            hooks=self.router.hooks,
         )
         if msg.command is None and msg.button is None:
             return await self._answer(ctx, [member.id])
@@ -379,6 +380,7 @@ class Redebot:
             now=now,
             settings=self.settings,
             is_coordinator=member.is_coordinator,
+            hooks=self.router.hooks,
         )
         with use_locale(locale):
             return await self._answer(ctx, [member.id]), locale

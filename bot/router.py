@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -15,7 +15,7 @@ from bot.errors import UserError
 from bot.i18n import N_
 from bot.messages import Incoming, MailOut, Reply
 from bot.rules.kinds import Kind, failed
-from storage.models import Member, Network, Question, ScheduledMessage
+from storage.models import Meeting, Member, Network, Question, ScheduledMessage
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +34,8 @@ class Context:
     now: datetime
     settings: Settings
     is_coordinator: bool
+    # What other features do when this one changes something (Router.on_cancelled…).
+    hooks: Hooks | None = None
 
     @property
     def tz(self) -> ZoneInfo:
@@ -46,6 +48,22 @@ AnswerHandler = Callable[[Context, Question], Awaitable[list[Reply]]]
 ReplyHandler = Callable[[Context], Awaitable[list[Reply] | None]]
 ButtonHandler = Callable[[Context, list[str]], Awaitable[list[Reply]]]
 Greeting = Callable[[Network], Reply]
+# A feature's part when a meeting is cancelled (convocation: e-mail and mention the convened).
+CancelHook = Callable[[Context, Meeting, Reply], Awaitable[Reply]]
+
+
+@dataclass
+class Hooks:
+    """What features subscribe to, so the one that acts needs not import them."""
+
+    cancelled: list[CancelHook] = field(default_factory=list)
+
+    async def meeting_cancelled(self, ctx: Context, meeting: Meeting, reply: Reply) -> Reply:
+        for hook in self.cancelled:
+            reply = await hook(ctx, meeting, reply)
+        return reply
+
+
 CalendarFeed = Callable[[AsyncSession, Network, datetime], Awaitable[bytes]]
 
 
@@ -119,6 +137,7 @@ class Router:
         # The network's calendar as ICS, for the subscription link (the calendar feature).
         self.calendar_feed: CalendarFeed | None = None
         self._agenda: list[tuple[int, AgendaSection]] = []
+        self.hooks = Hooks()
 
     def command(
         self,
@@ -207,6 +226,11 @@ class Router:
     @property
     def agenda_sections(self) -> tuple[AgendaSection, ...]:
         return tuple(section for _order, section in self._agenda)
+
+    def on_cancelled(self, hook: CancelHook) -> CancelHook:
+        """Called when a meeting is cancelled; it may add to the reply."""
+        self.hooks.cancelled.append(hook)
+        return hook
 
     def greet(self, network: Network) -> list[Reply]:
         return [self.greeting(network)] if self.greeting is not None else []

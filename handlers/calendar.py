@@ -23,9 +23,8 @@ from bot.scheduling import (
     reminder_superseded,
 )
 from bot.services import calendar as calendar_service
-from handlers.attendance import ANNOUNCEMENT, REMINDER, meeting_message, unanswered_people
 from handlers.common import kind_name, meeting_card, meeting_line, meetings_on, person, split_pipes
-from handlers.convocation import announce_cancellation
+from handlers.meeting_messages import ANNOUNCEMENT, REMINDER, meeting_message, unanswered_people
 from storage import repo
 from storage.models import Meeting, Network
 
@@ -289,7 +288,7 @@ async def cancel(ctx: Context) -> list[Reply]:
             reason=parts[1],
         )
     )
-    return [await announce_cancellation(ctx, meeting, reply)]
+    return [await ctx.hooks.meeting_cancelled(ctx, meeting, reply) if ctx.hooks else reply]
 
 
 # --- asking ------------------------------------------------------------------------------

@@ -17,8 +17,8 @@ from bot.rules import dates, privacy
 from bot.rules.kinds import Kind, failed
 from bot.rules.status import MeetingStatus
 from bot.scheduling import plan_meeting
-from handlers.attendance import CONVOCATION, meeting_message
 from handlers.common import find_sector, kind_name, person
+from handlers.meeting_messages import CONVOCATION, meeting_message
 from storage import repo
 from storage.models import Meeting, Network, Sector
 
@@ -226,6 +226,7 @@ async def render_mail_failure(ctx: ScheduledContext) -> Sequence[Reply]:
 
 
 def register(router: Router) -> None:
+    router.on_cancelled(announce_cancellation)
     router.command(
         "convocar",
         N_("convene an extraordinary meeting (with justificativa)"),
