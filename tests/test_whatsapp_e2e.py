@@ -673,3 +673,22 @@ async def test_private_chatter_gets_the_hint_once_a_day(seated: WhatsApp) -> Non
     await seated.clock.advance(timedelta(days=1, minutes=1))
     assert len(await private("bom dia")) == 1
     assert len(await private("/ajuda")) == 1  # a command is always answered
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "not an object",
+        {"key": ["3EB0"], "message": {"conversation": "/proxima"}},
+        {"key": {"remoteJid": GROUP, "id": "X1", "participant": 12}, "message": "oi"},
+        {"id": GROUP, "action": "add", "participants": [{"id": None}, 7, "x"]},
+        {"id": GROUP, "action": "promote", "participants": [{"id": None}, 7, "x"]},
+    ],
+)
+async def test_an_event_of_an_unknown_shape_is_answered_and_changes_nothing(
+    wa: WhatsApp, data: object
+) -> None:
+    # (As groups.upsert, a mapping with a group's id is that group's metadata: not junk.)
+    for event in ("messages.upsert", "group-participants.update"):
+        assert await wa.act(wa.bridge.post(wa.bridge.envelope(event, data))) == []
+    assert await _count(wa, Network) == 0 and await _count(wa, InboxEvent) == 0

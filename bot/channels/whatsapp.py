@@ -229,7 +229,12 @@ class WhatsAppChannel:
         if stale_group is not None:
             self._groups.pop(stale_group, None)  # promote/demote counts at once
             self._generations[stale_group] = self._generations.get(stale_group, 0) + 1
-        found = await self._for_the_bot(parse(envelope, self.own, self.api.media))
+        try:
+            parsed = parse(envelope, self.own, self.api.media)
+        except Exception as exc:  # a shape never seen: said without its content (LGPD)
+            log.warning("could not read a WhatsApp %s event (%s)", envelope.get("event"), exc)
+            return web.Response(text="unreadable")  # 200: a redelivery would fail the same
+        found = await self._for_the_bot(parsed)
         if not found:
             return web.Response(text="ok")  # group talk: dropped unread
         try:
