@@ -50,6 +50,8 @@ ButtonHandler = Callable[[Context, list[str]], Awaitable[list[Reply]]]
 Greeting = Callable[[Network], Reply]
 # A feature's part when a meeting is cancelled (convocation: e-mail and mention the convened).
 CancelHook = Callable[[Context, Meeting, Reply], Awaitable[Reply]]
+# A feature's messages when a meeting opens (rotation: the secretary and the ata's author).
+OpenHook = Callable[[AsyncSession, Network, Meeting, datetime], Awaitable[list[Reply]]]
 
 
 @dataclass
@@ -57,6 +59,13 @@ class Hooks:
     """What features subscribe to, so the one that acts needs not import them."""
 
     cancelled: list[CancelHook] = field(default_factory=list)
+    opened: list[OpenHook] = field(default_factory=list)
+
+    async def meeting_opened(self, ctx: Context, meeting: Meeting) -> list[Reply]:
+        replies: list[Reply] = []
+        for hook in self.opened:
+            replies += await hook(ctx.session, ctx.network, meeting, ctx.now)
+        return replies
 
     async def meeting_cancelled(self, ctx: Context, meeting: Meeting, reply: Reply) -> Reply:
         for hook in self.cancelled:
@@ -230,6 +239,11 @@ class Router:
     def on_cancelled(self, hook: CancelHook) -> CancelHook:
         """Called when a meeting is cancelled; it may add to the reply."""
         self.hooks.cancelled.append(hook)
+        return hook
+
+    def on_opened(self, hook: OpenHook) -> OpenHook:
+        """Called when a meeting opens (its presence list); its replies follow the list."""
+        self.hooks.opened.append(hook)
         return hook
 
     def greet(self, network: Network) -> list[Reply]:

@@ -28,7 +28,6 @@ from handlers.common import (
 from handlers.meeting_messages import (
     meeting_message,
 )
-from handlers.rotation import assign_roles
 from storage import repo
 from storage.models import Meeting, Member, Network, Question
 
@@ -198,8 +197,8 @@ async def _open_presence(ctx: Context) -> list[Reply]:
     text = await presence_text(ctx.session, ctx.network, meeting)
     buttons = presence_buttons(meeting.id) if meeting.presence == Presence.OPEN else ()
     # Seed 000 §5: the secretary and the ata's author are named as the meeting opens.
-    roles = await assign_roles(ctx.session, ctx.network, meeting, ctx.now)
-    return [Reply(text=text, buttons=buttons), *roles]
+    opened = await ctx.hooks.meeting_opened(ctx, meeting) if ctx.hooks else []
+    return [Reply(text=text, buttons=buttons), *opened]
 
 
 async def presence_button(ctx: Context, args: list[str]) -> list[Reply]:

@@ -853,6 +853,7 @@ async def pending_approval_lines(session: AsyncSession, network: Network) -> lis
 
 
 def register(router: Router) -> None:
+    router.on_opened(assign_roles)
     router.button("role")(role_button)
     router.command(
         "trocar", N_("change the secretary or ata author"), SWAP_EXAMPLE, coordinator=True
