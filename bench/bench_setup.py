@@ -48,10 +48,11 @@ from alembic import command
 from sqlalchemy import Connection, delete, event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-import handlers.calendar
+import bot.services.calendar
+from bench.bench_dispatch import incoming
 from bot.clock import ManualClock
 from bot.config import Settings
-from bot.messages import ChatKind, Incoming, Person, Reply
+from bot.messages import Reply
 from bot.runtime import Runtime, open_runtime
 from bot.scheduling import (
     plan_meetings,
@@ -61,7 +62,6 @@ from storage.models import Meeting, Network, ScheduledMessage
 from tests.legacy_scheduling import old_plan_meetings
 
 NOW = datetime(2026, 11, 23, 13, 0, tzinfo=UTC)
-COORD = Person(user_id="1", name="Coordenação", is_admin=True)
 CALENDAR = "/gerarcalendario 2027 2ª terça 14h CRAS"
 CHECKPOINTS = (10, 100, 1000)
 
@@ -105,27 +105,14 @@ class Variant:
             self.seen.append((statement, params))
 
 
-def incoming(chat: int, text: str, button: str | None = None) -> Incoming:
-    head, _sep, args = text[1:].partition(" ")
-    return Incoming(
-        platform="bench",
-        chat_id=str(-chat),
-        chat_kind=ChatKind.GROUP,
-        sender=COORD,
-        command=None if button else head,
-        args=args,
-        button=button,
-    )
-
-
 async def confirm(variant: Variant, chat: int, planner: Planner) -> Sample:
     """Generate chat's calendar, then time the ✅ Save press with ``planner`` planning it."""
     assert variant.runtime is not None
     handle = variant.runtime.redebot.handle
     preview: list[Reply] = await handle(incoming(chat, CALENDAR))
     data = preview[-1].buttons[0][0].data
-    # The button's handler looks plan_meetings up in its module when it runs.
-    calendar_module = vars(handlers.calendar)
+    # Saving the year (bot.services.calendar) looks plan_meetings up when it runs.
+    calendar_module = vars(bot.services.calendar)
     calendar_module["plan_meetings"] = planner
     variant.seen.clear()
     variant.recording = True

@@ -17,17 +17,15 @@ from bot.router import Context, Router, ScheduledContext, button_data
 from bot.rules import attendance as rules
 from bot.rules import dates, privacy
 from bot.rules.kinds import Kind
+from bot.rules.names import kind_name
 from bot.rules.status import MeetingStatus, Presence, QuestionStatus
 from handlers.common import (
     expected_sectors,
-    kind_name,
     meetings_on,
     mentioned_member,
     person,
 )
-from handlers.meeting_messages import (
-    meeting_message,
-)
+from handlers.meeting_messages import meeting_message
 from storage import repo
 from storage.models import Meeting, Member, Network, Question
 

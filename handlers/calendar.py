@@ -16,6 +16,7 @@ from bot.router import Context, Router, ScheduledContext, button_data
 from bot.rules import calendar as rules
 from bot.rules import dates, privacy
 from bot.rules.kinds import Kind
+from bot.rules.names import kind_name
 from bot.rules.status import DraftStatus, MeetingStatus
 from bot.scheduling import (
     URGENT_REMINDER_MINUTES,
@@ -23,7 +24,7 @@ from bot.scheduling import (
     reminder_superseded,
 )
 from bot.services import calendar as calendar_service
-from handlers.common import kind_name, meeting_card, meeting_line, meetings_on, person, split_pipes
+from handlers.common import meeting_card, meeting_line, meetings_on, person, split_pipes
 from handlers.meeting_messages import ANNOUNCEMENT, REMINDER, meeting_message, unanswered_people
 from storage import repo
 from storage.models import Meeting, Network

@@ -14,9 +14,7 @@ from bot.i18n import gettext as _
 from bot.notify import person as person
 from bot.router import Context
 from bot.rules import dates
-from bot.rules.names import first_upper as first_upper
-from bot.rules.names import kind_name as kind_name
-from bot.rules.names import name_key
+from bot.rules.names import first_upper, kind_name, name_key
 from storage import repo
 from storage.models import Meeting, Member, Network, Sector
 

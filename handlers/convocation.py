@@ -15,9 +15,10 @@ from bot.rules import calendar as calendar_rules
 from bot.rules import convocation as rules
 from bot.rules import dates, privacy
 from bot.rules.kinds import Kind, failed
+from bot.rules.names import kind_name
 from bot.rules.status import MeetingStatus
 from bot.scheduling import plan_meeting
-from handlers.common import find_sector, kind_name, person
+from handlers.common import find_sector, person
 from handlers.meeting_messages import CONVOCATION, meeting_message
 from storage import repo
 from storage.models import Meeting, Network, Sector

@@ -17,9 +17,9 @@ from bot.messages import Button, OutFile, Reply
 from bot.router import Context, Router, ScheduledContext, button_data
 from bot.rules import dates, privacy, rotation
 from bot.rules.kinds import Kind
-from bot.rules.names import name_key
+from bot.rules.names import first_upper, kind_name, name_key
 from bot.rules.status import ATA_IN_PROGRESS, AtaStatus, MeetingStatus, RoleStatus
-from handlers.common import expected_sectors, find_sector, first_upper, kind_name, person
+from handlers.common import expected_sectors, find_sector, person
 from storage import repo
 from storage.models import Ata, Meeting, Member, Network, RoleAssignment, Sector
 

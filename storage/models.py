@@ -508,9 +508,6 @@ class Choice(Base):
     # options (a reply quoting it is an answer to the bot).
     options: Mapped[list[Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(index=True)
-    # The first message of the group (a text and its poll share it): answers to either
-    # are ordered together (ChoiceAnswer).
-    anchor_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class ChoiceAnswer(Base):
@@ -522,7 +519,7 @@ class ChoiceAnswer(Base):
     platform: Mapped[str] = mapped_column(String(20), primary_key=True)
     chat_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     # What the options decide (bot.rules.choices.subject: "v1:rsvp:12"), whichever message.
-    anchor_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     # The platform's time of the answer, in milliseconds.
     answered_ms: Mapped[int] = mapped_column(BigInteger)

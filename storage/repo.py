@@ -826,8 +826,7 @@ async def save_choice(
     options: list[list[str]],
     now: datetime,
 ) -> None:
-    """The options behind the messages just sent (a text and its poll share the first id)."""
-    anchor = message_ids[0] if message_ids else None
+    """The options behind the messages just sent (a text and its poll: the same options)."""
     for message_id in message_ids:
         session.add(
             Choice(
@@ -836,7 +835,6 @@ async def save_choice(
                 message_id=message_id,
                 options=options,
                 created_at=now,
-                anchor_id=anchor,
             )
         )
     await session.flush()
@@ -868,7 +866,7 @@ async def newer_answer(
                 ChoiceAnswer(
                     platform=platform,
                     chat_id=chat_id,
-                    anchor_id=subject[:64],
+                    subject=subject[:64],
                     user_id=user_id,
                     answered_ms=answered_ms,
                     created_at=now,

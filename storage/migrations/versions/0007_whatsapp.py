@@ -19,17 +19,14 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('choices', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('anchor_id', sa.String(length=64), nullable=True))
-
     op.create_table('choice_answers',
     sa.Column('platform', sa.String(length=20), nullable=False),
     sa.Column('chat_id', sa.String(length=64), nullable=False),
-    sa.Column('anchor_id', sa.String(length=64), nullable=False),
+    sa.Column('subject', sa.String(length=64), nullable=False),
     sa.Column('user_id', sa.String(length=64), nullable=False),
     sa.Column('answered_ms', sa.BigInteger(), nullable=False),
     sa.Column('created_at', storage.models.UTCDateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('platform', 'chat_id', 'anchor_id', 'user_id')
+    sa.PrimaryKeyConstraint('platform', 'chat_id', 'subject', 'user_id')
     )
     with op.batch_alter_table('choice_answers', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_choice_answers_created_at'), ['created_at'], unique=False)
@@ -58,5 +55,3 @@ def downgrade() -> None:
     op.drop_table('inbox_events')
     op.drop_table('person_aliases')
     op.drop_table('choice_answers')
-    with op.batch_alter_table('choices', schema=None) as batch_op:
-        batch_op.drop_column('anchor_id')
