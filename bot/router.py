@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.buttons import ButtonData, StaleButton, decode, prefix_of
 from bot.config import Settings
 from bot.errors import UserError
 from bot.i18n import N_
@@ -18,9 +21,6 @@ from bot.rules.kinds import Kind, failed
 from storage.models import Meeting, Member, Network, Question, ScheduledMessage
 
 log = logging.getLogger(__name__)
-
-# Versioned button data: a button from an older release fails safely.
-BUTTON_VERSION = "v1"
 
 
 @dataclass
@@ -46,7 +46,9 @@ Handler = Callable[[Context], Awaitable[list[Reply]]]
 # Handles a person's reply to a question the bot asked them (see storage.models.Question).
 AnswerHandler = Callable[[Context, Question], Awaitable[list[Reply]]]
 ReplyHandler = Callable[[Context], Awaitable[list[Reply] | None]]
-ButtonHandler = Callable[[Context, list[str]], Awaitable[list[Reply]]]
+# A button's handler gets its payload already parsed into the type it registered.
+B = TypeVar("B", bound=ButtonData)
+ButtonHandler = Callable[[Context, B], Awaitable[list[Reply]]]
 Greeting = Callable[[Network], Reply]
 # A feature's part when a meeting is cancelled (convocation: e-mail and mention the convened).
 CancelHook = Callable[[Context, Meeting, Reply], Awaitable[Reply]]
@@ -122,20 +124,12 @@ class Command:
     accepts_file: bool = False
 
 
-def button_data(*parts: object) -> str:
-    """Button payload ``v1:feature:action:args`` (Telegram allows 64 bytes)."""
-    data = ":".join([BUTTON_VERSION, *(str(p) for p in parts)])
-    if len(data.encode()) > 64:
-        raise ValueError(f"button data too long: {data}")
-    return data
-
-
 class Router:
     """One place that knows every command, button prefix and scheduled kind."""
 
     def __init__(self) -> None:
         self.commands: dict[str, Command] = {}
-        self.buttons: dict[str, ButtonHandler] = {}
+        self.buttons: dict[str, tuple[type[ButtonData], ButtonHandler[Any]]] = {}
         self.renderers: dict[str, Renderer] = {}
         self.kind_options: dict[str, KindOptions] = {}
         self.answers: dict[str, AnswerHandler] = {}
@@ -167,11 +161,14 @@ class Router:
 
         return register
 
-    def button(self, prefix: str) -> Callable[[ButtonHandler], ButtonHandler]:
-        def register(handler: ButtonHandler) -> ButtonHandler:
-            if prefix in self.buttons:
-                raise ValueError(f"button prefix {prefix} registered twice")
-            self.buttons[prefix] = handler
+    def button(self, kind: type[B]) -> Callable[[ButtonHandler[B]], ButtonHandler[B]]:
+        """Register the handler of one button type (its payload is parsed before the call)."""
+
+        def register(handler: ButtonHandler[B]) -> ButtonHandler[B]:
+            if kind.prefix in self.buttons:
+                raise ValueError(f"button prefix {kind.prefix} registered twice")
+            kind.field_types()  # an unsupported field type fails at start, not on a press
+            self.buttons[kind.prefix] = (kind, handler)
             return handler
 
         return register
@@ -255,7 +252,7 @@ class Router:
     async def dispatch(self, ctx: Context) -> list[Reply]:
         msg = ctx.msg
         if msg.button is not None:
-            return await self._button(ctx, msg.button)
+            return await self.dispatch_button(ctx, msg.button)
         if msg.command is None:
             return []
         command = self.commands.get(msg.command)
@@ -276,9 +273,14 @@ class Router:
                 error.example = command.example
             raise
 
-    async def _button(self, ctx: Context, data: str) -> list[Reply]:
-        parts = data.split(":")
-        handler = self.buttons.get(parts[1]) if len(parts) > 1 else None
-        if parts[0] != BUTTON_VERSION or handler is None:
+    async def dispatch_button(self, ctx: Context, data: str) -> list[Reply]:
+        entry = self.buttons.get(prefix_of(data) or "")
+        parsed: ButtonData | None = None
+        if entry is not None:
+            with contextlib.suppress(StaleButton):
+                parsed = decode(data, entry[0])
+        if entry is None or parsed is None:
+            # An older release's button, or a forged one: one message, nothing changed.
+            log.info("button refused (known prefix: %s)", entry is not None)
             raise UserError(N_("This choice is no longer valid."))
-        return await handler(ctx, parts[2:])
+        return await entry[1](ctx, parsed)

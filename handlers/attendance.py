@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import documents
+from bot.buttons import ButtonData
 from bot.errors import UserError
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.messages import Button, OutFile, Reply
-from bot.router import Context, Router, ScheduledContext, button_data
+from bot.router import Context, Router, ScheduledContext
 from bot.rules import attendance as rules
 from bot.rules import dates, privacy
 from bot.rules.kinds import Kind
@@ -25,22 +27,24 @@ from handlers.common import (
     mentioned_member,
     person,
 )
-from handlers.meeting_messages import meeting_message
+from handlers.meeting_messages import RsvpPress, meeting_message
 from storage import repo
 from storage.models import Meeting, Member, Network, Question
 
-ANSWERS = {"y": "yes", "n": "no", "m": "maybe"}
 REASON_QUESTION = "rsvp_reason"
 MAX_REASON = 300
 PRESENCE_EXAMPLE = "/presenca  ·  /presenca + @ana  ·  /presenca fechar  ·  /presenca lista"
 
 
-async def _meeting_for_button(ctx: Context, meeting_id: str) -> Meeting:
-    meeting = (
-        await repo.meeting(session=ctx.session, meeting_id=int(meeting_id))
-        if meeting_id.isdigit()
-        else None
-    )
+@dataclass(frozen=True)
+class PresencePress(ButtonData, prefix="pres"):
+    """✋ under an open presence list."""
+
+    meeting_id: int
+
+
+async def _meeting_for_button(ctx: Context, meeting_id: int) -> Meeting:
+    meeting = await repo.meeting(session=ctx.session, meeting_id=meeting_id)
     if meeting is None or meeting.network_id != ctx.network.id:
         raise UserError(N_("This choice is no longer valid."))
     if meeting.status == MeetingStatus.CANCELLED:
@@ -48,13 +52,11 @@ async def _meeting_for_button(ctx: Context, meeting_id: str) -> Meeting:
     return meeting
 
 
-async def rsvp_button(ctx: Context, args: list[str]) -> list[Reply]:
-    if len(args) != 3 or args[1] not in ANSWERS:
-        raise UserError(N_("This choice is no longer valid."))
-    meeting = await _meeting_for_button(ctx, args[0])
+async def rsvp_button(ctx: Context, press: RsvpPress) -> list[Reply]:
+    meeting = await _meeting_for_button(ctx, press.meeting_id)
     if meeting.starts_at + timedelta(minutes=meeting.duration_minutes) < ctx.now:
         raise UserError(N_("This meeting has already happened."))
-    answer = ANSWERS[args[1]]
+    answer = press.answer.stored
     await repo.set_rsvp(
         session=ctx.session,
         meeting_id=meeting.id,
@@ -70,7 +72,7 @@ async def rsvp_button(ctx: Context, args: list[str]) -> list[Reply]:
     notice = notices[answer]
     if ctx.member.sector_id is None:
         notice += " " + _("Tell the group your sector with /setor.")
-    edited = await meeting_message(ctx.session, ctx.network, meeting, ctx.now, args[2])
+    edited = await meeting_message(ctx.session, ctx.network, meeting, ctx.now, press.style)
     replies = [Reply(text=edited.text, buttons=edited.buttons, edit=True, notice=notice)]
     if answer == "no":
         replies.append(await _ask_reason(ctx, meeting))
@@ -171,7 +173,7 @@ async def presence_text(session: AsyncSession, network: Network, meeting: Meetin
 
 
 def presence_buttons(meeting_id: int) -> tuple[tuple[Button, ...], ...]:
-    return ((Button(_("✋ Present"), button_data("pres", meeting_id)),),)
+    return ((Button(_("✋ Present"), PresencePress(meeting_id).encode()),),)
 
 
 async def presence(ctx: Context) -> list[Reply]:
@@ -199,10 +201,8 @@ async def _open_presence(ctx: Context) -> list[Reply]:
     return [Reply(text=text, buttons=buttons), *opened]
 
 
-async def presence_button(ctx: Context, args: list[str]) -> list[Reply]:
-    if len(args) != 1:
-        raise UserError(N_("This choice is no longer valid."))
-    meeting = await _meeting_for_button(ctx, args[0])
+async def presence_button(ctx: Context, press: PresencePress) -> list[Reply]:
+    meeting = await _meeting_for_button(ctx, press.meeting_id)
     if meeting.presence != Presence.OPEN:
         raise UserError(N_("The presence list is closed."))
     await repo.mark_presence(
@@ -431,8 +431,8 @@ async def set_quorum(ctx: Context) -> list[Reply]:
 
 
 def register(router: Router) -> None:
-    router.button("rsvp")(rsvp_button)
-    router.button("pres")(presence_button)
+    router.button(RsvpPress)(rsvp_button)
+    router.button(PresencePress)(presence_button)
     router.answer(REASON_QUESTION)(reason_answer)
     router.command(
         "presenca",

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.buttons import ButtonData, Decision
 from bot.errors import UserError
 from bot.i18n import N_, ngettext
 from bot.i18n import gettext as _
 from bot.messages import Button, OutFile, Reply
-from bot.router import Context, Router, ScheduledContext, button_data
+from bot.router import Context, Router, ScheduledContext
 from bot.rules import calendar as rules
 from bot.rules import dates, privacy
 from bot.rules.kinds import Kind
@@ -115,8 +117,8 @@ async def _preview(
         )
     buttons = (
         (
-            Button(_("✅ Save"), button_data("cal", "ok", draft.id)),
-            Button(_("✖ Discard"), button_data("cal", "no", draft.id)),
+            Button(_("✅ Save"), CalendarDecision(Decision.OK, draft.id).encode()),
+            Button(_("✖ Discard"), CalendarDecision(Decision.NO, draft.id).encode()),
         ),
     )
     return [Reply(text="\n".join(lines), buttons=buttons)]
@@ -170,22 +172,25 @@ async def import_table(ctx: Context) -> list[Reply]:
     return await _preview(ctx, year, planned, rule_text)
 
 
-async def calendar_button(ctx: Context, args: list[str]) -> list[Reply]:
-    if len(args) != 2 or not args[1].isdigit():
-        raise UserError(N_("This choice is no longer valid."))
-    action, draft_id = args[0], int(args[1])
-    draft = await repo.draft(session=ctx.session, draft_id=draft_id)
+@dataclass(frozen=True)
+class CalendarDecision(ButtonData, prefix="cal"):
+    """Save or discard a previewed year calendar."""
+
+    decision: Decision
+    draft_id: int
+
+
+async def calendar_button(ctx: Context, press: CalendarDecision) -> list[Reply]:
+    draft = await repo.draft(session=ctx.session, draft_id=press.draft_id)
     if draft is None or draft.network_id != ctx.network.id or draft.kind != DRAFT_KIND:
         raise UserError(N_("This choice is no longer valid."))
     if not ctx.is_coordinator:
         raise UserError(N_("Only the network's coordination can decide this."))
     if draft.status != DraftStatus.OPEN:
         raise UserError(N_("This calendar was already decided."))
-    if action == "no":
+    if press.decision is Decision.NO:
         draft.status = DraftStatus.DISCARDED
         return [Reply(text=_("Calendar discarded. Nothing was changed."), edit=True)]
-    if action != "ok":
-        raise UserError(N_("This choice is no longer valid."))
     draft.status = DraftStatus.SAVED
     year = int(draft.payload["year"])
     meetings = await calendar_service.save_year(ctx.session, ctx.network, draft.payload, ctx.now)
@@ -471,6 +476,6 @@ def register(router: Router) -> None:
     router.command("proxima", N_("the next meeting"), "/proxima")(next_meeting)
     router.command("calendario", N_("the meetings of the year"), "/calendario 2026")(year_calendar)
     router.command("ics", N_("the calendar file and subscription link"), "/ics")(send_ics)
-    router.button("cal")(calendar_button)
+    router.button(CalendarDecision)(calendar_button)
     router.scheduled(Kind.MEETING_REMINDER, collapse=True)(render_reminder)
     router.scheduled(Kind.MONTHLY_ANNOUNCEMENT)(render_announcement)

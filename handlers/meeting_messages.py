@@ -4,21 +4,51 @@ features; it registers nothing)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.buttons import ButtonData
 from bot.i18n import gettext as _
 from bot.messages import Button, Reply
-from bot.router import button_data
 from bot.rules import dates
 from handlers.common import expected_sectors, meeting_card
 from storage import repo
 from storage.models import Meeting, Member, Network, Sector
 
-# Which message carries the buttons, so a press re-renders the same message.
-ANNOUNCEMENT, REMINDER, CONVOCATION = "a", "r", "c"
+
+class Style(StrEnum):
+    """Which message carries the buttons, so a press re-renders the same message."""
+
+    ANNOUNCEMENT = "a"
+    REMINDER = "r"
+    CONVOCATION = "c"
+
+
+ANNOUNCEMENT, REMINDER, CONVOCATION = Style.ANNOUNCEMENT, Style.REMINDER, Style.CONVOCATION
+
+
+class RsvpAnswer(StrEnum):
+    YES = "y"
+    NO = "n"
+    MAYBE = "m"
+
+    @property
+    def stored(self) -> str:
+        """The answer as the rsvps table keeps it."""
+        return {"y": "yes", "n": "no", "m": "maybe"}[self.value]
+
+
+@dataclass(frozen=True)
+class RsvpPress(ButtonData, prefix="rsvp"):
+    """✅ / ❌ / 🤔 under a meeting's announcement, reminder or convocation."""
+
+    meeting_id: int
+    answer: RsvpAnswer
+    style: Style
 
 
 async def rsvp_block(session: AsyncSession, meeting: Meeting) -> str:
@@ -36,12 +66,16 @@ async def rsvp_block(session: AsyncSession, meeting: Meeting) -> str:
     return "\n".join(lines)
 
 
-def rsvp_buttons(meeting_id: int, style: str) -> tuple[tuple[Button, ...], ...]:
+def rsvp_buttons(meeting_id: int, style: Style) -> tuple[tuple[Button, ...], ...]:
+    labels = {
+        RsvpAnswer.YES: _("✅ I'm going"),
+        RsvpAnswer.NO: _("❌ I'm not going"),
+        RsvpAnswer.MAYBE: _("🤔 Maybe"),
+    }
     return (
-        (
-            Button(_("✅ I'm going"), button_data("rsvp", meeting_id, "y", style)),
-            Button(_("❌ I'm not going"), button_data("rsvp", meeting_id, "n", style)),
-            Button(_("🤔 Maybe"), button_data("rsvp", meeting_id, "m", style)),
+        tuple(
+            Button(label, RsvpPress(meeting_id, answer, style).encode())
+            for answer, label in labels.items()
         ),
     )
 
@@ -70,7 +104,7 @@ async def convocation_header(session: AsyncSession, meeting: Meeting) -> str:
 
 
 async def meeting_message(
-    session: AsyncSession, network: Network, meeting: Meeting, now: datetime, style: str
+    session: AsyncSession, network: Network, meeting: Meeting, now: datetime, style: Style
 ) -> Reply:
     """An announcement, reminder or convocation, with the RSVP buttons and live counts."""
     card = meeting_card(meeting, network.timezone, now)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
+from bot.buttons import ButtonData, Decision
 from bot.errors import UserError
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.messages import Button, OutFile, Reply
-from bot.router import Context, Router, button_data
+from bot.router import Context, Router
 from handlers.common import person
 from storage import personal_data, repo
 
@@ -47,20 +49,26 @@ async def erase_request(ctx: Context) -> list[Reply]:
             ).format(name=ctx.member.name),
             buttons=(
                 (
-                    Button(_("🗑 Erase"), button_data("erase", ctx.member.id, "ok")),
-                    Button(_("✖ Keep"), button_data("erase", ctx.member.id, "no")),
+                    Button(_("🗑 Erase"), EraseDecision(ctx.member.id, Decision.OK).encode()),
+                    Button(_("✖ Keep"), EraseDecision(ctx.member.id, Decision.NO).encode()),
                 ),
             ),
         )
     ]
 
 
-async def erase_button(ctx: Context, args: list[str]) -> list[Reply]:
-    if len(args) != 2 or not args[0].isdigit():
-        raise UserError(N_("This choice is no longer valid."))
-    if int(args[0]) != ctx.member.id:
+@dataclass(frozen=True)
+class EraseDecision(ButtonData, prefix="erase"):
+    """Erase my data, or keep it (only the person who asked)."""
+
+    member_id: int
+    decision: Decision
+
+
+async def erase_button(ctx: Context, press: EraseDecision) -> list[Reply]:
+    if press.member_id != ctx.member.id:
         raise UserError(N_("Only the person who asked can answer this."))
-    if args[1] != "ok":
+    if press.decision is not Decision.OK:
         return [Reply(text=_("Nothing was erased."), edit=True)]
     await personal_data.erase(ctx.session, ctx.network, ctx.member)
     return [Reply(text=_("Done: I erased what I held about you in this network."), edit=True)]
@@ -71,4 +79,4 @@ def register(router: Router) -> None:
     router.command("apagarmeusdados", N_("erase what the bot holds about you"), "/apagarmeusdados")(
         erase_request
     )
-    router.button("erase")(erase_button)
+    router.button(EraseDecision)(erase_button)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from bot.buttons import ButtonData, Decision
 from bot.errors import UserError
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.messages import Button, Reply
-from bot.router import Context, Router, button_data
+from bot.router import Context, Router
 from bot.rules import deadlines, privacy
 from bot.rules.names import name_key
 from bot.rules.status import DraftStatus, ReferralStatus
@@ -96,24 +98,30 @@ async def _import(ctx: Context, args: str) -> list[Reply]:
         )
     buttons = (
         (
-            Button(_("✅ Save"), button_data("plan", "ok", draft.id)),
-            Button(_("✖ Discard"), button_data("plan", "no", draft.id)),
+            Button(_("✅ Save"), PlanDecision(Decision.OK, draft.id).encode()),
+            Button(_("✖ Discard"), PlanDecision(Decision.NO, draft.id).encode()),
         ),
     )
     return [Reply(text="\n".join(lines), buttons=buttons)]
 
 
-async def plan_button(ctx: Context, args: list[str]) -> list[Reply]:
-    if len(args) != 2 or not args[1].isdigit():
-        raise UserError(N_("This choice is no longer valid."))
-    draft = await repo.draft(session=ctx.session, draft_id=int(args[1]))
+@dataclass(frozen=True)
+class PlanDecision(ButtonData, prefix="plan"):
+    """Save or discard a previewed action plan."""
+
+    decision: Decision
+    draft_id: int
+
+
+async def plan_button(ctx: Context, press: PlanDecision) -> list[Reply]:
+    draft = await repo.draft(session=ctx.session, draft_id=press.draft_id)
     if draft is None or draft.network_id != ctx.network.id or draft.kind != DRAFT_KIND:
         raise UserError(N_("This choice is no longer valid."))
     if not ctx.is_coordinator:
         raise UserError(N_("Only the network's coordination can decide this."))
     if draft.status != DraftStatus.OPEN:
         raise UserError(N_("This was already decided."))
-    if args[0] == "no":
+    if press.decision is Decision.NO:
         draft.status = DraftStatus.DISCARDED
         return [Reply(text=_("Plan discarded. Nothing was changed."), edit=True)]
     draft.status = DraftStatus.SAVED
@@ -189,4 +197,4 @@ def register(router: Router) -> None:
     router.command(
         "plano", N_("action plans: progress, or import a table"), IMPORT_EXAMPLE, accepts_file=True
     )(plan)
-    router.button("plan")(plan_button)
+    router.button(PlanDecision)(plan_button)

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.buttons import ButtonData, Decision
 from bot.errors import UserError
 from bot.i18n import N_, ngettext
 from bot.i18n import gettext as _
 from bot.messages import Button, MailOut, Reply
 from bot.notify import to_coordination
-from bot.router import Context, Router, ScheduledContext, button_data
+from bot.router import Context, Router, ScheduledContext
 from bot.rules import dates, deadlines, privacy
 from bot.rules.kinds import Kind
 from bot.rules.status import ExtensionStatus, Presence, ReferralStatus
@@ -296,8 +298,8 @@ async def ask_extension(ctx: Context) -> list[Reply]:
             ),
             buttons=(
                 (
-                    Button(_("✅ Accept"), button_data("ext", request.id, "ok")),
-                    Button(_("✖ Refuse"), button_data("ext", request.id, "no")),
+                    Button(_("✅ Accept"), ExtensionDecision(request.id, Decision.OK).encode()),
+                    Button(_("✖ Refuse"), ExtensionDecision(request.id, Decision.NO).encode()),
                 ),
             ),
             mentions=tuple(person(m) for m in coordinators),
@@ -305,10 +307,16 @@ async def ask_extension(ctx: Context) -> list[Reply]:
     ]
 
 
-async def extension_button(ctx: Context, args: list[str]) -> list[Reply]:
-    if len(args) != 2 or not args[0].isdigit() or args[1] not in ("ok", "no"):
-        raise UserError(N_("This choice is no longer valid."))
-    request = await ctx.session.get(Extension, int(args[0]))
+@dataclass(frozen=True)
+class ExtensionDecision(ButtonData, prefix="ext"):
+    """The coordination accepts or refuses a deadline extension."""
+
+    request_id: int
+    decision: Decision
+
+
+async def extension_button(ctx: Context, press: ExtensionDecision) -> list[Reply]:
+    request = await ctx.session.get(Extension, press.request_id)
     if request is None:
         raise UserError(N_("This choice is no longer valid."))
     referral = await repo.referral(session=ctx.session, referral_id=request.referral_id)
@@ -320,7 +328,7 @@ async def extension_button(ctx: Context, args: list[str]) -> list[Reply]:
         raise UserError(N_("This was already decided."))
     request.decided_at = ctx.now
     owed = next(d for d in referral.owed if d.sector_id == request.sector_id)
-    if args[1] == "ok":
+    if press.decision is Decision.OK:
         request.status = ExtensionStatus.ACCEPTED
         owed.deadline = request.new_deadline
         await plan_chase(ctx.session, ctx.network, referral, owed, ctx.now)
@@ -490,7 +498,7 @@ def register(router: Router) -> None:
     router.command("prazo", N_("ask for more time on an encaminhamento"), EXTENSION_EXAMPLE)(
         ask_extension
     )
-    router.button("ext")(extension_button)
+    router.button(ExtensionDecision)(extension_button)
     router.command(
         "cobranca",
         N_("when overdue devolutivas are chased"),

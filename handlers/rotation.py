@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import documents
+from bot.buttons import ButtonData, Decision
 from bot.errors import UserError
 from bot.i18n import N_, ngettext
 from bot.i18n import gettext as _
 from bot.messages import Button, OutFile, Reply
-from bot.router import Context, Router, ScheduledContext, button_data
+from bot.router import Context, Router, ScheduledContext
 from bot.rules import dates, privacy, rotation
 from bot.rules.kinds import Kind
 from bot.rules.names import first_upper, kind_name, name_key
@@ -190,11 +192,11 @@ async def roles_message(session: AsyncSession, network: Network, meeting: Meetin
                 (
                     Button(
                         _("✅ I accept ({role})").format(role=label),
-                        button_data("role", row.id, "ok"),
+                        RoleDecision(row.id, Decision.OK).encode(),
                     ),
                     Button(
                         _("🙅 I can't ({role})").format(role=label),
-                        button_data("role", row.id, "no"),
+                        RoleDecision(row.id, Decision.NO).encode(),
                     ),
                 )
             )
@@ -210,10 +212,16 @@ async def roles_message(session: AsyncSession, network: Network, meeting: Meetin
     )
 
 
-async def role_button(ctx: Context, args: list[str]) -> list[Reply]:
-    if len(args) != 2 or not args[0].isdigit() or args[1] not in ("ok", "no"):
-        raise UserError(N_("This choice is no longer valid."))
-    row = await ctx.session.get(RoleAssignment, int(args[0]))
+@dataclass(frozen=True)
+class RoleDecision(ButtonData, prefix="role"):
+    """A sector accepts or declines the secretary's or the ata's role."""
+
+    assignment_id: int
+    decision: Decision
+
+
+async def role_button(ctx: Context, press: RoleDecision) -> list[Reply]:
+    row = await ctx.session.get(RoleAssignment, press.assignment_id)
     if row is None or row.network_id != ctx.network.id:
         raise UserError(N_("This choice is no longer valid."))
     if row.status != RoleStatus.PROPOSED:
@@ -225,7 +233,7 @@ async def role_button(ctx: Context, args: list[str]) -> list[Reply]:
         raise UserError(N_("This choice is no longer valid."))
     row.decided_at = ctx.now
     replies: list[Reply] = []
-    if args[1] == "ok":
+    if press.decision is Decision.OK:
         row.status = RoleStatus.ACCEPTED
         notice = _("Thank you!")
     else:
@@ -854,7 +862,7 @@ async def pending_approval_lines(session: AsyncSession, network: Network) -> lis
 
 def register(router: Router) -> None:
     router.on_opened(assign_roles)
-    router.button("role")(role_button)
+    router.button(RoleDecision)(role_button)
     router.command(
         "trocar", N_("change the secretary or ata author"), SWAP_EXAMPLE, coordinator=True
     )(swap)
