@@ -221,14 +221,15 @@ def _csv_summary(report: AnnualReport) -> list[list[str]]:
         rows += [
             [meetings, kind.kind, _("Meetings planned"), str(kind.planned)],
             [meetings, kind.kind, _("Meetings held"), str(kind.held)],
+            [meetings, kind.kind, _("Meetings without record"), str(kind.unrecorded)],
             [meetings, kind.kind, _("Meetings cancelled"), str(kind.cancelled)],
         ]
     rows += [[referrals, "", label, str(value)] for label, value in _referral_figures(report)]
     for plan in report.plans:
         rows += [
-            [plans, plan.name, _("Plan actions"), str(plan.total)],
-            [plans, plan.name, _("Actions done"), str(plan.done)],
-            [plans, plan.name, _("Actions overdue"), str(plan.overdue)],
+            [plans, plan.name, _("Plan tasks"), str(plan.total)],
+            [plans, plan.name, _("Tasks concluded"), str(plan.done)],
+            [plans, plan.name, _("Tasks overdue"), str(plan.overdue)],
         ]
     rows += [[atas, "", label, str(value)] for label, value in _atas_figures(report)]
     for deadline in report.deadlines:
@@ -240,11 +241,15 @@ def _csv_summary(report: AnnualReport) -> list[list[str]]:
 
 
 def _referral_figures(report: AnnualReport) -> list[tuple[str, int]]:
+    """Encaminhamentos first, then the devolutivas they owe (one per sector), which the
+    other figures divide: every figure says what it counts."""
     return [
-        (_("Referrals opened"), report.referrals_opened),
-        (_("Answered on time"), report.answered_on_time),
-        (_("Answered late"), report.answered_late),
-        (_("Still open"), report.still_open),
+        (_("Referrals registered in the year"), report.referrals_opened),
+        (_("Feedback owed (one per sector and referral)"), report.devolutivas_owed),
+        (_("Feedback given on time"), report.answered_on_time),
+        (_("Feedback given late"), report.answered_late),
+        (_("Referrals concluded without the feedback"), report.closed_unanswered),
+        (_("Feedback still pending"), report.still_open),
     ]
 
 
@@ -291,6 +296,7 @@ def _devolutivas_header() -> list[str]:
         _("Feedback on time"),
         _("Feedback late"),
         _("Feedback open"),
+        _("Closed without feedback"),
         _("Mean (days)"),
         _("Median (days)"),
     ]
@@ -361,6 +367,7 @@ def report_csv(report: AnnualReport) -> bytes:
             str(d.on_time),
             str(d.late),
             str(d.open),
+            str(d.closed),
             days(d.mean_days),
             days(d.median_days),
         ]
@@ -477,24 +484,23 @@ def _summary_sheet(ws: Worksheet, report: AnnualReport) -> None:
                 ws.cell(row=row, column=column).font = _XLSX_BOLD
         row += 1
 
-    rate = (None, None, None, None, _PERCENT_FORMAT)
+    rate = (None, None, None, None, None, _PERCENT_FORMAT)
     block(
         _("Meetings"),
         [
             _("Type of meeting"),
             _("Meetings planned"),
             _("Meetings held"),
+            _("Meetings without record"),
             _("Meetings cancelled"),
             "%",
         ],
     )
-    for kind in report.kinds:
-        line(
-            [kind.kind, kind.planned, kind.held, kind.cancelled, _share(kind.held, kind.planned)],
-            rate,
-        )
-    planned, held, cancelled = _kind_totals(report)
-    line([_("Total"), planned, held, cancelled, _share(held, planned)], rate, bold=True)
+    for k in report.kinds:
+        counts = [k.planned, k.held, k.unrecorded, k.cancelled]
+        line([k.kind, *counts, _share(k.held, k.planned)], rate)
+    planned, held, unrecorded, cancelled = _kind_totals(report)
+    line([_("Total"), planned, held, unrecorded, cancelled, _share(held, planned)], rate, bold=True)
     row += 1
     block(_("Attendance by sector"), [_("Indicator"), _("Value")])
     expected = sum(a.expected for a in report.attendance)
@@ -508,7 +514,7 @@ def _summary_sheet(ws: Worksheet, report: AnnualReport) -> None:
     row += 1
     block(
         _("Action plans"),
-        [_("Plan"), _("Plan actions"), _("Actions done"), _("Actions overdue"), _("Status")],
+        [_("Plan"), _("Plan tasks"), _("Tasks concluded"), _("Tasks overdue"), _("Status")],
     )
     for plan in report.plans:
         line([plan.name, plan.total, plan.done, plan.overdue, _plan_status(plan)])
@@ -522,7 +528,7 @@ def _summary_sheet(ws: Worksheet, report: AnnualReport) -> None:
         [_("Deadline"), _("Reports expected"), _("Reports confirmed"), "%"],
     )
     for d in report.deadlines:
-        line([d.name, d.expected, d.confirmed, _share(d.confirmed, d.expected)], rate[1:])
+        line([d.name, d.expected, d.confirmed, _share(d.confirmed, d.expected)], rate[2:])
     _widths(ws, (44, 16, 14, 14, 16))
 
 
@@ -530,10 +536,12 @@ def _share(part: int, whole: int) -> float | None:
     return part / whole if whole > 0 else None
 
 
-def _kind_totals(report: AnnualReport) -> tuple[int, int, int]:
+def _kind_totals(report: AnnualReport) -> tuple[int, int, int, int]:
+    """Planned, held, without record and cancelled meetings of every kind."""
     return (
         sum(k.planned for k in report.kinds),
         sum(k.held for k in report.kinds),
+        sum(k.unrecorded for k in report.kinds),
         sum(k.cancelled for k in report.kinds),
     )
 
@@ -599,11 +607,11 @@ def _workbook(report: AnnualReport) -> Workbook:
         _("Feedback by sector"),
         _devolutivas_header(),
         (
-            [d.sector, d.owed, d.on_time, d.late, d.open, d.mean_days, d.median_days]
+            [d.sector, d.owed, d.on_time, d.late, d.open, d.closed, d.mean_days, d.median_days]
             for d in report.devolutivas
         ),
-        (40, 10, 10, 12, 10, 13, 14),
-        (None, None, None, None, None, _DAYS_FORMAT, _DAYS_FORMAT),
+        (40, 10, 10, 12, 10, 12, 13, 14),
+        (None, None, None, None, None, None, _DAYS_FORMAT, _DAYS_FORMAT),
     )
     _data_sheet(
         wb,
@@ -661,6 +669,7 @@ _GRID = colors.HexColor("#D0D0D0")
 _ON_TIME = colors.HexColor("#4E8542")
 _LATE = colors.HexColor("#C0631B")
 _OPEN = colors.HexColor("#A6A6A6")
+_CLOSED = colors.HexColor("#6B7FA3")
 
 _CHART_LABEL_LIMIT = 50  # characters of a sector name on a chart axis
 _KIND_LABEL_LIMIT = 36
@@ -988,6 +997,7 @@ def _referrals_pie(report: AnnualReport, width: float) -> Drawing | None:
     parts = [
         (_ON_TIME, _("Answered on time"), report.answered_on_time),
         (_LATE, _("Answered late"), report.answered_late),
+        (_CLOSED, _("Closed without feedback"), report.closed_unanswered),
         (_OPEN, _("Still open"), report.still_open),
     ]
     total = sum(max(n, 0) for _c, _l, n in parts)
@@ -1030,50 +1040,59 @@ def _none(text: str, st: dict[str, ParagraphStyle]) -> list[Any]:
 
 
 def _meetings_section(report: AnnualReport, st: dict[str, ParagraphStyle]) -> list[Any]:
-    planned, held, cancelled = _kind_totals(report)
+    planned, held, unrecorded, cancelled = _kind_totals(report)
     if not report.kinds or planned + held + cancelled == 0:
         return _none(_("No meetings were planned in {year}.").format(year=report.year), st)
     intro = ngettext(
-        "In {year}, {planned} meeting was planned: {held} held and {cancelled} cancelled.",
-        "In {year}, {planned} meetings were planned: {held} held and {cancelled} cancelled.",
+        "In {year}, {planned} meeting was planned: {held} held, {unrecorded} without record "
+        "and {cancelled} cancelled.",
+        "In {year}, {planned} meetings were planned: {held} held, {unrecorded} without record "
+        "and {cancelled} cancelled.",
         planned,
     ).format(
         year=report.year,
         planned=_integer(planned),
         held=_integer(held),
+        unrecorded=_integer(unrecorded),
         cancelled=_integer(cancelled),
     )
     head = [
         _("Type of meeting"),
         _("Meetings planned"),
         _("Meetings held"),
+        _("Meetings without record"),
         _("Meetings cancelled"),
         _("Held (%)"),
     ]
     rows = [
         [
             k.kind,
-            _integer(k.planned),
-            _integer(k.held),
-            _integer(k.cancelled),
+            *(_integer(n) for n in (k.planned, k.held, k.unrecorded, k.cancelled)),
             _percent(k.held, k.planned),
         ]
         for k in report.kinds
     ]
-    total = [_("Total"), _integer(planned), _integer(held), _integer(cancelled)]
+    total = [_("Total"), *(_integer(n) for n in (planned, held, unrecorded, cancelled))]
     total.append(_percent(held, planned))
-    number, share = 2.3 * cm, 2.7 * cm
+    number, share = 2.1 * cm, 2.2 * cm
     table = _table(
         head,
         rows,
-        (_CONTENT_WIDTH - 3 * number - share, number, number, number, share),
+        (_CONTENT_WIDTH - 4 * number - share, number, number, number, number, share),
         st,
-        numeric=(1, 2, 3, 4),
+        numeric=(1, 2, 3, 4, 5),
         total=total,
+    )
+    held_note = _(
+        "Held: with a presence list or an approved ata. Without record: past meetings with neither."
     )
     caption = Paragraph(escape(_("Planned and held meetings, by type")), st["caption"])
     charted = [k for k in report.kinds if k.planned or k.held]  # kinds with no meeting: no bars
-    story: list[Any] = [Paragraph(escape(intro), st["intro"]), table]
+    story: list[Any] = [
+        Paragraph(escape(intro), st["intro"]),
+        table,
+        Paragraph(escape(held_note), st["note"]),
+    ]
     if charted:
         story.append(KeepTogether([caption, _kinds_chart(charted)]))
     return story
@@ -1156,9 +1175,9 @@ def _referrals_section(report: AnnualReport, st: dict[str, ParagraphStyle]) -> l
     if not any(value for _label, value in figures) and not report.devolutivas:
         message = _("No referrals were opened in {year}.")
         return _none(message.format(year=report.year), st)
-    answered = report.answered_on_time + report.answered_late + report.still_open
-    rows = [[figures[0][0], _integer(figures[0][1]), ""]]
-    rows += [[label, _integer(value), _percent(value, answered)] for label, value in figures[1:]]
+    owed = report.devolutivas_owed
+    rows = [[label, _integer(value), ""] for label, value in figures[:2]]
+    rows += [[label, _integer(value), _percent(value, owed)] for label, value in figures[2:]]
     summary_width = 9.6 * cm
     summary = _table(
         [_("Indicator"), _("Quantity"), "%"],
@@ -1185,8 +1204,8 @@ def _referrals_section(report: AnnualReport, st: dict[str, ParagraphStyle]) -> l
             )
         )
     note = _(
-        "Answered on time, late and still open count each sector's feedback owed on a "
-        "referral; the percentages are of those."
+        "Each referral owes one feedback per sector it was sent to; the percentages are of "
+        "the feedback owed."
     )
     story: list[Any] = [top, Paragraph(escape(note), st["note"])]
     caption = Paragraph(escape(_("Feedback by sector")), st["subsection"])
@@ -1200,18 +1219,19 @@ def _referrals_section(report: AnnualReport, st: dict[str, ParagraphStyle]) -> l
             _integer(d.on_time),
             _integer(d.late),
             _integer(d.open),
+            _integer(d.closed),
             _days(d.mean_days),
             _days(d.median_days),
         ]
         for d in report.devolutivas
     ]
-    number, days = 1.95 * cm, 2.0 * cm
+    number, days = 1.8 * cm, 1.9 * cm
     table = _table(
         head,
         body,
-        (_CONTENT_WIDTH - 4 * number - 2 * days, *([number] * 4), days, days),
+        (_CONTENT_WIDTH - 5 * number - 2 * days, *([number] * 5), days, days),
         st,
-        numeric=(1, 2, 3, 4, 5, 6),
+        numeric=(1, 2, 3, 4, 5, 6, 7),
     )
     days_note = _("Mean and median: days from the referral to the sector's feedback.")
     days = Paragraph(escape(days_note), st["note"])
@@ -1231,7 +1251,7 @@ def _plans_section(report: AnnualReport, st: dict[str, ParagraphStyle]) -> list[
         len(report.plans),
     ).format(done=_integer(done), n=_integer(len(report.plans)))
     widths = (_CONTENT_WIDTH - 9.4 * cm, 3.8 * cm, 2.2 * cm, 3.4 * cm)
-    head = [_("Plan"), _("Actions done"), _("Actions overdue"), _("Status")]
+    head = [_("Plan"), _("Tasks concluded"), _("Tasks overdue"), _("Status")]
     # One lead block (a list): kept with the heading.
     return [[Paragraph(escape(intro), st["intro"]), _table(head, rows, widths, st, numeric=(1, 2))]]
 

@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -40,15 +40,19 @@ class YearRecords:
     # Held meetings whose presence list was taken: who was expected, who came (sector ids).
     expected: dict[int, set[int]]
     present: dict[int, set[int]]
-    referrals: list[Referral]  # created in the year, with their devolutivas and sectors
+    # The year's encaminhamentos with their devolutivas and sectors: those created in the
+    # year, and the tasks of the year's action plans (a task belongs to its plan's year).
+    referrals: list[Referral]
     plans: list[tuple[ActionPlan, list[Referral]]]  # the year's plans and their tasks
-    atas: list[Ata]  # of the held ordinary and extraordinary meetings
+    atas: list[Ata]  # of the past ordinary and extraordinary meetings
+    approved_atas: set[int]  # meetings of the year whose ata was approved
     deadlines: list[ReportingDeadline]
     # (deadline id, period) → sectors that confirmed.
     confirmations: dict[tuple[int, str], set[int]]
 
 
-def held(meeting: Meeting, now: datetime) -> bool:
+def _past(meeting: Meeting, now: datetime) -> bool:
+    """Not cancelled and already started (held, or without record)."""
     return meeting.status == MeetingStatus.SCHEDULED and meeting.starts_at < now
 
 
@@ -63,9 +67,15 @@ async def year_records(
     meetings = list(
         await repo.meetings_between(session=session, network_id=network.id, start=start, end=end)
     )
-    counted = [m for m in meetings if held(m, now) and m.presence is not None]
-    roles = [m for m in meetings if held(m, now) and m.kind in ("ordinary", "extraordinary")]
+    counted = [m for m in meetings if _past(m, now) and m.presence is not None]
+    roles = [m for m in meetings if _past(m, now) and m.kind in ("ordinary", "extraordinary")]
     deadlines = list(await repo.reporting_deadlines(session=session, network_id=network.id))
+    plans = [
+        plan
+        for plan in await repo.action_plans(session=session, network_id=network.id)
+        if plan.year == year
+    ]
+    past = [m.id for m in meetings if _past(m, now)]
     return YearRecords(
         meetings=meetings,
         sectors={s.id: s for s in await repo.sectors(session=session, network_id=network.id)},
@@ -75,14 +85,20 @@ async def year_records(
         },
         expected=await _expected(session, network, counted),
         present=await _present(session, counted),
-        referrals=await _referrals(session, network, start, end),
+        referrals=await _referrals(session, network, start, end, [p.id for p in plans]),
         plans=[
             (plan, list(await repo.plan_referrals(session=session, plan_id=plan.id)))
-            for plan in await repo.action_plans(session=session, network_id=network.id)
-            if plan.year == year
+            for plan in plans
         ],
         atas=list(
             await session.scalars(select(Ata).where(Ata.meeting_id.in_([m.id for m in roles])))
+        ),
+        approved_atas=set(
+            await session.scalars(
+                select(Ata.meeting_id).where(
+                    Ata.meeting_id.in_(past), Ata.status == AtaStatus.APPROVED
+                )
+            )
         ),
         deadlines=deadlines,
         confirmations=await _confirmations(session, [d.id for d in deadlines]),
@@ -119,15 +135,17 @@ async def _present(session: AsyncSession, meetings: list[Meeting]) -> dict[int, 
 
 
 async def _referrals(
-    session: AsyncSession, network: Network, start: datetime, end: datetime
+    session: AsyncSession, network: Network, start: datetime, end: datetime, plan_ids: list[int]
 ) -> list[Referral]:
+    created_in_year = and_(
+        Referral.plan_id.is_(None), Referral.created_at >= start, Referral.created_at < end
+    )
     result = await session.scalars(
         select(Referral)
         .options(selectinload(Referral.owed).selectinload(Devolutiva.sector))
         .where(
             Referral.network_id == network.id,
-            Referral.created_at >= start,
-            Referral.created_at < end,
+            or_(created_in_year, Referral.plan_id.in_(plan_ids)),
         )
         .order_by(Referral.code)
     )

@@ -106,9 +106,9 @@ def build_report() -> AnnualReport:
         timezone=TZ,
         generated_at=GENERATED,
         kinds=[
-            KindCount("Reunião ordinária", planned=12, held=11, cancelled=1),
-            KindCount("Reunião extraordinária", planned=2, held=1, cancelled=1),
-            KindCount("GT Primeira Infância", planned=6, held=5, cancelled=0),
+            KindCount("Reunião ordinária", planned=12, held=10, unrecorded=1, cancelled=1),
+            KindCount("Reunião extraordinária", planned=2, held=1, unrecorded=0, cancelled=1),
+            KindCount("GT Primeira Infância", planned=6, held=5, unrecorded=1, cancelled=0),
         ],
         extraordinary=[
             ExtraordinaryRow(
@@ -132,14 +132,18 @@ def build_report() -> AnnualReport:
         ],
         attendance=[SectorAttendance(s, expected=e, present=p) for s, e, p in SECTORS],
         referrals_opened=20,
+        devolutivas_owed=24,
         answered_on_time=12,
         answered_late=6,
-        still_open=6,
+        closed_unanswered=1,
+        still_open=5,
         devolutivas=[
-            SectorDevolutivas("CRAS Centro", 6, 4, 1, 1, mean_days=3.5, median_days=3.0),
-            SectorDevolutivas("CREAS", 8, 5, 2, 1, mean_days=7.25, median_days=6.0),
-            SectorDevolutivas("Conselho Tutelar", 6, 3, 3, 0, mean_days=12.0, median_days=11.5),
-            SectorDevolutivas("Defensoria Pública", 4, 0, 0, 4, mean_days=None, median_days=None),
+            SectorDevolutivas("CRAS Centro", 6, 4, 1, 1, 0, mean_days=3.5, median_days=3.0),
+            SectorDevolutivas("CREAS", 8, 5, 2, 0, 1, mean_days=7.25, median_days=6.0),
+            SectorDevolutivas("Conselho Tutelar", 6, 3, 3, 0, 0, mean_days=12.0, median_days=11.5),
+            SectorDevolutivas(
+                "Defensoria Pública", 4, 0, 0, 4, 0, mean_days=None, median_days=None
+            ),
         ],
         plans=[
             PlanProgress("Plano de enfrentamento ao trabalho infantil", total=5, done=5, overdue=0),
@@ -167,8 +171,10 @@ def empty_report() -> AnnualReport:
         extraordinary=[],
         attendance=[],
         referrals_opened=0,
+        devolutivas_owed=0,
         answered_on_time=0,
         answered_late=0,
+        closed_unanswered=0,
         still_open=0,
         devolutivas=[],
         plans=[],
@@ -207,12 +213,13 @@ def large_report() -> AnnualReport:
         base,
         attendance=[SectorAttendance(s, 40, (7 * i) % 41) for i, s in enumerate(sectors)],
         devolutivas=[
-            SectorDevolutivas(s, 66, 40, 20, 6, mean_days=4.0 + i / 3, median_days=3.0 + i / 4)
+            SectorDevolutivas(s, 66, 40, 20, 6, 0, mean_days=4.0 + i / 3, median_days=3.0 + i / 4)
             for i, s in enumerate(sectors)
         ],
         meetings=meetings,
         referrals=referrals,
         referrals_opened=1500,
+        devolutivas_owed=2000,
         answered_on_time=1200,
         answered_late=600,
         still_open=200,
@@ -246,9 +253,10 @@ def test_pdf_has_every_section_and_the_figures() -> None:
         "7. Prazos dos sistemas",
     ):
         assert title in text
-    # Meetings: 12 ordinary planned, totals 20 / 17 / 2.
-    assert "Reunião ordinária 12 11 1 92%" in text
-    assert "Total 20 17 2 85%" in text
+    # Meetings: 12 ordinary planned; held, without record, cancelled; totals 20 / 16 / 2 / 2.
+    assert "Reunião ordinária 12 10 1 1 83%" in text
+    assert "Total 20 16 2 2 80%" in text
+    assert "Realizadas: com lista de presença ou ata aprovada." in text
     # Extraordinary meetings: who, basis and the justification in full.
     assert "Coordenação da Rede" in text
     assert "Art. 8º do Regimento Interno" in text
@@ -261,11 +269,15 @@ def test_pdf_has_every_section_and_the_figures() -> None:
     assert text.index("CRAS Centro 12 12 100%") < text.index("CRAS Vila Nova 12 9 75%")
     assert text.index("CRAS Vila Nova 12 9 75%") < text.index("CAPS I 8 2 25%")
     # Referrals: the figures and the mean / median days (1 decimal, "—" when none).
-    assert "Encaminhamentos abertos 20" in text
-    assert "Respondidos no prazo 12 50%" in text
-    assert "CREAS 8 5 2 1 7,3 6,0" in text  # 7.25 rounds half up
-    assert "CRAS Centro 6 4 1 1 3,5 3,0" in text
-    assert "Defensoria Pública 4 0 0 4 — —" in text
+    # Encaminhamentos and the devolutivas they owe are counted apart, each labelled.
+    assert "Encaminhamentos registrados no ano 20" in text
+    assert "Devolutivas devidas (uma por setor e encaminhamento) 24" in text
+    assert "Devolutivas no prazo 12 50%" in text
+    assert "Encaminhamentos concluídos sem a devolutiva 1 4%" in text
+    assert "Devolutivas ainda pendentes 5 21%" in text
+    assert "CREAS 8 5 2 0 1 7,3 6,0" in text  # 7.25 rounds half up
+    assert "CRAS Centro 6 4 1 1 0 3,5 3,0" in text
+    assert "Defensoria Pública 4 0 0 4 0 — —" in text
     # Plans: "concluído" only when every action is done.
     assert "5 de 5 (100%)" in text
     assert "3 de 8 (38%)" in text
@@ -364,14 +376,15 @@ def test_xlsx_holds_the_figures_and_real_dates() -> None:
     ]
     summary = wb["Resumo"]
     values = [[cell.value for cell in row] for row in summary.iter_rows()]
-    assert ["Reunião ordinária", 12, 11, 1] == values[
+    assert ["Reunião ordinária", 12, 10, 1, 1] == values[
         [r[0] for r in values].index("Reunião ordinária")
-    ][:4]
+    ][:5]
     labels = {row[0]: row[1] for row in values if row[0]}
     assert labels["Rede"] == NETWORK
     assert labels["Ano"] == 2026
     assert labels["Gerado em"] == datetime(2027, 1, 15, 10, 0)
-    assert labels["Encaminhamentos abertos"] == 20
+    assert labels["Encaminhamentos registrados no ano"] == 20
+    assert labels["Devolutivas ainda pendentes"] == 5
     assert labels["Atas aprovadas"] == 15
     assert summary.freeze_panes == "A2"
 
@@ -400,8 +413,8 @@ def test_xlsx_holds_the_figures_and_real_dates() -> None:
     assert referrals["G5"].value == "em aberto"
 
     devolutivas = wb["Devolutivas por setor"]
-    assert [c.value for c in devolutivas[3]] == ["CREAS", 8, 5, 2, 1, 7.25, 6.0]
-    assert devolutivas["F5"].value is None
+    assert [c.value for c in devolutivas[3]] == ["CREAS", 8, 5, 2, 0, 1, 7.25, 6.0]
+    assert devolutivas["G5"].value is None
 
     extraordinary = wb["Extraordinárias"]
     assert extraordinary["A2"].value == datetime(2026, 4, 14, 14, 30)
@@ -443,8 +456,8 @@ def test_csv_zip_has_the_files() -> None:
     encaminhamentos = files["encaminhamentos.csv"]
     assert len(encaminhamentos) == 25
     assert encaminhamentos[1][2] == "'=Família em situação de vulnerabilidade"
-    assert ["CRAS Centro", "6", "4", "1", "1", "3,5", "3,0"] in files["devolutivas.csv"]
-    assert ["Defensoria Pública", "4", "0", "0", "4", "", ""] in files["devolutivas.csv"]
+    assert ["CRAS Centro", "6", "4", "1", "1", "0", "3,5", "3,0"] in files["devolutivas.csv"]
+    assert ["Defensoria Pública", "4", "0", "0", "4", "0", "", ""] in files["devolutivas.csv"]
     assert report_csv(build_report()) == report_csv(build_report())
 
 
@@ -476,18 +489,18 @@ def test_a_large_year_renders() -> None:
 def test_odd_figures_render_without_charts_that_would_be_empty() -> None:
     report = replace(
         build_report(),
-        kinds=[KindCount("Reunião ordinária", planned=0, held=0, cancelled=1)],
+        kinds=[KindCount("Reunião ordinária", planned=0, held=0, unrecorded=0, cancelled=1)],
         attendance=[SectorAttendance("CRAS Centro", expected=0, present=0)],
         answered_on_time=0,
         answered_late=0,
         still_open=0,
-        devolutivas=[SectorDevolutivas("CREAS", 0, 0, 0, 0, None, None)],
+        devolutivas=[SectorDevolutivas("CREAS", 0, 0, 0, 0, 0, None, None)],
         plans=[PlanProgress("Plano sem ações", total=0, done=0, overdue=0)],
         deadlines=[DeadlineCompliance("RMA CRAS", expected=0, confirmed=0)],
     )
     text = _flat(_pdf_text(report_pdf(report)))
     assert "CRAS Centro 0 0 —" in text  # no rate without an expected meeting
     assert "Plano sem ações 0 de 0 (—) 0 sem ações" in text
-    assert "CREAS 0 0 0 0 — —" in text
+    assert "CREAS 0 0 0 0 0 — —" in text
     wb = load_workbook(io.BytesIO(report_xlsx(report)))
     assert wb["Presença"]["D2"].value is None

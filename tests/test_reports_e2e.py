@@ -149,3 +149,60 @@ async def test_a_year_without_records_says_so(tg: Harness) -> None:
     pdf = next(iter(call.files.values()))[1]
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
     assert "2025" in text
+
+
+PLAN_2027_CSV = (
+    "Ação;Tarefas;Período;Responsável\n"
+    "1. Fluxo;Revisar o fluxo de atendimento;Março;CRAS\n"
+    "2. Capacitação;Capacitar as equipes;Maio;CREAS\n"
+)
+
+
+async def _summary(tg: Harness, year: int) -> dict[str, list[object]]:
+    """The XLSX report's summary sheet: first cell → the row."""
+    mark = tg.api.mark()
+    tg.api.group_message(GROUP, COORD, f"/relatorio {year} xlsx")
+    call = await tg.api.wait_for_call("sendDocument", since=mark)
+    book = openpyxl.load_workbook(io.BytesIO(next(iter(call.files.values()))[1]))
+    rows = book["Resumo"].iter_rows(values_only=True)
+    return {str(row[0]): list(row[1:]) for row in rows if row and row[0] is not None}
+
+
+async def test_the_report_counts_what_a_coordinator_signs(tg: Harness) -> None:
+    """Issue 12: held means a presence list or an approved ata; a concluded encaminhamento
+    is not open; a plan's tasks belong to its year; a deadline counts from its creation."""
+    preview = await tg.say(COORD, "/gerarcalendario 2026 2ª terça 14h CRAS")
+    await tg.press(preview, buttons(preview)[0], COORD)
+    # January: presence list taken (held). February: nothing recorded (without record).
+    await _meeting_day(tg, datetime(2026, 1, 13, 16, 50, tzinfo=UTC), [ANA, COORD])
+    await tg.say(COORD, "/encaminhar Saúde | 5 dias | CASO-2026-001: avaliação")
+    closed = await tg.say(COORD, "/concluir E-2026-001")
+    assert "E-2026-001" in closed["text"]
+    # A plan for next year, imported this year.
+    mark = tg.api.mark()
+    tg.api.document_message(
+        GROUP, COORD, "plano.csv", PLAN_2027_CSV.encode(), caption="/plano importar 2027 Fluxos"
+    )
+    plan_preview = await tg.api.wait_for_message(GROUP, "2 tarefas", since=mark)
+    await tg.press(plan_preview, buttons(plan_preview)[0], COORD)
+    # RMA followed from December on; the Censo's first deadline is next year.
+    await tg.clock.set(datetime(2026, 12, 2, 13, tzinfo=UTC))
+    await tg.say(COORD, "/prazos novo RMA | mensal dia 10 | CRAS, CREAS")
+    await tg.say(COORD, "/prazos novo Censo SUAS | anual 30/09 | CRAS")
+    await tg.clock.set(datetime(2026, 12, 20, 13, tzinfo=UTC))
+
+    year = await _summary(tg, 2026)
+    planned, held, unrecorded, cancelled = year["Reunião ordinária"][:4]
+    assert (planned, held, cancelled) == (12, 1, 0)
+    assert unrecorded == 11  # February to December: past, no presence list, no ata
+    assert year["Encaminhamentos registrados no ano"][0] == 1  # not the plan's tasks
+    assert year["Devolutivas ainda pendentes"][0] == 0
+    assert year["Encaminhamentos concluídos sem a devolutiva"][0] == 1
+    assert "Fluxos" not in year
+    assert year["RMA"][:2] == [2, 0]  # one period (December) × two sectors
+    assert "Censo SUAS" not in year
+
+    await tg.clock.set(datetime(2027, 1, 20, 13, tzinfo=UTC))
+    following = await _summary(tg, 2027)
+    assert following["Fluxos"][:2] == [2, 0]  # the plan and its two tasks are 2027's
+    assert following["Devolutivas devidas (uma por setor e encaminhamento)"][0] == 2

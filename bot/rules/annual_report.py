@@ -47,6 +47,8 @@ class Records(Protocol):
     def deadlines(self) -> list[Any]: ...
     @property
     def confirmations(self) -> Mapping[tuple[int, str], set[int]]: ...
+    @property
+    def approved_atas(self) -> set[int]: ...
 
 
 @dataclass
@@ -57,11 +59,21 @@ class _Tally:
     on_time: int = 0
     late: int = 0
     open: int = 0
+    closed: int = 0  # the encaminhamento was concluded without this sector's devolutiva
     days: list[float] = field(default_factory=list)
 
 
-def _held(meeting: Any, now: datetime) -> bool:
+def _past(meeting: Any, now: datetime) -> bool:
+    """Not cancelled and already started: it was held, or should have been."""
     return bool(meeting.status == MeetingStatus.SCHEDULED and meeting.starts_at < now)
+
+
+def _held(meeting: Any, records: Records, now: datetime) -> bool:
+    """Seed 000 §6 (registros formais): a meeting counts as held when it has a record —
+    a presence list or an approved ata. A past meeting with neither is "without record"."""
+    return _past(meeting, now) and (
+        meeting.presence is not None or meeting.id in records.approved_atas
+    )
 
 
 def annual_report(
@@ -72,19 +84,21 @@ def annual_report(
     attendance, meeting_rows = _attendance(records, now)
     referral_rows, tallies = _referrals(records.referrals, tz, today)
     with_roles = [
-        m for m in records.meetings if _held(m, now) and m.kind in ("ordinary", "extraordinary")
+        m for m in records.meetings if _past(m, now) and m.kind in ("ordinary", "extraordinary")
     ]
     return reports.AnnualReport(
         network_name=network_name,
         year=year,
         timezone=timezone,
         generated_at=now,
-        kinds=_kinds(records.meetings, now),
+        kinds=_kinds(records, now),
         extraordinary=_extraordinary(records),
         attendance=attendance,
         referrals_opened=len(records.referrals),
+        devolutivas_owed=sum(t.owed for t in tallies.values()),
         answered_on_time=sum(t.on_time for t in tallies.values()),
         answered_late=sum(t.late for t in tallies.values()),
+        closed_unanswered=sum(t.closed for t in tallies.values()),
         still_open=sum(t.open for t in tallies.values()),
         devolutivas=_devolutivas(tallies),
         plans=_plans(records.plans, today),
@@ -94,25 +108,30 @@ def annual_report(
         ),
         atas_approved=sum(1 for a in records.atas if a.status == AtaStatus.APPROVED),
         deadlines=[
-            _compliance(item, records.confirmations, year, today) for item in records.deadlines
+            compliance
+            for item in records.deadlines
+            if (compliance := _compliance(item, records.confirmations, year, today, tz))
         ],
         meetings=meeting_rows,
         referrals=referral_rows,
     )
 
 
-def _kinds(meetings: list[Any], now: datetime) -> list[reports.KindCount]:
-    return [
-        reports.KindCount(
-            kind=first_upper(kind_name(kind)),
-            planned=sum(1 for m in meetings if m.kind == kind),
-            held=sum(1 for m in meetings if m.kind == kind and _held(m, now)),
-            cancelled=sum(
-                1 for m in meetings if m.kind == kind and m.status == MeetingStatus.CANCELLED
-            ),
+def _kinds(records: Records, now: datetime) -> list[reports.KindCount]:
+    counts = []
+    for kind in KINDS:
+        meetings = [m for m in records.meetings if m.kind == kind]
+        held = sum(1 for m in meetings if _held(m, records, now))
+        counts.append(
+            reports.KindCount(
+                kind=first_upper(kind_name(kind)),
+                planned=len(meetings),
+                held=held,
+                unrecorded=sum(1 for m in meetings if _past(m, now)) - held,
+                cancelled=sum(1 for m in meetings if m.status == MeetingStatus.CANCELLED),
+            )
         )
-        for kind in KINDS
-    ]
+    return counts
 
 
 def _extraordinary(records: Records) -> list[reports.ExtraordinaryRow]:
@@ -158,7 +177,7 @@ def _attendance(
                 kind=first_upper(kind_name(m.kind)),
                 place=m.place,
                 topic=m.topic,
-                status=_meeting_status(m, now),
+                status=_meeting_status(m, records, now),
                 sectors_present=len(present),
                 sectors_expected=len(expected),
             )
@@ -177,10 +196,12 @@ def _attendance(
     return per_sector, rows
 
 
-def _meeting_status(meeting: Any, now: datetime) -> str:
+def _meeting_status(meeting: Any, records: Records, now: datetime) -> str:
     if meeting.status == MeetingStatus.CANCELLED:
         return _("cancelled")
-    return _("held") if meeting.starts_at < now else _("scheduled")
+    if not _past(meeting, now):
+        return _("scheduled")
+    return _("held") if _held(meeting, records, now) else _("without record")
 
 
 def _referrals(
@@ -208,6 +229,9 @@ def _referrals(
 def _count(tally: _Tally, referral: Any, owed: Any, due: date, tz: ZoneInfo, today: date) -> str:
     """Count one devolutiva in its sector's tally; its status as the report shows it."""
     tally.owed += 1
+    if owed.answered_at is None and referral.status == ReferralStatus.CONCLUDED:
+        tally.closed += 1
+        return _("concluded without feedback")
     if owed.answered_at is None:
         tally.open += 1
         return _("open, overdue") if due < today else _("open")
@@ -227,6 +251,7 @@ def _devolutivas(tallies: Mapping[str, _Tally]) -> list[reports.SectorDevolutiva
             on_time=t.on_time,
             late=t.late,
             open=t.open,
+            closed=t.closed,
             mean_days=statistics.fmean(t.days) if t.days else None,
             median_days=statistics.median(t.days) if t.days else None,
         )
@@ -249,20 +274,28 @@ def _plans(plans: Iterable[tuple[Any, list[Any]]], today: date) -> list[reports.
 
 
 def _compliance(
-    item: Any, confirmations: Mapping[tuple[int, str], set[int]], year: int, today: date
-) -> reports.DeadlineCompliance:
-    """Periods owed and confirmed by the deadline's sectors, up to today."""
+    item: Any,
+    confirmations: Mapping[tuple[int, str], set[int]],
+    year: int,
+    today: date,
+    tz: ZoneInfo,
+) -> reports.DeadlineCompliance | None:
+    """Periods owed and confirmed by the deadline's sectors, from the day the network
+    started following it up to today; None when nothing of it fell due in the year."""
     owed = met = 0
-    for due in _due_dates(item, year, today):
+    since = item.created_at.astimezone(tz).date()
+    for due in _due_dates(item, year, today, since):
         done = confirmations.get((item.id, period_of(item, due)), set())
         owed += len(item.sector_ids)
         met += len(done & set(item.sector_ids))
+    if owed == 0:
+        return None
     return reports.DeadlineCompliance(name=item.name, expected=owed, confirmed=met)
 
 
-def _due_dates(item: Recurring, year: int, today: date) -> list[date]:
+def _due_dates(item: Recurring, year: int, today: date, since: date) -> list[date]:
     days = []
-    day = date(year, 1, 1)
+    day = max(date(year, 1, 1), since)
     last = min(today, date(year, 12, 31))
     while day <= last:
         due = occurrences_after(item, day)

@@ -16,7 +16,8 @@ class KindCount:
 
     kind: str  # already translated: "Reunião ordinária"
     planned: int
-    held: int
+    held: int  # with a presence list or an approved ata
+    unrecorded: int  # past, not cancelled, with neither: "sem registro"
     cancelled: int
 
 
@@ -51,6 +52,7 @@ class SectorDevolutivas:
     on_time: int
     late: int
     open: int
+    closed: int  # the encaminhamento was concluded without this sector's devolutiva
     mean_days: float | None  # days from the encaminhamento to the devolutiva
     median_days: float | None
 
@@ -111,9 +113,11 @@ class AnnualReport:
     kinds: list[KindCount]
     extraordinary: list[ExtraordinaryRow]
     attendance: list[SectorAttendance]
-    referrals_opened: int
+    referrals_opened: int  # encaminhamentos of the year (one may owe several devolutivas)
+    devolutivas_owed: int  # one per (encaminhamento, sector)
     answered_on_time: int
     answered_late: int
+    closed_unanswered: int  # concluded by the coordination without that devolutiva
     still_open: int
     devolutivas: list[SectorDevolutivas]
     plans: list[PlanProgress]
