@@ -361,7 +361,8 @@ def test_allow_past_reads_yearless_day_as_the_nearest_one() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("31/02 10h", "31/02 não existe: fevereiro só tem 29 dias."),
+        # Typed in November 2026: the next February is 2027's, not a leap year (issue 12).
+        ("31/02 10h", "31/02 não existe: fevereiro só tem 28 dias."),
         ("29/02/2027 10h", "29/02/2027 não existe: fevereiro só tem 28 dias."),
         ("31/04 9h", "31/04 não existe: abril só tem 30 dias."),
         ("31 de junho 9h", "31/06 não existe: junho só tem 30 dias."),
@@ -375,6 +376,14 @@ def test_impossible_dates_are_explained(text: str, expected: str) -> None:
     with pytest.raises(UserError) as exc:
         parse_when(text, now=NOW, tz=SP)
     assert render(exc).splitlines()[0] == expected
+
+
+def test_a_yearless_february_is_the_next_one() -> None:
+    before_a_leap_february = datetime(2027, 3, 1, 12, tzinfo=UTC)
+    with pytest.raises(UserError) as exc:
+        parse_when("30/02 10h", now=before_a_leap_february, tz=SP)
+    assert render(exc).splitlines()[0] == "30/02 não existe: fevereiro só tem 29 dias."
+    assert parse_when("29/02 10h", now=NOW, tz=SP) == local(SP, 2028, 2, 29, 10, 0)
 
 
 @pytest.mark.parametrize("text", ["amanhã 25h", "amanhã 14h60", "amanhã 24:00"])

@@ -353,10 +353,15 @@ def _day_parts(s: str) -> _DayParts | None:
     return parts
 
 
-def _check_day(day: int, month: int, year: int | None, label: str) -> None:
+def _check_day(day: int, month: int, year: int | None, label: str, today: date) -> None:
     if not (1 <= month <= 12 and 1 <= day <= 31):
         raise UserError(_MSG_NO_DATE, example="15/03 14h", date=label)
-    longest = calendar.monthrange(year if year is not None else 2024, month)[1]
+    if year is None:
+        if day == 29 and month == 2:
+            return  # a yearless 29/02 is the next leap year's (resolved below)
+        # The month's next occurrence: "31/02" typed in 2026 means February 2027.
+        year = today.year if month >= today.month else today.year + 1
+    longest = calendar.monthrange(year, month)[1]
     if day > longest:
         raise UserError(
             _MSG_SHORT_MONTH, example="15/03 14h", date=label, month=month_name(month), days=longest
@@ -381,7 +386,7 @@ def _resolve(parts: _DayParts, today: date, *, nearest: bool) -> date:
     if parts.relative is not None:
         resolved = today + timedelta(days=parts.relative)
     elif parts.day is not None and parts.month is not None:
-        _check_day(parts.day, parts.month, parts.year, parts.label)
+        _check_day(parts.day, parts.month, parts.year, parts.label, today)
         if parts.year is not None:
             resolved = date(parts.year, parts.month, parts.day)
         else:
