@@ -90,6 +90,7 @@ class Redebot:
         locale = self.settings.default_locale
         if _group_talk(msg):
             return []  # not the bot's business: nothing is stored or logged
+        msg = _without_nul(msg)
         try:
             msg = await self._prefetch(msg)
             async with self.sessions() as session, session.begin():
@@ -384,3 +385,16 @@ class Redebot:
         )
         with use_locale(locale):
             return await self._answer(ctx, [member.id]), locale
+
+
+def _without_nul(msg: Incoming) -> Incoming:
+    """NUL bytes are never meant (PostgreSQL refuses them in text): drop them from what
+    was typed before anything reads it."""
+    if "\x00" not in msg.text and "\x00" not in msg.args and "\x00" not in (msg.command or ""):
+        return msg
+    return replace(
+        msg,
+        text=msg.text.replace("\x00", ""),
+        args=msg.args.replace("\x00", ""),
+        command=msg.command.replace("\x00", "") if msg.command else msg.command,
+    )

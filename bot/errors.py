@@ -21,8 +21,19 @@ class UserError(Exception):
         self.params = params
 
     def render(self) -> str:
-        """The message in the current locale, with the example on its own line."""
-        text = gettext(self.key).format(**self.params)
+        """The message in the current locale, with the example on its own line. A long
+        parameter (a user's whole argument) is cut: an error never repeats 4,000 characters."""
+        params = {name: _short(value) for name, value in self.params.items()}
+        text = gettext(self.key).format(**params)
         if self.example:
             text += "\n" + gettext("Example: {example}").format(example=self.example)
         return text
+
+
+MAX_PARAM = 200  # characters of one parameter shown in an error
+
+
+def _short(value: object) -> object:
+    if isinstance(value, str) and len(value) > MAX_PARAM:
+        return value[: MAX_PARAM - 1] + "…"
+    return value

@@ -266,12 +266,16 @@ class Router:
                 N_("Only the network's coordination can use /{name}."), name=command.name
             )
         try:
-            return await command.handler(ctx)
+            replies = await command.handler(ctx)
+            # Flush here, so a row refused at flush (a text longer than its column,
+            # storage/limits.py) is answered with this command's example.
+            await ctx.session.flush()
         except UserError as error:
             # Every wrong form is answered with an example of the right one.
             if error.example is None:
                 error.example = command.example
             raise
+        return replies
 
     async def dispatch_button(self, ctx: Context, data: str) -> list[Reply]:
         entry = self.buttons.get(prefix_of(data) or "")

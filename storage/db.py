@@ -19,6 +19,8 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from storage import limits as _limits  # noqa: F401  (registers the check before each flush)
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 

@@ -1,0 +1,71 @@
+"""What a row may hold, checked before every flush on SQLite and PostgreSQL alike.
+
+SQLite stores a text of any length in a ``String(80)`` column and keeps NUL bytes;
+PostgreSQL refuses both and the update would crash. So before a flush, every text
+column of a new or changed row loses its NUL bytes, and a text longer than its column
+is refused with a message naming the field (when people typed it) or cut to fit (when
+the platform gave it, such as a display name). The flush raising rolls the whole
+update back: nothing is half-saved.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import String, event, inspect
+from sqlalchemy.orm import Session, UOWTransaction
+
+from bot.errors import UserError
+from bot.i18n import N_, gettext
+
+# Texts people type, by (table, column): the name the error uses for the field.
+TYPED: dict[tuple[str, str], str] = {
+    ("meetings", "place"): N_("the place"),
+    ("working_groups", "name"): N_("the working group's name"),
+    ("working_groups", "place"): N_("the place"),
+    ("sectors", "name"): N_("the sector's name"),
+    ("sectors", "email"): N_("the e-mail address"),
+    ("reporting_deadlines", "name"): N_("the deadline's name"),
+    ("reporting_deadlines", "link"): N_("the link"),
+    ("action_plans", "name"): N_("the plan's name"),
+    ("atas", "file_name"): N_("the file's name"),
+    ("networks", "title"): N_("the network's name"),
+}
+_TOO_LONG = N_("{field} is too long: at most {limit} characters (you sent {length}).")
+
+
+@event.listens_for(Session, "before_flush")
+def _check_texts(session: Session, _flush: UOWTransaction, _instances: Any) -> None:
+    for row in (*session.new, *session.dirty):
+        _check_row(row)
+
+
+def _check_row(row: Any) -> None:
+    mapper = inspect(row).mapper
+    table = mapper.local_table.name
+    for prop in mapper.column_attrs:
+        column = prop.columns[0]
+        value = getattr(row, prop.key, None)
+        if not isinstance(value, str):
+            continue
+        if "\x00" in value:
+            value = value.replace("\x00", "")
+            setattr(row, prop.key, value)
+        limit = column.type.length if isinstance(column.type, String) else None
+        if limit is None or len(value) <= limit:
+            continue
+        field = TYPED.get((table, column.name))
+        if field is None:
+            setattr(row, prop.key, value[:limit])
+            continue
+        raise UserError(_TOO_LONG, field=_Field(field), limit=limit, length=len(value))
+
+
+class _Field(str):
+    """A field's name, translated when the error is rendered (in the network's locale)."""
+
+    __slots__ = ()
+
+    def __format__(self, spec: str) -> str:
+        text = gettext(str(self))
+        return format(text[:1].upper() + text[1:], spec)
