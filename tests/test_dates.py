@@ -9,6 +9,7 @@ import pytest
 
 from bot.errors import UserError
 from bot.i18n import use_locale
+from bot.rules import numbers
 from bot.rules.dates import (
     format_date,
     format_offset,
@@ -712,3 +713,37 @@ def test_parse_month_rejects_other_text(text: str) -> None:
     with pytest.raises(UserError) as exc:
         parse_month(text)
     assert "mês" in render(exc)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("6", 6),
+        (" 12 ", 12),
+        ("0", 0),
+        ("²", None),
+        ("１２", None),
+        ("٣", None),
+        ("-1", None),
+        ("1e3", None),
+        ("", None),
+        ("1234567890", None),
+    ],
+)
+def test_a_number_is_ascii_digits_only(text: str, expected: int | None) -> None:
+    assert numbers.number(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026", 2026),
+        ("0000", None),
+        ("1999", None),
+        ("2101", None),
+        ("26", None),
+        ("２０２６", None),
+    ],
+)
+def test_a_year_is_one_a_network_can_have(text: str, expected: int | None) -> None:
+    assert numbers.year(text) == expected
