@@ -123,10 +123,11 @@ async def meeting_message(
 async def unanswered_people(
     session: AsyncSession, network: Network, meeting: Meeting
 ) -> list[Member]:
-    """Representatives of expected sectors where nobody answered yet (reminders name them)."""
+    """Representatives of expected sectors where nobody answered yet (reminders name them).
+    The sector that convened the meeting has answered by convening it."""
     expected = await expected_sectors(session, network, meeting)
     answers = await repo.rsvps(session=session, meeting_id=meeting.id)
-    answered = {a.member.sector_id for a in answers}
+    answered = {a.member.sector_id for a in answers} | {meeting.convened_by_sector_id}
     missing = [s.id for s in expected if s.id not in answered]
     return list(
         await repo.representatives(session=session, network_id=network.id, sector_ids=missing)

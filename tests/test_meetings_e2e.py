@@ -212,6 +212,19 @@ async def test_reminders_mention_only_who_has_not_answered(tg: Harness) -> None:
     assert "Ainda não responderam" in reminder["text"]
 
 
+async def test_the_convener_is_not_chased_for_an_answer(tg: Harness) -> None:
+    convocation = await tg.say(
+        DORA, f"/convocar 27/11 14h | CREAS | CASO-2025-020 | {JUSTIFICATION}"
+    )
+    await tg.press(convocation, buttons(convocation)[0], ANA)
+    await tg.clock.set(NOW.replace(day=26, hour=17))
+    mark = tg.api.mark()
+    await tg.dispatcher.run_due()
+    reminder = await tg.api.wait_for_message(GROUP, "Lembrete", since=mark)
+    mentioned = {e["user"]["id"] for e in reminder.get("entities", []) if "user" in e}
+    assert mentioned == {BRUNO.id, COORD.id}  # DORA convened it: her sector has answered
+
+
 async def test_the_coordination_is_warned_when_quorum_is_not_confirmed(tg: Harness) -> None:
     convocation = await tg.say(
         COORD, f"/convocar 30/11 14h | CRAS | avaliação dos fluxos | {JUSTIFICATION}"
