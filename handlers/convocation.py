@@ -21,6 +21,10 @@ from storage.models import Meeting, Network, Sector
 EMAIL_EXAMPLE = rules.EMAIL_EXAMPLE
 
 
+def _mail_on(ctx: Context) -> bool:
+    return ctx.settings.smtp_host is not None
+
+
 def _mail_note(ctx: Context, mailed: list[str]) -> str:
     """Where the convocation went besides the group."""
     if ctx.settings.smtp_host is None:
@@ -53,10 +57,6 @@ async def _convocation_reply(ctx: Context, done: Notified) -> Reply:
         buttons=message.buttons,
         mentions=tuple(person(m) for m in done.people),
     )
-
-
-def _mail_on(ctx: Context) -> bool:
-    return ctx.settings.smtp_host is not None
 
 
 async def announce_cancellation(ctx: Context, meeting: Meeting, reply: Reply) -> Reply:
