@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
 from zoneinfo import ZoneInfo
-
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.buttons import ButtonData, Decision
 from bot.errors import UserError
@@ -16,160 +14,27 @@ from bot.i18n import gettext as _
 from bot.messages import Button, OutFile, Reply
 from bot.router import Context, Router, ScheduledContext
 from bot.rules import calendar as rules
-from bot.rules import dates, privacy
+from bot.rules import dates
 from bot.rules.kinds import Kind
 from bot.rules.names import kind_name
-from bot.rules.status import DraftStatus, MeetingStatus
-from bot.scheduling import (
-    URGENT_REMINDER_MINUTES,
-    plan_meeting,
-    reminder_superseded,
-)
+from bot.rules.status import MeetingStatus
 from bot.services import calendar as calendar_service
-from handlers.common import meeting_card, meeting_line, meetings_on, person, split_pipes
+from bot.services.calendar import Moved, SavedYear, YearDraft
+from handlers.common import meeting_card, meeting_line, person, split_pipes
 from handlers.meeting_messages import ANNOUNCEMENT, REMINDER, meeting_message, unanswered_people
-from storage import repo
-from storage.models import Meeting, Network
+from storage.models import Meeting
 
-GENERATE_EXAMPLE = "/gerarcalendario 2026 2ª terça 14h CRAS"
-IMPORT_EXAMPLE = "/importar 2026 2ª terça 14h CRAS"
-MOVE_EXAMPLE = "/remarcar 10/03 | 12/03 15h | CREAS"
-CANCEL_EXAMPLE = "/cancelar 10/03 | feriado municipal"
-DRAFT_KIND = "calendar"
+GENERATE_EXAMPLE = rules.RULE_EXAMPLE
+IMPORT_EXAMPLE = rules.IMPORT_EXAMPLE
+MOVE_EXAMPLE = rules.MOVE_EXAMPLE
+CANCEL_EXAMPLE = rules.CANCEL_EXAMPLE
+
+
+def _this_year(ctx: Context) -> int:
+    return ctx.now.astimezone(ctx.tz).year
 
 
 # --- building the year's calendar ---------------------------------------------------
-
-
-def _year(text: str, now: datetime, tz: ZoneInfo, example: str) -> int:
-    this_year = now.astimezone(tz).year
-    if not text.isdigit() or len(text) != 4:
-        raise UserError(N_("Start with the year, e.g. {year}."), example=example, year=this_year)
-    year = int(text)
-    if not this_year - 1 <= year <= this_year + 2:
-        raise UserError(
-            N_("The year must be between {first} and {last}."),
-            example=example,
-            first=this_year - 1,
-            last=this_year + 2,
-        )
-    return year
-
-
-def _planned_to_payload(planned: list[rules.PlannedMeeting]) -> list[dict[str, Any]]:
-    return [
-        {
-            "day": p.day.isoformat(),
-            "at": p.at.strftime("%H:%M"),
-            "place": p.place,
-            "topic": p.topic,
-            "shifted_from": p.shifted_from.isoformat() if p.shifted_from else None,
-            "shift_reason": p.shift_reason,
-        }
-        for p in planned
-    ]
-
-
-async def _preview(
-    ctx: Context, year: int, planned: list[rules.PlannedMeeting], rule_text: str | None
-) -> list[Reply]:
-    """Show the calendar and keep it as a draft until the coordinator confirms it."""
-    tz = ctx.tz
-    future = [p for p in planned if datetime.combine(p.day, p.at, tzinfo=tz) > ctx.now]
-    if not future:
-        raise UserError(N_("All the meetings of {year} are already in the past."), year=year)
-    existing = await _future_ordinary(ctx, year)
-    draft = await repo.add_draft(
-        session=ctx.session,
-        network_id=ctx.network.id,
-        user_id=ctx.msg.sender.user_id,
-        kind=DRAFT_KIND,
-        payload={"year": year, "rule": rule_text, "meetings": _planned_to_payload(future)},
-        now=ctx.now,
-    )
-    lines = [_("Calendar {year} — check before saving:").format(year=year)]
-    for p in future:
-        when = dates.format_when(datetime.combine(p.day, p.at, tzinfo=tz), ctx.network.timezone)
-        line = f"• {when} — {p.place}"
-        if p.topic:
-            line += f" — {p.topic}"
-        if p.shifted_from:
-            line += " " + _("(moved from {day}: {holiday})").format(
-                day=dates.format_date(p.shifted_from), holiday=p.shift_reason
-            )
-        lines.append(line)
-    skipped = len(planned) - len(future)
-    if skipped:
-        lines.append(
-            ngettext(
-                "{n} meeting already past was left out.",
-                "{n} meetings already past were left out.",
-                skipped,
-            ).format(n=skipped)
-        )
-    if existing:
-        lines.append(
-            ngettext(
-                "This replaces the {n} ordinary meeting of {year} already scheduled.",
-                "This replaces the {n} ordinary meetings of {year} already scheduled.",
-                len(existing),
-            ).format(n=len(existing), year=year)
-        )
-    buttons = (
-        (
-            Button(_("✅ Save"), CalendarDecision(Decision.OK, draft.id).encode()),
-            Button(_("✖ Discard"), CalendarDecision(Decision.NO, draft.id).encode()),
-        ),
-    )
-    return [Reply(text="\n".join(lines), buttons=buttons)]
-
-
-async def _future_ordinary(ctx: Context, year: int) -> list[Meeting]:
-    start = max(ctx.now, datetime(year, 1, 1, tzinfo=ctx.tz))
-    end = datetime(year + 1, 1, 1, tzinfo=ctx.tz)
-    return list(
-        await repo.meetings_between(
-            session=ctx.session,
-            network_id=ctx.network.id,
-            start=start,
-            end=end,
-            kinds=["ordinary"],
-            include_cancelled=False,
-        )
-    )
-
-
-async def generate(ctx: Context) -> list[Reply]:
-    year_text, _sep, rule_text = ctx.msg.args.strip().partition(" ")
-    year = _year(year_text, ctx.now, ctx.tz, GENERATE_EXAMPLE)
-    rule = rules.parse_rule(rule_text)
-    planned = rules.generate_year(rule, year, state=ctx.network.state)
-    return await _preview(ctx, year, planned, rule_text.strip())
-
-
-async def import_table(ctx: Context) -> list[Reply]:
-    attachment = ctx.msg.attachment
-    if attachment is None:
-        raise UserError(
-            N_("Send the table (.csv or .xlsx) as a file with the caption /importar."),
-            example=IMPORT_EXAMPLE,
-        )
-    args = ctx.msg.args.split(maxsplit=1)
-    year = ctx.now.astimezone(ctx.tz).year
-    rule_text = ctx.network.meeting_rule
-    if args and args[0].isdigit():
-        year = _year(args[0], ctx.now, ctx.tz, IMPORT_EXAMPLE)
-        args = args[1:]
-    if args:
-        rule_text = args[0]
-    rule = rules.parse_rule(rule_text) if rule_text else None
-    data = await attachment.fetch()
-    planned = rules.parse_table(
-        data, attachment.filename, year=year, rule=rule, state=ctx.network.state
-    )
-    for item in planned:
-        privacy.screen(f"{item.place} {item.topic}")
-    return await _preview(ctx, year, planned, rule_text)
 
 
 @dataclass(frozen=True)
@@ -180,120 +45,156 @@ class CalendarDecision(ButtonData, prefix="cal"):
     draft_id: int
 
 
-async def calendar_button(ctx: Context, press: CalendarDecision) -> list[Reply]:
-    draft = await repo.draft(session=ctx.session, draft_id=press.draft_id)
-    if draft is None or draft.network_id != ctx.network.id or draft.kind != DRAFT_KIND:
-        raise UserError(N_("This choice is no longer valid."))
-    if not ctx.is_coordinator:
-        raise UserError(N_("Only the network's coordination can decide this."))
-    if draft.status != DraftStatus.OPEN:
-        raise UserError(N_("This calendar was already decided."))
-    if press.decision is Decision.NO:
-        draft.status = DraftStatus.DISCARDED
-        return [Reply(text=_("Calendar discarded. Nothing was changed."), edit=True)]
-    draft.status = DraftStatus.SAVED
-    year = int(draft.payload["year"])
-    meetings = await calendar_service.save_year(ctx.session, ctx.network, draft.payload, ctx.now)
-    first = meetings[0]
-    return [
-        Reply(
-            text=ngettext(
-                "Calendar {year} saved: {n} ordinary meeting. The next one: {when}. "
-                "I will remind the group before each meeting.",
-                "Calendar {year} saved: {n} ordinary meetings. The next one: {when}. "
-                "I will remind the group before each meeting.",
-                len(meetings),
-            ).format(
-                year=year,
-                n=len(meetings),
-                when=dates.format_when(first.starts_at, ctx.network.timezone),
-            ),
-            edit=True,
+def _planned_line(p: rules.PlannedMeeting, tz: str) -> str:
+    """ "• terça, 10/03 às 14h — CRAS — Tema (moved from 03/03: Carnaval)" """
+    when = dates.format_when(datetime.combine(p.day, p.at, tzinfo=ZoneInfo(tz)), tz)
+    line = f"• {when} — {p.place}" + (f" — {p.topic}" if p.topic else "")
+    if p.shifted_from:
+        line += " " + _("(moved from {day}: {holiday})").format(
+            day=dates.format_date(p.shifted_from), holiday=p.shift_reason
         )
-    ]
+    return line
+
+
+def _skipped_line(n: int) -> str:
+    return ngettext(
+        "{n} meeting already past was left out.", "{n} meetings already past were left out.", n
+    ).format(n=n)
+
+
+def _replaced_line(n: int, year: int) -> str:
+    return ngettext(
+        "This replaces the {n} ordinary meeting of {year} already scheduled.",
+        "This replaces the {n} ordinary meetings of {year} already scheduled.",
+        n,
+    ).format(n=n, year=year)
+
+
+def _preview_text(draft: YearDraft, tz: str) -> str:
+    lines = [_("Calendar {year} — check before saving:").format(year=draft.year)]
+    lines += [_planned_line(p, tz) for p in draft.meetings]
+    if draft.skipped:
+        lines.append(_skipped_line(draft.skipped))
+    if draft.replaced:
+        lines.append(_replaced_line(draft.replaced, draft.year))
+    return "\n".join(lines)
+
+
+def _decision_buttons(draft_id: int) -> tuple[tuple[Button, ...], ...]:
+    save = CalendarDecision(Decision.OK, draft_id).encode()
+    discard = CalendarDecision(Decision.NO, draft_id).encode()
+    return ((Button(_("✅ Save"), save), Button(_("✖ Discard"), discard)),)
+
+
+async def _preview(
+    ctx: Context, year: int, planned: Sequence[rules.PlannedMeeting], rule_text: str | None
+) -> list[Reply]:
+    """Show the calendar and keep it as a draft until the coordinator confirms it."""
+    draft = await calendar_service.draft_year(
+        ctx.session,
+        ctx.network,
+        user_id=ctx.msg.sender.user_id,
+        now=ctx.now,
+        year=year,
+        planned=planned,
+        rule_text=rule_text,
+    )
+    text = _preview_text(draft, ctx.network.timezone)
+    return [Reply(text=text, buttons=_decision_buttons(draft.draft_id))]
+
+
+async def generate(ctx: Context) -> list[Reply]:
+    year_text, _sep, rule_text = ctx.msg.args.strip().partition(" ")
+    year = rules.parse_year(year_text, this_year=_this_year(ctx), example=GENERATE_EXAMPLE)
+    planned = rules.generate_year(rules.parse_rule(rule_text), year, state=ctx.network.state)
+    return await _preview(ctx, year, planned, rule_text.strip())
+
+
+async def import_table(ctx: Context) -> list[Reply]:
+    attachment = ctx.msg.attachment
+    if attachment is None:
+        raise UserError(
+            N_("Send the table (.csv or .xlsx) as a file with the caption /importar."),
+            example=IMPORT_EXAMPLE,
+        )
+    year, rule_text = rules.parse_import_args(
+        ctx.msg.args, this_year=_this_year(ctx), default_rule=ctx.network.meeting_rule
+    )
+    rule = rules.parse_rule(rule_text) if rule_text else None
+    data = await attachment.fetch()
+    planned = rules.parse_table(
+        data, attachment.filename, year=year, rule=rule, state=ctx.network.state
+    )
+    rules.screen_planned(planned)
+    return await _preview(ctx, year, planned, rule_text)
+
+
+def _saved_text(saved: SavedYear, tz: str) -> str:
+    n = len(saved.meetings)
+    return ngettext(
+        "Calendar {year} saved: {n} ordinary meeting. The next one: {when}. "
+        "I will remind the group before each meeting.",
+        "Calendar {year} saved: {n} ordinary meetings. The next one: {when}. "
+        "I will remind the group before each meeting.",
+        n,
+    ).format(year=saved.year, n=n, when=dates.format_when(saved.meetings[0].starts_at, tz))
+
+
+async def calendar_button(ctx: Context, press: CalendarDecision) -> list[Reply]:
+    saved = await calendar_service.decide_year(
+        ctx.session,
+        ctx.network,
+        now=ctx.now,
+        draft_id=press.draft_id,
+        save=press.decision is Decision.OK,
+        is_coordinator=ctx.is_coordinator,
+    )
+    if saved is None:
+        return [Reply(text=_("Calendar discarded. Nothing was changed."), edit=True)]
+    return [Reply(text=_saved_text(saved, ctx.network.timezone), edit=True)]
 
 
 # --- changing one meeting -------------------------------------------------------------
 
 
-async def _meeting_on(ctx: Context, day_text: str, example: str) -> Meeting:
-    day = dates.parse_day(day_text, now=ctx.now, tz=ctx.network.timezone)
-    found = await meetings_on(ctx, day)
-    if not found:
-        raise UserError(
-            N_("There is no meeting scheduled on {day}. See /calendario."),
-            example=example,
-            day=dates.format_date(day, with_year=True),
-        )
-    return found[0]
+def _moved_text(moved: Moved, tz: str) -> str:
+    meeting = moved.meeting
+    old = _("{when}, {place}").format(
+        when=dates.format_when(moved.old_starts_at, tz), place=moved.old_place
+    )
+    new = _("{when}, {place}").format(
+        when=dates.format_when(meeting.starts_at, tz), place=meeting.place
+    )
+    return _("📅 The {kind} was moved:\nfrom {old}\nto {new}").format(
+        kind=kind_name(meeting.kind), old=old, new=new
+    )
 
 
 async def move(ctx: Context) -> list[Reply]:
-    parts = split_pipes(ctx.msg.args)
-    if len(parts) not in (2, 3) or not parts[0] or not parts[1]:
-        raise UserError(
-            N_("Write the meeting's day, a |, and the new date and time (and a new place)."),
-            example=MOVE_EXAMPLE,
-        )
-    meeting = await _meeting_on(ctx, parts[0], MOVE_EXAMPLE)
-    if meeting.starts_at <= ctx.now:
-        raise UserError(N_("This meeting has already happened."), example=MOVE_EXAMPLE)
-    tzname = ctx.network.timezone
-    try:
-        new_time = dates.parse_time_of_day(parts[1])
-    except UserError:
-        starts_at = dates.parse_when(parts[1], now=ctx.now, tz=tzname)
-    else:
-        local_day = meeting.starts_at.astimezone(ctx.tz).date()
-        starts_at = datetime.combine(local_day, new_time, tzinfo=ctx.tz)
-        if starts_at <= ctx.now:
-            raise UserError(N_("That time has already passed."), example=MOVE_EXAMPLE)
-    place = parts[2] if len(parts) == 3 and parts[2] else meeting.place
-    privacy.screen(place)
-    old = _("{when}, {place}").format(
-        when=dates.format_when(meeting.starts_at, tzname), place=meeting.place
+    day_text, when_text, place = rules.parse_move(split_pipes(ctx.msg.args))
+    day = dates.parse_day(day_text, now=ctx.now, tz=ctx.network.timezone)
+    moved = await calendar_service.move(
+        ctx.session, ctx.network, now=ctx.now, day=day, when_text=when_text, place=place
     )
-    meeting.starts_at = starts_at.astimezone(ZoneInfo("UTC"))
-    meeting.place = place
-    meeting.sequence += 1
-    meeting.updated_at = ctx.now
-    await plan_meeting(session=ctx.session, network=ctx.network, meeting=meeting, now=ctx.now)
-    new = _("{when}, {place}").format(
-        when=dates.format_when(meeting.starts_at, tzname), place=place
+    return [Reply(text=_moved_text(moved, ctx.network.timezone))]
+
+
+def _cancelled_text(meeting: Meeting, tz: str) -> str:
+    return _("❌ The {kind} of {when} ({place}) was cancelled.\nReason: {reason}").format(
+        kind=kind_name(meeting.kind),
+        when=dates.format_when(meeting.starts_at, tz),
+        place=meeting.place,
+        reason=meeting.cancel_reason,
     )
-    return [
-        Reply(
-            text=_("📅 The {kind} was moved:\nfrom {old}\nto {new}").format(
-                kind=kind_name(meeting.kind), old=old, new=new
-            )
-        )
-    ]
 
 
 async def cancel(ctx: Context) -> list[Reply]:
-    parts = split_pipes(ctx.msg.args)
-    if len(parts) != 2 or not parts[0]:
-        raise UserError(
-            N_("Write the meeting's day, a |, and the reason for cancelling."),
-            example=CANCEL_EXAMPLE,
-        )
-    if not parts[1]:
-        raise UserError(N_("A cancellation needs a reason."), example=CANCEL_EXAMPLE)
-    meeting = await _meeting_on(ctx, parts[0], CANCEL_EXAMPLE)
-    privacy.screen(parts[1])
-    meeting.status = MeetingStatus.CANCELLED
-    meeting.cancel_reason = parts[1]
-    meeting.sequence += 1
-    meeting.updated_at = ctx.now
-    await plan_meeting(session=ctx.session, network=ctx.network, meeting=meeting, now=ctx.now)
-    reply = Reply(
-        text=_("❌ The {kind} of {when} ({place}) was cancelled.\nReason: {reason}").format(
-            kind=kind_name(meeting.kind),
-            when=dates.format_when(meeting.starts_at, ctx.network.timezone),
-            place=meeting.place,
-            reason=parts[1],
-        )
+    day_text, reason = rules.parse_cancel(split_pipes(ctx.msg.args))
+    day = dates.parse_day(day_text, now=ctx.now, tz=ctx.network.timezone)
+    meeting = await calendar_service.cancel(
+        ctx.session, ctx.network, now=ctx.now, day=day, reason=reason
     )
+    reply = Reply(text=_cancelled_text(meeting, ctx.network.timezone))
     return [await ctx.hooks.meeting_cancelled(ctx, meeting, reply) if ctx.hooks else reply]
 
 
@@ -301,8 +202,8 @@ async def cancel(ctx: Context) -> list[Reply]:
 
 
 async def next_meeting(ctx: Context) -> list[Reply]:
-    found = await repo.next_meetings(session=ctx.session, network_id=ctx.network.id, after=ctx.now)
-    if not found:
+    meeting = await calendar_service.next_meeting(ctx.session, ctx.network, ctx.now)
+    if meeting is None:
         return [
             Reply(
                 text=_(
@@ -311,80 +212,49 @@ async def next_meeting(ctx: Context) -> list[Reply]:
                 ).format(example=GENERATE_EXAMPLE)
             )
         ]
-    card = meeting_card(found[0], ctx.network.timezone, ctx.now)
+    card = meeting_card(meeting, ctx.network.timezone, ctx.now)
     return [Reply(text=_("📌 Next meeting\n{card}").format(card=card))]
+
+
+def _year_line(meeting: Meeting, tz: str, now: datetime) -> str:
+    """ "✔ terça, 10/03 às 14h — CRAS" with the kind when not ordinary, and why cancelled."""
+    line = meeting_line(meeting, tz)
+    if meeting.kind != "ordinary":
+        line += f" ({kind_name(meeting.kind)})"
+    if meeting.status == MeetingStatus.CANCELLED:
+        reason = _("cancelled: {reason}").format(reason=meeting.cancel_reason or "")
+        return f"❌ {line} — {reason}"
+    return f"{'✔' if meeting.starts_at < now else '•'} {line}"
+
+
+def _year_text(year: int, meetings: Sequence[Meeting], tz: str, now: datetime) -> str:
+    lines = [_("Meetings of {year}:").format(year=year)]
+    lines += [_year_line(m, tz, now) for m in meetings]
+    lines.append(_("✔ held  • upcoming  ❌ cancelled"))
+    return "\n".join(lines)
 
 
 async def year_calendar(ctx: Context) -> list[Reply]:
     text = ctx.msg.args.strip()
+    this_year = _this_year(ctx)
     year = (
-        _year(text, ctx.now, ctx.tz, "/calendario 2026")
+        rules.parse_year(text, this_year=this_year, example=rules.YEAR_EXAMPLE)
         if text
-        else ctx.now.astimezone(ctx.tz).year
+        else this_year
     )
-    start = datetime(year, 1, 1, tzinfo=ctx.tz)
-    meetings = await repo.meetings_between(
-        session=ctx.session,
-        network_id=ctx.network.id,
-        start=start,
-        end=datetime(year + 1, 1, 1, tzinfo=ctx.tz),
-    )
+    meetings = await calendar_service.year_meetings(ctx.session, ctx.network, year)
     if not meetings:
-        return [
-            Reply(
-                text=_(
-                    "No meetings in {year}. The coordination can create them with {example}"
-                ).format(year=year, example=GENERATE_EXAMPLE)
-            )
-        ]
-    lines = [_("Meetings of {year}:").format(year=year)]
-    for meeting in meetings:
-        line = meeting_line(meeting, ctx.network.timezone)
-        if meeting.kind != "ordinary":
-            line += f" ({kind_name(meeting.kind)})"
-        if meeting.status == MeetingStatus.CANCELLED:
-            mark = "❌"
-            line += " — " + _("cancelled: {reason}").format(reason=meeting.cancel_reason or "")
-        elif meeting.starts_at < ctx.now:
-            mark = "✔"
-        else:
-            mark = "•"
-        lines.append(f"{mark} {line}")
-    lines.append(_("✔ held  • upcoming  ❌ cancelled"))
-    return [Reply(text="\n".join(lines))]
+        no_meetings = _("No meetings in {year}. The coordination can create them with {example}")
+        return [Reply(text=no_meetings.format(year=year, example=GENERATE_EXAMPLE))]
+    return [Reply(text=_year_text(year, meetings, ctx.network.timezone, ctx.now))]
 
 
 def ics_url(public_base_url: str, token: str) -> str:
     return f"{public_base_url.rstrip('/')}/ics/{token}.ics"
 
 
-async def network_ics(session: AsyncSession, network: Network, now: datetime) -> bytes:
-    """The network's calendar as ICS: a year back and everything ahead."""
-    meetings = await repo.meetings_between(
-        session=session,
-        network_id=network.id,
-        start=now - timedelta(days=366),
-        end=now + timedelta(days=3 * 366),
-    )
-    events = [
-        rules.IcsEvent(
-            uid=f"meeting-{m.id}-{network.id}@redebot",
-            start=m.starts_at,
-            end=m.starts_at + timedelta(minutes=m.duration_minutes),
-            summary=_("Rede de Proteção: {kind}").format(kind=kind_name(m.kind)),
-            location=m.place,
-            description=m.topic,
-            cancelled=m.status == MeetingStatus.CANCELLED,
-            sequence=m.sequence,
-        )
-        for m in meetings
-    ]
-    name = network.title or _("Rede de Proteção Social")
-    return rules.build_ics(name, events, tz=network.timezone, stamp=now)
-
-
 async def send_ics(ctx: Context) -> list[Reply]:
-    content = await network_ics(ctx.session, ctx.network, ctx.now)
+    content = await calendar_service.network_ics(ctx.session, ctx.network, ctx.now)
     url = ics_url(ctx.settings.public_base_url, ctx.network.ics_token)
     return [
         Reply(
@@ -401,53 +271,31 @@ async def send_ics(ctx: Context) -> list[Reply]:
 
 
 async def render_reminder(ctx: ScheduledContext) -> list[Reply]:
-    if ctx.row.meeting_id is None:
-        return []
-    meeting = await repo.meeting(session=ctx.session, meeting_id=ctx.row.meeting_id)
-    if meeting is None or meeting.status != MeetingStatus.SCHEDULED or meeting.starts_at <= ctx.now:
-        return []
-    offset = int(ctx.row.payload.get("offset", 0))
-    offsets = [
-        *ctx.network.reminder_offsets,
-        *([URGENT_REMINDER_MINUTES] if meeting.urgent else []),
-    ]
-    if reminder_superseded(meeting.starts_at, offset, offsets, ctx.now):
+    meeting = await calendar_service.reminder_due(ctx.session, ctx.network, ctx.row, ctx.now)
+    if meeting is None:
         return []
     message = await meeting_message(ctx.session, ctx.network, meeting, ctx.now, REMINDER)
     # Issue 3: name the sectors that have not answered, and nag nobody else.
     silent = await unanswered_people(ctx.session, ctx.network, meeting)
-    text = message.text
-    if silent:
-        text += "\n\n" + _("Not answered yet:")
+    text = message.text + ("\n\n" + _("Not answered yet:") if silent else "")
     return [Reply(text=text, buttons=message.buttons, mentions=tuple(person(m) for m in silent))]
 
 
-async def render_announcement(ctx: ScheduledContext) -> list[Reply]:
-    tz = ZoneInfo(ctx.network.timezone)
-    year, month = (int(x) for x in str(ctx.row.payload["month"]).split("-"))
-    start = datetime(year, month, 1, tzinfo=tz)
-    end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=tz)
-    meetings = [
-        m
-        for m in await repo.meetings_between(
-            session=ctx.session,
-            network_id=ctx.network.id,
-            start=start,
-            end=end,
-            include_cancelled=False,
-        )
-        if m.starts_at > ctx.now
-    ]
-    replies = [
-        await meeting_message(ctx.session, ctx.network, m, ctx.now, ANNOUNCEMENT)
-        for m in meetings
-        if m.kind == "ordinary"
-    ]
-    # What the features put on the next meeting's agenda (atas to approve, overdue
-    # devolutivas), in their order.
-    agenda = [
+async def _agenda_lines(ctx: ScheduledContext) -> list[str]:
+    """What the features put on the next meeting's agenda (atas to approve, overdue
+    devolutivas), in their order."""
+    return [
         line for section in ctx.agenda for line in await section(ctx.session, ctx.network, ctx.now)
     ]
+
+
+async def render_announcement(ctx: ScheduledContext) -> list[Reply]:
+    month = str(ctx.row.payload["month"])
+    meetings = await calendar_service.month_meetings(ctx.session, ctx.network, month, ctx.now)
+    replies = [
+        await meeting_message(ctx.session, ctx.network, m, ctx.now, ANNOUNCEMENT) for m in meetings
+    ]
+    agenda = await _agenda_lines(ctx)
     if replies and agenda:
         first = replies[0]
         replies[0] = Reply(text=first.text + "\n\n" + "\n".join(agenda), buttons=first.buttons)
@@ -455,7 +303,7 @@ async def render_announcement(ctx: ScheduledContext) -> list[Reply]:
 
 
 def register(router: Router) -> None:
-    router.feed(network_ics)
+    router.feed(calendar_service.network_ics)
     router.command(
         "gerarcalendario",
         N_("build the year's calendar from a rule"),
@@ -474,7 +322,7 @@ def register(router: Router) -> None:
         "cancelar", N_("cancel a meeting, with the reason"), CANCEL_EXAMPLE, coordinator=True
     )(cancel)
     router.command("proxima", N_("the next meeting"), "/proxima")(next_meeting)
-    router.command("calendario", N_("the meetings of the year"), "/calendario 2026")(year_calendar)
+    router.command("calendario", N_("the meetings of the year"), rules.YEAR_EXAMPLE)(year_calendar)
     router.command("ics", N_("the calendar file and subscription link"), "/ics")(send_ics)
     router.button(CalendarDecision)(calendar_button)
     router.scheduled(Kind.MEETING_REMINDER, collapse=True)(render_reminder)

@@ -16,6 +16,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from holidays.countries.brazil import Brazil
@@ -23,8 +24,9 @@ from icalendar import Calendar, Event, Timezone
 
 from bot.errors import UserError
 from bot.i18n import N_, current_locale, gettext, translations
-from bot.rules import tables
+from bot.rules import dates, privacy, tables
 from bot.rules.dates import WEEKDAY_NUMBERS
+from bot.rules.names import kind_name
 
 __all__ = [
     "OBSERVED_OPTIONAL_HOLIDAYS",
@@ -42,6 +44,9 @@ __all__ = [
 
 RULE_EXAMPLE = "/gerarcalendario 2026 2ª terça 14h CRAS"
 IMPORT_EXAMPLE = "/importar 2026 2ª terça 14h CRAS"
+MOVE_EXAMPLE = "/remarcar 10/03 | 12/03 15h | CREAS"
+CANCEL_EXAMPLE = "/cancelar 10/03 | feriado municipal"
+YEAR_EXAMPLE = "/calendario 2026"
 STATE_EXAMPLE = "/estado PR"
 
 LAST = -1
@@ -836,3 +841,142 @@ def parse_weekday(token: str) -> int | None:
 def parse_ordinal(token: str) -> int | None:
     """ "2ª", "segunda", "última" -> 2, 2, -1; None when it is not an ordinal."""
     return _ordinal_of(token)
+
+
+def meeting_event(
+    *,
+    uid: str,
+    kind: str,
+    start: datetime,
+    minutes: int,
+    place: str,
+    topic: str,
+    cancelled: bool,
+    sequence: int,
+) -> IcsEvent:
+    """A meeting as a VEVENT: "Rede de Proteção: reunião ordinária" at its place."""
+    return IcsEvent(
+        uid=uid,
+        start=start,
+        end=start + timedelta(minutes=minutes),
+        summary=gettext("Rede de Proteção: {kind}").format(kind=kind_name(kind)),
+        location=place,
+        description=topic,
+        cancelled=cancelled,
+        sequence=sequence,
+    )
+
+
+def calendar_name(title: str | None) -> str:
+    """The network's name on its calendar, "Rede de Proteção Social" when it has none."""
+    return title or gettext("Rede de Proteção Social")
+
+
+# ---------------------------------------------------------------------------
+# The commands' arguments
+# ---------------------------------------------------------------------------
+
+
+def parse_year(text: str, *, this_year: int, example: str) -> int:
+    """A four-digit year from last year to two years ahead."""
+    if not text.isdigit() or len(text) != 4:
+        raise UserError(N_("Start with the year, e.g. {year}."), example=example, year=this_year)
+    year = int(text)
+    if not this_year - 1 <= year <= this_year + 2:
+        raise UserError(
+            N_("The year must be between {first} and {last}."),
+            example=example,
+            first=this_year - 1,
+            last=this_year + 2,
+        )
+    return year
+
+
+def parse_import_args(
+    text: str, *, this_year: int, default_rule: str | None
+) -> tuple[int, str | None]:
+    """``/importar [year] [rule]``: the year (this one by default) and the rule text
+    (the network's by default)."""
+    args = text.split(maxsplit=1)
+    year = this_year
+    if args and args[0].isdigit():
+        year = parse_year(args[0], this_year=this_year, example=IMPORT_EXAMPLE)
+        args = args[1:]
+    return year, args[0] if args else default_rule
+
+
+def screen_planned(planned: Iterable[PlannedMeeting]) -> None:
+    """Refuse an imported table whose places or topics hold personal data."""
+    for item in planned:
+        privacy.screen(f"{item.place} {item.topic}")
+
+
+def parse_move(parts: Sequence[str]) -> tuple[str, str, str]:
+    """``day | new date and time [| new place]`` (the place "" when unchanged)."""
+    if len(parts) not in (2, 3) or not parts[0] or not parts[1]:
+        raise UserError(
+            N_("Write the meeting's day, a |, and the new date and time (and a new place)."),
+            example=MOVE_EXAMPLE,
+        )
+    return parts[0], parts[1], parts[2] if len(parts) == 3 else ""
+
+
+def parse_cancel(parts: Sequence[str]) -> tuple[str, str]:
+    """``day | reason``: a cancellation always says why."""
+    if len(parts) != 2 or not parts[0]:
+        raise UserError(
+            N_("Write the meeting's day, a |, and the reason for cancelling."),
+            example=CANCEL_EXAMPLE,
+        )
+    if not parts[1]:
+        raise UserError(N_("A cancellation needs a reason."), example=CANCEL_EXAMPLE)
+    return parts[0], parts[1]
+
+
+def new_start(text: str, current: datetime, *, now: datetime, tz: str) -> datetime:
+    """Where /remarcar moves a meeting: a bare time keeps its day, else a new day and time."""
+    try:
+        new_time = dates.parse_time_of_day(text)
+    except UserError:
+        return dates.parse_when(text, now=now, tz=tz)
+    zone = ZoneInfo(tz)
+    starts_at = datetime.combine(current.astimezone(zone).date(), new_time, tzinfo=zone)
+    if starts_at <= now:
+        raise UserError(N_("That time has already passed."), example=MOVE_EXAMPLE)
+    return starts_at
+
+
+# ---------------------------------------------------------------------------
+# The year's draft
+# ---------------------------------------------------------------------------
+
+
+def future_meetings(
+    planned: Sequence[PlannedMeeting], *, now: datetime, tz: str
+) -> list[PlannedMeeting]:
+    """The planned meetings still ahead of ``now`` (a calendar made mid-year)."""
+    zone = ZoneInfo(tz)
+    return [p for p in planned if datetime.combine(p.day, p.at, tzinfo=zone) > now]
+
+
+def planned_payload(planned: Iterable[PlannedMeeting]) -> list[dict[str, Any]]:
+    """The planned meetings as a draft's JSON payload."""
+    return [
+        {
+            "day": p.day.isoformat(),
+            "at": p.at.strftime("%H:%M"),
+            "place": p.place,
+            "topic": p.topic,
+            "shifted_from": p.shifted_from.isoformat() if p.shifted_from else None,
+            "shift_reason": p.shift_reason,
+        }
+        for p in planned
+    ]
+
+
+def month_bounds(month: str, tz: str) -> tuple[datetime, datetime]:
+    """The first instants of the month "2026-03" and of the next one, in the zone ``tz``."""
+    zone = ZoneInfo(tz)
+    year, number = (int(x) for x in month.split("-"))
+    start = datetime(year, number, 1, tzinfo=zone)
+    return start, datetime(year + (number == 12), number % 12 + 1, 1, tzinfo=zone)

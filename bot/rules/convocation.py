@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot.errors import UserError
 from bot.i18n import N_
+from bot.rules import dates, privacy
 from bot.rules.names import name_key
 
 EXAMPLE = (
@@ -23,6 +25,8 @@ EMERGENCY_WORDS = (
     "calamidade",
 )
 COUNCIL = "conselho tutelar"
+EMAIL_EXAMPLE = "/email CRAS cras@municipio.gov.br"
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 MIN_JUSTIFICATION = 15
 
 
@@ -130,3 +134,41 @@ def parse_parts(args: str) -> tuple[list[str], bool]:
     if len(parts) > 4:
         parts = [*parts[:3], " | ".join(parts[3:])]
     return parts, urgent
+
+
+def check_convocation(
+    parts: list[str],
+    urgent_asked: bool,
+    *,
+    sector_name: str | None,
+    is_coordinator: bool,
+    now: datetime,
+    tz: str,
+) -> Convocation:
+    """The checked request of ``/convocar`` (its parts from :func:`parse_parts`), seed 000 §3:
+    who convenes and on what basis, no personal data, and enough notice."""
+    when_text, place, agenda, justification = parts
+    if sector_name is None:
+        raise UserError(
+            N_("Tell me your sector first, so the network knows who is convening."),
+            example="/setor Conselho Tutelar",
+        )
+    for text in (place, agenda, justification):
+        privacy.screen(text)
+    basis = convocation_basis(
+        sector_name=sector_name, is_coordinator=is_coordinator, justification=justification
+    )
+    urgent = is_urgent(requested=urgent_asked, basis=basis)
+    starts_at = dates.parse_when(when_text, now=now, tz=tz, allow_past=True)
+    check_notice(starts_at=starts_at, now=now, urgent=urgent)
+    return Convocation(starts_at, place, agenda, justification, basis, urgent)
+
+
+def parse_email(args: list[str]) -> tuple[str, str]:
+    """``/email <sector> <address>``: the sector's name and the address, lower case."""
+    address = args[-1] if args else ""
+    if len(args) < 2 or not EMAIL_RE.match(address):
+        raise UserError(
+            N_("Write the sector and its institutional e-mail address."), example=EMAIL_EXAMPLE
+        )
+    return " ".join(args[:-1]), address.lower()

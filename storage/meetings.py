@@ -1,0 +1,42 @@
+"""Queries and writes of the meetings' features (calendar, convocation) not in repo."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage import repo
+from storage.models import Meeting, Sector
+
+
+async def meetings_on(
+    *, session: AsyncSession, network_id: int, day: date, tz: str
+) -> Sequence[Meeting]:
+    """The scheduled meetings on a local day of the network, earliest first."""
+    start = datetime.combine(day, time(0), tzinfo=ZoneInfo(tz))
+    return await repo.meetings_between(
+        session=session,
+        network_id=network_id,
+        start=start,
+        end=start + timedelta(days=1),
+        include_cancelled=False,
+    )
+
+
+async def delete_meetings(*, session: AsyncSession, meetings: Iterable[Meeting]) -> None:
+    """Delete ``meetings``, then flush."""
+    for meeting in meetings:
+        await session.delete(meeting)
+    await session.flush()
+
+
+async def sector(*, session: AsyncSession, sector_id: int) -> Sector | None:
+    return await session.get(Sector, sector_id)
+
+
+async def sectors_with_email(*, session: AsyncSession, network_id: int) -> list[Sector]:
+    """The network's sectors that have an institutional e-mail address, by name."""
+    return [s for s in await repo.sectors(session=session, network_id=network_id) if s.email]
