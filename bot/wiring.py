@@ -9,6 +9,7 @@ from __future__ import annotations
 from bot.router import Router
 from handlers import (
     admin,
+    atas,
     attendance,
     calendar,
     convocation,
@@ -32,6 +33,7 @@ def build_router() -> Router:
     attendance.register(router)
     working_groups.register(router)
     rotation.register(router)
+    atas.register(router)
     referrals.register(router)
     plans.register(router)
     reporting.register(router)

@@ -22,11 +22,42 @@ with it. Absences, declines and ``avoid`` can open wider gaps for the sectors in
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-__all__ = ["Service", "Standing", "choose", "standings"]
+from bot.errors import UserError
+from bot.i18n import N_
+from bot.i18n import gettext as _
+from bot.rules.names import name_key
+
+__all__ = [
+    "AUTHOR",
+    "KINDS_WITH_ROLES",
+    "ROLES",
+    "SECRETARY",
+    "SWAP_EXAMPLE",
+    "Service",
+    "Setting",
+    "Standing",
+    "choose",
+    "other_role",
+    "parse_setting",
+    "parse_swap",
+    "role_name",
+    "standings",
+    "swapped_roles",
+    "who_is_there",
+]
+
+SECRETARY, AUTHOR = "secretary", "author"
+ROLES = (SECRETARY, AUTHOR)
+ROLE_NAMES = {SECRETARY: N_("secretary"), AUTHOR: N_("ata")}
+# Meetings whose roles rotate (working groups keep their own notes).
+KINDS_WITH_ROLES = ("ordinary", "extraordinary")
+SWAP_EXAMPLE = "/trocar ata CREAS"
+SETTING_EXAMPLE = "/rodizio mesmo-setor sim  ·  /rodizio sem-coordenacao sim  ·  /rodizio prazo 5"
+_YES = {"sim": True, "nao": False, "yes": True, "no": False}
 
 # Sorts before any real instant; only used for sectors that never served.
 _NEVER = datetime.min.replace(tzinfo=UTC)
@@ -129,3 +160,80 @@ def choose(
     # Serving twice in a row weighs more than doubling up with ``avoid``; ``min`` keeps
     # the first of equals, so within a preference the rotation order decides.
     return min(able, key=lambda sector: (sector == last, sector in avoid))
+
+
+def role_name(role: str) -> str:
+    """The role as the group reads it ("secretaria", "ata")."""
+    return _(ROLE_NAMES[role])
+
+
+def other_role(role: str) -> str:
+    return AUTHOR if role == SECRETARY else SECRETARY
+
+
+def who_is_there(
+    present: Collection[int] | None, answers: Iterable[tuple[int, str]]
+) -> tuple[set[int] | None, set[int]]:
+    """(present, away) for the rotation, from the presence list and the RSVPs.
+
+    ``present``: the sectors of those marked present (None: nobody is marked); ``answers``:
+    (sector, RSVP answer) of the representatives who answered the convocation.
+
+    With a presence list, the sectors on it are present. Before anyone taps, nobody is
+    known to be present, but a sector whose every answering representative said "não
+    vou" is away: it is skipped and keeps its place, as with "Não posso".
+    """
+    if present is not None:
+        return set(present), set()
+    given: dict[int, set[str]] = {}
+    for sector, answer in answers:
+        given.setdefault(sector, set()).add(answer)
+    return None, {sector for sector, said in given.items() if said == {"no"}}
+
+
+def parse_swap(args: str) -> tuple[str | None, str]:
+    """``/trocar [secretaria|ata] SECTOR``: (the role or None, the sector's name)."""
+    words = args.split()
+    role: str | None = None
+    if words and name_key(words[0]) in {"secretaria", "secretario", "secretaria(o)"}:
+        role, words = SECRETARY, words[1:]
+    elif words and name_key(words[0]) in {"ata", "autor", "redacao"}:
+        role, words = AUTHOR, words[1:]
+    if not words:
+        raise UserError(N_("Say the role and the sector."), example=SWAP_EXAMPLE)
+    return role, " ".join(words)
+
+
+def swapped_roles(role: str | None, *, same_sector: bool) -> tuple[str, ...]:
+    """The roles a swap changes: the one named, or both when one sector holds both."""
+    if role:
+        return (role,)
+    if same_sector:
+        return ROLES
+    raise UserError(N_("Which role: secretaria or ata?"), example=SWAP_EXAMPLE)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One rotation setting of the network (``/rodizio KEY VALUE``)."""
+
+    field: str  # the Network attribute
+    value: bool | int
+
+
+def parse_setting(args: Sequence[str]) -> Setting:
+    """``/rodizio mesmo-setor sim``, ``sem-coordenacao sim`` or ``prazo 5`` (1 to 60 days)."""
+    if len(args) != 2:
+        raise UserError(N_("I did not understand the rotation setting."), example=SETTING_EXAMPLE)
+    key, value = name_key(args[0]), name_key(args[1])
+    if key == "prazo":
+        if not value.isdigit() or not 1 <= int(value) <= 60:
+            raise UserError(
+                N_("The deadline is a number of days, from 1 to 60."), example=SETTING_EXAMPLE
+            )
+        return Setting("ata_deadline_days", int(value))
+    if key in {"mesmo-setor", "mesmo"} and value in _YES:
+        return Setting("roles_same_sector", _YES[value])
+    if key in {"sem-coordenacao", "excluir-coordenacao"} and value in _YES:
+        return Setting("rotation_skips_coordination", _YES[value])
+    raise UserError(N_("I did not understand the rotation setting."), example=SETTING_EXAMPLE)

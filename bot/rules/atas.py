@@ -1,0 +1,237 @@
+"""The ata (minutes) of a meeting from its draft to its approval (seed 000 §6).
+
+Pure: plain data in, plain data out. The ata is opened when the roles are named
+(pending, its author is the ata's role), delivered by its author's sector as text or
+file, approved by the coordination (its SHA-256 fixed) or returned for correction
+(pending again, with new reminders). While it is pending, its author is reminded from
+the deadline on, daily, and the coordination hears when it is late.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Protocol, TypeVar
+
+from bot.errors import UserError
+from bot.i18n import N_
+from bot.i18n import gettext as _
+from bot.rules import dates, privacy
+from bot.rules.kinds import Kind
+from bot.rules.names import first_upper, kind_name, name_key
+from bot.rules.rotation import role_name
+
+ATA_EXAMPLE = "/ata Aos 14 dias de outubro, reuniram-se..."
+ATA_FILES = (".pdf", ".docx", ".odt", ".txt")
+MAX_ATA_FILE = 10 * 1024 * 1024
+MIN_ATA_TEXT = 20
+DAILY_REMINDERS = 10
+LATE_NOTICE_DAYS = 3
+# After a correction is asked, the author is reminded from two days later on.
+CORRECTION_DAYS = 2
+
+
+class AtaAction(StrEnum):
+    """What ``/ata ...`` asks for."""
+
+    APPROVE = "approve"  # /ata aprovar
+    RETURN = "return"  # /ata corrigir NOTE
+    DRAFT = "draft"  # /ata rascunho
+    STATUS = "status"  # /ata
+    DELIVER = "deliver"  # /ata TEXT, or a file with the caption /ata
+
+
+@dataclass(frozen=True)
+class AtaCommand:
+    action: AtaAction
+    note: str = ""  # what must be corrected (RETURN)
+
+
+def parse_command(args: str, *, has_file: bool) -> AtaCommand:
+    """``/ata`` followed by ``aprovar``, ``corrigir NOTE``, ``rascunho``, nothing or the ata."""
+    verb, _sep, rest = args.strip().partition(" ")
+    if name_key(verb) == "aprovar" and not rest:
+        return AtaCommand(AtaAction.APPROVE)
+    if name_key(verb) == "corrigir":
+        return AtaCommand(AtaAction.RETURN, rest.strip())
+    if name_key(verb) == "rascunho" and not rest:
+        return AtaCommand(AtaAction.DRAFT)
+    if not has_file and not args.strip():
+        return AtaCommand(AtaAction.STATUS)
+    return AtaCommand(AtaAction.DELIVER)
+
+
+def require_coordinator(is_coordinator: bool, command: str) -> None:
+    """Approving and returning an ata are the coordination's."""
+    if not is_coordinator:
+        raise UserError(N_("Only the network's coordination can use /{name}."), name=command)
+
+
+def require_sector(sector_id: int | None, *, is_coordinator: bool) -> None:
+    """An ata is delivered by its author's sector (or by the coordination)."""
+    if sector_id is None and not is_coordinator:
+        raise UserError(N_("Tell me your sector first with /setor."), example="/setor CREAS")
+
+
+class Authored(Protocol):
+    @property
+    def author_sector_id(self) -> int | None: ...
+
+
+A = TypeVar("A", bound=Authored)
+
+
+def delivery_target(pending: Sequence[A], sector_id: int | None, *, is_coordinator: bool) -> A:
+    """Which of the pending atas (oldest meeting first) a delivery is for: the newest one;
+    for the coordination, the newest one its own sector writes, if any."""
+    if not pending:
+        raise UserError(N_("There is no ata waiting for your sector."), example=ATA_EXAMPLE)
+    if not is_coordinator:
+        return pending[-1]
+    return next((a for a in reversed(pending) if a.author_sector_id == sector_id), pending[-1])
+
+
+def check_file_name(name: str) -> None:
+    if not name.lower().endswith(ATA_FILES):
+        raise UserError(N_("Send the ata as PDF, DOCX or ODT (or as text)."), example=ATA_EXAMPLE)
+
+
+def check_file_size(content: bytes) -> None:
+    if len(content) > MAX_ATA_FILE:
+        raise UserError(N_("The file is too large (10 MB at most)."), example=ATA_EXAMPLE)
+
+
+def is_text_file(name: str) -> bool:
+    """A .txt ata is kept as its text; other files are kept as they came."""
+    return name.lower().endswith(".txt")
+
+
+def check_text(text: str) -> None:
+    """A typed ata: long enough, and without personal identifiers."""
+    if len(text) < MIN_ATA_TEXT:
+        raise UserError(N_("The ata seems too short."), example=ATA_EXAMPLE)
+    privacy.screen(text)
+
+
+def check_correction(note: str) -> None:
+    """What the coordination asks to correct: said, and without personal identifiers."""
+    if not note:
+        raise UserError(
+            N_("Say what must be corrected."),
+            example="/ata corrigir faltou a lista de encaminhamentos",
+        )
+    privacy.screen(note)
+
+
+def sha256(content: bytes) -> str:
+    """The approved ata's fingerprint, printed in the atas book."""
+    return hashlib.sha256(content).hexdigest()
+
+
+def parse_year(text: str, default: int) -> int:
+    """``/atas [YEAR]``: four digits, or this year."""
+    if not text:
+        return default
+    if not text.isdigit() or len(text) != 4:
+        raise UserError(N_("Give the year, like {year}."), example="/atas 2026", year=default)
+    return int(text)
+
+
+@dataclass(frozen=True)
+class Due:
+    """One scheduled message of a pending ata."""
+
+    key: str
+    kind: Kind
+    due_at: datetime
+
+
+def reminders(ata_id: int, first: datetime) -> list[Due]:
+    """Reminders at the deadline and daily after it; the coordination hears when it is late."""
+    due = [
+        Due(f"ata:{ata_id}:remind:{day}", Kind.ATA_REMINDER, first + timedelta(days=day))
+        for day in range(DAILY_REMINDERS)
+    ]
+    late = Due(f"ata:{ata_id}:late", Kind.ATA_LATE, first + timedelta(days=LATE_NOTICE_DAYS))
+    return [*due, late]
+
+
+def scheduled_prefix(ata_id: int) -> str:
+    """The keys of every scheduled message of one ata (cancelled once it is delivered)."""
+    return f"ata:{ata_id}:"
+
+
+# --- the draft ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DraftReferral:
+    code: str
+    sectors: tuple[str, ...]
+    deadline: date
+    description: str
+
+
+@dataclass(frozen=True)
+class AtaDraft:
+    """What the ata's skeleton shows: the meeting, who came, the roles, the encaminhamentos."""
+
+    kind: str
+    starts_at: datetime
+    timezone: str
+    place: str
+    justification: str | None
+    topic: str | None
+    present: tuple[tuple[str, tuple[str, ...]], ...]  # (sector, its people), by sector
+    absent: tuple[str, ...]
+    roles: tuple[tuple[str, str], ...]  # (role, sector)
+    referrals: tuple[DraftReferral, ...]
+
+
+def draft_text(draft: AtaDraft) -> str:
+    """The skeleton the author fills in (sent when the roles are named, and by /ata rascunho)."""
+    lines = [*_draft_header(draft), *_draft_people(draft)]
+    lines += [
+        _("{role}: {sector}").format(role=first_upper(role_name(role)), sector=sector)
+        for role, sector in draft.roles
+    ]
+    lines += ["", _("Discussions:"), "", _("Encaminhamentos (sector, deadline):")]
+    lines += [_referral_line(referral) for referral in draft.referrals]
+    lines += [
+        "",
+        _("Deliver it with /ata followed by the text, or send the file with the caption /ata."),
+        _("/ata rascunho sends this draft again, with the encaminhamentos recorded so far."),
+    ]
+    return "\n".join(lines)
+
+
+def _draft_header(draft: AtaDraft) -> list[str]:
+    lines = [
+        _("Draft of the ata — {kind} of {when}").format(
+            kind=kind_name(draft.kind),
+            when=dates.format_when(draft.starts_at, draft.timezone, with_year=True),
+        ),
+        _("Place: {place}").format(place=draft.place),
+    ]
+    if draft.justification:
+        lines.append(_("Justificativa: {text}").format(text=draft.justification))
+    lines.append(_("Agenda: {topic}").format(topic=draft.topic or "—"))
+    return lines
+
+
+def _draft_people(draft: AtaDraft) -> list[str]:
+    present = "; ".join(f"{sector} ({', '.join(names)})" for sector, names in draft.present)
+    lines = [_("Present: {who}").format(who=present or _("(the presence list is empty)"))]
+    if draft.absent:
+        lines.append(_("Absent: {sectors}").format(sectors=", ".join(draft.absent)))
+    return lines
+
+
+def _referral_line(referral: DraftReferral) -> str:
+    return (
+        f"• {referral.code} — {', '.join(referral.sectors)} — "
+        f"{dates.format_date(referral.deadline, with_year=True)}: {referral.description}"
+    )

@@ -1,0 +1,229 @@
+"""The ata's life until approval (seed 000 §6): ``/ata`` to deliver, approve, correct or
+draft it again, the reminders to its author, the atas book, and the agenda's approvals."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from functools import partial
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import documents
+from bot.i18n import N_, ngettext
+from bot.i18n import gettext as _
+from bot.messages import OutFile, Reply
+from bot.router import Context, Router, ScheduledContext
+from bot.rules import dates
+from bot.rules.atas import (
+    ATA_EXAMPLE,
+    LATE_NOTICE_DAYS,
+    AtaAction,
+    AtaCommand,
+    draft_text,
+    parse_command,
+    parse_year,
+)
+from bot.rules.kinds import Kind
+from bot.rules.names import first_upper, kind_name
+from bot.rules.status import AtaStatus
+from bot.services import atas
+from handlers.common import person
+from storage.models import Meeting, Network
+
+STATES = {
+    AtaStatus.PENDING: N_("waiting for the author"),
+    AtaStatus.RETURNED: N_("returned for correction"),
+    AtaStatus.DELIVERED: N_("delivered, waiting for approval"),
+}
+
+
+def _when(meeting: Meeting, network: Network) -> str:
+    return dates.format_when(meeting.starts_at, network.timezone)
+
+
+async def ata(ctx: Context) -> list[Reply]:
+    command = parse_command(ctx.msg.args, has_file=ctx.msg.attachment is not None)
+    return await _ACTIONS[command.action](ctx, command)
+
+
+async def _deliver(ctx: Context, _command: AtaCommand) -> list[Reply]:
+    meeting = await atas.deliver(
+        ctx.session,
+        ctx.network,
+        ctx.member,
+        is_coordinator=ctx.is_coordinator,
+        now=ctx.now,
+        text=ctx.msg.args,
+        attachment=ctx.msg.attachment,
+    )
+    text = _(
+        "Ata of the {kind} of {when} received, thank you! "
+        "It will be put up for approval at the next ordinary meeting."
+    ).format(kind=kind_name(meeting.kind), when=_when(meeting, ctx.network))
+    return [Reply(text=text)]
+
+
+async def _draft_again(ctx: Context, _command: AtaCommand) -> list[Reply]:
+    """The draft as it stands now (the encaminhamentos of the meeting included)."""
+    draft = await atas.current_draft(
+        ctx.session, ctx.network, ctx.member, is_coordinator=ctx.is_coordinator
+    )
+    return [Reply(text=draft_text(draft))]
+
+
+async def _ata_status(ctx: Context, _command: AtaCommand) -> list[Reply]:
+    states = await atas.in_progress(ctx.session, ctx.network)
+    if not states:
+        return [Reply(text=_("No ata is pending. Approved atas: /atas"))]
+    lines = [
+        f"• {_when(s.meeting, ctx.network)} — {s.author}: {_(STATES[s.status])}" for s in states
+    ]
+    return [Reply(text="\n".join([_("Atas in progress:"), *lines]))]
+
+
+async def _approve(ctx: Context, _command: AtaCommand) -> list[Reply]:
+    approved = await atas.approve(
+        ctx.session, ctx.network, is_coordinator=ctx.is_coordinator, now=ctx.now
+    )
+    meeting = approved.meeting
+    text = _("✅ Ata of the {kind} of {when} approved on {day}. SHA-256: {digest}").format(
+        kind=kind_name(meeting.kind),
+        when=_when(meeting, ctx.network),
+        day=dates.format_date(ctx.now.astimezone(ctx.tz).date(), with_year=True),
+        digest=approved.ata.sha256,
+    )
+    return [Reply(text=text)]
+
+
+async def _return(ctx: Context, command: AtaCommand) -> list[Reply]:
+    returned = await atas.return_for_correction(
+        ctx.session, ctx.network, is_coordinator=ctx.is_coordinator, now=ctx.now, note=command.note
+    )
+    text = _(
+        "The coordination asked for a correction of the ata of {when}: {note}\n"
+        "Send it again with /ata."
+    ).format(when=_when(returned.meeting, ctx.network), note=command.note)
+    return [Reply(text=text, mentions=tuple(person(m) for m in returned.authors))]
+
+
+_ACTIONS = {
+    AtaAction.APPROVE: _approve,
+    AtaAction.RETURN: _return,
+    AtaAction.DRAFT: _draft_again,
+    AtaAction.STATUS: _ata_status,
+    AtaAction.DELIVER: _deliver,
+}
+
+
+# --- the book -------------------------------------------------------------------------------
+
+
+async def atas_book(ctx: Context) -> list[Reply]:
+    year = parse_year(ctx.msg.args.strip(), ctx.now.astimezone(ctx.tz).year)
+    items = await atas.book(ctx.session, ctx.network, year)
+    book = documents.AtaBook(
+        network_name=ctx.network.title or _("Rede de Proteção Social"),
+        year=year,
+        timezone=ctx.network.timezone,
+        entries=[_entry(item) for item in items],
+        generated_at=ctx.now,
+    )
+    return [_book_reply(book), *(_original(item) for item in items if _has_file(item))]
+
+
+def _entry(item: atas.BookItem) -> documents.AtaEntry:
+    ata_row, meeting = item.ata, item.meeting
+    assert ata_row.approved_at is not None and ata_row.sha256 is not None
+    return documents.AtaEntry(
+        meeting_kind=first_upper(kind_name(meeting.kind)),
+        starts_at=meeting.starts_at,
+        place=meeting.place,
+        topic=meeting.topic,
+        author_sector=item.author,
+        secretary_sector=item.secretary,
+        approved_at=ata_row.approved_at,
+        sha256=ata_row.sha256,
+        text=ata_row.text,
+        file_name=ata_row.file_name,
+    )
+
+
+def _book_reply(book: documents.AtaBook) -> Reply:
+    n = len(book.entries)
+    text = ngettext("{n} approved ata in {year}.", "{n} approved atas in {year}.", n).format(
+        n=n, year=book.year
+    )
+    pdf = partial(documents.atas_pdf, book)
+    return Reply(
+        text=text, file=OutFile.later(documents.atas_filename(book), "application/pdf", pdf)
+    )
+
+
+def _has_file(item: atas.BookItem) -> bool:
+    return item.ata.file_content is not None and bool(item.ata.file_name)
+
+
+def _original(item: atas.BookItem) -> Reply:
+    """An ata delivered as a file goes with the book as it came."""
+    row = item.ata
+    assert row.file_content is not None and row.file_name is not None
+    mime = row.file_mime or "application/octet-stream"
+    return Reply(text="", file=OutFile(row.file_name, row.file_content, mime))
+
+
+# --- automatic ------------------------------------------------------------------------------
+
+
+def _payload_ata(ctx: ScheduledContext) -> int:
+    return int(ctx.row.payload.get("ata_id", 0))
+
+
+async def render_ata_reminder(ctx: ScheduledContext) -> Sequence[Reply]:
+    due = await atas.reminder(ctx.session, ctx.network, _payload_ata(ctx))
+    if due is None:
+        return []
+    text = _(
+        "📝 Reminder: the ata of the {kind} of {when} is due ({sector}). "
+        "Send it with /ata followed by the text, or the file with the caption /ata."
+    ).format(
+        kind=kind_name(due.meeting.kind),
+        when=_when(due.meeting, ctx.network),
+        sector=due.sector.name,
+    )
+    private = [Reply(text=text, to_user=person(m)) for m in due.people.private]
+    return private or [Reply(text=text, mentions=tuple(person(m) for m in due.people.everyone))]
+
+
+async def render_ata_late(ctx: ScheduledContext) -> Sequence[Reply]:
+    late = await atas.lateness(ctx.session, ctx.network, _payload_ata(ctx))
+    if late is None:
+        return []
+    text = _("⚠️ Coordination: the ata of the {kind} of {when} is {n} days late ({sector}).").format(
+        kind=kind_name(late.meeting.kind),
+        when=_when(late.meeting, ctx.network),
+        n=LATE_NOTICE_DAYS,
+        sector=late.sector.name,
+    )
+    return [Reply(text=text, mentions=tuple(person(m) for m in late.people.everyone))]
+
+
+async def _approvals_agenda(session: AsyncSession, network: Network, now: datetime) -> list[str]:
+    """For the next ordinary meeting's announcement: the atas to approve there."""
+    return [
+        _("📝 Ata to approve: {kind} of {when}").format(
+            kind=kind_name(meeting.kind), when=_when(meeting, network)
+        )
+        for meeting in await atas.awaiting_approval(session, network)
+    ]
+
+
+def register(router: Router) -> None:
+    router.command("ata", N_("deliver, approve or correct an ata"), ATA_EXAMPLE, accepts_file=True)(
+        ata
+    )
+    router.command("atas", N_("approved atas of the year (PDF)"), "/atas 2026")(atas_book)
+    # Issue 4: the atas delivered since are listed for approval at the next meeting.
+    router.agenda(order=10)(_approvals_agenda)
+    router.scheduled(Kind.ATA_REMINDER, collapse=True)(render_ata_reminder)
+    router.scheduled(Kind.ATA_LATE)(render_ata_late)

@@ -1,0 +1,83 @@
+"""Queries and writes of the roles' rotation: who is expected, who holds a role (seed 000 §5)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.rules.status import RoleStatus
+from storage import repo
+from storage.models import Meeting, Network, RoleAssignment, Sector
+
+
+async def expected_sectors(
+    *, session: AsyncSession, network: Network, meeting: Meeting
+) -> list[Sector]:
+    """Who is expected: a working group's sectors, else every sector with representatives."""
+    sectors = await repo.sectors(session=session, network_id=network.id)
+    if meeting.working_group_id is not None:
+        group = await repo.working_group(session=session, group_id=meeting.working_group_id)
+        wanted = set(group.sector_ids) if group else set()
+        return [s for s in sectors if s.id in wanted]
+    people = await repo.representatives(session=session, network_id=network.id)
+    with_people = {m.sector_id for m in people}
+    return [s for s in sectors if s.id in with_people]
+
+
+async def assignment(*, session: AsyncSession, assignment_id: int) -> RoleAssignment | None:
+    return await session.get(RoleAssignment, assignment_id)
+
+
+async def live_assignments(*, session: AsyncSession, meeting_id: int) -> dict[str, RoleAssignment]:
+    """The live assignment of each role (the newest one not declined or overridden)."""
+    current: dict[str, RoleAssignment] = {}
+    for row in await repo.assignments(session=session, meeting_id=meeting_id):
+        if row.status in (RoleStatus.PROPOSED, RoleStatus.ACCEPTED):
+            current[row.role] = row
+    return current
+
+
+async def declined_sectors(*, session: AsyncSession, meeting_id: int, role: str) -> set[int]:
+    """The sectors that said "não posso" to ``role`` at this meeting."""
+    rows = await repo.assignments(session=session, meeting_id=meeting_id, role=role)
+    return {r.sector_id for r in rows if r.status == RoleStatus.DECLINED}
+
+
+async def add_assignment(
+    *,
+    session: AsyncSession,
+    network_id: int,
+    meeting_id: int,
+    role: str,
+    sector_id: int,
+    status: RoleStatus,
+    now: datetime,
+) -> None:
+    session.add(
+        RoleAssignment(
+            network_id=network_id,
+            meeting_id=meeting_id,
+            role=role,
+            sector_id=sector_id,
+            status=status,
+            assigned_at=now,
+        )
+    )
+
+
+async def latest_meeting_with_roles(
+    *, session: AsyncSession, network_id: int, start: datetime, end: datetime
+) -> Meeting | None:
+    """The latest meeting between ``start`` and ``end`` (not cancelled) that has roles."""
+    found = await repo.meetings_between(
+        session=session, network_id=network_id, start=start, end=end, include_cancelled=False
+    )
+    for meeting in reversed(found):
+        if await repo.assignments(session=session, meeting_id=meeting.id):
+            return meeting
+    return None
+
+
+async def flush(*, session: AsyncSession) -> None:
+    await session.flush()
