@@ -12,6 +12,7 @@ from handlers import (
     attendance,
     calendar,
     convocation,
+    extensions,
     my_data,
     plans,
     quiet,
@@ -33,6 +34,7 @@ def build_router() -> Router:
     working_groups.register(router)
     rotation.register(router)
     referrals.register(router)
+    extensions.register(router)
     plans.register(router)
     reporting.register(router)
     my_data.register(router)
