@@ -102,15 +102,17 @@ async def record_devolutiva(ctx: Context, code: str, text: str) -> list[Reply]:
     recorded = await service.record_devolutiva(
         ctx.session, ctx.network, ctx.member, now=ctx.now, code=code, text=text
     )
-    code = recorded.referral.code
+    referral = recorded.referral
     lines = [
         _("✅ Devolutiva of {sector} on {code} recorded. Thank you!").format(
-            sector=recorded.owed.sector.name, code=code
+            sector=recorded.owed.sector.name, code=referral.code
         )
     ]
     if recorded.all_answered:
         lines.append(
-            _("All sectors have answered. Coordination: /concluir {code}").format(code=code)
+            _("All sectors have answered. Coordination: /concluir {code}").format(
+                code=referral.code
+            )
         )
     return [Reply(text="\n".join(lines))]
 
