@@ -13,6 +13,7 @@ from handlers import (
     attendance,
     calendar,
     convocation,
+    extensions,
     my_data,
     plans,
     quiet,
@@ -35,6 +36,7 @@ def build_router() -> Router:
     rotation.register(router)
     atas.register(router)
     referrals.register(router)
+    extensions.register(router)
     plans.register(router)
     reporting.register(router)
     my_data.register(router)

@@ -1,21 +1,30 @@
-"""Encaminhamentos: creating one (from a command or a plan's task) and planning its chase
-(seed 002: deadlines, the chase ladder, the weekly digest)."""
+"""Encaminhamentos: creating one (from a command or a plan's task), the sectors'
+devolutivas, concluding, what is pending, and planning and gathering the chase (seed 002:
+deadlines, the chase ladder, the weekly digest)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.rules import deadlines
+from bot.errors import UserError
+from bot.i18n import N_
+from bot.rules import deadlines, privacy
+from bot.rules import referrals as rules
 from bot.rules.kinds import Kind
-from bot.rules.status import ReferralStatus
+from bot.rules.referrals import Audience
+from bot.rules.status import Presence, ReferralStatus
 from storage import repo
-from storage.models import Devolutiva, Network, Referral, Sector
+from storage.models import Devolutiva, Meeting, Member, Network, Referral, Sector
 
 DIGEST_AT = time(9, 0)
+# Finds the sector a person named among the network's (a helpful UserError if none).
+SectorFinder = Callable[[Sequence[Sector], str], Sector]
 
 
 def ladder_of(network: Network) -> deadlines.Ladder:
@@ -106,3 +115,304 @@ async def plan_digest(session: AsyncSession, network: Network, now: datetime) ->
         kind=Kind.REFERRAL_DIGEST,
         due_at=datetime.combine(monday, DIGEST_AT, tzinfo=tz),
     )
+
+
+def _today(network: Network, now: datetime) -> date:
+    return now.astimezone(ZoneInfo(network.timezone)).date()
+
+
+def owed_by(referral: Referral, sector_id: int | None) -> Devolutiva | None:
+    """What ``sector_id`` owes on ``referral``, if it owes anything."""
+    return next((d for d in referral.owed if d.sector_id == sector_id), None)
+
+
+async def by_code(session: AsyncSession, network: Network, code: str, *, example: str) -> Referral:
+    """The network's referral ``code`` (any case), or the error pointing to /pendencias."""
+    referral = await repo.referral_by_code(session=session, network_id=network.id, code=code)
+    if referral is None:
+        raise UserError(
+            N_("There is no encaminhamento {code}. See /pendencias."), example=example, code=code
+        )
+    return referral
+
+
+async def _open_meeting(session: AsyncSession, network: Network, now: datetime) -> Meeting | None:
+    """The meeting whose presence list is open today (encaminhamentos recorded there)."""
+    tz = ZoneInfo(network.timezone)
+    start = datetime.combine(_today(network, now), time(0), tzinfo=tz)
+    for meeting in await repo.meetings_between(
+        session=session,
+        network_id=network.id,
+        start=start,
+        end=start + timedelta(days=1),
+        include_cancelled=False,
+    ):
+        if meeting.presence == Presence.OPEN:
+            return meeting
+    return None
+
+
+async def _owing_sectors(
+    session: AsyncSession, network: Network, text: str, find: SectorFinder
+) -> list[Sector]:
+    """The sectors named in ``text`` ("Saúde, CRAS e CREAS"), each once, in their order."""
+    sectors = await repo.sectors(session=session, network_id=network.id)
+    chosen: list[Sector] = []
+    for name in rules.sector_names(text):
+        sector = find(sectors, name)
+        if sector not in chosen:
+            chosen.append(sector)
+    if not chosen:
+        raise UserError(N_("Say which sectors owe the devolutiva."), example=rules.EXAMPLE)
+    return chosen
+
+
+@dataclass(frozen=True)
+class Referred:
+    """A referral just recorded, with the representatives of the sectors that owe it."""
+
+    referral: Referral
+    sectors: Sequence[Sector]
+    representatives: Sequence[Member]
+
+
+async def refer(
+    session: AsyncSession,
+    network: Network,
+    member: Member,
+    *,
+    is_coordinator: bool,
+    now: datetime,
+    sectors: str,
+    deadline: str,
+    description: str,
+    find: SectorFinder,
+) -> Referred:
+    """``/encaminhar``: at a meeting with its presence list open anyone may refer; outside
+    one only the coordination (seed 000 §5-6). The deadline is read in the network's zone."""
+    meeting = await _open_meeting(session, network, now)
+    if not is_coordinator and meeting is None:
+        raise UserError(
+            N_("Only the coordination can refer outside a meeting (with the presence list open)."),
+            example=rules.EXAMPLE,
+        )
+    rules.check_description(description)
+    privacy.screen(description)
+    chosen = await _owing_sectors(session, network, sectors, find)
+    due = deadlines.parse_deadline(
+        deadline, today=_today(network, now), tz=network.timezone, state=network.state
+    )
+    referral = await create(
+        session,
+        network,
+        created_by_id=member.id,
+        now=now,
+        sectors=chosen,
+        deadline=due,
+        description=description,
+        origin="meeting" if meeting else "adhoc",
+        meeting_id=meeting.id if meeting else None,
+    )
+    people = await repo.representatives(
+        session=session, network_id=network.id, sector_ids=[s.id for s in chosen]
+    )
+    return Referred(referral=referral, sectors=tuple(chosen), representatives=people)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A sector's devolutiva saved; ``all_answered`` when it was the last one owed."""
+
+    referral: Referral
+    owed: Devolutiva
+    all_answered: bool
+
+
+async def record_devolutiva(
+    session: AsyncSession, network: Network, member: Member, *, now: datetime, code: str, text: str
+) -> Recorded:
+    """The member's sector answers ``code``: its chase stops; once every sector answered,
+    the referral waits for the coordination to conclude it."""
+    referral = await by_code(session, network, code, example=rules.DEVOLUTIVA_EXAMPLE)
+    rules.check_devolutiva(text)
+    privacy.screen(text)
+    owed = owed_by(referral, member.sector_id)
+    if owed is None:
+        raise UserError(
+            N_("{code} is not owed by your sector ({owers})."),
+            example=rules.DEVOLUTIVA_EXAMPLE,
+            code=referral.code,
+            owers=", ".join(d.sector.name for d in referral.owed),
+        )
+    if referral.status == ReferralStatus.CONCLUDED:
+        raise UserError(N_("{code} is already concluded."), code=referral.code)
+    owed.text, owed.answered_at, owed.answered_by_id = text, now, member.id
+    await plan_chase(session, network, referral, owed, now)
+    answered = rules.open_status(d.answered_at is not None for d in referral.owed)
+    if answered is ReferralStatus.ANSWERED:
+        referral.status = answered
+    return Recorded(referral=referral, owed=owed, all_answered=answered is ReferralStatus.ANSWERED)
+
+
+@dataclass(frozen=True)
+class Concluded:
+    referral: Referral
+    unanswered: Sequence[Sector]  # the sectors that never sent their devolutiva
+
+
+async def conclude(
+    session: AsyncSession, network: Network, *, now: datetime, code: str
+) -> Concluded:
+    """The coordination closes ``code``, answered or not: every chase of it stops."""
+    referral = await by_code(session, network, code, example=rules.CONCLUDE_EXAMPLE)
+    if referral.status == ReferralStatus.CONCLUDED:
+        raise UserError(N_("{code} is already concluded."), code=referral.code)
+    referral.status = ReferralStatus.CONCLUDED
+    referral.concluded_at = now
+    await _replan(session, network, referral, now)
+    missing = tuple(d.sector for d in referral.owed if d.answered_at is None)
+    return Concluded(referral=referral, unanswered=missing)
+
+
+async def reopen(session: AsyncSession, network: Network, *, now: datetime, code: str) -> Referral:
+    """A concluded referral opens again; the sectors still owing are chased again."""
+    referral = await by_code(session, network, code, example=rules.REOPEN_EXAMPLE)
+    if referral.status != ReferralStatus.CONCLUDED:
+        raise UserError(N_("{code} is not concluded."), code=referral.code)
+    referral.status = rules.open_status(d.answered_at is not None for d in referral.owed)
+    referral.concluded_at = None
+    await _replan(session, network, referral, now)
+    return referral
+
+
+async def _replan(
+    session: AsyncSession, network: Network, referral: Referral, now: datetime
+) -> None:
+    for owed in referral.owed:
+        await plan_chase(session, network, referral, owed, now)
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A devolutiva not sent yet: ``late`` days overdue (0 while not due)."""
+
+    late: int
+    due: date
+    sector: Sector
+    referral: Referral
+
+
+async def pending(
+    session: AsyncSession, network: Network, *, now: datetime, sector: str, find: SectorFinder
+) -> list[Pending]:
+    """``/pendencias [setor]``: the devolutivas still owed, the most overdue first."""
+    sectors = await repo.sectors(session=session, network_id=network.id)
+    only = find(sectors, sector) if sector else None
+    today = _today(network, now)
+    rows = []
+    for referral in await repo.open_referrals(session=session, network_id=network.id):
+        for owed in referral.owed:
+            if owed.answered_at is None and (only is None or owed.sector_id == only.id):
+                due = due_of(referral, owed)
+                late = deadlines.days_overdue(due, today)
+                rows.append(Pending(late=late, due=due, sector=owed.sector, referral=referral))
+    return sorted(rows, key=lambda p: (-p.late, p.due, p.sector.name))
+
+
+async def set_ladder(
+    session: AsyncSession, network: Network, *, now: datetime, text: str
+) -> deadlines.Ladder:
+    """``/cobranca``: the network's chase ladder, changed by ``text`` when given; every
+    open referral's chase follows the new days."""
+    ladder = ladder_of(network)
+    if not text:
+        return ladder
+    ladder = deadlines.parse_ladder(text, base=ladder)
+    network.ladder = dataclasses.asdict(ladder)
+    for referral in await repo.open_referrals(session=session, network_id=network.id):
+        await _replan(session, network, referral, now)
+    return ladder
+
+
+@dataclass(frozen=True)
+class Overdue:
+    referral: Referral
+    sector: Sector
+    late: int
+
+
+async def overdue(session: AsyncSession, network: Network, now: datetime) -> list[Overdue]:
+    """Sectors late beyond the agenda step: for the next meeting's agenda and the digest."""
+    ladder = ladder_of(network)
+    today = _today(network, now)
+    rows = []
+    for referral in await repo.open_referrals(session=session, network_id=network.id):
+        for owed in referral.owed:
+            late = deadlines.days_overdue(due_of(referral, owed), today)
+            if owed.answered_at is None and rules.on_agenda(late, ladder):
+                rows.append(Overdue(referral=referral, sector=owed.sector, late=late))
+    return rows
+
+
+async def weekly_digest(session: AsyncSession, network: Network, now: datetime) -> list[Overdue]:
+    """The Monday digest: the next one planned, and what is overdue for the coordination."""
+    await plan_digest(session, network, now)
+    return await overdue(session, network, now)
+
+
+@dataclass(frozen=True)
+class Chase:
+    """One step of the chase of a sector's devolutiva, and who hears it."""
+
+    referral: Referral
+    owed: Devolutiva
+    step: deadlines.Step
+    due: date
+    late: int
+    audience: Audience
+    people: Sequence[Member]  # the representatives to mention or to write to
+
+
+async def chase(
+    session: AsyncSession,
+    network: Network,
+    *,
+    now: datetime,
+    referral_id: int,
+    sector_id: int,
+    step: deadlines.Step,
+) -> Chase | None:
+    """A chase row come due: None once the devolutiva came, the referral was concluded,
+    or the coordination was already told that nobody of the sector is in the group."""
+    referral = await repo.referral(session=session, referral_id=referral_id)
+    if referral is None or referral.status == ReferralStatus.CONCLUDED:
+        return None
+    owed = owed_by(referral, sector_id)
+    if owed is None or owed.answered_at is not None:
+        return None
+    due = due_of(referral, owed)
+    people = await repo.representatives(
+        session=session, network_id=network.id, sector_ids=[owed.sector_id]
+    )
+    late = deadlines.days_overdue(due, _today(network, now))
+    audience = rules.chase_audience(
+        step, representatives=bool(people), email=bool(owed.sector.email)
+    )
+    if audience is Audience.COORDINATION and not await repo.first_notice(
+        session=session, network_id=network.id, key=f"norep:{referral.id}:{owed.sector_id}", now=now
+    ):
+        return None
+    if audience is Audience.PRIVATE:
+        audience, people = await _private_or_group(session, network, people)
+    return Chase(referral, owed, step, due, late, audience, people)
+
+
+async def _private_or_group(
+    session: AsyncSession, network: Network, people: Sequence[Member]
+) -> tuple[Audience, Sequence[Member]]:
+    """Those reachable in private; nobody reachable: the group hears it, naming them all."""
+    reachable = await repo.contact_ids(
+        session=session, platform=network.platform, user_ids=[m.user_id for m in people]
+    )
+    private = [m for m in people if m.user_id in reachable]
+    return (Audience.PRIVATE, private) if private else (Audience.GROUP, people)
