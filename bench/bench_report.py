@@ -26,7 +26,7 @@ from bot import reports
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.runtime import open_runtime
-from handlers.reports import collect
+from bot.services.reports import collect
 from storage import repo
 from storage.models import Attendance, Devolutiva, Meeting, Member, Referral
 

@@ -226,7 +226,7 @@ async def write_report(settings: Settings, network_id: int, year: int, out: Path
     """``redebot report``: the same report as /relatorio, written to a file."""
     from bot import reports
     from bot.i18n import use_locale
-    from handlers.reports import collect
+    from bot.services.reports import collect
     from storage.models import Network
 
     renderers = {

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from functools import partial
-
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import documents
 from bot.buttons import ButtonData
-from bot.errors import UserError
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.messages import Button, OutFile, Reply
@@ -20,19 +16,12 @@ from bot.rules import attendance as rules
 from bot.rules import dates, privacy
 from bot.rules.kinds import Kind
 from bot.rules.names import kind_name
-from bot.rules.status import MeetingStatus, Presence, QuestionStatus
-from handlers.common import (
-    expected_sectors,
-    meetings_on,
-    mentioned_member,
-    person,
-)
+from bot.rules.status import Presence
+from bot.services import attendance as service
+from handlers.common import person
 from handlers.meeting_messages import RsvpPress, meeting_message
-from storage import repo
-from storage.models import Meeting, Member, Network, Question
+from storage.models import Meeting, Member, Question
 
-REASON_QUESTION = "rsvp_reason"
-MAX_REASON = 300
 PRESENCE_EXAMPLE = "/presenca  ·  /presenca + @ana  ·  /presenca fechar  ·  /presenca lista"
 
 
@@ -43,56 +32,37 @@ class PresencePress(ButtonData, prefix="pres"):
     meeting_id: int
 
 
-async def _meeting_for_button(ctx: Context, meeting_id: int) -> Meeting:
-    meeting = await repo.meeting(session=ctx.session, meeting_id=meeting_id)
-    if meeting is None or meeting.network_id != ctx.network.id:
-        raise UserError(N_("This choice is no longer valid."))
-    if meeting.status == MeetingStatus.CANCELLED:
-        raise UserError(N_("This meeting was cancelled."))
-    return meeting
+# --- RSVP and the reason for "não vou" -----------------------------------------------
 
 
 async def rsvp_button(ctx: Context, press: RsvpPress) -> list[Reply]:
-    meeting = await _meeting_for_button(ctx, press.meeting_id)
-    if meeting.starts_at + timedelta(minutes=meeting.duration_minutes) < ctx.now:
-        raise UserError(N_("This meeting has already happened."))
     answer = press.answer.stored
-    await repo.set_rsvp(
-        session=ctx.session,
-        meeting_id=meeting.id,
-        member_id=ctx.member.id,
-        answer=answer,
-        now=ctx.now,
+    done = await service.answer_rsvp(
+        ctx.session, ctx.network, ctx.member, ctx.now, meeting_id=press.meeting_id, answer=answer
     )
+    edited = await meeting_message(ctx.session, ctx.network, done.meeting, ctx.now, press.style)
+    notice = _rsvp_notice(ctx.member, answer)
+    replies = [Reply(text=edited.text, buttons=edited.buttons, edit=True, notice=notice)]
+    if done.reason_in_private is not None:
+        replies.append(_ask_reason(ctx, done.meeting, done.reason_in_private))
+    return replies
+
+
+def _rsvp_notice(member: Member, answer: str) -> str:
     notices = {
         "yes": _("Noted: you are going."),
         "no": _("Noted: you are not going."),
         "maybe": _("Noted: maybe."),
     }
     notice = notices[answer]
-    if ctx.member.sector_id is None:
+    if member.sector_id is None:
         notice += " " + _("Tell the group your sector with /setor.")
-    edited = await meeting_message(ctx.session, ctx.network, meeting, ctx.now, press.style)
-    replies = [Reply(text=edited.text, buttons=edited.buttons, edit=True, notice=notice)]
-    if answer == "no":
-        replies.append(await _ask_reason(ctx, meeting))
-    return replies
+    return notice
 
 
-async def _ask_reason(ctx: Context, meeting: Meeting) -> Reply:
-    await repo.ask(
-        session=ctx.session,
-        network_id=ctx.network.id,
-        member_id=ctx.member.id,
-        kind=REASON_QUESTION,
-        meeting_id=meeting.id,
-        now=ctx.now,
-    )
+def _ask_reason(ctx: Context, meeting: Meeting, in_private: bool) -> Reply:
     when = dates.format_when(meeting.starts_at, ctx.network.timezone)
-    reachable = await repo.contact_ids(
-        session=ctx.session, platform=ctx.network.platform, user_ids=[ctx.member.user_id]
-    )
-    if ctx.member.user_id in reachable:
+    if in_private:
         return Reply(
             text=_(
                 "You won't come to the meeting of {when}. In a few words, why? Answer here."
@@ -108,275 +78,141 @@ async def _ask_reason(ctx: Context, meeting: Meeting) -> Reply:
 
 
 async def reason_answer(ctx: Context, question: Question) -> list[Reply]:
-    text = " ".join(ctx.msg.text.split())
-    if not text:
+    reason = rules.absence_reason(ctx.msg.text)
+    if not reason:
         return []
-    if len(text) > MAX_REASON:
-        raise UserError(
-            N_("Please keep it short: at most {n} letters."),
-            example=_("mandatory training at the health department"),
-            n=MAX_REASON,
-        )
-    privacy.screen(text)
-    question.status = QuestionStatus.ANSWERED
-    if question.meeting_id is None:
+    privacy.screen(reason)
+    if not await service.save_reason(ctx.session, ctx.member, question, reason):
         return []
-    rsvp = await repo.rsvp_of(
-        session=ctx.session, meeting_id=question.meeting_id, member_id=ctx.member.id
-    )
-    if rsvp is None or rsvp.answer != "no":
-        return []
-    rsvp.reason = text
     return [Reply(text=_("Thank you, {name}. Reason noted.").format(name=ctx.member.name))]
 
 
 # --- the presence list ---------------------------------------------------------------
 
 
-async def _today_meeting(ctx: Context) -> Meeting:
-    found = await meetings_on(ctx, ctx.now.astimezone(ctx.tz).date())
-    if not found:
-        raise UserError(
-            N_("There is no meeting today. The presence list opens on the meeting's day."),
-            example="/presenca",
-        )
-    return min(found, key=lambda m: abs((m.starts_at - ctx.now).total_seconds()))
-
-
-async def presence_text(session: AsyncSession, network: Network, meeting: Meeting) -> str:
-    rows = [r for r in await repo.attendance(session=session, meeting_id=meeting.id) if r.present]
-    expected = await expected_sectors(session, network, meeting)
-    present_ids = rules.sectors_present(r.sector_id for r in rows)
-    by_sector: dict[str, list[str]] = {}
-    for row in rows:
-        sector = row.member.sector.name if row.member.sector else _("no sector")
-        by_sector.setdefault(sector, []).append(row.member.name)
-    header = _("📋 Presence list — {kind}, {when}").format(
-        kind=kind_name(meeting.kind), when=dates.format_when(meeting.starts_at, network.timezone)
-    )
-    lines = [header]
+def presence_text(view: service.PresenceView, timezone: str) -> str:
+    meeting = view.meeting
+    lines = [_presence_header(meeting, timezone)]
     if meeting.presence == Presence.OPEN:
         lines.append(_("Tap Present when you arrive."))
     lines.append(
         _("Sectors present: {n} of {total}").format(
-            n=len(present_ids & {s.id for s in expected}), total=len(expected)
+            n=view.sectors.counted, total=view.sectors.expected
         )
     )
-    for sector, names in sorted(by_sector.items()):
-        lines.append(f"• {sector}: {', '.join(names)}")
-    missing = [s.name for s in expected if s.id not in present_ids]
-    if missing:
-        lines.append(_("Missing: {sectors}").format(sectors=", ".join(missing)))
+    lines += _attendee_lines(view)
+    if view.sectors.missing:
+        lines.append(_("Missing: {sectors}").format(sectors=", ".join(view.sectors.missing)))
     if meeting.presence == Presence.CLOSED:
         lines.append(_("List closed."))
     return "\n".join(lines)
+
+
+def _presence_header(meeting: Meeting, timezone: str) -> str:
+    return _("📋 Presence list — {kind}, {when}").format(
+        kind=kind_name(meeting.kind), when=dates.format_when(meeting.starts_at, timezone)
+    )
+
+
+def _attendee_lines(view: service.PresenceView) -> list[str]:
+    named = ((sector or _("no sector"), name) for sector, name in view.attendees)
+    return [f"• {sector}: {', '.join(names)}" for sector, names in rules.by_sector(named)]
 
 
 def presence_buttons(meeting_id: int) -> tuple[tuple[Button, ...], ...]:
     return ((Button(_("✋ Present"), PresencePress(meeting_id).encode()),),)
 
 
+def _presence_reply(ctx: Context, view: service.PresenceView) -> Reply:
+    return Reply(text=presence_text(view, ctx.network.timezone))
+
+
 async def presence(ctx: Context) -> list[Reply]:
-    verb, _sep, rest = ctx.msg.args.strip().partition(" ")
-    verb = verb.lower()
-    if verb in {"", "abrir"}:
-        return await _open_presence(ctx)
-    if verb in {"+", "-"}:
-        return await _mark_by_coordinator(ctx, verb == "+", rest.strip())
-    if verb == "fechar":
-        return await _close_presence(ctx)
-    if verb == "lista":
-        return await _presence_files(ctx)
-    raise UserError(N_("I did not understand what to do with the presence list."))
+    command = rules.parse_presence(ctx.msg.args)
+    return await _PRESENCE_VERBS[command.verb](ctx, command)
 
 
-async def _open_presence(ctx: Context) -> list[Reply]:
-    meeting = await _today_meeting(ctx)
-    if meeting.presence != Presence.CLOSED:
-        meeting.presence = Presence.OPEN
-    text = await presence_text(ctx.session, ctx.network, meeting)
+async def _open_presence(ctx: Context, _command: rules.PresenceCommand) -> list[Reply]:
+    view = await service.open_presence(ctx.session, ctx.network, ctx.now)
+    meeting = view.meeting
     buttons = presence_buttons(meeting.id) if meeting.presence == Presence.OPEN else ()
     # Seed 000 §5: the secretary and the ata's author are named as the meeting opens.
     opened = await ctx.hooks.meeting_opened(ctx, meeting) if ctx.hooks else []
-    return [Reply(text=text, buttons=buttons), *opened]
+    return [Reply(text=presence_text(view, ctx.network.timezone), buttons=buttons), *opened]
 
 
 async def presence_button(ctx: Context, press: PresencePress) -> list[Reply]:
-    meeting = await _meeting_for_button(ctx, press.meeting_id)
-    if meeting.presence != Presence.OPEN:
-        raise UserError(N_("The presence list is closed."))
-    await repo.mark_presence(
-        session=ctx.session,
-        meeting_id=meeting.id,
-        member=ctx.member,
-        present=True,
-        by="self",
-        now=ctx.now,
+    view = await service.mark_self(
+        ctx.session, ctx.network, ctx.member, ctx.now, meeting_id=press.meeting_id
     )
     notice = _("Presence noted. Welcome!")
     if ctx.member.sector_id is None:
         notice = _("Presence noted, but you have no sector: send /setor so your sector counts.")
-    text = await presence_text(ctx.session, ctx.network, meeting)
-    return [Reply(text=text, buttons=presence_buttons(meeting.id), edit=True, notice=notice)]
+    text = presence_text(view, ctx.network.timezone)
+    return [Reply(text=text, buttons=presence_buttons(view.meeting.id), edit=True, notice=notice)]
 
 
-async def _target(ctx: Context, text: str) -> Member:
-    if ctx.msg.mentioned:
-        return await mentioned_member(ctx, "/presenca + @ana")
-    if text:
-        target = await repo.member_by_username(
-            session=ctx.session, network_id=ctx.network.id, username=text.split()[0]
-        )
-        if target is None:
-            raise UserError(
-                N_("I don't know {user} yet: reply to one of their messages instead."),
-                example="/presenca + @ana",
-                user=text.split()[0],
-            )
-        return target
-    if ctx.msg.reply_to is not None:
-        return await repo.touch_member(
-            session=ctx.session,
-            network_id=ctx.network.id,
-            user_id=ctx.msg.reply_to.user_id,
-            name=ctx.msg.reply_to.name,
-            username=ctx.msg.reply_to.username,
-            now=ctx.now,
-        )
-    raise UserError(N_("Say who: @user, or reply to their message."), example="/presenca + @ana")
-
-
-async def _mark_by_coordinator(ctx: Context, present: bool, who: str) -> list[Reply]:
-    meeting = await _today_meeting(ctx)
-    if meeting.presence is None:
-        raise UserError(N_("Open the presence list first with /presenca."), example="/presenca")
-    target = await _target(ctx, who)
-    await repo.mark_presence(
-        session=ctx.session,
-        meeting_id=meeting.id,
-        member=target,
-        present=present,
-        by="coordinator",
-        now=ctx.now,
+async def _mark_by_coordinator(ctx: Context, command: rules.PresenceCommand) -> list[Reply]:
+    who = service.Who(
+        mentioned=ctx.msg.mentioned[0] if ctx.msg.mentioned else None,
+        username=command.rest.split()[0] if command.rest else None,
+        reply_to=ctx.msg.reply_to,
     )
-    return [Reply(text=await presence_text(ctx.session, ctx.network, meeting))]
+    view = await service.mark_by_coordinator(
+        ctx.session,
+        ctx.network,
+        ctx.now,
+        present=command.verb is rules.PresenceVerb.MARK,
+        who=who,
+    )
+    return [_presence_reply(ctx, view)]
 
 
-async def _close_presence(ctx: Context) -> list[Reply]:
-    meeting = await _today_meeting(ctx)
-    if meeting.presence is None:
-        raise UserError(N_("Open the presence list first with /presenca."), example="/presenca")
-    meeting.presence = Presence.CLOSED
-    replies = [Reply(text=await presence_text(ctx.session, ctx.network, meeting))]
-    streaks = await _absence_streaks(ctx, meeting)
-    if streaks:
-        coordinators = await repo.coordinators(session=ctx.session, network_id=ctx.network.id)
-        replies.append(
-            Reply(
-                text=_(
-                    "⚠️ Coordination: {sectors} missed the last {n} meetings in a row. "
-                    "It may be worth a call."
-                ).format(sectors=", ".join(streaks), n=rules.ABSENCE_STREAK),
-                mentions=tuple(person(m) for m in coordinators),
-            )
-        )
+async def _close_presence(ctx: Context, _command: rules.PresenceCommand) -> list[Reply]:
+    closed = await service.close_presence(ctx.session, ctx.network, ctx.now)
+    replies = [_presence_reply(ctx, closed.view)]
+    if closed.streak_sectors:
+        replies.append(_streak_warning(closed))
     return replies
 
 
-async def _absence_streaks(ctx: Context, meeting: Meeting) -> list[str]:
-    closed = [
-        m
-        for m in await repo.meetings_with_presence(
-            session=ctx.session, network_id=ctx.network.id, until=meeting.starts_at
-        )
-        if m.presence == Presence.CLOSED
-    ]
-    history: list[tuple[set[int], set[int]]] = []
-    for past in reversed(closed):
-        expected = {s.id for s in await expected_sectors(ctx.session, ctx.network, past)}
-        rows = await repo.attendance(session=ctx.session, meeting_id=past.id)
-        present = rules.sectors_present(r.sector_id for r in rows if r.present)
-        history.append((expected, present))
-    ids = rules.absence_streaks(history)
-    sectors = await repo.sectors(session=ctx.session, network_id=ctx.network.id)
-    return [s.name for s in sectors if s.id in ids]
-
-
-async def _presence_files(ctx: Context) -> list[Reply]:
-    found = await repo.meetings_with_presence(
-        session=ctx.session, network_id=ctx.network.id, until=ctx.now + timedelta(days=1), limit=1
+def _streak_warning(closed: service.ClosedList) -> Reply:
+    return Reply(
+        text=_(
+            "⚠️ Coordination: {sectors} missed the last {n} meetings in a row. "
+            "It may be worth a call."
+        ).format(sectors=", ".join(closed.streak_sectors), n=rules.ABSENCE_STREAK),
+        mentions=tuple(person(m) for m in closed.coordinators),
     )
-    if not found:
-        raise UserError(N_("No meeting has a presence list yet."), example="/presenca")
-    data = await presence_data(ctx.session, ctx.network, found[0], ctx.now)
+
+
+async def _presence_files(ctx: Context, _command: rules.PresenceCommand) -> list[Reply]:
+    found = await service.latest_presence_files(ctx.session, ctx.network, ctx.now)
+    text = _("Presence list of the {kind} of {when}.").format(
+        kind=kind_name(found.meeting.kind),
+        when=dates.format_when(found.meeting.starts_at, ctx.network.timezone),
+    )
+    # Drawing is CPU work: it runs after the commit, in a worker thread (OutFile.later).
     return [
-        Reply(
-            text=_("Presence list of the {kind} of {when}.").format(
-                kind=kind_name(found[0].kind),
-                when=dates.format_when(found[0].starts_at, ctx.network.timezone),
-            ),
-            file=OutFile.later(
-                documents.presence_filename(data, "pdf"),
-                "application/pdf",
-                partial(documents.presence_pdf, data),
-            ),
-        ),
-        Reply(
-            text="",
-            file=OutFile.later(
-                documents.presence_filename(data, "csv"),
-                "text/csv",
-                partial(documents.presence_csv, data),
-            ),
-        ),
+        Reply(text=text, file=_presence_file(found.data, "pdf", "application/pdf")),
+        Reply(text="", file=_presence_file(found.data, "csv", "text/csv")),
     ]
 
 
-async def presence_data(
-    session: AsyncSession, network: Network, meeting: Meeting, now: datetime
-) -> documents.PresenceList:
-    expected = await expected_sectors(session, network, meeting)
-    rows = await repo.attendance(session=session, meeting_id=meeting.id)
-    answers = {a.member_id: a for a in await repo.rsvps(session=session, meeting_id=meeting.id)}
-    present_members = {r.member_id for r in rows if r.present}
-    people: dict[int, Member] = {r.member_id: r.member for r in rows}
-    expected_ids = {s.id for s in expected}
-    for member in await repo.representatives(
-        session=session, network_id=network.id, sector_ids=expected_ids
-    ):
-        people.setdefault(member.id, member)
-    attendees = sorted(
-        (
-            documents.Attendee(
-                name=m.name,
-                sector=m.sector.name if m.sector else "—",
-                present=m.id in present_members,
-                rsvp=answers[m.id].answer if m.id in answers else None,
-                absence_reason=answers[m.id].reason if m.id in answers else None,
-            )
-            for m in people.values()
-        ),
-        key=lambda a: (a.sector, a.name),
-    )
-    present_ids = rules.sectors_present(r.sector_id for r in rows if r.present)
-    convened_by = None
-    if meeting.kind == "extraordinary" and meeting.convened_by_id is not None:
-        convener = await session.get(Member, meeting.convened_by_id)
-        convened_by = convener.name if convener is not None else None
-    return documents.PresenceList(
-        network_name=network.title or _("Rede de Proteção Social"),
-        meeting_kind=kind_name(meeting.kind)[:1].upper() + kind_name(meeting.kind)[1:],
-        starts_at=meeting.starts_at,
-        timezone=network.timezone,
-        place=meeting.place,
-        topic=meeting.topic,
-        justification=meeting.justification,
-        convened_by=convened_by,
-        sectors_present=[s.name for s in expected if s.id in present_ids],
-        sectors_absent=[s.name for s in expected if s.id not in present_ids],
-        attendees=attendees,
-        generated_at=now,
-    )
+def _presence_file(data: documents.PresenceList, ext: str, mime: str) -> OutFile:
+    draw = documents.presence_pdf if ext == "pdf" else documents.presence_csv
+    return OutFile.later(documents.presence_filename(data, ext), mime, partial(draw, data))
+
+
+_PRESENCE_VERBS: dict[
+    rules.PresenceVerb, Callable[[Context, rules.PresenceCommand], Awaitable[list[Reply]]]
+] = {
+    rules.PresenceVerb.OPEN: _open_presence,
+    rules.PresenceVerb.MARK: _mark_by_coordinator,
+    rules.PresenceVerb.UNMARK: _mark_by_coordinator,
+    rules.PresenceVerb.CLOSE: _close_presence,
+    rules.PresenceVerb.FILES: _presence_files,
+}
 
 
 # --- automatic: quorum warning -----------------------------------------------------------
@@ -384,36 +220,29 @@ async def presence_data(
 
 async def render_quorum_check(ctx: ScheduledContext) -> Sequence[Reply]:
     """Two days before: warn the coordination when confirmed sectors are below quorum."""
-    if ctx.row.meeting_id is None:
+    warning = await service.quorum_warning(
+        ctx.session, ctx.network, ctx.now, meeting_id=ctx.row.meeting_id
+    )
+    if warning is None:
         return []
-    meeting = await repo.meeting(session=ctx.session, meeting_id=ctx.row.meeting_id)
-    if meeting is None or meeting.status != MeetingStatus.SCHEDULED or meeting.starts_at <= ctx.now:
-        return []
-    expected = await expected_sectors(ctx.session, ctx.network, meeting)
-    answers = await repo.rsvps(session=ctx.session, meeting_id=meeting.id)
-    confirmed = {a.member.sector_id for a in answers if a.answer == "yes"}
-    confirmed &= {s.id for s in expected}
-    needed = rules.quorum_needed(len(expected), ctx.network.quorum)
-    if not expected or len(confirmed) >= needed:
-        return []
-    missing = [s.name for s in expected if s.id not in confirmed]
-    coordinators = await repo.coordinators(session=ctx.session, network_id=ctx.network.id)
-    return [
-        Reply(
-            text=_(
-                "⚠️ Coordination: only {n} of {total} sectors confirmed the {kind} of {when} "
-                "(quorum: {needed}). Not confirmed yet: {missing}."
-            ).format(
-                n=len(confirmed),
-                total=len(expected),
-                kind=kind_name(meeting.kind),
-                when=dates.format_when(meeting.starts_at, ctx.network.timezone),
-                needed=needed,
-                missing=", ".join(missing),
-            ),
-            mentions=tuple(person(m) for m in coordinators),
-        )
-    ]
+    return [_quorum_reply(warning, ctx.network.timezone)]
+
+
+def _quorum_reply(warning: service.QuorumWarning, timezone: str) -> Reply:
+    return Reply(
+        text=_(
+            "⚠️ Coordination: only {n} of {total} sectors confirmed the {kind} of {when} "
+            "(quorum: {needed}). Not confirmed yet: {missing}."
+        ).format(
+            n=warning.sectors.counted,
+            total=warning.sectors.expected,
+            kind=kind_name(warning.meeting.kind),
+            when=dates.format_when(warning.meeting.starts_at, timezone),
+            needed=warning.needed,
+            missing=", ".join(warning.sectors.missing),
+        ),
+        mentions=tuple(person(m) for m in warning.coordinators),
+    )
 
 
 async def set_quorum(ctx: Context) -> list[Reply]:
@@ -421,19 +250,17 @@ async def set_quorum(ctx: Context) -> list[Reply]:
     if not text:
         current = str(ctx.network.quorum) if ctx.network.quorum else _("half of the sectors")
         return [Reply(text=_("Quorum: {q}. To change: /quorum 6").format(q=current))]
-    if text.lower() in {"metade", "padrao", "padrão"}:
-        ctx.network.quorum = None
+    quorum = rules.parse_quorum(text)
+    service.set_quorum(ctx.network, quorum)
+    if quorum is None:
         return [Reply(text=_("Quorum: half of the sectors."))]
-    if not text.isdigit() or not 1 <= int(text) <= 100:
-        raise UserError(N_("Give the number of sectors needed, like 6."), example="/quorum 6")
-    ctx.network.quorum = int(text)
     return [Reply(text=_("Quorum: {q} sectors.").format(q=text))]
 
 
 def register(router: Router) -> None:
     router.button(RsvpPress)(rsvp_button)
     router.button(PresencePress)(presence_button)
-    router.answer(REASON_QUESTION)(reason_answer)
+    router.answer(rules.REASON_QUESTION)(reason_answer)
     router.command(
         "presenca",
         N_("presence list: open, mark, close, export"),

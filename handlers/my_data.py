@@ -6,37 +6,24 @@ import json
 from dataclasses import dataclass
 
 from bot.buttons import ButtonData, Decision
-from bot.errors import UserError
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.messages import Button, OutFile, Reply
 from bot.router import Context, Router
+from bot.services import personal_data as service
 from handlers.common import person
-from storage import personal_data, repo
 
 
 async def my_data(ctx: Context) -> list[Reply]:
-    member = ctx.member
-    data = await personal_data.export(ctx.session, ctx.network, member)
+    data = await service.export(ctx.session, ctx.network, ctx.member)
     content = json.dumps(data, ensure_ascii=False, indent=2).encode()
-    reachable = await repo.contact_ids(
-        session=ctx.session, platform=ctx.network.platform, user_ids=[member.user_id]
-    )
-    if member.user_id not in reachable:
-        raise UserError(
-            N_(
-                "I send your data only in private: open a chat with me, send /start, "
-                "then ask again here."
-            ),
-            example="/meusdados",
-        )
     return [
         Reply(
             text=_("What I hold about you in this network. To erase it: /apagarmeusdados"),
             file=OutFile("meus-dados.json", content, "application/json"),
-            to_user=person(member),
+            to_user=person(ctx.member),
         ),
-        Reply(text=_("{name}, I sent your data in private.").format(name=member.name)),
+        Reply(text=_("{name}, I sent your data in private.").format(name=ctx.member.name)),
     ]
 
 
@@ -47,14 +34,16 @@ async def erase_request(ctx: Context) -> list[Reply]:
                 "{name}, erase what I hold about you here (sector, answers, presences)? "
                 "Devolutivas stay as records of your sector, without your name."
             ).format(name=ctx.member.name),
-            buttons=(
-                (
-                    Button(_("🗑 Erase"), EraseDecision(ctx.member.id, Decision.OK).encode()),
-                    Button(_("✖ Keep"), EraseDecision(ctx.member.id, Decision.NO).encode()),
-                ),
-            ),
+            buttons=(_erase_buttons(ctx.member.id),),
         )
     ]
+
+
+def _erase_buttons(member_id: int) -> tuple[Button, ...]:
+    return (
+        Button(_("🗑 Erase"), EraseDecision(member_id, Decision.OK).encode()),
+        Button(_("✖ Keep"), EraseDecision(member_id, Decision.NO).encode()),
+    )
 
 
 @dataclass(frozen=True)
@@ -66,11 +55,15 @@ class EraseDecision(ButtonData, prefix="erase"):
 
 
 async def erase_button(ctx: Context, press: EraseDecision) -> list[Reply]:
-    if press.member_id != ctx.member.id:
-        raise UserError(N_("Only the person who asked can answer this."))
-    if press.decision is not Decision.OK:
+    erased = await service.answer_erasure(
+        ctx.session,
+        ctx.network,
+        ctx.member,
+        asked_by_id=press.member_id,
+        erase=press.decision is Decision.OK,
+    )
+    if not erased:
         return [Reply(text=_("Nothing was erased."), edit=True)]
-    await personal_data.erase(ctx.session, ctx.network, ctx.member)
     return [Reply(text=_("Done: I erased what I held about you in this network."), edit=True)]
 
 

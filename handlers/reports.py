@@ -3,24 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, time
 from functools import partial
-from zoneinfo import ZoneInfo
-
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import reports
-from bot.errors import UserError
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.messages import OutFile, Reply
 from bot.router import Context, Router
 from bot.rules import dates
-from bot.rules.annual_report import annual_report
-from storage import report_queries
-from storage.models import Network
+from bot.rules.annual_report import REPORT_EXAMPLE, ReportRequest, parse_request
+from bot.services import reports as service
 
-EXAMPLE = "/relatorio 2026 pdf  ·  /relatorio 2026 xlsx  ·  /relatorio mes"
+EXAMPLE = REPORT_EXAMPLE
 FORMATS: dict[str, tuple[str, Callable[[reports.AnnualReport], bytes]]] = {
     "pdf": ("application/pdf", reports.report_pdf),
     "xlsx": (
@@ -31,68 +25,43 @@ FORMATS: dict[str, tuple[str, Callable[[reports.AnnualReport], bytes]]] = {
 }
 
 
-def _year_bounds(year: int, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    return datetime(year, 1, 1, tzinfo=tz), datetime(year + 1, 1, 1, tzinfo=tz)
-
-
-async def collect(
-    session: AsyncSession, network: Network, year: int, now: datetime
-) -> reports.AnnualReport:
-    """The network's year: read (storage.report_queries), then counted (bot.rules.annual_report)."""
-    start, end = _year_bounds(year, ZoneInfo(network.timezone))
-    records = await report_queries.year_records(session, network, year, start, end, now)
-    return annual_report(
-        records,
-        network_name=network.title or _("Rede de Proteção Social"),
-        year=year,
-        timezone=network.timezone,
-        now=now,
-    )
-
-
 async def report(ctx: Context) -> list[Reply]:
-    words = ctx.msg.args.lower().split()
-    if words and words[0] in {"mes", "mês"}:
-        return [Reply(text=await month_summary(ctx.session, ctx.network, ctx.now))]
-    year = ctx.now.astimezone(ctx.tz).year
-    fmt = "pdf"
-    for word in words:
-        if word.isdigit() and len(word) == 4:
-            year = int(word)
-        elif word in FORMATS:
-            fmt = word
-        else:
-            raise UserError(N_("I did not understand {word!r}."), example=EXAMPLE, word=word)
-    data = await collect(ctx.session, ctx.network, year, ctx.now)
-    mime, render = FORMATS[fmt]
+    this_year = ctx.now.astimezone(ctx.tz).year
+    wanted = parse_request(ctx.msg.args, this_year=this_year, formats=FORMATS)
+    if wanted.month:
+        return [Reply(text=await month_summary(ctx))]
+    return [await _annual(ctx, wanted)]
+
+
+async def _annual(ctx: Context, wanted: ReportRequest) -> Reply:
+    data = await service.collect(ctx.session, ctx.network, wanted.year, ctx.now)
+    mime, render = FORMATS[wanted.fmt]
     text = (
-        _("Annual report {year}: no records for this year yet.").format(year=year)
+        _("Annual report {year}: no records for this year yet.").format(year=wanted.year)
         if data.is_empty()
-        else _("Annual report of intersectoral actions — {year}.").format(year=year)
+        else _("Annual report of intersectoral actions — {year}.").format(year=wanted.year)
     )
     # Rendering is CPU work: it runs after the commit, in a worker thread (OutFile.later).
-    file = OutFile.later(reports.report_filename(data, fmt), mime, partial(render, data))
-    return [Reply(text=text, file=file)]
+    file = OutFile.later(reports.report_filename(data, wanted.fmt), mime, partial(render, data))
+    return Reply(text=text, file=file)
 
 
-async def month_summary(session: AsyncSession, network: Network, now: datetime) -> str:
+async def month_summary(ctx: Context) -> str:
     """The month so far, as a short message for the group."""
-    tz = ZoneInfo(network.timezone)
-    local = now.astimezone(tz)
-    start = datetime.combine(local.date().replace(day=1), time(0), tzinfo=tz)
-    month = await report_queries.month_counts(session, network, start, now, local.date())
+    month = await service.month_so_far(ctx.session, ctx.network, ctx.now)
+    counts = month.counts
     return _(
         "📊 {month} so far\nMeetings held: {held} · cancelled: {cancelled}\n"
         "Encaminhamentos opened: {opened} · devolutivas received: {answered} · "
         "overdue: {overdue}\nAtas in progress: {atas}"
     ).format(
-        month=dates.month_name(local.month).capitalize(),
-        held=month.held,
-        cancelled=month.cancelled,
-        opened=month.opened,
-        answered=month.answered,
-        overdue=month.overdue,
-        atas=month.atas_in_progress,
+        month=dates.month_name(month.month).capitalize(),
+        held=counts.held,
+        cancelled=counts.cancelled,
+        opened=counts.opened,
+        answered=counts.answered,
+        overdue=counts.overdue,
+        atas=counts.atas_in_progress,
     )
 
 

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from bot.errors import UserError
+from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.rules import report_data as reports
 from bot.rules.convocation import BASIS_NAMES, Basis
@@ -304,3 +306,35 @@ def _due_dates(item: Recurring, year: int, today: date, since: date) -> list[dat
         days.append(due)
         day = due + timedelta(days=1)
     return days
+
+
+# --- /relatorio's arguments -----------------------------------------------------------
+
+REPORT_EXAMPLE = "/relatorio 2026 pdf  ·  /relatorio 2026 xlsx  ·  /relatorio mes"
+MONTH_WORDS = {"mes", "mês"}
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    """What /relatorio asks for: the month so far, or a year in one format."""
+
+    month: bool
+    year: int
+    fmt: str
+
+
+def parse_request(args: str, *, this_year: int, formats: Collection[str]) -> ReportRequest:
+    """ "mes" → the month so far; "2026 xlsx" (either order, both optional) → that year in
+    that format (this year, PDF by default)."""
+    words = args.lower().split()
+    if words and words[0] in MONTH_WORDS:
+        return ReportRequest(month=True, year=this_year, fmt="pdf")
+    year, fmt = this_year, "pdf"
+    for word in words:
+        if word.isdigit() and len(word) == 4:
+            year = int(word)
+        elif word in formats:
+            fmt = word
+        else:
+            raise UserError(N_("I did not understand {word!r}."), example=REPORT_EXAMPLE, word=word)
+    return ReportRequest(month=False, year=year, fmt=fmt)

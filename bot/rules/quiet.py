@@ -8,10 +8,14 @@ sets its own window with /silencio.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from bot.errors import UserError
+from bot.i18n import N_
+from bot.rules.names import name_key
 
 DEFAULT_START = 20 * 60
 DEFAULT_END = 7 * 60
@@ -94,3 +98,69 @@ def parse_window(text: str) -> tuple[int, int] | None:
 def format_minute(minute: int) -> str:
     hours, minutes = divmod(minute, 60)
     return f"{hours}h" if not minutes else f"{hours}h{minutes:02d}"
+
+
+# --- /silencio --------------------------------------------------------------------------
+
+MAX_CAP = 20
+YES = {"sim", "s", "on", "ligado"}
+NO = {"nao", "n", "off", "desligado"}
+SUNDAY_WORDS = {"domingos", "domingo"}
+HOLIDAY_WORDS = {"feriados", "feriado"}
+CAP_WORDS = {"limite", "maximo"}
+
+
+@dataclass(frozen=True)
+class QuietChange:
+    """One change to a network's quiet settings asked with /silencio (None: unchanged)."""
+
+    window: tuple[int, int] | None = None
+    sundays: bool | None = None
+    holidays: bool | None = None
+    hourly_cap: int | None = None
+
+
+# "/silencio desligado": no night window, Sundays and holidays like any day.
+OFF = QuietChange(window=(0, 0), sundays=False, holidays=False)
+
+
+def parse_change(words: Sequence[str]) -> QuietChange:
+    """ "20h 7h", "desligado", "domingos não", "feriados sim", "limite 4" → the change."""
+    head = name_key(words[0])
+    if head in NO and len(words) == 1:
+        return OFF
+    if len(words) == 2 and head in SUNDAY_WORDS:
+        return QuietChange(sundays=_flag(words[1]))
+    if len(words) == 2 and head in HOLIDAY_WORDS:
+        return QuietChange(holidays=_flag(words[1]))
+    if len(words) == 2 and head in CAP_WORDS:
+        return QuietChange(hourly_cap=_cap(words[1]))
+    window = parse_window(" ".join(words))
+    if window is None:
+        raise UserError(
+            N_(
+                "I didn't understand the quiet hours. Give the start and the end, "
+                "or: desligado, domingos sim/não, feriados sim/não, limite <n>."
+            ),
+            example="/silencio 20h 7h",
+        )
+    return QuietChange(window=window)
+
+
+def _flag(word: str) -> bool:
+    key = name_key(word)
+    if key in YES:
+        return True
+    if key in NO:
+        return False
+    raise UserError(N_("Answer with sim or não."), example="/silencio domingos não")
+
+
+def _cap(word: str) -> int:
+    if not (word.isascii() and word.isdigit()) or not 1 <= int(word) <= MAX_CAP:
+        raise UserError(
+            N_("The hourly limit is a number from 1 to {max}."),
+            example="/silencio limite 4",
+            max=MAX_CAP,
+        )
+    return int(word)

@@ -1,0 +1,419 @@
+"""Attendance: answering an RSVP, the reason for "não vou", the presence list and the
+quorum check (PRODUCT.md §3)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import documents
+from bot.errors import UserError
+from bot.i18n import N_
+from bot.i18n import gettext as _
+from bot.messages import Person
+from bot.rules import attendance as rules
+from bot.rules.names import first_upper, kind_name
+from bot.rules.status import MeetingStatus, Presence, QuestionStatus
+from storage import attendance as queries
+from storage import repo
+from storage.models import Attendance, Meeting, Member, Network, Question, Rsvp
+
+MARK_EXAMPLE = "/presenca + @ana"
+
+# An expected sector: (id, name).
+Expected = Sequence[tuple[int, str]]
+
+
+@dataclass(frozen=True)
+class RsvpResult:
+    """The meeting answered; after "não vou" the bot asks why, in private when it can
+    reach the person (``reason_in_private``), else in the group (None: not asked)."""
+
+    meeting: Meeting
+    reason_in_private: bool | None
+
+
+@dataclass(frozen=True)
+class PresenceView:
+    """What the presence list message shows: who is present, under which sector (None:
+    the person has no sector), in marking order, and the expected sectors counted."""
+
+    meeting: Meeting
+    attendees: tuple[tuple[str | None, str], ...]
+    sectors: rules.SectorCount
+
+
+@dataclass(frozen=True)
+class ClosedList:
+    """A presence list just closed, and the sectors absent too many times in a row
+    (with the coordinators to warn)."""
+
+    view: PresenceView
+    streak_sectors: tuple[str, ...]
+    coordinators: tuple[Member, ...]
+
+
+@dataclass(frozen=True)
+class PresenceFiles:
+    """The latest presence list, ready to be drawn as PDF and CSV."""
+
+    meeting: Meeting
+    data: documents.PresenceList
+
+
+@dataclass(frozen=True)
+class QuorumWarning:
+    """A meeting whose confirmed sectors are below quorum, for the coordinators."""
+
+    meeting: Meeting
+    sectors: rules.SectorCount
+    needed: int
+    coordinators: tuple[Member, ...]
+
+
+@dataclass(frozen=True)
+class Who:
+    """Whom the coordination marks: a platform mention, a typed @username, or the
+    person whose message is replied to (in that order of precedence)."""
+
+    mentioned: Person | None = None
+    username: str | None = None
+    reply_to: Person | None = None
+
+
+async def _expected(session: AsyncSession, network: Network, meeting: Meeting) -> Expected:
+    sectors = await queries.expected_sectors(
+        session=session, network_id=network.id, meeting=meeting
+    )
+    return [(s.id, s.name) for s in sectors]
+
+
+async def _button_meeting(session: AsyncSession, network: Network, meeting_id: int) -> Meeting:
+    meeting = await repo.meeting(session=session, meeting_id=meeting_id)
+    if meeting is None or meeting.network_id != network.id:
+        raise UserError(N_("This choice is no longer valid."))
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise UserError(N_("This meeting was cancelled."))
+    return meeting
+
+
+# --- RSVP and the reason for "não vou" -------------------------------------------------
+
+
+async def answer_rsvp(
+    session: AsyncSession,
+    network: Network,
+    member: Member,
+    now: datetime,
+    *,
+    meeting_id: int,
+    answer: str,
+) -> RsvpResult:
+    """Note ``member``'s answer ("yes", "no", "maybe") to a meeting not over yet; after
+    "no", ask them why (a Question)."""
+    meeting = await _button_meeting(session, network, meeting_id)
+    if meeting.starts_at + timedelta(minutes=meeting.duration_minutes) < now:
+        raise UserError(N_("This meeting has already happened."))
+    await repo.set_rsvp(
+        session=session, meeting_id=meeting.id, member_id=member.id, answer=answer, now=now
+    )
+    if answer != "no":
+        return RsvpResult(meeting, None)
+    return RsvpResult(meeting, await _ask_reason(session, network, member, meeting, now))
+
+
+async def _ask_reason(
+    session: AsyncSession, network: Network, member: Member, meeting: Meeting, now: datetime
+) -> bool:
+    """Open the question; whether the person can be asked in private."""
+    await repo.ask(
+        session=session,
+        network_id=network.id,
+        member_id=member.id,
+        kind=rules.REASON_QUESTION,
+        meeting_id=meeting.id,
+        now=now,
+    )
+    reachable = await repo.contact_ids(
+        session=session, platform=network.platform, user_ids=[member.user_id]
+    )
+    return member.user_id in reachable
+
+
+async def save_reason(
+    session: AsyncSession, member: Member, question: Question, reason: str
+) -> bool:
+    """The question is answered; the reason is kept when the member still says "no".
+    Whether it was kept."""
+    question.status = QuestionStatus.ANSWERED
+    if question.meeting_id is None:
+        return False
+    rsvp = await repo.rsvp_of(session=session, meeting_id=question.meeting_id, member_id=member.id)
+    if rsvp is None or rsvp.answer != "no":
+        return False
+    rsvp.reason = reason
+    return True
+
+
+# --- the presence list -------------------------------------------------------------------
+
+
+async def presence_view(session: AsyncSession, network: Network, meeting: Meeting) -> PresenceView:
+    """Who is present at ``meeting``, and the expected sectors counted."""
+    rows = [r for r in await repo.attendance(session=session, meeting_id=meeting.id) if r.present]
+    expected = await _expected(session, network, meeting)
+    return PresenceView(
+        meeting=meeting,
+        attendees=tuple(
+            (r.member.sector.name if r.member.sector else None, r.member.name) for r in rows
+        ),
+        sectors=rules.count_sectors(expected, (r.sector_id for r in rows)),
+    )
+
+
+async def _today_meeting(session: AsyncSession, network: Network, now: datetime) -> Meeting:
+    """Today's scheduled meeting closest to ``now``."""
+    tz = ZoneInfo(network.timezone)
+    start = datetime.combine(now.astimezone(tz).date(), time(0), tzinfo=tz)
+    found = await repo.meetings_between(
+        session=session,
+        network_id=network.id,
+        start=start,
+        end=start + timedelta(days=1),
+        include_cancelled=False,
+    )
+    if not found:
+        raise UserError(
+            N_("There is no meeting today. The presence list opens on the meeting's day."),
+            example="/presenca",
+        )
+    return min(found, key=lambda m: abs((m.starts_at - now).total_seconds()))
+
+
+async def _listed_today(session: AsyncSession, network: Network, now: datetime) -> Meeting:
+    """Today's meeting, whose presence list must have been opened."""
+    meeting = await _today_meeting(session, network, now)
+    if meeting.presence is None:
+        raise UserError(N_("Open the presence list first with /presenca."), example="/presenca")
+    return meeting
+
+
+async def open_presence(session: AsyncSession, network: Network, now: datetime) -> PresenceView:
+    """Open today's presence list (a closed one stays closed)."""
+    meeting = await _today_meeting(session, network, now)
+    if meeting.presence != Presence.CLOSED:
+        meeting.presence = Presence.OPEN
+    return await presence_view(session, network, meeting)
+
+
+async def mark_self(
+    session: AsyncSession, network: Network, member: Member, now: datetime, *, meeting_id: int
+) -> PresenceView:
+    """✋: ``member`` is present, while the list is open."""
+    meeting = await _button_meeting(session, network, meeting_id)
+    if meeting.presence != Presence.OPEN:
+        raise UserError(N_("The presence list is closed."))
+    await repo.mark_presence(
+        session=session, meeting_id=meeting.id, member=member, present=True, by="self", now=now
+    )
+    return await presence_view(session, network, meeting)
+
+
+async def mark_by_coordinator(
+    session: AsyncSession, network: Network, now: datetime, *, present: bool, who: Who
+) -> PresenceView:
+    """/presenca + @ana (or -): the coordination marks someone present (or not)."""
+    meeting = await _listed_today(session, network, now)
+    target = await _target(session, network, now, who)
+    await repo.mark_presence(
+        session=session,
+        meeting_id=meeting.id,
+        member=target,
+        present=present,
+        by="coordinator",
+        now=now,
+    )
+    return await presence_view(session, network, meeting)
+
+
+async def _target(session: AsyncSession, network: Network, now: datetime, who: Who) -> Member:
+    if who.mentioned is not None:
+        return await _mentioned(session, network, who.mentioned)
+    if who.username:
+        return await _by_username(session, network, who.username)
+    if who.reply_to is not None:
+        return await repo.touch_member(
+            session=session,
+            network_id=network.id,
+            user_id=who.reply_to.user_id,
+            name=who.reply_to.name,
+            username=who.reply_to.username,
+            now=now,
+        )
+    raise UserError(N_("Say who: @user, or reply to their message."), example=MARK_EXAMPLE)
+
+
+async def _mentioned(session: AsyncSession, network: Network, who: Person) -> Member:
+    """The mentioned person, who must have written in the group before."""
+    found = await repo.member(session=session, network_id=network.id, user_id=who.user_id)
+    if found is None:
+        raise UserError(
+            N_("I don't know {user} yet: ask them to send /setor in the group first."),
+            example=MARK_EXAMPLE,
+            user="@" + who.user_id.split("@")[0],
+        )
+    return found
+
+
+async def _by_username(session: AsyncSession, network: Network, username: str) -> Member:
+    found = await repo.member_by_username(session=session, network_id=network.id, username=username)
+    if found is None:
+        raise UserError(
+            N_("I don't know {user} yet: reply to one of their messages instead."),
+            example=MARK_EXAMPLE,
+            user=username,
+        )
+    return found
+
+
+async def close_presence(session: AsyncSession, network: Network, now: datetime) -> ClosedList:
+    """Close today's presence list; find the sectors absent too many times in a row."""
+    meeting = await _listed_today(session, network, now)
+    meeting.presence = Presence.CLOSED
+    view = await presence_view(session, network, meeting)
+    streaks = await _absence_streaks(session, network, meeting)
+    coordinators = (
+        await repo.coordinators(session=session, network_id=network.id) if streaks else ()
+    )
+    return ClosedList(view, tuple(streaks), tuple(coordinators))
+
+
+async def _absence_streaks(session: AsyncSession, network: Network, meeting: Meeting) -> list[str]:
+    """The sectors absent from the last closed lists where they were expected."""
+    closed = [
+        m
+        for m in await repo.meetings_with_presence(
+            session=session, network_id=network.id, until=meeting.starts_at
+        )
+        if m.presence == Presence.CLOSED
+    ]
+    history = [await _sectors_at(session, network, past) for past in reversed(closed)]
+    ids = rules.absence_streaks(history)
+    sectors = await repo.sectors(session=session, network_id=network.id)
+    return [s.name for s in sectors if s.id in ids]
+
+
+async def _sectors_at(
+    session: AsyncSession, network: Network, meeting: Meeting
+) -> tuple[set[int], set[int]]:
+    """(expected, present) sector ids of one past meeting."""
+    expected = {sector_id for sector_id, _name in await _expected(session, network, meeting)}
+    rows = await repo.attendance(session=session, meeting_id=meeting.id)
+    return expected, rules.sectors_present(r.sector_id for r in rows if r.present)
+
+
+async def latest_presence_files(
+    session: AsyncSession, network: Network, now: datetime
+) -> PresenceFiles:
+    """The latest meeting with a presence list, and its list as plain data."""
+    found = await repo.meetings_with_presence(
+        session=session, network_id=network.id, until=now + timedelta(days=1), limit=1
+    )
+    if not found:
+        raise UserError(N_("No meeting has a presence list yet."), example="/presenca")
+    return PresenceFiles(found[0], await presence_list(session, network, found[0], now))
+
+
+async def presence_list(
+    session: AsyncSession, network: Network, meeting: Meeting, now: datetime
+) -> documents.PresenceList:
+    """Everything the presence list document shows (bot.documents draws it)."""
+    expected = await _expected(session, network, meeting)
+    rows = await repo.attendance(session=session, meeting_id=meeting.id)
+    answers = {a.member_id: a for a in await repo.rsvps(session=session, meeting_id=meeting.id)}
+    people = await _people(session, network, rows, expected)
+    present_ids = rules.sectors_present(r.sector_id for r in rows if r.present)
+    return documents.PresenceList(
+        network_name=network.title or _("Rede de Proteção Social"),
+        meeting_kind=first_upper(kind_name(meeting.kind)),
+        starts_at=meeting.starts_at,
+        timezone=network.timezone,
+        place=meeting.place,
+        topic=meeting.topic,
+        justification=meeting.justification,
+        convened_by=await _convener(session, meeting),
+        sectors_present=[name for sector_id, name in expected if sector_id in present_ids],
+        sectors_absent=[name for sector_id, name in expected if sector_id not in present_ids],
+        attendees=_attendees(people, {r.member_id for r in rows if r.present}, answers),
+        generated_at=now,
+    )
+
+
+async def _people(
+    session: AsyncSession, network: Network, rows: Sequence[Attendance], expected: Expected
+) -> list[Member]:
+    """Everyone marked, then the expected sectors' representatives nobody marked."""
+    people: dict[int, Member] = {r.member_id: r.member for r in rows}
+    sector_ids = {sector_id for sector_id, _name in expected}
+    for member in await repo.representatives(
+        session=session, network_id=network.id, sector_ids=sector_ids
+    ):
+        people.setdefault(member.id, member)
+    return list(people.values())
+
+
+def _attendees(
+    people: Iterable[Member], present: set[int], answers: dict[int, Rsvp]
+) -> list[documents.Attendee]:
+    """One line per person, by sector then name."""
+    attendees = (
+        documents.Attendee(
+            name=m.name,
+            sector=m.sector.name if m.sector else "—",
+            present=m.id in present,
+            rsvp=answers[m.id].answer if m.id in answers else None,
+            absence_reason=answers[m.id].reason if m.id in answers else None,
+        )
+        for m in people
+    )
+    return sorted(attendees, key=lambda a: (a.sector, a.name))
+
+
+async def _convener(session: AsyncSession, meeting: Meeting) -> str | None:
+    """Who convened an extraordinary meeting (seed 000 §3)."""
+    if meeting.kind != "extraordinary" or meeting.convened_by_id is None:
+        return None
+    convener = await queries.member_by_id(session=session, member_id=meeting.convened_by_id)
+    return convener.name if convener is not None else None
+
+
+# --- quorum --------------------------------------------------------------------------------
+
+
+async def quorum_warning(
+    session: AsyncSession, network: Network, now: datetime, *, meeting_id: int | None
+) -> QuorumWarning | None:
+    """Two days before: the meeting, when its confirmed sectors are below quorum."""
+    if meeting_id is None:
+        return None
+    meeting = await repo.meeting(session=session, meeting_id=meeting_id)
+    if meeting is None or meeting.status != MeetingStatus.SCHEDULED or meeting.starts_at <= now:
+        return None
+    expected = await _expected(session, network, meeting)
+    answers = await repo.rsvps(session=session, meeting_id=meeting.id)
+    confirmed = (a.member.sector_id for a in answers if a.answer == "yes")
+    count = rules.count_sectors(expected, confirmed)
+    needed = rules.quorum_short(count, network.quorum)
+    if needed is None:
+        return None
+    coordinators = await repo.coordinators(session=session, network_id=network.id)
+    return QuorumWarning(meeting, count, needed, tuple(coordinators))
+
+
+def set_quorum(network: Network, quorum: int | None) -> None:
+    """The sectors needed for quorum (None: half of the expected sectors)."""
+    network.quorum = quorum
