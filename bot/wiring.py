@@ -16,9 +16,9 @@ from handlers import (
     plans,
     quiet,
     referrals,
-    reporting,
     reports,
     rotation,
+    system_deadlines,
     working_groups,
 )
 
@@ -34,7 +34,7 @@ def build_router() -> Router:
     rotation.register(router)
     referrals.register(router)
     plans.register(router)
-    reporting.register(router)
+    system_deadlines.register(router)
     my_data.register(router)
     reports.register(router)
     quiet.register(router)
