@@ -3,7 +3,7 @@ import, the draft that previews it, and a plan's progress."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
@@ -63,16 +63,14 @@ class Progress:
     done: int
     total: int
     late: int
-
-    @property
-    def concluded(self) -> bool:
-        """Seed 004, art. 6 §3: a plan is concluded only when every action is."""
-        return self.total > 0 and self.done == self.total
+    concluded: bool  # seed 004, art. 6 §3: only when every task is
 
 
-def progress(tasks: Iterable[Task], today: date) -> Progress:
-    """How many of a plan's tasks are concluded, and how many are overdue."""
-    items = list(tasks)
-    done = sum(1 for t in items if t.status == ReferralStatus.CONCLUDED)
-    late = sum(1 for t in items if t.status != ReferralStatus.CONCLUDED and t.deadline < today)
-    return Progress(done=done, total=len(items), late=late)
+def progress(tasks: Sequence[Task], today: date) -> Progress:
+    """How many of a plan's tasks are concluded, how many are overdue, and whether the
+    plan is concluded."""
+    flags = [t.status == ReferralStatus.CONCLUDED for t in tasks]
+    late = sum(1 for t, done in zip(tasks, flags, strict=True) if not done and t.deadline < today)
+    return Progress(
+        done=sum(flags), total=len(flags), late=late, concluded=deadlines.plan_concluded(flags)
+    )
