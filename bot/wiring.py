@@ -18,9 +18,9 @@ from handlers import (
     plans,
     quiet,
     referrals,
-    reporting,
     reports,
     rotation,
+    system_deadlines,
     working_groups,
 )
 
@@ -38,7 +38,7 @@ def build_router() -> Router:
     referrals.register(router)
     extensions.register(router)
     plans.register(router)
-    reporting.register(router)
+    system_deadlines.register(router)
     my_data.register(router)
     reports.register(router)
     quiet.register(router)

@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-from zoneinfo import available_timezones
-
-import holidays
-
 from bot.errors import UserError
-from bot.i18n import N_, SUPPORTED_LOCALES
+from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.messages import Reply
 from bot.router import Context, Router
-from bot.rules import dates
-from bot.rules.names import name_key
-from bot.scheduling import plan_meetings
-from handlers.common import find_sector, mentioned_member, split_pipes
-from storage import repo
-from storage.models import Member, Network
-
-MAX_REMINDERS = 5
+from bot.rules import network as network_rules
+from bot.rules import sectors as sector_rules
+from bot.services import network as network_setup
+from bot.services import sectors
+from storage.models import Network
 
 
 def greeting(network: Network) -> Reply:
@@ -39,10 +31,12 @@ def greeting(network: Network) -> Reply:
 
 
 async def start(ctx: Context) -> list[Reply]:
+    """``/start``: the greeting."""
     return [greeting(ctx.network)]
 
 
 def help_text(router: Router, coordinator: bool) -> str:
+    """``/ajuda``: every command with its summary (the coordination's apart)."""
     lines = [_("What you can ask me:")]
     commands = sorted(router.commands.values(), key=lambda c: c.name)
     for command in commands:
@@ -58,249 +52,137 @@ def help_text(router: Router, coordinator: bool) -> str:
 
 
 async def set_sector(ctx: Context) -> list[Reply]:
+    """``/setor CRAS``: the member represents that sector."""
     name = ctx.msg.args.strip()
-    sectors = await repo.sectors(session=ctx.session, network_id=ctx.network.id)
     if not name:
-        current = ctx.member.sector.name if ctx.member.sector else _("none yet")
-        raise UserError(
-            N_("Tell me your sector after the command. Yours: {current}. Sectors: {sectors}."),
-            example="/setor CRAS",
-            current=current,
-            sectors=", ".join(s.name for s in sectors),
-        )
-    sector = find_sector(sectors, name, "/setor CRAS")
-    ctx.member.sector_id = sector.id
-    ctx.member.sector = sector
-    return [
-        Reply(
-            text=_("Done, {person}: you represent {sector} in the network.").format(
-                person=ctx.member.name, sector=sector.name
-            )
-        )
-    ]
+        return await _ask_sector(ctx)
+    sector = await sectors.join(ctx.session, ctx.network, ctx.member, name)
+    text = _("Done, {person}: you represent {sector} in the network.")
+    return [Reply(text=text.format(person=ctx.member.name, sector=sector.name))]
+
+
+async def _ask_sector(ctx: Context) -> list[Reply]:
+    """``/setor`` alone: the member's sector and the ones to choose from."""
+    names = await sectors.names(ctx.session, ctx.network)
+    current = ctx.member.sector.name if ctx.member.sector else _("none yet")
+    raise UserError(
+        N_("Tell me your sector after the command. Yours: {current}. Sectors: {sectors}."),
+        example=sectors.JOIN_EXAMPLE,
+        current=current,
+        sectors=", ".join(names),
+    )
 
 
 async def list_sectors(ctx: Context) -> list[Reply]:
+    """``/setores``: every sector with its representatives (or a change, see below)."""
     args = ctx.msg.args.strip()
     if args:
         return await _change_sectors(ctx, args)
-    sectors = await repo.sectors(session=ctx.session, network_id=ctx.network.id)
-    people = await repo.members(session=ctx.session, network_id=ctx.network.id)
-    by_sector: dict[int, list[str]] = {}
-    for person in people:
-        if person.sector_id is not None:
-            by_sector.setdefault(person.sector_id, []).append(person.name)
     lines = [_("Sectors of the network and their representatives:")]
-    for sector in sectors:
-        names = ", ".join(by_sector.get(sector.id, [])) or "—"
-        lines.append(f"• {sector.name}: {names}")
+    for item in await sectors.representation(ctx.session, ctx.network):
+        lines.append(f"• {item.sector}: {', '.join(item.people) or '—'}")
     lines.append(_("To join one: /setor <name>."))
     return [Reply(text="\n".join(lines))]
 
 
 async def _change_sectors(ctx: Context, args: str) -> list[Reply]:
     """``/setores adicionar <nome>`` and ``/setores renomear <antigo> | <novo>``."""
-    example = "/setores adicionar CAPS  ·  /setores renomear CMEI | CMEI Centro"
     if not ctx.is_coordinator:
         raise UserError(N_("Only the network's coordination can change the sectors."))
-    verb, _sep, rest = args.partition(" ")
-    sectors = await repo.sectors(session=ctx.session, network_id=ctx.network.id)
-    if name_key(verb) in {"adicionar", "add", "novo"}:
-        name = " ".join(rest.split())
-        if not name or len(name) > 80:
-            raise UserError(N_("Give the new sector's name (up to 80 letters)."), example=example)
-        if any(s.key == name_key(name) for s in sectors):
-            raise UserError(N_("The sector {name} already exists."), example=example, name=name)
-        await repo.add_sector(session=ctx.session, network_id=ctx.network.id, name=name)
-        return [Reply(text=_("Sector {name} added.").format(name=name))]
-    if name_key(verb) in {"renomear", "rename"}:
-        parts = split_pipes(rest)
-        if len(parts) != 2 or not all(parts) or len(parts[1]) > 80:
-            raise UserError(N_("Write the old name, a | and the new name."), example=example)
-        sector = find_sector(sectors, parts[0], example)
-        new_name = " ".join(parts[1].split())
-        clash = [s for s in sectors if s.key == name_key(new_name) and s.id != sector.id]
-        if clash:
-            raise UserError(N_("The sector {name} already exists."), example=example, name=new_name)
-        old = sector.name
-        sector.name, sector.key = new_name, name_key(new_name)
-        return [Reply(text=_("Sector {old} is now called {new}.").format(old=old, new=new_name))]
-    raise UserError(N_("I did not understand what to change in the sectors."), example=example)
+    change = sector_rules.parse_change(args)
+    if isinstance(change, sector_rules.AddSector):
+        await sectors.add(ctx.session, ctx.network, change)
+        return [Reply(text=_("Sector {name} added.").format(name=change.name))]
+    old = await sectors.rename(ctx.session, ctx.network, change)
+    return [Reply(text=_("Sector {old} is now called {new}.").format(old=old, new=change.new))]
 
 
 async def coordinators(ctx: Context) -> list[Reply]:
+    """``/coordenador`` lists the coordination; ``+``/``-`` with a person changes it."""
     args = ctx.msg.args.split()
-    example = "/coordenador + @maria"
     if not args:
-        people = await repo.members(session=ctx.session, network_id=ctx.network.id)
-        names = ", ".join(p.name for p in people if p.is_coordinator)
-        who = (
-            _("Coordination: the group's administrators and {names}.").format(names=names)
-            if names
-            else _("Coordination: the group's administrators.")
-        )
-        how = _(
-            "To add or remove: /coordenador + @user or /coordenador - @user "
-            "(or reply to the person's message with /coordenador +)."
-        )
-        return [Reply(text=f"{who}\n{how}")]
-    sign = args[0]
-    if sign not in {"+", "-"}:
-        raise UserError(N_("Use + to add or - to remove a coordinator."), example=example)
-    target: Member | None
-    if ctx.msg.mentioned:
-        target = await mentioned_member(ctx, example)
-    elif len(args) > 1:
-        target = await repo.member_by_username(
-            session=ctx.session, network_id=ctx.network.id, username=args[1]
-        )
-        if target is None:
-            raise UserError(
-                N_(
-                    "I don't know {user} yet: ask them to send /setor in the group, or reply "
-                    "to one of their messages with /coordenador {sign}."
-                ),
-                example=example,
-                user=args[1],
-                sign=sign,
-            )
-    elif ctx.msg.reply_to is not None:
-        target = await repo.touch_member(
-            session=ctx.session,
-            network_id=ctx.network.id,
-            user_id=ctx.msg.reply_to.user_id,
-            name=ctx.msg.reply_to.name,
-            username=ctx.msg.reply_to.username,
-            now=ctx.now,
-        )
-    else:
-        raise UserError(N_("Say who: @user, or reply to their message."), example=example)
-    target.is_coordinator = sign == "+"
+        return await _coordination(ctx)
+    add = network_rules.parse_coordinator_sign(args[0])
+    target = await network_setup.set_coordinator(
+        ctx.session, ctx.network, _nominee(ctx, args), add=add, now=ctx.now
+    )
     text = (
         _("{name} is now part of the coordination.")
-        if target.is_coordinator
+        if add
         else _("{name} is no longer part of the coordination.")
     )
     return [Reply(text=text.format(name=target.name))]
 
 
-def _brazilian_zones() -> dict[str, str]:
-    """ "cuiaba" -> "America/Cuiaba": people type the city, not the IANA name."""
-    zones = {}
-    for name in available_timezones():
-        if name.startswith("America/") and name.count("/") == 1:
-            zones[name_key(name.split("/")[1].replace("_", " "))] = name
-    return zones
+def _nominee(ctx: Context, args: list[str]) -> network_setup.Nominee:
+    """Whom the message names: its first mention, the @username typed, the replied person."""
+    return network_setup.Nominee(
+        mentioned=ctx.msg.mentioned[0] if ctx.msg.mentioned else None,
+        username=args[1] if len(args) > 1 else None,
+        replied=ctx.msg.reply_to,
+    )
+
+
+async def _coordination(ctx: Context) -> list[Reply]:
+    """Who coordinates, and how to change it."""
+    names = ", ".join(await network_setup.coordinator_names(ctx.session, ctx.network))
+    who = (
+        _("Coordination: the group's administrators and {names}.").format(names=names)
+        if names
+        else _("Coordination: the group's administrators.")
+    )
+    how = _(
+        "To add or remove: /coordenador + @user or /coordenador - @user "
+        "(or reply to the person's message with /coordenador +)."
+    )
+    return [Reply(text=f"{who}\n{how}")]
 
 
 async def set_timezone(ctx: Context) -> list[Reply]:
+    """``/fuso``: the network's time zone, or a new one (meetings keep their local times)."""
     text = ctx.msg.args.strip()
     if not text:
-        return [
-            Reply(
-                text=_("This network's time zone is {tz}. To change: /fuso America/Cuiaba").format(
-                    tz=ctx.network.timezone
-                )
-            )
-        ]
-    name = _brazilian_zones().get(name_key(text), text)
-    dates.zone(name)
-    old = ctx.network.timezone
-    # Meetings keep their local wall-clock time: 14h stays 14h in the new zone.
-    future = await repo.next_meetings(
-        session=ctx.session, network_id=ctx.network.id, after=ctx.now, limit=1000
-    )
-    for meeting in future:
-        local = meeting.starts_at.astimezone(dates.zone(old)).replace(tzinfo=dates.zone(name))
-        meeting.starts_at = local
-    ctx.network.timezone = name
-    await plan_meetings(session=ctx.session, network=ctx.network, meetings=future, now=ctx.now)
-    return [
-        Reply(
-            text=_("Time zone changed to {tz}. The meetings keep their local times.").format(
-                tz=name
-            )
-        )
-    ]
+        current = _("This network's time zone is {tz}. To change: /fuso America/Cuiaba")
+        return [Reply(text=current.format(tz=ctx.network.timezone))]
+    zone = network_rules.parse_zone(text)
+    await network_setup.set_timezone(ctx.session, ctx.network, zone, ctx.now)
+    done = _("Time zone changed to {tz}. The meetings keep their local times.")
+    return [Reply(text=done.format(tz=zone))]
 
 
 async def set_state(ctx: Context) -> list[Reply]:
-    uf = ctx.msg.args.strip().upper()
-    if not uf:
+    """``/estado``: the state whose holidays apply, or a new one."""
+    if not ctx.msg.args.strip():
         current = ctx.network.state or _("none (national holidays only)")
-        return [
-            Reply(
-                text=_("State for holidays: {state}. To change: /estado PR").format(state=current)
-            )
-        ]
-    if uf not in holidays.country_holidays("BR").subdivisions:
-        raise UserError(
-            N_("{uf} is not a Brazilian state abbreviation."), example="/estado PR", uf=uf
-        )
-    ctx.network.state = uf
-    return [
-        Reply(
-            text=_("Done: {uf}'s holidays are skipped when generating the calendar.").format(uf=uf)
-        )
-    ]
+        text = _("State for holidays: {state}. To change: /estado PR")
+        return [Reply(text=text.format(state=current))]
+    uf = network_rules.parse_state(ctx.msg.args)
+    await network_setup.set_state(ctx.network, uf)
+    done = _("Done: {uf}'s holidays are skipped when generating the calendar.")
+    return [Reply(text=done.format(uf=uf))]
 
 
 async def set_reminders(ctx: Context) -> list[Reply]:
-    example = "/lembretes 3d 1h"
+    """``/lembretes 3d 1h``: when the group is reminded before each meeting."""
     words = ctx.msg.args.replace(",", " ").split()
     if not words:
-        current = " ".join(
-            dates.format_offset(timedelta(minutes=m))
-            for m in sorted(ctx.network.reminder_offsets, reverse=True)
-        )
-        return [
-            Reply(
-                text=_("Reminders before each meeting: {offsets}. To change: {example}").format(
-                    offsets=current or "—", example=example
-                )
-            )
-        ]
-    if len(words) > MAX_REMINDERS:
-        raise UserError(N_("At most {n} reminders per meeting."), example=example, n=MAX_REMINDERS)
-    minutes = set()
-    for word in words:
-        offset = dates.parse_offset(word)
-        total = int(offset.total_seconds() // 60)
-        if not 5 <= total <= 30 * 24 * 60:
-            raise UserError(
-                N_("{offset}: a reminder must be between 5 minutes and 30 days before."),
-                example=example,
-                offset=word,
-            )
-        minutes.add(total)
-    ctx.network.reminder_offsets = sorted(minutes, reverse=True)
-    future = await repo.next_meetings(
-        session=ctx.session, network_id=ctx.network.id, after=ctx.now, limit=1000
-    )
-    await plan_meetings(session=ctx.session, network=ctx.network, meetings=future, now=ctx.now)
-    shown = " ".join(
-        dates.format_offset(timedelta(minutes=m)) for m in ctx.network.reminder_offsets
-    )
-    return [
-        Reply(
-            text=_("Done: I will remind the group {offsets} before each meeting.").format(
-                offsets=shown
-            )
-        )
-    ]
+        return _current_reminders(ctx)
+    minutes = network_rules.parse_reminders(words)
+    await network_setup.set_reminders(ctx.session, ctx.network, minutes, ctx.now)
+    done = _("Done: I will remind the group {offsets} before each meeting.")
+    return [Reply(text=done.format(offsets=network_rules.format_reminders(minutes)))]
+
+
+def _current_reminders(ctx: Context) -> list[Reply]:
+    current = network_rules.format_reminders(ctx.network.reminder_offsets) or "—"
+    text = _("Reminders before each meeting: {offsets}. To change: {example}")
+    return [Reply(text=text.format(offsets=current, example=network_rules.REMINDERS_EXAMPLE))]
 
 
 async def set_language(ctx: Context) -> list[Reply]:
-    choice = ctx.msg.args.strip().replace("-", "_")
-    known = {name_key(loc): loc for loc in SUPPORTED_LOCALES}
-    locale = known.get(name_key(choice))
-    if locale is None:
-        raise UserError(
-            N_("Languages available: {langs}."),
-            example="/idioma pt_BR",
-            langs=", ".join(SUPPORTED_LOCALES),
-        )
-    ctx.network.locale = locale
+    """``/idioma pt_BR``: the language the bot speaks in this network."""
+    locale = network_rules.parse_locale(ctx.msg.args)
+    await network_setup.set_language(ctx.network, locale)
     return [Reply(text="✔ " + locale)]
 
 

@@ -2,28 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
-from typing import Any
 
 from bot.buttons import ButtonData, Decision
 from bot.errors import UserError
 from bot.i18n import N_
 from bot.i18n import gettext as _
-from bot.messages import Button, Reply
+from bot.messages import Attachment, Button, Reply
 from bot.router import Context, Router
-from bot.rules import deadlines, privacy
+from bot.rules import plans as rules
+from bot.rules.deadlines import PlanTask
 from bot.rules.names import name_key
-from bot.rules.status import DraftStatus, ReferralStatus
-from bot.services import referrals
-from storage import repo
-from storage.models import ActionPlan
+from bot.services import plans
 
-IMPORT_EXAMPLE = "/plano importar 2026 Fortalecimento do SIPIA"
-DRAFT_KIND = "plan"
+IMPORT_EXAMPLE = rules.IMPORT_EXAMPLE
+# Tasks shown in the preview of an import.
+PREVIEW_TASKS = 8
 
 
 async def plan(ctx: Context) -> list[Reply]:
+    """``/plano`` shows progress; ``/plano importar`` (with the table) previews a plan."""
     verb, _sep, rest = ctx.msg.args.strip().partition(" ")
     if name_key(verb) == "importar":
         if not ctx.is_coordinator:
@@ -40,8 +39,26 @@ async def plan(ctx: Context) -> list[Reply]:
 
 
 async def _import(ctx: Context, args: str) -> list[Reply]:
-    attachment = ctx.msg.attachment
-    if attachment is None:
+    """The plan's table previewed, with buttons to save or discard it."""
+    attachment = _table(ctx)
+    year, name = rules.parse_caption(args)
+    tasks = rules.read_table(await attachment.fetch(), attachment.filename, year)
+    preview = await plans.preview(
+        ctx.session,
+        ctx.network,
+        user_id=ctx.msg.sender.user_id,
+        name=name,
+        year=year,
+        tasks=tasks,
+        now=ctx.now,
+    )
+    text = _preview_text(name, year, tasks, preview.new_sectors)
+    return [Reply(text=text, buttons=_decision_buttons(preview.draft_id))]
+
+
+def _table(ctx: Context) -> Attachment:
+    """The plan's table sent with the command."""
+    if ctx.msg.attachment is None:
         raise UserError(
             N_(
                 "Send the plan's table (.csv or .xlsx: Ação, Tarefa, Período, Responsável) "
@@ -49,60 +66,36 @@ async def _import(ctx: Context, args: str) -> list[Reply]:
             ),
             example=IMPORT_EXAMPLE,
         )
-    year_text, _sep, name = args.partition(" ")
-    if not (year_text.isdigit() and len(year_text) == 4) or not name.strip():
-        raise UserError(N_("Give the plan's year and name in the caption."), example=IMPORT_EXAMPLE)
-    privacy.screen(name)
-    tasks = deadlines.parse_plan_table(
-        await attachment.fetch(), attachment.filename, year=int(year_text)
-    )
-    sectors = {s.key: s for s in await repo.sectors(session=ctx.session, network_id=ctx.network.id)}
-    new_sectors = sorted({r for t in tasks for r in t.responsible if name_key(r) not in sectors})
-    payload: dict[str, Any] = {
-        "name": name.strip(),
-        "year": int(year_text),
-        "tasks": [
-            {
-                "action": t.action,
-                "task": t.task,
-                "period": t.period,
-                "deadline": t.deadline.isoformat(),
-                "responsible": t.responsible,
-            }
-            for t in tasks
-        ],
-    }
-    for text in (t.task for t in tasks):
-        privacy.screen(text)
-    draft = await repo.add_draft(
-        session=ctx.session,
-        network_id=ctx.network.id,
-        user_id=ctx.msg.sender.user_id,
-        kind=DRAFT_KIND,
-        payload=payload,
-        now=ctx.now,
-    )
+    return ctx.msg.attachment
+
+
+def _preview_text(
+    name: str, year: int, tasks: Sequence[PlanTask], new_sectors: Sequence[str]
+) -> str:
     actions = len({t.action for t in tasks})
     lines = [
         _("Plan {name} ({year}): {actions} actions, {tasks} tasks.").format(
-            name=name.strip(), year=year_text, actions=actions, tasks=len(tasks)
+            name=name, year=year, actions=actions, tasks=len(tasks)
         )
     ]
-    for task in tasks[:8]:
+    for task in tasks[:PREVIEW_TASKS]:
         lines.append(f"• {task.period} — {task.task[:70]} ({', '.join(task.responsible)})")
-    if len(tasks) > 8:
+    if len(tasks) > PREVIEW_TASKS:
         lines.append("…")
     if new_sectors:
         lines.append(
             _("New sectors will be added: {sectors}.").format(sectors=", ".join(new_sectors))
         )
-    buttons = (
+    return "\n".join(lines)
+
+
+def _decision_buttons(draft_id: int) -> tuple[tuple[Button, ...], ...]:
+    return (
         (
-            Button(_("✅ Save"), PlanDecision(Decision.OK, draft.id).encode()),
-            Button(_("✖ Discard"), PlanDecision(Decision.NO, draft.id).encode()),
+            Button(_("✅ Save"), PlanDecision(Decision.OK, draft_id).encode()),
+            Button(_("✖ Discard"), PlanDecision(Decision.NO, draft_id).encode()),
         ),
     )
-    return [Reply(text="\n".join(lines), buttons=buttons)]
 
 
 @dataclass(frozen=True)
@@ -114,83 +107,43 @@ class PlanDecision(ButtonData, prefix="plan"):
 
 
 async def plan_button(ctx: Context, press: PlanDecision) -> list[Reply]:
-    draft = await repo.draft(session=ctx.session, draft_id=press.draft_id)
-    if draft is None or draft.network_id != ctx.network.id or draft.kind != DRAFT_KIND:
-        raise UserError(N_("This choice is no longer valid."))
-    if not ctx.is_coordinator:
-        raise UserError(N_("Only the network's coordination can decide this."))
-    if draft.status != DraftStatus.OPEN:
-        raise UserError(N_("This was already decided."))
-    if press.decision is Decision.NO:
-        draft.status = DraftStatus.DISCARDED
-        return [Reply(text=_("Plan discarded. Nothing was changed."), edit=True)]
-    draft.status = DraftStatus.SAVED
-    payload = draft.payload
-    action_plan = ActionPlan(
-        network_id=ctx.network.id,
-        name=payload["name"],
-        year=int(payload["year"]),
-        created_at=ctx.now,
+    """The coordination saves (tasks become encaminhamentos) or discards the preview."""
+    saved = await plans.decide(
+        ctx.session,
+        ctx.network,
+        ctx.member,
+        press.draft_id,
+        save=press.decision is not Decision.NO,
+        coordinator=ctx.is_coordinator,
+        now=ctx.now,
     )
-    ctx.session.add(action_plan)
-    await ctx.session.flush()
-    sectors = {s.key: s for s in await repo.sectors(session=ctx.session, network_id=ctx.network.id)}
-    for item in payload["tasks"]:
-        owed = []
-        for name in item["responsible"]:
-            if name_key(name) not in sectors:
-                sectors[name_key(name)] = await repo.add_sector(
-                    session=ctx.session, network_id=ctx.network.id, name=name
-                )
-            owed.append(sectors[name_key(name)])
-        await referrals.create(
-            ctx.session,
-            ctx.network,
-            created_by_id=ctx.member.id,
-            now=ctx.now,
-            sectors=owed,
-            deadline=date.fromisoformat(item["deadline"]),
-            description=item["task"],
-            origin="plan",
-            plan_id=action_plan.id,
-            action=item["action"],
-        )
-    return [
-        Reply(
-            text=_(
-                "Plan {name} saved: {n} tasks are now followed like encaminhamentos (/pendencias)."
-            ).format(name=action_plan.name, n=len(payload["tasks"])),
-            edit=True,
-        )
-    ]
+    if saved is None:
+        return [Reply(text=_("Plan discarded. Nothing was changed."), edit=True)]
+    text = _("Plan {name} saved: {n} tasks are now followed like encaminhamentos (/pendencias).")
+    return [Reply(text=text.format(name=saved.plan.name, n=saved.tasks), edit=True)]
 
 
 async def _progress(ctx: Context) -> list[Reply]:
-    plans = await repo.action_plans(session=ctx.session, network_id=ctx.network.id)
-    if not plans:
-        return [
-            Reply(
-                text=_("No action plan yet. The coordination imports one with {example}").format(
-                    example=IMPORT_EXAMPLE
-                )
-            )
-        ]
-    today = ctx.now.astimezone(ctx.tz).date()
-    lines = [_("Action plans:")]
-    for item in plans:
-        tasks = await repo.plan_referrals(session=ctx.session, plan_id=item.id)
-        done = sum(1 for t in tasks if t.status == ReferralStatus.CONCLUDED)
-        late = sum(1 for t in tasks if t.status != ReferralStatus.CONCLUDED and t.deadline < today)
-        # Seed 004, art. 6 §3: a plan is concluded only when every action is.
-        state = _("✅ concluded") if tasks and done == len(tasks) else _("in progress")
-        lines.append(
-            _(
-                "• {name} ({year}): {done} of {total} tasks concluded, {late} overdue — {state}"
-            ).format(
-                name=item.name, year=item.year, done=done, total=len(tasks), late=late, state=state
-            )
-        )
-    return [Reply(text="\n".join(lines))]
+    """Each plan's tasks: concluded, overdue, and whether the plan is concluded."""
+    found = await plans.overview(ctx.session, ctx.network, ctx.now)
+    if not found:
+        text = _("No action plan yet. The coordination imports one with {example}")
+        return [Reply(text=text.format(example=IMPORT_EXAMPLE))]
+    return [Reply(text="\n".join([_("Action plans:"), *(_progress_line(p) for p in found)]))]
+
+
+def _progress_line(item: plans.PlanProgress) -> str:
+    state = _("✅ concluded") if item.progress.concluded else _("in progress")
+    return _(
+        "• {name} ({year}): {done} of {total} tasks concluded, {late} overdue — {state}"
+    ).format(
+        name=item.name,
+        year=item.year,
+        done=item.progress.done,
+        total=item.progress.total,
+        late=item.progress.late,
+        state=state,
+    )
 
 
 def register(router: Router) -> None:

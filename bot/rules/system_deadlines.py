@@ -1,14 +1,24 @@
 """When the information systems' reporting deadlines fall (seed 001: RMA, Censo SUAS, SISC…).
 
 Pure rules over anything that says its recurrence, day and month (a stored
-``ReportingDeadline`` does).
+``ReportingDeadline`` does); what the coordination types to add one; when its
+announcement and pending notice go.
 """
 
 from __future__ import annotations
 
 import calendar as month_calendar
-from datetime import date, timedelta
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from bot.errors import UserError
+from bot.i18n import N_
+from bot.rules import privacy
+from bot.rules.kinds import Kind
+from bot.rules.names import name_key
 
 
 class Recurring(Protocol):
@@ -49,3 +59,105 @@ def period_of(deadline: Recurring, due: date) -> str:
     if deadline.recurrence == "quarterly":
         return f"{previous.year}-Q{(previous.month - 1) // 3 + 1}"
     return str(due.year)
+
+
+# --- what the coordination types (/prazos novo) -------------------------------------------
+
+EXAMPLE = (
+    "/prazos novo RMA | mensal dia 10 | CRAS, CREAS | https://aplicacoes.mds.gov.br/sagirmps/rma"
+)
+OK_EXAMPLE = "/prazo_ok RMA"
+RECURRENCES = {"mensal": "monthly", "trimestral": "quarterly", "anual": "yearly"}
+
+
+@dataclass(frozen=True)
+class Recurrence:
+    kind: str  # monthly | quarterly | yearly
+    day: int
+    month: int | None  # yearly only
+
+
+@dataclass(frozen=True)
+class DeadlineSpec:
+    """A deadline as written: ``name | recurrence | sectors [| link]``."""
+
+    name: str
+    recurrence: Recurrence
+    sectors: str  # "CRAS, CREAS", resolved against the network's sectors
+    link: str | None
+
+
+def parse_deadline(parts: Sequence[str]) -> DeadlineSpec:
+    """The pipe-separated parts of ``/prazos novo`` (the name screened for personal data)."""
+    if len(parts) not in (3, 4) or not all(parts[:3]):
+        raise UserError(N_("Write: name | recurrence | sectors [| link]."), example=EXAMPLE)
+    name, recurrence_text, sector_text = parts[:3]
+    link = parts[3] if len(parts) == 4 and parts[3] else None
+    privacy.screen(name)
+    return DeadlineSpec(name, parse_recurrence(recurrence_text), sector_text, link)
+
+
+def parse_recurrence(text: str) -> Recurrence:
+    """ "mensal dia 10", "trimestral dia 15", "anual 30/06"."""
+    words = name_key(text).replace("dia", " ").split()
+    if len(words) < 2 or words[0] not in RECURRENCES:
+        raise _bad_recurrence()
+    kind = RECURRENCES[words[0]]
+    day, month = _yearly_day(words[1]) if kind == "yearly" else (_day(words[1]), None)
+    if not 1 <= day <= 31:
+        raise UserError(N_("The day must be between 1 and 31."), example=EXAMPLE)
+    return Recurrence(kind, day, month)
+
+
+def _bad_recurrence() -> UserError:
+    return UserError(
+        N_("Say the recurrence and the day: mensal dia 10, trimestral dia 15 or anual 30/06."),
+        example=EXAMPLE,
+    )
+
+
+def _day(text: str) -> int:
+    if not text.isdigit():
+        raise _bad_recurrence()
+    return int(text)
+
+
+def _yearly_day(text: str) -> tuple[int, int]:
+    day_text, _sep, month_text = text.partition("/")
+    if not (day_text.isdigit() and month_text.isdigit() and 1 <= int(month_text) <= 12):
+        raise UserError(
+            N_("For a yearly deadline write the day and month, like anual 30/06."),
+            example=EXAMPLE,
+        )
+    return int(day_text), int(month_text)
+
+
+# --- when the bot speaks of an occurrence (seed 001, Anexos I and II) ----------------------
+
+ANNOUNCE_BEFORE = timedelta(days=7)  # Anexo I
+PENDING_BEFORE = timedelta(days=2)  # Anexo II
+AT = time(9, 0)
+# A sector may still confirm the occurrence just passed, up to this late.
+CONFIRM_LATE = timedelta(days=10)
+
+
+def notices(due: date, tz: ZoneInfo, now: datetime) -> list[tuple[Kind, datetime]]:
+    """The announcement (Anexo I) and the pending notice (Anexo II) of an occurrence, and
+    when each is sent (never before ``now``)."""
+    at_due = datetime.combine(due, AT, tzinfo=tz)
+    return [
+        (Kind.REPORT_ANNOUNCE, max(at_due - ANNOUNCE_BEFORE, now)),
+        (Kind.REPORT_PENDING, max(at_due - PENDING_BEFORE, now)),
+    ]
+
+
+def confirmed_occurrence(deadline: Recurring, today: date) -> date:
+    """The occurrence a /prazo_ok confirms: the one just passed (up to 10 days late) or
+    the next one."""
+    return occurrences_after(deadline, today - CONFIRM_LATE)
+
+
+def after_pending(now: datetime) -> datetime:
+    """Once the pending notice is out, the next occurrence is planned from past its due
+    date (the notice goes two days before it)."""
+    return now + PENDING_BEFORE + timedelta(days=1)

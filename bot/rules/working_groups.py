@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.errors import UserError
 from bot.i18n import N_
-from bot.rules import calendar, dates
+from bot.rules import calendar, dates, privacy
 from bot.rules.names import name_key
 
 EXAMPLE = "/gt criar GT Saúde Mental | Saúde, CRAS, CAPS | quinzenal quarta 14h | CRAS"
@@ -15,6 +17,9 @@ CADENCES = {"semanal": "weekly", "quinzenal": "biweekly", "mensal": "monthly"}
 STEP = {"weekly": 7, "biweekly": 14}
 # How far ahead a working group's meetings are generated.
 HORIZON = timedelta(days=183)
+# A month before the generated meetings run out, the following months are generated.
+EXTEND_BEFORE = timedelta(days=30)
+EXTEND_AT = time(6)
 
 
 @dataclass(frozen=True)
@@ -23,6 +28,28 @@ class Cadence:
     weekday: int
     at: time
     ordinal: int | None = None  # monthly only: 1..5, -1 for the last
+
+
+@dataclass(frozen=True)
+class GroupSpec:
+    """A working group as written: ``name | sectors | cadence | place``."""
+
+    name: str
+    sectors: str  # "Saúde, CRAS, CAPS", resolved against the network's sectors
+    cadence: str  # parsed by parse_cadence once the name and sectors are checked
+    place: str
+
+
+def parse_group(parts: Sequence[str]) -> GroupSpec:
+    """The pipe-separated parts of ``/gt criar`` (the name screened for personal data)."""
+    if len(parts) != 4 or not all(parts):
+        raise UserError(
+            N_("Write the four parts separated by |: name | sectors | cadence | place."),
+            example=EXAMPLE,
+        )
+    name, sectors, cadence, place = parts
+    privacy.screen(name)
+    return GroupSpec(name, sectors, cadence, place)
 
 
 def parse_cadence(text: str) -> Cadence:
@@ -88,3 +115,10 @@ def generate(
             )
         )
     return planned
+
+
+def next_extension(start: date, tz: ZoneInfo) -> tuple[date, datetime]:
+    """After generating from ``start``: where the next generation starts, and when it runs
+    (a month before the generated meetings run out)."""
+    next_start = start + HORIZON + timedelta(days=1)
+    return next_start, datetime.combine(next_start - EXTEND_BEFORE, EXTEND_AT, tzinfo=tz)

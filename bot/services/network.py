@@ -1,0 +1,128 @@
+"""The network's settings (zone, holidays' state, reminders, language) and its coordination."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.errors import UserError
+from bot.i18n import N_
+from bot.messages import Person
+from bot.rules import dates
+from bot.rules.network import COORDINATOR_EXAMPLE
+from bot.scheduling import plan_meetings
+from storage import repo
+from storage.models import Member, Network
+
+# Every future meeting is replanned when a setting of its reminders changes.
+FUTURE_MEETINGS = 1000
+
+
+@dataclass(frozen=True)
+class Nominee:
+    """Whom /coordenador names: a mention, an @username, or the author of the replied
+    message (in that order of precedence)."""
+
+    mentioned: Person | None = None
+    username: str | None = None
+    replied: Person | None = None
+
+
+async def coordinator_names(session: AsyncSession, network: Network) -> list[str]:
+    """The members named coordinators (the group's administrators are not listed)."""
+    people = await repo.members(session=session, network_id=network.id)
+    return [p.name for p in people if p.is_coordinator]
+
+
+async def set_coordinator(
+    session: AsyncSession, network: Network, nominee: Nominee, *, add: bool, now: datetime
+) -> Member:
+    """The nominee joins (``add``) or leaves the coordination."""
+    target = await _nominated(session, network, nominee, add=add, now=now)
+    target.is_coordinator = add
+    return target
+
+
+async def _nominated(
+    session: AsyncSession, network: Network, nominee: Nominee, *, add: bool, now: datetime
+) -> Member:
+    if nominee.mentioned is not None:
+        return await _mentioned(session, network, nominee.mentioned)
+    if nominee.username is not None:
+        return await _by_username(session, network, nominee.username, add=add)
+    if nominee.replied is not None:
+        return await repo.touch_member(
+            session=session,
+            network_id=network.id,
+            user_id=nominee.replied.user_id,
+            name=nominee.replied.name,
+            username=nominee.replied.username,
+            now=now,
+        )
+    raise UserError(N_("Say who: @user, or reply to their message."), example=COORDINATOR_EXAMPLE)
+
+
+async def _mentioned(session: AsyncSession, network: Network, who: Person) -> Member:
+    """A mentioned person (a platform mention), who must have written in the group before."""
+    found = await repo.member(session=session, network_id=network.id, user_id=who.user_id)
+    if found is None:
+        raise UserError(
+            N_("I don't know {user} yet: ask them to send /setor in the group first."),
+            example=COORDINATOR_EXAMPLE,
+            user="@" + who.user_id.split("@")[0],
+        )
+    return found
+
+
+async def _by_username(
+    session: AsyncSession, network: Network, username: str, *, add: bool
+) -> Member:
+    found = await repo.member_by_username(session=session, network_id=network.id, username=username)
+    if found is None:
+        raise UserError(
+            N_(
+                "I don't know {user} yet: ask them to send /setor in the group, or reply "
+                "to one of their messages with /coordenador {sign}."
+            ),
+            example=COORDINATOR_EXAMPLE,
+            user=username,
+            sign="+" if add else "-",
+        )
+    return found
+
+
+async def set_timezone(session: AsyncSession, network: Network, zone: str, now: datetime) -> None:
+    """The network moves to ``zone``; its future meetings keep their local wall-clock time
+    (14h stays 14h in the new zone) and their reminders are replanned."""
+    old, new = dates.zone(network.timezone), dates.zone(zone)
+    future = await repo.next_meetings(
+        session=session, network_id=network.id, after=now, limit=FUTURE_MEETINGS
+    )
+    for meeting in future:
+        meeting.starts_at = meeting.starts_at.astimezone(old).replace(tzinfo=new)
+    network.timezone = zone
+    await plan_meetings(session=session, network=network, meetings=future, now=now)
+
+
+async def set_reminders(
+    session: AsyncSession, network: Network, minutes: list[int], now: datetime
+) -> None:
+    """The reminders before each meeting (minutes, largest first); the future meetings'
+    reminders are replanned."""
+    network.reminder_offsets = minutes
+    future = await repo.next_meetings(
+        session=session, network_id=network.id, after=now, limit=FUTURE_MEETINGS
+    )
+    await plan_meetings(session=session, network=network, meetings=future, now=now)
+
+
+async def set_state(network: Network, uf: str) -> None:
+    """The state whose holidays the calendar skips."""
+    network.state = uf
+
+
+async def set_language(network: Network, locale: str) -> None:
+    """The language the bot speaks in this network."""
+    network.locale = locale

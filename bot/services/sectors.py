@@ -1,0 +1,76 @@
+"""The network's sectors: who represents which, and the coordination adding or renaming one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.errors import UserError
+from bot.i18n import N_
+from bot.rules import sectors as rules
+from bot.rules.names import name_key
+from storage import repo
+from storage.models import Member, Network, Sector
+
+JOIN_EXAMPLE = "/setor CRAS"
+
+
+@dataclass(frozen=True)
+class Representation:
+    """A sector and the names of the members who represent it."""
+
+    sector: str
+    people: tuple[str, ...]
+
+
+async def names(session: AsyncSession, network: Network) -> list[str]:
+    """The sectors' names, in order."""
+    return [s.name for s in await repo.sectors(session=session, network_id=network.id)]
+
+
+async def join(session: AsyncSession, network: Network, member: Member, name: str) -> Sector:
+    """``member`` represents the sector called ``name`` from now on."""
+    sectors = await repo.sectors(session=session, network_id=network.id)
+    sector = rules.find(sectors, name, JOIN_EXAMPLE)
+    member.sector_id = sector.id
+    member.sector = sector
+    return sector
+
+
+async def representation(session: AsyncSession, network: Network) -> list[Representation]:
+    """Every sector with its representatives (by name)."""
+    sectors = await repo.sectors(session=session, network_id=network.id)
+    people = await repo.members(session=session, network_id=network.id)
+    by_sector: dict[int, list[str]] = {}
+    for person in people:
+        if person.sector_id is not None:
+            by_sector.setdefault(person.sector_id, []).append(person.name)
+    return [Representation(s.name, tuple(by_sector.get(s.id, []))) for s in sectors]
+
+
+async def add(session: AsyncSession, network: Network, change: rules.AddSector) -> Sector:
+    """A new sector (refused when one of that name exists)."""
+    sectors = await repo.sectors(session=session, network_id=network.id)
+    if any(s.key == name_key(change.name) for s in sectors):
+        raise UserError(
+            N_("The sector {name} already exists."),
+            example=rules.CHANGE_EXAMPLE,
+            name=change.name,
+        )
+    return await repo.add_sector(session=session, network_id=network.id, name=change.name)
+
+
+async def rename(session: AsyncSession, network: Network, change: rules.RenameSector) -> str:
+    """The sector gets its new name (refused when another has it); its old name."""
+    sectors = await repo.sectors(session=session, network_id=network.id)
+    sector = rules.find(sectors, change.old, rules.CHANGE_EXAMPLE)
+    if any(s.key == name_key(change.new) and s.id != sector.id for s in sectors):
+        raise UserError(
+            N_("The sector {name} already exists."),
+            example=rules.CHANGE_EXAMPLE,
+            name=change.new,
+        )
+    old = sector.name
+    sector.name, sector.key = change.new, name_key(change.new)
+    return old

@@ -1,0 +1,168 @@
+"""The systems' reporting deadlines (seed 001: RMA, Censo SUAS, SISC…): saving one,
+planning its announcement and pending notice, and the sectors' confirmations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.errors import UserError
+from bot.i18n import N_
+from bot.rules import sectors as sector_rules
+from bot.rules import system_deadlines as rules
+from bot.rules.names import name_key
+from storage import repo
+from storage import system_deadlines as store
+from storage.models import Member, Network, ReportingConfirmation, ReportingDeadline, Sector
+
+
+@dataclass(frozen=True)
+class Saved:
+    deadline: ReportingDeadline
+    due: date  # its next occurrence
+    sectors: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Status:
+    """A deadline's next occurrence and the sectors that have not confirmed it."""
+
+    name: str
+    due: date
+    missing: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One occurrence of a deadline, and who is told of it (the pending notice: the
+    sectors that have not confirmed, and their representatives)."""
+
+    deadline: ReportingDeadline
+    due: date
+    sectors: tuple[Sector, ...]
+    people: tuple[Member, ...]
+
+
+async def save(
+    session: AsyncSession, network: Network, spec: rules.DeadlineSpec, now: datetime
+) -> Saved:
+    """Add the deadline, or replace the one of that name; plan its next occurrence."""
+    sectors = await repo.sectors(session=session, network_id=network.id)
+    chosen = sector_rules.find_all(sectors, spec.sectors, rules.EXAMPLE)
+    item = await _named(session, network, spec.name, now)
+    recurrence = spec.recurrence
+    item.recurrence, item.day, item.month = recurrence.kind, recurrence.day, recurrence.month
+    item.sector_ids, item.link = [s.id for s in chosen], spec.link
+    await store.save_deadline(session=session, deadline=item)
+    due = await plan_occurrence(session, network, item, now)
+    return Saved(item, due, tuple(s.name for s in chosen))
+
+
+async def _named(
+    session: AsyncSession, network: Network, name: str, now: datetime
+) -> ReportingDeadline:
+    """The stored deadline called ``name``, or a new one (not yet added)."""
+    key = name_key(name)
+    found = await store.deadline_by_key(session=session, network_id=network.id, key=key)
+    return found or ReportingDeadline(network_id=network.id, name=name, key=key, created_at=now)
+
+
+async def plan_occurrence(
+    session: AsyncSession, network: Network, item: ReportingDeadline, now: datetime
+) -> date:
+    """Schedule the announcement (Anexo I) and the pending notice (Anexo II) of the next
+    date; the date."""
+    tz = ZoneInfo(network.timezone)
+    due = rules.occurrences_after(item, now.astimezone(tz).date())
+    prefix = f"report:{item.id}:"
+    await repo.cancel_scheduled(session=session, network_id=network.id, key_prefix=prefix)
+    for kind, when in rules.notices(due, tz, now):
+        await repo.schedule(
+            session=session,
+            network_id=network.id,
+            key=f"{prefix}{due.isoformat()}:{kind}",
+            kind=kind,
+            due_at=when,
+            payload={"deadline_id": item.id, "due": due.isoformat()},
+        )
+    return due
+
+
+async def overview(session: AsyncSession, network: Network, now: datetime) -> list[Status]:
+    """Every deadline's next occurrence with its pending sectors, by name."""
+    items = await repo.reporting_deadlines(session=session, network_id=network.id)
+    if not items:
+        return []
+    names = {s.id: s.name for s in await repo.sectors(session=session, network_id=network.id)}
+    today = now.astimezone(ZoneInfo(network.timezone)).date()
+    statuses = []
+    for item in items:
+        due = rules.occurrences_after(item, today)
+        done = await repo.confirmations(
+            session=session, deadline_id=item.id, period=rules.period_of(item, due)
+        )
+        missing = tuple(names[i] for i in item.sector_ids if i in names and i not in done)
+        statuses.append(Status(item.name, due, missing))
+    return statuses
+
+
+async def confirm(
+    session: AsyncSession, network: Network, member: Member, name: str, now: datetime
+) -> tuple[ReportingDeadline, str]:
+    """The member's sector filled the deadline called ``name``: the deadline and the
+    period confirmed (confirming twice is harmless)."""
+    item = await store.deadline_by_key(session=session, network_id=network.id, key=name_key(name))
+    if item is None:
+        raise UserError(
+            N_("There is no deadline called {name}. See /prazos."),
+            example=rules.OK_EXAMPLE,
+            name=name or "—",
+        )
+    if member.sector_id is None or member.sector_id not in item.sector_ids:
+        raise UserError(N_("Your sector is not responsible for {name}."), name=item.name)
+    due = rules.confirmed_occurrence(item, now.astimezone(ZoneInfo(network.timezone)).date())
+    period = rules.period_of(item, due)
+    done = await repo.confirmations(session=session, deadline_id=item.id, period=period)
+    if member.sector_id not in done:
+        confirmation = ReportingConfirmation(
+            deadline_id=item.id, period=period, sector_id=member.sector_id, confirmed_at=now
+        )
+        await store.add_confirmation(session=session, confirmation=confirmation)
+    return item, period
+
+
+async def announcement(
+    session: AsyncSession, network: Network, deadline_id: int, due: date
+) -> Occurrence | None:
+    """Seed 001, Anexo I: the occurrence and every responsible sector's representatives
+    (None when the deadline is gone)."""
+    item = await store.deadline(session=session, deadline_id=deadline_id)
+    if item is None:
+        return None
+    people = await repo.representatives(
+        session=session, network_id=network.id, sector_ids=item.sector_ids
+    )
+    return Occurrence(item, due, (), tuple(people))
+
+
+async def pending(
+    session: AsyncSession, network: Network, deadline_id: int, due: date, now: datetime
+) -> Occurrence | None:
+    """Seed 001, Anexo II: the next occurrence is planned, and this one's sectors that
+    have not confirmed are returned (None when the deadline is gone or all confirmed)."""
+    item = await store.deadline(session=session, deadline_id=deadline_id)
+    if item is None:
+        return None
+    await plan_occurrence(session, network, item, rules.after_pending(now))
+    done = await repo.confirmations(
+        session=session, deadline_id=item.id, period=rules.period_of(item, due)
+    )
+    missing = [i for i in item.sector_ids if i not in done]
+    if not missing:
+        return None
+    sectors = await repo.sectors(session=session, network_id=network.id)
+    people = await repo.representatives(session=session, network_id=network.id, sector_ids=missing)
+    return Occurrence(item, due, tuple(s for s in sectors if s.id in missing), tuple(people))

@@ -1,0 +1,157 @@
+"""Reporting deadlines of the information systems (RMA, Censo SUAS, SISC...), seed 001."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from bot.errors import UserError
+from bot.i18n import N_
+from bot.i18n import gettext as _
+from bot.messages import MailOut, Reply
+from bot.router import Context, Router, ScheduledContext
+from bot.rules import dates
+from bot.rules import system_deadlines as rules
+from bot.rules.kinds import Kind
+from bot.rules.names import name_key
+from bot.services import system_deadlines
+from handlers.common import person, split_pipes
+from storage.models import ReportingDeadline
+
+EXAMPLE = rules.EXAMPLE
+OK_EXAMPLE = rules.OK_EXAMPLE
+
+
+async def deadlines_command(ctx: Context) -> list[Reply]:
+    """``/prazos`` lists the deadlines; ``/prazos novo …`` adds one (coordination)."""
+    verb, _sep, rest = ctx.msg.args.strip().partition(" ")
+    if name_key(verb) == "novo":
+        if not ctx.is_coordinator:
+            raise UserError(
+                N_("Only the network's coordination can use /{name}."), name="prazos novo"
+            )
+        return await _create(ctx, rest)
+    if verb:
+        raise UserError(N_("Use /prazos to list, or /prazos novo to add one."), example=EXAMPLE)
+    return await _list(ctx)
+
+
+async def _create(ctx: Context, args: str) -> list[Reply]:
+    """``/prazos novo RMA | mensal dia 10 | CRAS, CREAS [| link]``."""
+    spec = rules.parse_deadline(split_pipes(args))
+    saved = await system_deadlines.save(ctx.session, ctx.network, spec, ctx.now)
+    text = _(
+        "Deadline {name} saved: next on {day}, for {sectors}. I will announce it and chase "
+        "the sectors that have not confirmed with /prazo_ok {name}."
+    ).format(name=spec.name, day=_day(saved.due), sectors=", ".join(saved.sectors))
+    return [Reply(text=text)]
+
+
+async def _list(ctx: Context) -> list[Reply]:
+    """Each deadline's next date and the sectors that have not confirmed it."""
+    statuses = await system_deadlines.overview(ctx.session, ctx.network, ctx.now)
+    if not statuses:
+        text = _("No reporting deadlines yet. The coordination adds one with {example}")
+        return [Reply(text=text.format(example=EXAMPLE))]
+    lines = [_("Reporting deadlines:")]
+    for status in statuses:
+        lines.append(
+            _("• {name}: {day} — pending: {missing}").format(
+                name=status.name,
+                day=_day(status.due),
+                missing=", ".join(status.missing) or _("nobody"),
+            )
+        )
+    return [Reply(text="\n".join(lines))]
+
+
+async def confirm(ctx: Context) -> list[Reply]:
+    """``/prazo_ok RMA``: the member's sector filled the deadline's current period."""
+    item, period = await system_deadlines.confirm(
+        ctx.session, ctx.network, ctx.member, ctx.msg.args.strip(), ctx.now
+    )
+    sector = ctx.member.sector.name if ctx.member.sector else "?"
+    text = _("✅ {sector} confirmed {name} ({period}). Thank you!")
+    return [Reply(text=text.format(sector=sector, name=item.name, period=period))]
+
+
+def _payload(ctx: ScheduledContext) -> tuple[int, date]:
+    """The deadline and the due date a scheduled row is about."""
+    return int(ctx.row.payload["deadline_id"]), date.fromisoformat(str(ctx.row.payload["due"]))
+
+
+def _day(due: date) -> str:
+    return dates.format_date(due, with_year=True)
+
+
+def _access(item: ReportingDeadline) -> str:
+    """The deadline's link on a line of its own, when it has one."""
+    return ("\n" + _("Access: {link}").format(link=item.link)) if item.link else ""
+
+
+async def render_announcement(ctx: ScheduledContext) -> Sequence[Reply]:
+    """Seed 001, Anexo I: the deadline is announced to the group."""
+    found = await system_deadlines.announcement(ctx.session, ctx.network, *_payload(ctx))
+    if found is None:
+        return []
+    text = _(
+        "📅 The deadline to fill in {name} ends on {day}.{link}\n"
+        "Remember: not filling it in may lead to administrative sanctions, such as blocked funds. "
+        "Do not leave it to the last minute. When done, send /prazo_ok {name}."
+    ).format(name=found.deadline.name, day=_day(found.due), link=_access(found.deadline))
+    return [Reply(text=text, mentions=tuple(person(m) for m in found.people))]
+
+
+async def render_pending(ctx: ScheduledContext) -> Sequence[Reply | MailOut]:
+    """Seed 001, Anexo II: sectors that have not confirmed get the pending notice."""
+    found = await system_deadlines.pending(ctx.session, ctx.network, *_payload(ctx), ctx.now)
+    if found is None:
+        return []
+    text = _(
+        "⚠️ {name} is still pending for {sectors} (deadline {day}). Please fill it in to keep the "
+        "data of the SUAS qualified, and confirm with /prazo_ok {name}."
+    ).format(
+        name=found.deadline.name,
+        sectors=", ".join(s.name for s in found.sectors),
+        day=_day(found.due),
+    )
+    outs: list[Reply | MailOut] = [
+        Reply(text=text, mentions=tuple(person(m) for m in found.people))
+    ]
+    if ctx.settings.smtp_host:
+        outs += [_pending_mail(ctx, found, s.name, s.email) for s in found.sectors if s.email]
+    return outs
+
+
+def _pending_mail(
+    ctx: ScheduledContext, found: system_deadlines.Occurrence, sector: str, email: str
+) -> MailOut:
+    """The pending notice by e-mail to one sector (seed 001, Anexo II)."""
+    item = found.deadline
+    body = _(
+        "Dear team of {sector},\n\nWe have identified that {name} is pending "
+        "and ask you to fill it in by {day}, so that the data of the SUAS stay "
+        "qualified.{link}\n\n"
+        "Not filling it in may lead to administrative sanctions. "
+        "We remain available for clarifications.\n\n"
+        "— redebot, assistant of the {network}"
+    ).format(
+        sector=sector,
+        name=item.name,
+        day=_day(found.due),
+        link=_access(item),
+        network=ctx.network.title or _("Rede de Proteção Social"),
+    )
+    subject = _("Pending: {name} (deadline {day})").format(name=item.name, day=_day(found.due))
+    return MailOut(to=(email,), subject=subject, body=body)
+
+
+def register(router: Router) -> None:
+    router.command("prazos", N_("reporting deadlines (RMA, Censo SUAS...)"), EXAMPLE)(
+        deadlines_command
+    )
+    router.command("prazo_ok", N_("confirm your sector filled a reporting deadline"), OK_EXAMPLE)(
+        confirm
+    )
+    router.scheduled(Kind.REPORT_ANNOUNCE)(render_announcement)
+    router.scheduled(Kind.REPORT_PENDING)(render_pending)
