@@ -7,7 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -52,8 +52,23 @@ ButtonHandler = Callable[[Context, B], Awaitable[list[Reply]]]
 Greeting = Callable[[Network], Reply]
 # A feature's part when a meeting is cancelled (convocation: e-mail and mention the convened).
 CancelHook = Callable[[Context, Meeting, Reply], Awaitable[Reply]]
+
+
+class Scope(Protocol):
+    """What a hook or an agenda section gets: the session, network and now of the update
+    (Context) or of the scheduled row (ScheduledContext) it runs in. Handlers pass it on
+    to services; they never query through it."""
+
+    @property
+    def session(self) -> AsyncSession: ...
+    @property
+    def network(self) -> Network: ...
+    @property
+    def now(self) -> datetime: ...
+
+
 # A feature's messages when a meeting opens (rotation: the secretary and the ata's author).
-OpenHook = Callable[[AsyncSession, Network, Meeting, datetime], Awaitable[list[Reply]]]
+OpenHook = Callable[[Scope, Meeting], Awaitable[list[Reply]]]
 
 
 @dataclass
@@ -66,7 +81,7 @@ class Hooks:
     async def meeting_opened(self, ctx: Context, meeting: Meeting) -> list[Reply]:
         replies: list[Reply] = []
         for hook in self.opened:
-            replies += await hook(ctx.session, ctx.network, meeting, ctx.now)
+            replies += await hook(ctx, meeting)
         return replies
 
     async def meeting_cancelled(self, ctx: Context, meeting: Meeting, reply: Reply) -> Reply:
@@ -80,7 +95,7 @@ CalendarFeed = Callable[[AsyncSession, Network, datetime], Awaitable[bytes]]
 
 # Lines a feature adds to the next meeting's agenda in the monthly announcement
 # (atas awaiting approval, overdue devolutivas): the announcement knows no feature.
-AgendaSection = Callable[[AsyncSession, Network, datetime], Awaitable[list[str]]]
+AgendaSection = Callable[[Scope], Awaitable[list[str]]]
 
 
 @dataclass(frozen=True)

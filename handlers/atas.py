@@ -4,16 +4,13 @@ draft it again, the reminders to its author, the atas book, and the agenda's app
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from functools import partial
-
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import documents
 from bot.i18n import N_, ngettext
 from bot.i18n import gettext as _
 from bot.messages import OutFile, Reply
-from bot.router import Context, Router, ScheduledContext
+from bot.router import Context, Router, ScheduledContext, Scope
 from bot.rules import dates
 from bot.rules.atas import (
     ATA_EXAMPLE,
@@ -208,13 +205,13 @@ async def render_ata_late(ctx: ScheduledContext) -> Sequence[Reply]:
     return [Reply(text=text, mentions=tuple(person(m) for m in late.people.everyone))]
 
 
-async def _approvals_agenda(session: AsyncSession, network: Network, now: datetime) -> list[str]:
+async def _approvals_agenda(scope: Scope) -> list[str]:
     """For the next ordinary meeting's announcement: the atas to approve there."""
     return [
         _("📝 Ata to approve: {kind} of {when}").format(
-            kind=kind_name(meeting.kind), when=_when(meeting, network)
+            kind=kind_name(meeting.kind), when=_when(meeting, scope.network)
         )
-        for meeting in await atas.awaiting_approval(session, network)
+        for meeting in await atas.awaiting_approval(scope.session, scope.network)
     ]
 
 

@@ -40,7 +40,7 @@ async def rsvp_button(ctx: Context, press: RsvpPress) -> list[Reply]:
     done = await service.answer_rsvp(
         ctx.session, ctx.network, ctx.member, ctx.now, meeting_id=press.meeting_id, answer=answer
     )
-    edited = await meeting_message(ctx.session, ctx.network, done.meeting, ctx.now, press.style)
+    edited = await meeting_message(ctx, done.meeting, press.style)
     notice = _rsvp_notice(ctx.member, answer)
     replies = [Reply(text=edited.text, buttons=edited.buttons, edit=True, notice=notice)]
     if done.reason_in_private is not None:

@@ -274,9 +274,9 @@ async def render_reminder(ctx: ScheduledContext) -> list[Reply]:
     meeting = await calendar_service.reminder_due(ctx.session, ctx.network, ctx.row, ctx.now)
     if meeting is None:
         return []
-    message = await meeting_message(ctx.session, ctx.network, meeting, ctx.now, REMINDER)
+    message = await meeting_message(ctx, meeting, REMINDER)
     # Issue 3: name the sectors that have not answered, and nag nobody else.
-    silent = await unanswered_people(ctx.session, ctx.network, meeting)
+    silent = await unanswered_people(ctx, meeting)
     text = message.text + ("\n\n" + _("Not answered yet:") if silent else "")
     return [Reply(text=text, buttons=message.buttons, mentions=tuple(person(m) for m in silent))]
 
@@ -284,17 +284,13 @@ async def render_reminder(ctx: ScheduledContext) -> list[Reply]:
 async def _agenda_lines(ctx: ScheduledContext) -> list[str]:
     """What the features put on the next meeting's agenda (atas to approve, overdue
     devolutivas), in their order."""
-    return [
-        line for section in ctx.agenda for line in await section(ctx.session, ctx.network, ctx.now)
-    ]
+    return [line for section in ctx.agenda for line in await section(ctx)]
 
 
 async def render_announcement(ctx: ScheduledContext) -> list[Reply]:
     month = str(ctx.row.payload["month"])
     meetings = await calendar_service.month_meetings(ctx.session, ctx.network, month, ctx.now)
-    replies = [
-        await meeting_message(ctx.session, ctx.network, m, ctx.now, ANNOUNCEMENT) for m in meetings
-    ]
+    replies = [await meeting_message(ctx, m, ANNOUNCEMENT) for m in meetings]
     agenda = await _agenda_lines(ctx)
     if replies and agenda:
         first = replies[0]

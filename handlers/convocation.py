@@ -12,9 +12,10 @@ from bot.rules import calendar as calendar_rules
 from bot.rules import convocation as rules
 from bot.rules import dates
 from bot.rules.kinds import failed
+from bot.rules.sectors import find as find_sector
 from bot.services import convocation as convocation_service
 from bot.services.convocation import CANCEL, MAIL_KIND, MailTarget, Notified
-from handlers.common import find_sector, person
+from handlers.common import person
 from handlers.meeting_messages import CONVOCATION, meeting_message
 from storage.models import Meeting, Network, Sector
 
@@ -51,7 +52,7 @@ async def convene(ctx: Context) -> list[Reply]:
 
 
 async def _convocation_reply(ctx: Context, done: Notified) -> Reply:
-    message = await meeting_message(ctx.session, ctx.network, done.meeting, ctx.now, CONVOCATION)
+    message = await meeting_message(ctx, done.meeting, CONVOCATION)
     return Reply(
         text=f"{message.text}\n\n{_mail_note(ctx, done.mailed)}",
         buttons=message.buttons,

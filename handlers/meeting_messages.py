@@ -5,19 +5,18 @@ features; it registers nothing)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
-
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.buttons import ButtonData
 from bot.i18n import gettext as _
 from bot.messages import Button, Reply
+from bot.router import Scope
 from bot.rules import dates
-from handlers.common import expected_sectors, meeting_card
-from storage import repo
-from storage.models import Meeting, Member, Network, Sector
+from bot.rules.convocation import BASIS_NAMES, Basis
+from bot.services import meetings
+from handlers.common import meeting_card
+from storage.models import Meeting, Member
 
 
 class Style(StrEnum):
@@ -51,19 +50,20 @@ class RsvpPress(ButtonData, prefix="rsvp"):
     style: Style
 
 
-async def rsvp_block(session: AsyncSession, meeting: Meeting) -> str:
+async def rsvp_block(scope: Scope, meeting: Meeting) -> str:
     """Live count per answer, with the sectors (or names) that gave it."""
-    answers = await repo.rsvps(session=session, meeting_id=meeting.id)
+    answers = await meetings.rsvps(scope.session, meeting)
     labels = {"yes": _("✅ Going"), "no": _("❌ Not going"), "maybe": _("🤔 Maybe")}
-    lines = []
-    for answer, label in labels.items():
-        who = [a.member for a in answers if a.answer == answer]
-        names = sorted({m.sector.name if m.sector else m.name for m in who})
-        line = f"{label} ({len(who)})"
-        if names:
-            line += ": " + ", ".join(names)
-        lines.append(line)
-    return "\n".join(lines)
+    return "\n".join(
+        _rsvp_line(label, [a.member for a in answers if a.answer == answer])
+        for answer, label in labels.items()
+    )
+
+
+def _rsvp_line(label: str, who: list[Member]) -> str:
+    names = sorted({m.sector.name if m.sector else m.name for m in who})
+    line = f"{label} ({len(who)})"
+    return f"{line}: {', '.join(names)}" if names else line
 
 
 def rsvp_buttons(meeting_id: int, style: Style) -> tuple[tuple[Button, ...], ...]:
@@ -80,55 +80,41 @@ def rsvp_buttons(meeting_id: int, style: Style) -> tuple[tuple[Button, ...], ...
     )
 
 
-async def convocation_header(session: AsyncSession, meeting: Meeting) -> str:
-    from bot.rules.convocation import BASIS_NAMES, Basis
-
+async def convocation_header(scope: Scope, meeting: Meeting) -> str:
     title = _("🚨 Extraordinary meeting convened")
     if meeting.urgent:
         title += " — " + _("URGENT")
     lines = [title]
     if meeting.justification:
         lines.append(_("Justificativa: {text}").format(text=meeting.justification))
-    if meeting.convened_by_id is not None:
-        member = await session.get(Member, meeting.convened_by_id)
-        sector = (
-            await session.get(Sector, meeting.convened_by_sector_id)
-            if meeting.convened_by_sector_id
-            else None
-        )
-        if member is not None:
-            who = f"{member.name} ({sector.name})" if sector else member.name
-            basis = _(BASIS_NAMES[Basis(meeting.basis)]) if meeting.basis else ""
-            lines.append(_("Convened by: {who} — {basis}").format(who=who, basis=basis))
+    convener = await meetings.convener(scope.session, meeting)
+    if convener is not None:
+        lines.append(_convened_by(convener, meeting))
     return "\n".join(lines)
 
 
-async def meeting_message(
-    session: AsyncSession, network: Network, meeting: Meeting, now: datetime, style: Style
-) -> Reply:
+def _convened_by(convener: meetings.Convener, meeting: Meeting) -> str:
+    name = convener.member.name
+    who = f"{name} ({convener.sector.name})" if convener.sector else name
+    basis = _(BASIS_NAMES[Basis(meeting.basis)]) if meeting.basis else ""
+    return _("Convened by: {who} — {basis}").format(who=who, basis=basis)
+
+
+async def meeting_message(scope: Scope, meeting: Meeting, style: Style) -> Reply:
     """An announcement, reminder or convocation, with the RSVP buttons and live counts."""
-    card = meeting_card(meeting, network.timezone, now)
+    tz = scope.network.timezone
+    card = meeting_card(meeting, tz, scope.now)
     if style == CONVOCATION:
-        head = await convocation_header(session, meeting)
-        text = f"{head}\n{card}"
+        text = f"{await convocation_header(scope, meeting)}\n{card}"
     elif style == REMINDER:
         text = _("⏰ Reminder\n{card}").format(card=card)
     else:
-        month = dates.month_name(meeting.starts_at.astimezone(ZoneInfo(network.timezone)).month)
+        month = dates.month_name(meeting.starts_at.astimezone(ZoneInfo(tz)).month)
         text = _("📣 Meeting of {month}\n{card}").format(month=month, card=card)
-    text += "\n\n" + await rsvp_block(session, meeting)
+    text += "\n\n" + await rsvp_block(scope, meeting)
     return Reply(text=text, buttons=rsvp_buttons(meeting.id, style))
 
 
-async def unanswered_people(
-    session: AsyncSession, network: Network, meeting: Meeting
-) -> list[Member]:
-    """Representatives of expected sectors where nobody answered yet (reminders name them).
-    The sector that convened the meeting has answered by convening it."""
-    expected = await expected_sectors(session, network, meeting)
-    answers = await repo.rsvps(session=session, meeting_id=meeting.id)
-    answered = {a.member.sector_id for a in answers} | {meeting.convened_by_sector_id}
-    missing = [s.id for s in expected if s.id not in answered]
-    return list(
-        await repo.representatives(session=session, network_id=network.id, sector_ids=missing)
-    )
+async def unanswered_people(scope: Scope, meeting: Meeting) -> list[Member]:
+    """Representatives of expected sectors where nobody answered yet (reminders name them)."""
+    return await meetings.unanswered(scope.session, scope.network, meeting)

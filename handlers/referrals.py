@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Sequence
+from collections.abc import Sequence
 
 from bot.errors import UserError
 from bot.i18n import N_, ngettext
 from bot.i18n import gettext as _
 from bot.messages import MailOut, Reply
 from bot.notify import to_coordination
-from bot.router import Context, Router, ScheduledContext
+from bot.router import Context, Router, ScheduledContext, Scope
 from bot.rules import dates, deadlines
 from bot.rules import referrals as rules
 from bot.rules.kinds import Kind
 from bot.rules.referrals import Audience, deadline_text
+from bot.rules.sectors import find as find_sector
 from bot.services import referrals as service
 from bot.services.referrals import Chase, Overdue, Pending
-from handlers.common import find_sector, person, split_pipes
+from handlers.common import person, split_pipes
 from storage.models import Network, Sector
 
 CHASE = Kind.REFERRAL_CHASE
@@ -272,9 +273,9 @@ def _overdue_lines(rows: Sequence[Overdue]) -> list[str]:
     ]
 
 
-async def _overdue_agenda(overdue: Awaitable[list[Overdue]]) -> list[str]:
+async def overdue_agenda(scope: Scope) -> list[str]:
     """Issue 5: sectors late beyond the agenda step go on the next meeting's agenda."""
-    lines = _overdue_lines(await overdue)
+    lines = _overdue_lines(await service.overdue(scope.session, scope.network, scope.now))
     return [_("📌 On the agenda — overdue devolutivas:"), *lines] if lines else []
 
 
@@ -311,10 +312,7 @@ def register(router: Router) -> None:
         coordinator=True,
     )(set_ladder)
     router.replies.append(reply_with_devolutiva)
-    # An agenda section gets (session, network, now): they go straight to the service.
-    router.agenda(order=20)(
-        lambda session, network, now: _overdue_agenda(service.overdue(session, network, now))
-    )
+    router.agenda(order=20)(overdue_agenda)
     router.scheduled(CHASE, collapse=True)(render_chase)
     router.scheduled(CHASE_MAIL, quiet=False)(render_chase)
     router.scheduled(DIGEST)(render_digest)

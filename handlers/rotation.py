@@ -5,24 +5,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
-
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.buttons import ButtonData, Decision
 from bot.i18n import N_, ngettext
 from bot.i18n import gettext as _
 from bot.messages import Button, Reply
-from bot.router import Context, Router, ScheduledContext
+from bot.router import Context, Router, ScheduledContext, Scope
 from bot.rules import atas as ata_rules
 from bot.rules import dates
 from bot.rules.kinds import Kind
 from bot.rules.names import first_upper, kind_name
 from bot.rules.rotation import SWAP_EXAMPLE, Standing, parse_swap, role_name
+from bot.rules.sectors import find as find_sector
 from bot.rules.status import RoleStatus
 from bot.services import rotation
 from bot.services.atas import Audience
-from handlers.common import find_sector, person
+from handlers.common import person
 from storage.models import Meeting, Network, Sector
 
 
@@ -37,12 +35,10 @@ class RoleDecision(ButtonData, prefix="role"):
 # --- naming the roles -----------------------------------------------------------------------
 
 
-async def assign_roles(
-    session: AsyncSession, network: Network, meeting: Meeting, now: datetime
-) -> list[Reply]:
+async def assign_roles(scope: Scope, meeting: Meeting) -> list[Reply]:
     """Seed 000 §5: as a meeting opens, the secretary and the ata's author are named."""
-    opening = await rotation.assign_roles(session, network, meeting, now)
-    return _opening(opening, network)
+    opening = await rotation.assign_roles(scope.session, scope.network, meeting, scope.now)
+    return _opening(opening, scope.network)
 
 
 async def render_meeting_start(ctx: ScheduledContext) -> Sequence[Reply]:

@@ -8,21 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.rules.status import RoleStatus
 from storage import repo
-from storage.models import Meeting, Network, RoleAssignment, Sector
-
-
-async def expected_sectors(
-    *, session: AsyncSession, network: Network, meeting: Meeting
-) -> list[Sector]:
-    """Who is expected: a working group's sectors, else every sector with representatives."""
-    sectors = await repo.sectors(session=session, network_id=network.id)
-    if meeting.working_group_id is not None:
-        group = await repo.working_group(session=session, group_id=meeting.working_group_id)
-        wanted = set(group.sector_ids) if group else set()
-        return [s for s in sectors if s.id in wanted]
-    people = await repo.representatives(session=session, network_id=network.id)
-    with_people = {m.sector_id for m in people}
-    return [s for s in sectors if s.id in with_people]
+from storage.models import Meeting, RoleAssignment
 
 
 async def assignment(*, session: AsyncSession, assignment_id: int) -> RoleAssignment | None:

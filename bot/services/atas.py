@@ -18,6 +18,7 @@ from bot.rules import privacy
 from bot.rules.rotation import ROLES, SECRETARY
 from bot.rules.status import ATA_IN_PROGRESS, AtaStatus
 from storage import atas as store
+from storage import meetings as meetings_store
 from storage import repo
 from storage import rotation as roles_store
 from storage.models import Ata, Meeting, Member, Network, Sector
@@ -139,7 +140,9 @@ async def set_author(session: AsyncSession, meeting: Meeting, sector_id: int) ->
 async def draft(session: AsyncSession, network: Network, meeting: Meeting) -> rules.AtaDraft:
     """The skeleton as it stands now (the encaminhamentos of the meeting included)."""
     rows = [r for r in await repo.attendance(session=session, meeting_id=meeting.id) if r.present]
-    expected = await roles_store.expected_sectors(session=session, network=network, meeting=meeting)
+    expected = await meetings_store.expected_sectors(
+        session=session, network=network, meeting=meeting
+    )
     by_sector: dict[str, list[str]] = {}
     for row in rows:
         sector = row.member.sector.name if row.member.sector else "—"

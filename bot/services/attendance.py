@@ -18,7 +18,7 @@ from bot.messages import Person
 from bot.rules import attendance as rules
 from bot.rules.names import first_upper, kind_name
 from bot.rules.status import MeetingStatus, Presence, QuestionStatus
-from storage import attendance as queries
+from storage import meetings as meetings_store
 from storage import repo
 from storage.models import Attendance, Meeting, Member, Network, Question, Rsvp
 
@@ -86,8 +86,8 @@ class Who:
 
 
 async def _expected(session: AsyncSession, network: Network, meeting: Meeting) -> Expected:
-    sectors = await queries.expected_sectors(
-        session=session, network_id=network.id, meeting=meeting
+    sectors = await meetings_store.expected_sectors(
+        session=session, network=network, meeting=meeting
     )
     return [(s.id, s.name) for s in sectors]
 
@@ -387,7 +387,7 @@ async def _convener(session: AsyncSession, meeting: Meeting) -> str | None:
     """Who convened an extraordinary meeting (seed 000 §3)."""
     if meeting.kind != "extraordinary" or meeting.convened_by_id is None:
         return None
-    convener = await queries.member_by_id(session=session, member_id=meeting.convened_by_id)
+    convener = await meetings_store.member(session=session, member_id=meeting.convened_by_id)
     return convener.name if convener is not None else None
 
 

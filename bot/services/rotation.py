@@ -19,6 +19,7 @@ from bot.rules import rotation as rules
 from bot.rules.rotation import AUTHOR, ROLES, SECRETARY
 from bot.rules.status import MeetingStatus, RoleStatus
 from bot.services import atas
+from storage import meetings as meetings_store
 from storage import repo
 from storage import rotation as store
 from storage.models import Meeting, Member, Network, RoleAssignment, Sector
@@ -118,7 +119,9 @@ async def _choose(
     declined: set[int],
     avoid: set[int],
 ) -> int | None:
-    expected = await store.expected_sectors(session=session, network=network, meeting=meeting)
+    expected = await meetings_store.expected_sectors(
+        session=session, network=network, meeting=meeting
+    )
     history = await repo.role_history(
         session=session, network_id=network.id, role=role, before=meeting.starts_at
     )
