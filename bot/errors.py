@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.i18n import gettext
+from bot.i18n import N_, gettext
 
 
 class UserError(Exception):
@@ -37,3 +37,22 @@ def _short(value: object) -> object:
     if isinstance(value, str) and len(value) > MAX_PARAM:
         return value[: MAX_PARAM - 1] + "…"
     return value
+
+
+TOO_LONG = N_("{field} is too long: at most {limit} characters (you sent {length}).")
+
+
+class FieldName(str):
+    """A field's name (a msgid), translated when the error is rendered."""
+
+    __slots__ = ()
+
+    def __format__(self, spec: str) -> str:
+        text = gettext(str(self))
+        return format(text[:1].upper() + text[1:], spec)
+
+
+def check_length(text: str, most: int, field: str) -> None:
+    """Refuse a typed ``text`` longer than ``most`` characters, naming its ``field``."""
+    if len(text) > most:
+        raise UserError(TOO_LONG, field=FieldName(field), limit=most, length=len(text))

@@ -51,12 +51,14 @@ async def month_summary(ctx: Context) -> str:
     month = await service.month_so_far(ctx.session, ctx.network, ctx.now)
     counts = month.counts
     return _(
-        "📊 {month} so far\nMeetings held: {held} · cancelled: {cancelled}\n"
+        "📊 {month} so far\nMeetings held: {held} · without record: {unrecorded} · "
+        "cancelled: {cancelled}\n"
         "Encaminhamentos opened: {opened} · devolutivas received: {answered} · "
         "overdue: {overdue}\nAtas in progress: {atas}"
     ).format(
         month=dates.month_name(month.month).capitalize(),
         held=counts.held,
+        unrecorded=counts.unrecorded,
         cancelled=counts.cancelled,
         opened=counts.opened,
         answered=counts.answered,

@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import String, event, inspect
 from sqlalchemy.orm import Session, UOWTransaction
 
-from bot.errors import UserError
-from bot.i18n import N_, gettext
+from bot.errors import check_length
+from bot.i18n import N_
 
 # Texts people type, by (table, column): the name the error uses for the field.
 TYPED: dict[tuple[str, str], str] = {
@@ -31,7 +31,6 @@ TYPED: dict[tuple[str, str], str] = {
     ("atas", "file_name"): N_("the file's name"),
     ("networks", "title"): N_("the network's name"),
 }
-_TOO_LONG = N_("{field} is too long: at most {limit} characters (you sent {length}).")
 
 
 @event.listens_for(Session, "before_flush")
@@ -58,14 +57,4 @@ def _check_row(row: Any) -> None:
         if field is None:
             setattr(row, prop.key, value[:limit])
             continue
-        raise UserError(_TOO_LONG, field=_Field(field), limit=limit, length=len(value))
-
-
-class _Field(str):
-    """A field's name, translated when the error is rendered (in the network's locale)."""
-
-    __slots__ = ()
-
-    def __format__(self, spec: str) -> str:
-        text = gettext(str(self))
-        return format(text[:1].upper() + text[1:], spec)
+        check_length(value, limit, field)

@@ -170,7 +170,8 @@ async def _confirmations(
 
 @dataclass(frozen=True)
 class MonthCounts:
-    held: int
+    held: int  # with a presence list or an approved ata (as in the annual report)
+    unrecorded: int  # past, not cancelled, with neither
     cancelled: int
     opened: int
     answered: int
@@ -185,7 +186,15 @@ async def month_counts(
     meetings = await repo.meetings_between(
         session=session, network_id=network.id, start=start, end=now
     )
-    held_count = sum(1 for m in meetings if m.status == MeetingStatus.SCHEDULED)
+    past = [m for m in meetings if _past(m, now)]
+    approved = set(
+        await session.scalars(
+            select(Ata.meeting_id).where(
+                Ata.meeting_id.in_([m.id for m in past]), Ata.status == AtaStatus.APPROVED
+            )
+        )
+    )
+    held_count = sum(1 for m in past if m.presence is not None or m.id in approved)
     opened = await session.scalar(
         select(func.count())
         .select_from(Referral)
@@ -208,7 +217,8 @@ async def month_counts(
     )
     return MonthCounts(
         held=held_count,
-        cancelled=len(meetings) - held_count,
+        unrecorded=len(past) - held_count,
+        cancelled=sum(1 for m in meetings if m.status == MeetingStatus.CANCELLED),
         opened=int(opened or 0),
         answered=int(answered or 0),
         overdue=overdue,

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from bot.errors import UserError
 from bot.i18n import N_
 from bot.i18n import gettext as _
+from bot.rules import numbers
 from bot.rules import report_data as reports
 from bot.rules.convocation import BASIS_NAMES, Basis
 from bot.rules.names import first_upper, kind_name
@@ -331,8 +332,8 @@ def parse_request(args: str, *, this_year: int, formats: Collection[str]) -> Rep
         return ReportRequest(month=True, year=this_year, fmt="pdf")
     year, fmt = this_year, "pdf"
     for word in words:
-        if word.isdigit() and len(word) == 4:
-            year = int(word)
+        if (typed := numbers.year(word)) is not None:
+            year = typed
         elif word in formats:
             fmt = word
         else:

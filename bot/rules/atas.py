@@ -19,7 +19,7 @@ from typing import Protocol, TypeVar
 from bot.errors import UserError
 from bot.i18n import N_
 from bot.i18n import gettext as _
-from bot.rules import dates, privacy
+from bot.rules import dates, numbers, privacy
 from bot.rules.kinds import Kind
 from bot.rules.names import first_upper, kind_name, name_key
 from bot.rules.rotation import role_name
@@ -135,9 +135,10 @@ def parse_year(text: str, default: int) -> int:
     """``/atas [YEAR]``: four digits, or this year."""
     if not text:
         return default
-    if not text.isdigit() or len(text) != 4:
+    year = numbers.year(text)
+    if year is None:
         raise UserError(N_("Give the year, like {year}."), example="/atas 2026", year=default)
-    return int(text)
+    return year
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from bot.errors import UserError
 from bot.i18n import N_, gettext
+from bot.rules import numbers
 
 ABSENCE_STREAK = 3
 
@@ -110,9 +111,10 @@ def parse_quorum(text: str) -> int | None:
     """ "6" → 6 sectors; "metade" → None (half of the sectors); anything else is refused."""
     if text.lower() in QUORUM_DEFAULT_WORDS:
         return None
-    if not text.isdigit() or not 1 <= int(text) <= 100:
+    quorum = numbers.number(text)
+    if quorum is None or not 1 <= quorum <= 100:
         raise UserError(N_("Give the number of sectors needed, like 6."), example="/quorum 6")
-    return int(text)
+    return quorum
 
 
 # --- counting a meeting's sectors ----------------------------------------------------

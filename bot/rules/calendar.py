@@ -24,7 +24,7 @@ from icalendar import Calendar, Event, Timezone
 
 from bot.errors import UserError
 from bot.i18n import N_, current_locale, gettext, translations
-from bot.rules import dates, privacy, tables
+from bot.rules import dates, numbers, privacy, tables
 from bot.rules.dates import WEEKDAY_NUMBERS
 from bot.rules.names import kind_name
 
@@ -98,8 +98,7 @@ def _parse_month(value: object) -> int | None:
         return value.month
     text = _fold(str(value)).rstrip(".")
     text = re.sub(r"\s*(?:de\s+|/\s*)?\d{4}$", "", text).rstrip(".").strip()
-    if text.isdigit():
-        number = int(text)
+    if (number := numbers.number(text)) is not None:
         return number if 1 <= number <= 12 else None
     return _MONTHS.get(text)
 
@@ -879,9 +878,10 @@ def calendar_name(title: str | None) -> str:
 
 def parse_year(text: str, *, this_year: int, example: str) -> int:
     """A four-digit year from last year to two years ahead."""
-    if not text.isdigit() or len(text) != 4:
+    typed = numbers.number(text)
+    if typed is None or len(text) != 4:
         raise UserError(N_("Start with the year, e.g. {year}."), example=example, year=this_year)
-    year = int(text)
+    year = typed
     if not this_year - 1 <= year <= this_year + 2:
         raise UserError(
             N_("The year must be between {first} and {last}."),
@@ -899,7 +899,7 @@ def parse_import_args(
     (the network's by default)."""
     args = text.split(maxsplit=1)
     year = this_year
-    if args and args[0].isdigit():
+    if args and numbers.is_number(args[0]):
         year = parse_year(args[0], this_year=this_year, example=IMPORT_EXAMPLE)
         args = args[1:]
     return year, args[0] if args else default_rule

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from bot.errors import UserError
+from bot.errors import UserError, check_length
 from bot.i18n import N_
 from bot.rules import dates, privacy
 from bot.rules.names import name_key
@@ -57,6 +57,10 @@ class Convocation:
     justification: str
     basis: Basis
     urgent: bool
+
+
+# What a convocation's text may hold: it is read on phones, and must fit one message.
+MAX_AGENDA, MAX_JUSTIFICATION = 500, 1000
 
 
 def convocation_basis(
@@ -155,6 +159,9 @@ def check_convocation(
         )
     for text in (place, agenda, justification):
         privacy.screen(text)
+    check_length(place, 255, N_("the place"))
+    check_length(agenda, MAX_AGENDA, N_("the agenda"))
+    check_length(justification, MAX_JUSTIFICATION, N_("the justification"))
     basis = convocation_basis(
         sector_name=sector_name, is_coordinator=is_coordinator, justification=justification
     )

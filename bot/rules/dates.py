@@ -37,6 +37,7 @@ from babel.dates import get_month_names
 
 from bot.errors import UserError
 from bot.i18n import N_, current_locale, gettext, ngettext
+from bot.rules import numbers
 
 __all__ = [
     "WEEKDAY_NUMBERS",
@@ -629,8 +630,8 @@ def month_name(month: int) -> str:
 def parse_month(text: str) -> int:
     """A month typed as a name or abbreviation ("março", "marco", "jan") or number."""
     s = _fold(text).rstrip(".")
-    if s.isdigit() and 1 <= int(s) <= 12:
-        return int(s)
+    if (number := numbers.number(s)) is not None and 1 <= number <= 12:
+        return number
     words = _month_words()
     if s in words:
         return words[s]

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from bot.errors import UserError
 from bot.i18n import N_
-from bot.rules import deadlines, privacy
+from bot.rules import deadlines, numbers, privacy
 from bot.rules.status import ReferralStatus
 
 IMPORT_EXAMPLE = "/plano importar 2026 Fortalecimento do SIPIA"
@@ -19,10 +19,11 @@ IMPORT_EXAMPLE = "/plano importar 2026 Fortalecimento do SIPIA"
 def parse_caption(args: str) -> tuple[int, str]:
     """ "2026 Fortalecimento do SIPIA" → the plan's year and name (screened)."""
     year_text, _sep, name = args.partition(" ")
-    if not (year_text.isdigit() and len(year_text) == 4) or not name.strip():
+    year = numbers.year(year_text)
+    if year is None or not name.strip():
         raise UserError(N_("Give the plan's year and name in the caption."), example=IMPORT_EXAMPLE)
     privacy.screen(name)
-    return int(year_text), name.strip()
+    return year, name.strip()
 
 
 def read_table(data: bytes, filename: str, year: int) -> list[deadlines.PlanTask]:

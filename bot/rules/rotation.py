@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from bot.errors import UserError
 from bot.i18n import N_
 from bot.i18n import gettext as _
+from bot.rules import numbers
 from bot.rules.names import name_key
 
 __all__ = [
@@ -227,11 +228,12 @@ def parse_setting(args: Sequence[str]) -> Setting:
         raise UserError(N_("I did not understand the rotation setting."), example=SETTING_EXAMPLE)
     key, value = name_key(args[0]), name_key(args[1])
     if key == "prazo":
-        if not value.isdigit() or not 1 <= int(value) <= 60:
+        days = numbers.number(value)
+        if days is None or not 1 <= days <= 60:
             raise UserError(
                 N_("The deadline is a number of days, from 1 to 60."), example=SETTING_EXAMPLE
             )
-        return Setting("ata_deadline_days", int(value))
+        return Setting("ata_deadline_days", days)
     if key in {"mesmo-setor", "mesmo"} and value in _YES:
         return Setting("roles_same_sector", _YES[value])
     if key in {"sem-coordenacao", "excluir-coordenacao"} and value in _YES:

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from bot.errors import UserError
 from bot.i18n import N_
-from bot.rules import privacy
+from bot.rules import numbers, privacy
 from bot.rules.kinds import Kind
 from bot.rules.names import name_key
 
@@ -117,19 +117,21 @@ def _bad_recurrence() -> UserError:
 
 
 def _day(text: str) -> int:
-    if not text.isdigit():
+    day = numbers.number(text)
+    if day is None:
         raise _bad_recurrence()
-    return int(text)
+    return day
 
 
 def _yearly_day(text: str) -> tuple[int, int]:
     day_text, _sep, month_text = text.partition("/")
-    if not (day_text.isdigit() and month_text.isdigit() and 1 <= int(month_text) <= 12):
+    day, month = numbers.number(day_text), numbers.number(month_text)
+    if day is None or month is None or not 1 <= month <= 12:
         raise UserError(
             N_("For a yearly deadline write the day and month, like anual 30/06."),
             example=EXAMPLE,
         )
-    return int(day_text), int(month_text)
+    return day, month
 
 
 # --- when the bot speaks of an occurrence (seed 001, Anexos I and II) ----------------------

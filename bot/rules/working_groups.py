@@ -63,7 +63,7 @@ def parse_cadence(text: str) -> Cadence:
     ordinal = None
     if kind == "monthly":
         ordinal = calendar.parse_ordinal(words.pop(0)) if words else None
-        if ordinal is None:
+        if not ordinal:  # None, or 0: a number that is no week of a month ("9ª")
             raise UserError(
                 N_("Monthly: say which week, like mensal 1ª quinta 10h."), example=EXAMPLE
             )

@@ -18,6 +18,7 @@ from bot.messages import Person
 from bot.rules import attendance as rules
 from bot.rules.names import first_upper, kind_name
 from bot.rules.status import MeetingStatus, Presence, QuestionStatus
+from bot.services import members
 from storage import meetings as meetings_store
 from storage import repo
 from storage.models import Attendance, Meeting, Member, Network, Question, Rsvp
@@ -242,31 +243,12 @@ async def mark_by_coordinator(
 
 async def _target(session: AsyncSession, network: Network, now: datetime, who: Who) -> Member:
     if who.mentioned is not None:
-        return await _mentioned(session, network, who.mentioned)
+        return await members.mentioned(session, network, who.mentioned, MARK_EXAMPLE)
     if who.username:
         return await _by_username(session, network, who.username)
     if who.reply_to is not None:
-        return await repo.touch_member(
-            session=session,
-            network_id=network.id,
-            user_id=who.reply_to.user_id,
-            name=who.reply_to.name,
-            username=who.reply_to.username,
-            now=now,
-        )
+        return await members.replied(session, network, who.reply_to, now)
     raise UserError(N_("Say who: @user, or reply to their message."), example=MARK_EXAMPLE)
-
-
-async def _mentioned(session: AsyncSession, network: Network, who: Person) -> Member:
-    """The mentioned person, who must have written in the group before."""
-    found = await repo.member(session=session, network_id=network.id, user_id=who.user_id)
-    if found is None:
-        raise UserError(
-            N_("I don't know {user} yet: ask them to send /setor in the group first."),
-            example=MARK_EXAMPLE,
-            user="@" + who.user_id.split("@")[0],
-        )
-    return found
 
 
 async def _by_username(session: AsyncSession, network: Network, username: str) -> Member:

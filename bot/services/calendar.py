@@ -22,6 +22,7 @@ from bot.scheduling import (
     plan_meetings,
     reminder_superseded,
 )
+from bot.services import drafts
 from storage import meetings as meeting_store
 from storage import repo
 from storage.models import Meeting, Network, ScheduledMessage
@@ -105,13 +106,14 @@ async def decide_year(
     is_coordinator: bool,
 ) -> SavedYear | None:
     """The coordination saves (the saved year) or discards (None) a drafted calendar."""
-    draft = await repo.draft(session=session, draft_id=draft_id)
-    if draft is None or draft.network_id != network.id or draft.kind != DRAFT_KIND:
-        raise UserError(N_("This choice is no longer valid."))
-    if not is_coordinator:
-        raise UserError(N_("Only the network's coordination can decide this."))
-    if draft.status != DraftStatus.OPEN:
-        raise UserError(N_("This calendar was already decided."))
+    draft = await drafts.undecided(
+        session,
+        network,
+        draft_id,
+        kind=DRAFT_KIND,
+        coordinator=is_coordinator,
+        decided=N_("This calendar was already decided."),
+    )
     if not save:
         draft.status = DraftStatus.DISCARDED
         return None

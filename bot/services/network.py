@@ -13,6 +13,7 @@ from bot.messages import Person
 from bot.rules import dates
 from bot.rules.network import COORDINATOR_EXAMPLE
 from bot.scheduling import plan_meetings
+from bot.services import members
 from storage import repo
 from storage.models import Member, Network
 
@@ -49,31 +50,12 @@ async def _nominated(
     session: AsyncSession, network: Network, nominee: Nominee, *, add: bool, now: datetime
 ) -> Member:
     if nominee.mentioned is not None:
-        return await _mentioned(session, network, nominee.mentioned)
+        return await members.mentioned(session, network, nominee.mentioned, COORDINATOR_EXAMPLE)
     if nominee.username is not None:
         return await _by_username(session, network, nominee.username, add=add)
     if nominee.replied is not None:
-        return await repo.touch_member(
-            session=session,
-            network_id=network.id,
-            user_id=nominee.replied.user_id,
-            name=nominee.replied.name,
-            username=nominee.replied.username,
-            now=now,
-        )
+        return await members.replied(session, network, nominee.replied, now)
     raise UserError(N_("Say who: @user, or reply to their message."), example=COORDINATOR_EXAMPLE)
-
-
-async def _mentioned(session: AsyncSession, network: Network, who: Person) -> Member:
-    """A mentioned person (a platform mention), who must have written in the group before."""
-    found = await repo.member(session=session, network_id=network.id, user_id=who.user_id)
-    if found is None:
-        raise UserError(
-            N_("I don't know {user} yet: ask them to send /setor in the group first."),
-            example=COORDINATOR_EXAMPLE,
-            user="@" + who.user_id.split("@")[0],
-        )
-    return found
 
 
 async def _by_username(

@@ -11,13 +11,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.errors import UserError
 from bot.i18n import N_
 from bot.rules import plans as rules
 from bot.rules.deadlines import PlanTask
 from bot.rules.names import name_key
 from bot.rules.status import DraftStatus
-from bot.services import referrals
+from bot.services import drafts, referrals
 from storage import plans as store
 from storage import repo
 from storage.models import ActionPlan, Draft, Member, Network, Sector
@@ -100,14 +99,14 @@ async def _open_draft(
     session: AsyncSession, network: Network, draft_id: int, *, coordinator: bool
 ) -> Draft:
     """The plan's draft, still undecided, for a coordinator to decide."""
-    draft = await repo.draft(session=session, draft_id=draft_id)
-    if draft is None or draft.network_id != network.id or draft.kind != DRAFT_KIND:
-        raise UserError(N_("This choice is no longer valid."))
-    if not coordinator:
-        raise UserError(N_("Only the network's coordination can decide this."))
-    if draft.status != DraftStatus.OPEN:
-        raise UserError(N_("This was already decided."))
-    return draft
+    return await drafts.undecided(
+        session,
+        network,
+        draft_id,
+        kind=DRAFT_KIND,
+        coordinator=coordinator,
+        decided=N_("This was already decided."),
+    )
 
 
 async def _create_tasks(

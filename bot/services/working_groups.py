@@ -45,30 +45,36 @@ async def create(
     session: AsyncSession, network: Network, spec: rules.GroupSpec, now: datetime
 ) -> Created:
     """A new working group of two or more sectors, its meetings generated from today."""
-    existing = await repo.working_groups(session=session, network_id=network.id)
-    if any(g.key == name_key(spec.name) for g in existing):
+    existing = await repo.working_groups(session=session, network_id=network.id, active_only=False)
+    same = next((g for g in existing if g.key == name_key(spec.name)), None)
+    if same is not None and same.active:
         raise UserError(N_("There is already a working group called {name}."), name=spec.name)
     sectors = await repo.sectors(session=session, network_id=network.id)
     chosen = list(dict.fromkeys(sector_rules.find_all(sectors, spec.sectors, rules.EXAMPLE)))
     if len(chosen) < 2:
         raise UserError(N_("A working group needs at least two sectors."), example=rules.EXAMPLE)
     cadence = rules.parse_cadence(spec.cadence)
-    group = await store.add_working_group(
-        session=session,
-        group=WorkingGroup(
-            network_id=network.id,
-            name=spec.name,
-            key=name_key(spec.name),
-            sector_ids=[s.id for s in chosen],
-            cadence=cadence.kind,
-            weekday=cadence.weekday,
-            ordinal=cadence.ordinal,
-            at=cadence.at.strftime("%H:%M"),
-            place=spec.place,
-            active=True,
-            created_at=now,
-        ),
-    )
+    fields = {
+        "name": spec.name,
+        "sector_ids": [s.id for s in chosen],
+        "cadence": cadence.kind,
+        "weekday": cadence.weekday,
+        "ordinal": cadence.ordinal,
+        "at": cadence.at.strftime("%H:%M"),
+        "place": spec.place,
+        "active": True,
+    }
+    if same is not None:  # a closed group of that name starts again, its history kept
+        for name, value in fields.items():
+            setattr(same, name, value)
+        group = same
+    else:
+        group = await store.add_working_group(
+            session=session,
+            group=WorkingGroup(
+                network_id=network.id, key=name_key(spec.name), created_at=now, **fields
+            ),
+        )
     today = now.astimezone(ZoneInfo(network.timezone)).date()
     meetings = await extend(session, network, group, start=today, now=now)
     return Created(group, tuple(s.name for s in chosen), tuple(meetings))
