@@ -248,7 +248,7 @@ def _referral_figures(report: AnnualReport) -> list[tuple[str, int]]:
         (_("Feedback owed (one per sector and referral)"), report.devolutivas_owed),
         (_("Feedback given on time"), report.answered_on_time),
         (_("Feedback given late"), report.answered_late),
-        (_("Referrals concluded without the feedback"), report.closed_unanswered),
+        (_("Feedback not given (referral concluded)"), report.closed_unanswered),
         (_("Feedback still pending"), report.still_open),
     ]
 

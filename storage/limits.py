@@ -4,8 +4,9 @@ SQLite stores a text of any length in a ``String(80)`` column and keeps NUL byte
 PostgreSQL refuses both and the update would crash. So before a flush, every text
 column of a new or changed row loses its NUL bytes, and a text longer than its column
 is refused with a message naming the field (when people typed it) or cut to fit (when
-the platform gave it, such as a display name). The flush raising rolls the whole
-update back: nothing is half-saved.
+the platform gave it, such as a display name or a chat's title). Only what a flush
+writes is checked: every text of a new row, the changed texts of a stored one. The
+flush raising rolls the whole update back: nothing is half-saved.
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ TYPED: dict[tuple[str, str], str] = {
     ("reporting_deadlines", "link"): N_("the link"),
     ("action_plans", "name"): N_("the plan's name"),
     ("atas", "file_name"): N_("the file's name"),
-    ("networks", "title"): N_("the network's name"),
 }
 
 
@@ -40,10 +40,15 @@ def _check_texts(session: Session, _flush: UOWTransaction, _instances: Any) -> N
 
 
 def _check_row(row: Any) -> None:
-    mapper = inspect(row).mapper
+    """A new row's every text; a stored row's changed texts only (a value stored before
+    these checks existed must not block an unrelated change of its row)."""
+    state = inspect(row)
+    mapper = state.mapper
     table = mapper.local_table.name
     for prop in mapper.column_attrs:
         column = prop.columns[0]
+        if state.persistent and not state.attrs[prop.key].history.added:
+            continue
         value = getattr(row, prop.key, None)
         if not isinstance(value, str):
             continue

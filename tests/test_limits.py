@@ -3,11 +3,11 @@ text longer than its column, a NUL byte, an error that would repeat a whole argu
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot.runtime import Runtime
-from storage.models import ReportingDeadline, Sector
-from tests.drive import COORDINATOR, Group
+from storage.models import ReportingDeadline, Sector, WorkingGroup
+from tests.drive import ANA, COORDINATOR, Group
 
 
 async def test_a_text_longer_than_its_column_is_refused_and_nothing_is_saved(
@@ -44,3 +44,20 @@ async def test_an_error_never_repeats_a_whole_long_argument(runtime: Runtime) ->
     said = await group.text(COORDINATOR, "/pendencias " + "Setor Inexistente " * 250)
     assert "Não há setor" in said
     assert len(said) < 800
+
+
+async def test_a_long_text_stored_before_the_checks_does_not_block_its_row(
+    sqlite_runtime: Runtime,
+) -> None:
+    """SQLite kept any length before these checks: such a row can still be changed."""
+    group = Group(sqlite_runtime)
+    for who, sector in ((COORDINATOR, "CRAS"), (ANA, "Saúde")):
+        await group.say(who, f"/setor {sector}")
+    created = await group.text(
+        COORDINATOR, "/gt criar GT Infância | Saúde, CRAS | quinzenal quarta 14h | CRAS"
+    )
+    assert "GT Infância" in created
+    async with sqlite_runtime.sessions() as session, session.begin():
+        await session.execute(update(WorkingGroup).values(place="L" * 300))  # as stored before
+    closed = await group.text(COORDINATOR, "/gt encerrar GT Infância")
+    assert "longo demais" not in closed and "encerrado" in closed.lower()

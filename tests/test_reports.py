@@ -273,7 +273,7 @@ def test_pdf_has_every_section_and_the_figures() -> None:
     assert "Encaminhamentos registrados no ano 20" in text
     assert "Devolutivas devidas (uma por setor e encaminhamento) 24" in text
     assert "Devolutivas no prazo 12 50%" in text
-    assert "Encaminhamentos concluídos sem a devolutiva 1 4%" in text
+    assert "Devolutivas não dadas (encaminhamento encerrado) 1 4%" in text
     assert "Devolutivas ainda pendentes 5 21%" in text
     assert "CREAS 8 5 2 0 1 7,3 6,0" in text  # 7.25 rounds half up
     assert "CRAS Centro 6 4 1 1 0 3,5 3,0" in text

@@ -199,7 +199,7 @@ async def test_the_report_counts_what_a_coordinator_signs(tg: Harness) -> None:
     assert unrecorded == 11  # February to December: past, no presence list, no ata
     assert year["Encaminhamentos registrados no ano"][0] == 1  # not the plan's tasks
     assert year["Devolutivas ainda pendentes"][0] == 0
-    assert year["Encaminhamentos concluídos sem a devolutiva"][0] == 1
+    assert year["Devolutivas não dadas (encaminhamento encerrado)"][0] == 1
     assert "Fluxos" not in year
     assert year["RMA"][:2] == [2, 0]  # one period (December) × two sectors
     assert "Censo SUAS" not in year
