@@ -148,13 +148,23 @@ def test_a_typed_day_on_a_holiday_moves_to_the_next_working_day() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["10/11/2026", "sexta passada", "ontem"],
+    ["10/11/2026", "sexta passada", "ontem", "01/11", "16/11", "dia 20"],
 )
 def test_a_past_day_is_refused(text: str) -> None:
     with pytest.raises(UserError) as caught:
         deadline(text, date(2026, 11, 23))
     assert caught.value.key == "{when} has already passed."
     assert caught.value.example == DEADLINE_EXAMPLE
+
+
+def test_a_day_without_year_is_the_nearest_such_day() -> None:
+    # Typed on 08/12, "01/12" was last week (refused above), not next December; a January
+    # day typed in December is next month's.
+    with pytest.raises(UserError) as caught:
+        deadline("01/12", date(2026, 12, 8))
+    assert caught.value.params["when"] == "01/12"
+    assert deadline("15/01", date(2026, 12, 8)) == date(2027, 1, 15)
+    assert deadline("05/03", date(2026, 12, 8)) == date(2027, 3, 5)
 
 
 @pytest.mark.parametrize("text", ["0 dias", "0 dias úteis", "366 dias", "400 dias úteis"])

@@ -54,6 +54,9 @@ async def test_a_referral_gets_a_code_and_each_sector_owes_a_devolutiva(tg: Harn
     assert "CPF" in personal["text"] and "529" not in personal["text"]
     bad_date = await tg.say(COORD, f"/encaminhar Saúde | ontem | {DESCRIPTION}")
     assert "Exemplo" in bad_date["text"]
+    # Typed on 23/11, "20/11" is last Friday, not 20/11 of next year.
+    past = await tg.say(COORD, f"/encaminhar Saúde | 20/11 | {DESCRIPTION}")
+    assert "20/11 já passou" in past["text"] and "Exemplo: /encaminhar" in past["text"]
 
     wrong = await tg.say(DORA, "/devolutiva E-2026-001 avaliação feita, tudo certo")
     assert "Saúde, Conselho Tutelar" in wrong["text"]

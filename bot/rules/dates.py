@@ -517,8 +517,12 @@ def parse_when(text: str, *, now: datetime, tz: str, allow_past: bool = False) -
     return instant
 
 
-def parse_day(text: str, *, now: datetime, tz: str) -> date:
-    """A day without time ("14/04", "amanhã", "sexta", "dia 5") in the zone ``tz``."""
+def parse_day(text: str, *, now: datetime, tz: str, nearest: bool = False) -> date:
+    """A day without time ("14/04", "amanhã", "sexta", "dia 5") in the zone ``tz``.
+
+    A date typed without its year is the next such day, or with ``nearest`` the closest
+    one, past or future: "01/12" typed on 08/12 is then last week, for the caller to
+    refuse, rather than a year away."""
     _require_aware(now)
     local_now = now.astimezone(zone(tz))
     bad = UserError(_MSG_BAD_DAY, example=DAY_EXAMPLE, text=text)
@@ -528,7 +532,7 @@ def parse_day(text: str, *, now: datetime, tz: str) -> date:
     except _Unrecognized:
         rest = s
     try:
-        day = _read_day(rest, local_now, tz, nearest=False)
+        day = _read_day(rest, local_now, tz, nearest=nearest)
     except _Unrecognized:
         raise bad from None
     if day is None:

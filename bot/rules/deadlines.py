@@ -165,7 +165,7 @@ def parse_deadline(text: str, *, today: date, tz: str, state: str | None) -> dat
         raise UserError(_MSG_BAD_DEADLINE, example=DEADLINE_EXAMPLE, text=text.strip())
     noon = datetime.combine(today, time(12, 0), tzinfo=zone(tz))
     try:
-        day = parse_day(text, now=noon, tz=tz)
+        day = parse_day(text, now=noon, tz=tz, nearest=True)
     except UserError as exc:
         if exc.key == _DATES_BAD_DAY:
             raise UserError(
