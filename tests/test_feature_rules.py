@@ -45,6 +45,15 @@ def test_reminders_out_of_range_or_too_many_are_refused(words: list[str]) -> Non
 
 def test_state_language_and_coordinator_sign() -> None:
     assert network.parse_state(" pr ") == "PR"
+    # By name too, as /fuso takes a city: accents and case do not matter.
+    assert network.parse_state("Paraná") == "PR"
+    assert network.parse_state("mato grosso do sul") == "MS"
+    assert network.parse_state("Mato  Grosso") == "MT"
+    assert network.parse_state("Sao Paulo") == "SP"
+    with pytest.raises(UserError) as caught:
+        network.parse_state("Paranaguá")
+    assert caught.value.params["state"] == "Paranaguá"
+    assert caught.value.example == "/estado Paraná"
     assert network.parse_locale("pt-br") == "pt_BR"
     assert network.parse_coordinator_sign("+") is True
     assert network.parse_coordinator_sign("-") is False

@@ -38,12 +38,22 @@ def parse_zone(text: str) -> str:
     return name
 
 
+@functools.cache
+def _brazilian_states() -> dict[str, str]:
+    """ "parana", "pr" -> "PR": a state by its name or its abbreviation."""
+    brazil = holidays.country_holidays("BR")
+    states = {name_key(uf): uf for uf in brazil.subdivisions}
+    states.update({name_key(name): uf for name, uf in brazil.subdivisions_aliases.items()})
+    return states
+
+
 def parse_state(text: str) -> str:
-    """A Brazilian state's abbreviation ("pr" → "PR"), whose holidays apply."""
-    uf = text.strip().upper()
-    if uf not in holidays.country_holidays("BR").subdivisions:
+    """A Brazilian state, by name or abbreviation ("Paraná", "pr" → "PR"), whose holidays
+    apply."""
+    uf = _brazilian_states().get(name_key(text))
+    if uf is None:
         raise UserError(
-            N_("{uf} is not a Brazilian state abbreviation."), example="/estado PR", uf=uf
+            N_("{state} is not a Brazilian state."), example="/estado Paraná", state=text.strip()
         )
     return uf
 
