@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.i18n import N_, gettext
+from bot.i18n import N_, Plural, gettext, ngettext
 
 
 class UserError(Exception):
@@ -11,12 +11,14 @@ class UserError(Exception):
     ``key`` is an English gettext msgid with ``{named}`` placeholders (mark it
     with ``N_`` at the raise site so extraction finds it); ``example`` is a
     command line showing the right form (commands are the same in every locale,
-    so examples are not translated).
+    so examples are not translated). A ``Plural`` key (``Np_``) is rendered in the form
+    its ``n`` parameter asks for.
     """
 
-    def __init__(self, key: str, *, example: str | None = None, **params: object) -> None:
-        super().__init__(key)
-        self.key = key
+    def __init__(self, key: str | Plural, *, example: str | None = None, **params: object) -> None:
+        self.plural = key if isinstance(key, Plural) else None
+        self.key = key.singular if isinstance(key, Plural) else key
+        super().__init__(self.key)
         self.example = example
         self.params = params
 
@@ -24,7 +26,12 @@ class UserError(Exception):
         """The message in the current locale, with the example on its own line. A long
         parameter (a user's whole argument) is cut: an error never repeats 4,000 characters."""
         params = {name: _short(value) for name, value in self.params.items()}
-        text = gettext(self.key).format(**params)
+        if self.plural is not None:
+            count = self.params["n"]
+            assert isinstance(count, int)
+            text = ngettext(*self.plural, count).format(**params)
+        else:
+            text = gettext(self.key).format(**params)
         if self.example:
             text += "\n" + gettext("Example: {example}").format(example=self.example)
         return text

@@ -14,6 +14,7 @@ import gettext as _gettext
 import io
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -67,6 +68,18 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 def N_(message: str) -> str:
     """Mark a msgid for extraction without translating it now."""
     return message
+
+
+class Plural(NamedTuple):
+    """A message with plural forms, chosen by its ``n`` when it is rendered."""
+
+    singular: str
+    plural: str
+
+
+def Np_(singular: str, plural: str) -> Plural:
+    """Mark a plural msgid for extraction (``n`` picks the form when rendered)."""
+    return Plural(singular, plural)
 
 
 _ = gettext

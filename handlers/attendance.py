@@ -8,7 +8,7 @@ from functools import partial
 
 from bot import documents
 from bot.buttons import ButtonData
-from bot.i18n import N_
+from bot.i18n import N_, ngettext
 from bot.i18n import gettext as _
 from bot.messages import Button, OutFile, Reply
 from bot.router import Context, Router, ScheduledContext
@@ -251,10 +251,11 @@ async def set_quorum(ctx: Context) -> list[Reply]:
         current = str(ctx.network.quorum) if ctx.network.quorum else _("half of the sectors")
         return [Reply(text=_("Quorum: {q}. To change: /quorum 6").format(q=current))]
     quorum = rules.parse_quorum(text)
-    service.set_quorum(ctx.network, quorum)
+    await service.set_quorum(ctx.session, ctx.network, quorum)
     if quorum is None:
         return [Reply(text=_("Quorum: half of the sectors."))]
-    return [Reply(text=_("Quorum: {q} sectors.").format(q=text))]
+    done = ngettext("Quorum: {n} sector.", "Quorum: {n} sectors.", quorum)
+    return [Reply(text=done.format(n=quorum))]
 
 
 def register(router: Router) -> None:

@@ -20,6 +20,7 @@ KEYWORDS = {
     "gettext": None,
     "N_": None,
     "ngettext": (1, 2),
+    "Np_": (1, 2),
     "pgettext": ((1, "c"), 2),
     "npgettext": ((1, "c"), 2, 3),
 }

@@ -238,6 +238,16 @@ async def test_the_coordination_is_warned_when_quorum_is_not_confirmed(tg: Harne
     assert "Conselho Tutelar" in warning["text"] and "CREAS" in warning["text"]
 
 
+async def test_the_quorum_is_at_most_the_sectors_represented(tg: Harness) -> None:
+    # Four sectors have a representative (MEMBERS): a quorum of 50 can never be met.
+    impossible = await tg.say(COORD, "/quorum 50")
+    assert "Só 4 setores têm representante" in impossible["text"]
+    assert "no máximo 4" in impossible["text"] and "Exemplo: /quorum 4" in impossible["text"]
+    assert "Quórum: metade dos setores" in (await tg.say(COORD, "/quorum"))["text"]
+    assert "Quórum: 4 setores." in (await tg.say(COORD, "/quorum 4"))["text"]
+    assert "Quórum: 1 setor." in (await tg.say(COORD, "/quorum 1"))["text"]
+
+
 async def test_the_presence_list_from_opening_to_export(tg: Harness) -> None:
     await tg.say(COORD, f"/convocar 24/11 14h | CRAS | avaliação dos fluxos | {JUSTIFICATION}")
     early = await tg.say(COORD, "/presenca")

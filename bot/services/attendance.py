@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import documents
 from bot.errors import UserError
-from bot.i18n import N_
+from bot.i18n import N_, Np_
 from bot.i18n import gettext as _
 from bot.messages import Person
 from bot.rules import attendance as rules
@@ -396,6 +396,27 @@ async def quorum_warning(
     return QuorumWarning(meeting, count, needed, tuple(coordinators))
 
 
-def set_quorum(network: Network, quorum: int | None) -> None:
-    """The sectors needed for quorum (None: half of the expected sectors)."""
+async def set_quorum(session: AsyncSession, network: Network, quorum: int | None) -> None:
+    """The sectors needed for quorum (None: half of the expected sectors). A number can be
+    reached: at most the sectors that have a representative."""
+    if quorum is not None:
+        people = await repo.representatives(session=session, network_id=network.id)
+        represented = len({m.sector_id for m in people})
+        if represented == 0:
+            raise UserError(
+                N_(
+                    "No sector has a representative yet: each one says its sector with "
+                    "/setor CRAS, then the quorum can be set."
+                ),
+                example="/quorum metade",
+            )
+        if quorum > represented:
+            raise UserError(
+                Np_(
+                    "Only {n} sector has a representative: the quorum can be at most {n}.",
+                    "Only {n} sectors have a representative: the quorum can be at most {n}.",
+                ),
+                example=f"/quorum {represented}",
+                n=represented,
+            )
     network.quorum = quorum
