@@ -120,13 +120,14 @@ async def import_table(ctx: Context) -> list[Reply]:
     year, rule_text = rules.parse_import_args(
         ctx.msg.args, this_year=_this_year(ctx), default_rule=ctx.network.meeting_rule
     )
-    rule = rules.parse_rule(rule_text) if rule_text else None
+    rule = rules.parse_table_rule(rule_text) if rule_text else None
     data = await attachment.fetch()
     planned = rules.parse_table(
         data, attachment.filename, year=year, rule=rule, state=ctx.network.state
     )
     rules.screen_planned(planned)
-    return await _preview(ctx, year, planned, rule_text)
+    # Only a whole rule becomes the network's (the one /importar uses next time).
+    return await _preview(ctx, year, planned, rule_text if rule and rule.complete else None)
 
 
 def _saved_text(saved: SavedYear, tz: str) -> str:

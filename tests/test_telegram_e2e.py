@@ -180,6 +180,42 @@ async def test_a_malformed_table_row_is_named_and_nothing_is_saved(tg: Harness) 
         assert (await session.scalars(select(Meeting))).all() == []
 
 
+async def test_a_table_with_every_time_and_place_needs_only_week_and_weekday(
+    tg: Harness,
+) -> None:
+    csv = "Mês;Data;Horário;Local\nJaneiro;;14h;CRAS\nFevereiro;;9h;CREAS\n"
+    mark = tg.api.mark()
+    tg.api.document_message(
+        GROUP, COORD, "cal.csv", csv.encode(), caption="/importar 2027 2ª terça"
+    )
+    preview = await tg.api.wait_for_message(GROUP, since=mark)
+    assert "Faltou o horário" not in preview["text"]
+    assert "12/01" in preview["text"] and "10/02" in preview["text"]
+    await tg.press(
+        preview, preview["reply_markup"]["inline_keyboard"][0][0]["callback_data"], COORD
+    )
+    cal = await tg.say(ANA, "/calendario 2027")
+    assert "quarta, 10/02 às 9h — CREAS" in cal["text"]  # Carnaval moved it
+    async with tg.runtime.sessions() as session:
+        network = await session.scalar(select(Network))
+    assert network is not None and network.meeting_rule is None  # half a rule is not kept
+
+    # A blank time the short rule cannot fill names the row, with the whole form.
+    blank = "Mês;Data;Horário;Local\nMarço;;;CRAS\n"
+    mark = tg.api.mark()
+    tg.api.document_message(
+        GROUP, COORD, "cal.csv", blank.encode(), caption="/importar 2027 2ª terça"
+    )
+    answer = await tg.api.wait_for_message(GROUP, since=mark)
+    assert "Linha 2 (Horário)" in answer["text"] and "não diz" in answer["text"]
+    assert "Exemplo: /importar 2026 2ª terça 14h CRAS" in answer["text"]
+    mark = tg.api.mark()
+    tg.api.document_message(GROUP, COORD, "cal.csv", csv.encode(), caption="/importar 2027 2ª")
+    weekday = await tg.api.wait_for_message(GROUP, since=mark)
+    assert "dia da semana" in weekday["text"]
+    assert "Exemplo: /importar 2026 2ª terça 14h CRAS" in weekday["text"]
+
+
 async def test_moving_and_cancelling_a_meeting_tell_the_group(tg: Harness) -> None:
     await _generate_2027(tg)
     moved = await tg.say(COORD, "/remarcar 12/01/2027 | 14/01/2027 15h | CREAS")

@@ -280,13 +280,39 @@ def parse_rule(text: str) -> MeetingRule:
     Raises UserError naming the missing or wrong part (week of the month, weekday,
     time or place).
     """
+    read = _read_rule(text, example=RULE_EXAMPLE, partial=False)
+    assert read.at is not None and read.place is not None
+    return MeetingRule(ordinal=read.ordinal, weekday=read.weekday, at=read.at, place=read.place)
+
+
+@dataclass(frozen=True)
+class TableRule:
+    """The rule typed after /importar: it fills a table's blank cells, so its time and
+    place may be left out when every row gives them ("/importar 2026 2ª terça")."""
+
+    ordinal: int
+    weekday: int
+    at: time | None
+    place: str | None
+
+    @property
+    def complete(self) -> bool:
+        return self.at is not None and self.place is not None
+
+
+def parse_table_rule(text: str) -> TableRule:
+    """The rule of ``/importar``: week and weekday needed, time and place optional."""
+    return _read_rule(text, example=IMPORT_EXAMPLE, partial=True)
+
+
+def _read_rule(text: str, *, example: str, partial: bool) -> TableRule:
     tokens = text.split()
     i = 0
     while i < len(tokens) - 1 and _fold(tokens[i]) in _LEAD_FILLERS:
         i += 1
     if i >= len(tokens):
         raise UserError(
-            N_("Missing the week of the month: write 1ª to 5ª, or última."), example=RULE_EXAMPLE
+            N_("Missing the week of the month: write 1ª to 5ª, or última."), example=example
         )
 
     first, second = tokens[i], tokens[i + 1] if i + 1 < len(tokens) else ""
@@ -295,28 +321,26 @@ def parse_rule(text: str) -> MeetingRule:
     if weekday is None and _weekday_of(first) is not None:
         # "terça 14h CRAS" (or "segunda 14h CRAS"): a weekday with no week of the month.
         raise UserError(
-            N_("Missing the week of the month: write 1ª to 5ª, or última."), example=RULE_EXAMPLE
+            N_("Missing the week of the month: write 1ª to 5ª, or última."), example=example
         )
     if not ordinal:  # None (not an ordinal) or 0 (a number outside 1..5)
         raise UserError(
             N_("I didn't understand the week of the month '{value}': write 1ª to 5ª, or última."),
-            example=RULE_EXAMPLE,
+            example=example,
             value=first,
         )
     if weekday is None:
         if not second or _looks_like_time(second):
-            raise UserError(
-                N_("Missing the weekday: write segunda to sexta."), example=RULE_EXAMPLE
-            )
+            raise UserError(N_("Missing the weekday: write segunda to sexta."), example=example)
         raise UserError(
             N_("I didn't understand the weekday '{value}': write segunda to sexta."),
-            example=RULE_EXAMPLE,
+            example=example,
             value=second,
         )
     if weekday >= 5:
         raise UserError(
             N_("Ordinary meetings are from segunda to sexta, not '{value}'."),
-            example=RULE_EXAMPLE,
+            example=example,
             value=second,
         )
     i += 2
@@ -325,8 +349,10 @@ def parse_rule(text: str) -> MeetingRule:
 
     while i < len(tokens) and _fold(tokens[i]).strip(".") in _TIME_FILLERS:
         i += 1
+    if partial and (i >= len(tokens) or not _looks_like_time(tokens[i])):
+        return TableRule(ordinal, weekday, None, _rule_place(tokens, i) or None)
     if i >= len(tokens) or not _looks_like_time(tokens[i]):
-        raise UserError(N_("Missing the time: write it like 14h or 14h30."), example=RULE_EXAMPLE)
+        raise UserError(N_("Missing the time: write it like 14h or 14h30."), example=example)
     time_text = tokens[i].rstrip(_PUNCT)
     i += 1
     if i < len(tokens) and _fold(tokens[i]).strip(_PUNCT) in {"h", "hs", "hrs", "hora", "horas"}:
@@ -336,10 +362,17 @@ def parse_rule(text: str) -> MeetingRule:
     if at is None:
         raise UserError(
             N_("I didn't understand the time '{value}': write it like 14h or 14h30."),
-            example=RULE_EXAMPLE,
+            example=example,
             value=time_text,
         )
+    place = _rule_place(tokens, i)
+    if not place and not partial:
+        raise UserError(N_("Missing the place, like CRAS."), example=example)
+    return TableRule(ordinal, weekday, at, place or None)
 
+
+def _rule_place(tokens: Sequence[str], i: int) -> str:
+    """The place that ends a rule, after its fillers ("no", "do mês")."""
     while i < len(tokens):
         folded = _fold(tokens[i])
         if folded in _PLACE_FILLERS:
@@ -350,10 +383,7 @@ def parse_rule(text: str) -> MeetingRule:
                 i += 1
         else:
             break
-    place = " ".join(tokens[i:]).strip(_PUNCT + " ")
-    if not place:
-        raise UserError(N_("Missing the place, like CRAS."), example=RULE_EXAMPLE)
-    return MeetingRule(ordinal=ordinal, weekday=weekday, at=at, place=place)
+    return " ".join(tokens[i:]).strip(_PUNCT + " ")
 
 
 # ---------------------------------------------------------------------------
@@ -416,7 +446,7 @@ def next_working_day(d: date, holidays: Mapping[date, str]) -> date:
 
 
 def _meeting_day(
-    year: int, month: int, rule: MeetingRule, holidays: Mapping[date, str]
+    year: int, month: int, rule: MeetingRule | TableRule, holidays: Mapping[date, str]
 ) -> tuple[date, date | None, str]:
     """(day, shifted_from, shift_reason) of the rule's meeting in that month.
 
@@ -526,6 +556,9 @@ def _missing_header_error(rows: Sequence[tables.Row]) -> UserError:
 
 
 _NO_RULE = N_("Row {row} ({column}): it is blank and there is no rule to fill it in.")
+_RULE_SILENT = N_(
+    "Row {row} ({column}): it is blank, and the rule after /importar does not say it."
+)
 _NOT_UNDERSTOOD = N_("Row {row} ({column}): I didn't understand '{value}'.")
 
 _DATE_RE = re.compile(r"^(\d{1,2})(?:\s*[/.-]\s*(\d{1,2})(?:\s*[/.-]\s*(\d{2}|\d{4}))?)?$")
@@ -593,11 +626,15 @@ def _parse_row(
     labels: Mapping[str, str],
     *,
     year: int,
-    rule: MeetingRule | None,
+    rule: MeetingRule | TableRule | None,
     holidays: Mapping[date, str],
 ) -> _Parsed:
     def fail(field: str, key: str, **params: object) -> UserError:
-        example = IMPORT_EXAMPLE if key == _NO_RULE else f"{labels[field]}: {_CELL_EXAMPLES[field]}"
+        example = (
+            IMPORT_EXAMPLE
+            if key in (_NO_RULE, _RULE_SILENT)
+            else f"{labels[field]}: {_CELL_EXAMPLES[field]}"
+        )
         return UserError(key, example=example, row=number, column=labels[field], **params)
 
     raw_month, raw_date = cells.get(_MONTH), cells.get(_DATE)
@@ -651,6 +688,8 @@ def _parse_row(
     if tables.blank(raw_time):
         if rule is None:
             raise fail(_TIME, _NO_RULE)
+        if rule.at is None:
+            raise fail(_TIME, _RULE_SILENT)
         at = rule.at
     else:
         parsed_time = _parse_time(raw_time)
@@ -662,6 +701,8 @@ def _parse_row(
     if tables.blank(raw_place):
         if rule is None:
             raise fail(_PLACE, _NO_RULE)
+        if rule.place is None:
+            raise fail(_PLACE, _RULE_SILENT)
         place = rule.place
     else:
         place = tables.cell_text(raw_place)
@@ -710,7 +751,7 @@ def parse_table(
     filename: str,
     *,
     year: int,
-    rule: MeetingRule | None,
+    rule: MeetingRule | TableRule | None,
     state: str | None,
 ) -> list[PlannedMeeting]:
     """The meetings of a calendar table sent as .csv or .xlsx, sorted by date.
