@@ -203,8 +203,23 @@ async def cancel(ctx: Context) -> list[Reply]:
 
 
 async def next_meeting(ctx: Context) -> list[Reply]:
-    meeting = await calendar_service.next_meeting(ctx.session, ctx.network, ctx.now)
-    if meeting is None:
+    """``/proxima``: every meeting of the network's next slot, and the next meeting of each
+    working group of the member's sector, named as such."""
+    found = await calendar_service.upcoming(
+        ctx.session, ctx.network, sector_id=ctx.member.sector_id, now=ctx.now
+    )
+    tz = ctx.network.timezone
+    sections: list[tuple[datetime, str]] = []
+    if found.meetings:
+        header = ngettext(
+            "📌 Next meeting", "📌 Next meetings, at the same time", len(found.meetings)
+        )
+        cards = "\n\n".join(meeting_card(m, tz, ctx.now) for m in found.meetings)
+        sections.append((found.meetings[0].starts_at, f"{header}\n{cards}"))
+    for group, meeting in found.groups:
+        header = _("👥 Next meeting of {group} (your sector takes part)").format(group=group.name)
+        sections.append((meeting.starts_at, f"{header}\n{meeting_card(meeting, tz, ctx.now)}"))
+    if not sections:
         return [
             Reply(
                 text=_(
@@ -213,8 +228,7 @@ async def next_meeting(ctx: Context) -> list[Reply]:
                 ).format(example=GENERATE_EXAMPLE)
             )
         ]
-    card = meeting_card(meeting, ctx.network.timezone, ctx.now)
-    return [Reply(text=_("📌 Next meeting\n{card}").format(card=card))]
+    return [Reply(text="\n\n".join(text for _when, text in sorted(sections, key=lambda s: s[0])))]
 
 
 def _year_line(meeting: Meeting, tz: str, now: datetime) -> str:

@@ -6,10 +6,58 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.rules.status import MeetingStatus
 from storage import repo
 from storage.models import Meeting, Member, Network, Sector
+
+
+async def next_slot(
+    *, session: AsyncSession, network_id: int, after: datetime
+) -> Sequence[Meeting]:
+    """Every scheduled meeting of the whole network (no working group's) at the earliest
+    start from ``after``: two meetings at the same hour are both the next one."""
+    ahead = (
+        Meeting.network_id == network_id,
+        Meeting.status == MeetingStatus.SCHEDULED,
+        Meeting.working_group_id.is_(None),
+    )
+    first = select(func.min(Meeting.starts_at)).where(*ahead, Meeting.starts_at >= after)
+    result = await session.scalars(
+        select(Meeting)
+        .where(*ahead, Meeting.starts_at == first.scalar_subquery())
+        .order_by(Meeting.id)
+    )
+    return result.all()
+
+
+async def next_of_groups(
+    *, session: AsyncSession, network_id: int, group_ids: Sequence[int], after: datetime
+) -> Sequence[Meeting]:
+    """The next scheduled meeting of each of the working groups ``group_ids``, in order."""
+    if not group_ids:
+        return []
+    ahead = (
+        Meeting.network_id == network_id,
+        Meeting.status == MeetingStatus.SCHEDULED,
+        Meeting.working_group_id.in_(list(group_ids)),
+        Meeting.starts_at >= after,
+    )
+    first = (
+        select(Meeting.working_group_id, func.min(Meeting.starts_at).label("first"))
+        .where(*ahead)
+        .group_by(Meeting.working_group_id)
+        .subquery()
+    )
+    on_first = and_(
+        Meeting.working_group_id == first.c.working_group_id, Meeting.starts_at == first.c.first
+    )
+    result = await session.scalars(
+        select(Meeting).join(first, on_first).where(*ahead).order_by(Meeting.starts_at, Meeting.id)
+    )
+    return result.all()
 
 
 async def expected_sectors(

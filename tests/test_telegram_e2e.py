@@ -16,7 +16,7 @@ from bot.clock import ManualClock
 from storage.models import Meeting, Network, ScheduledMessage
 from tests.conftest import NOW
 from tests.fakes.bot_api import ANONYMOUS_ADMIN
-from tests.telegram_harness import ANA, BRUNO, COORD, GROUP, Harness, running_bot
+from tests.telegram_harness import ANA, BRUNO, COORD, GROUP, MEMBERS, Harness, running_bot
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*retry_after.*:DeprecationWarning")
 
@@ -214,6 +214,47 @@ async def test_a_table_with_every_time_and_place_needs_only_week_and_weekday(
     weekday = await tg.api.wait_for_message(GROUP, since=mark)
     assert "dia da semana" in weekday["text"]
     assert "Exemplo: /importar 2026 2ª terça 14h CRAS" in weekday["text"]
+
+
+async def test_next_shows_every_meeting_of_the_slot_and_a_gt_to_its_sectors(
+    tg: Harness,
+) -> None:
+    for user, sector in MEMBERS:
+        await tg.say(user, f"/setor {sector}")
+    await _generate_2027(tg)
+    async with tg.runtime.sessions() as session, session.begin():
+        first = await session.scalar(select(Meeting).order_by(Meeting.starts_at))
+        assert first is not None
+        session.add(
+            Meeting(
+                network_id=first.network_id,
+                kind="extraordinary",
+                starts_at=first.starts_at,
+                duration_minutes=60,
+                place="CREAS",
+                topic="Fluxo de acolhimento",
+                status="scheduled",
+                sequence=0,
+                created_at=NOW,
+                updated_at=NOW,
+            )
+        )
+    created = await tg.say(
+        COORD, "/gt criar GT Infância | Saúde, CREAS | semanal quarta 9h | CREAS"
+    )
+    assert "GT Infância" in created["text"]
+
+    in_group = (await tg.say(ANA, "/proxima"))["text"]  # Ana: Saúde, in the GT
+    gt, _, network = in_group.partition("📌")
+    assert gt.startswith("👥 Próxima reunião do GT Infância") and "25/11" in gt
+    assert network.startswith(" Próximas reuniões, no mesmo horário")
+    assert "Reunião ordinária: terça, 12/01 às 14h\nLocal: CRAS" in network
+    assert "Reunião extraordinária: terça, 12/01 às 14h\nLocal: CREAS" in network
+    assert "Fluxo de acolhimento" in network
+
+    outside = (await tg.say(BRUNO, "/proxima"))["text"]  # Conselho Tutelar: not in the GT
+    assert "GT Infância" not in outside and "👥" not in outside
+    assert outside.startswith("📌 Próximas reuniões") and "extraordinária" in outside
 
 
 async def test_moving_and_cancelling_a_meeting_tell_the_group(tg: Harness) -> None:

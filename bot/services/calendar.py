@@ -25,7 +25,7 @@ from bot.scheduling import (
 from bot.services import drafts
 from storage import meetings as meeting_store
 from storage import repo
-from storage.models import Meeting, Network, ScheduledMessage
+from storage.models import Meeting, Network, ScheduledMessage, WorkingGroup
 
 DRAFT_KIND = "calendar"
 
@@ -210,9 +210,30 @@ async def cancel(
     return meeting
 
 
-async def next_meeting(session: AsyncSession, network: Network, now: datetime) -> Meeting | None:
-    found = await repo.next_meetings(session=session, network_id=network.id, after=now)
-    return found[0] if found else None
+@dataclass(frozen=True)
+class Upcoming:
+    """What /proxima shows: the network's next slot (every meeting at that hour) and the
+    next meeting of each working group the member's sector takes part in."""
+
+    meetings: Sequence[Meeting]
+    groups: Sequence[tuple[WorkingGroup, Meeting]]
+
+
+async def upcoming(
+    session: AsyncSession, network: Network, *, sector_id: int | None, now: datetime
+) -> Upcoming:
+    meetings = await meeting_store.next_slot(session=session, network_id=network.id, after=now)
+    groups = {
+        g.id: g
+        for g in await repo.working_groups(session=session, network_id=network.id)
+        if sector_id is not None and sector_id in g.sector_ids
+    }
+    ahead = await meeting_store.next_of_groups(
+        session=session, network_id=network.id, group_ids=list(groups), after=now
+    )
+    return Upcoming(
+        meetings, [(groups[m.working_group_id], m) for m in ahead if m.working_group_id]
+    )
 
 
 async def year_meetings(session: AsyncSession, network: Network, year: int) -> Sequence[Meeting]:
