@@ -4,12 +4,14 @@ draft it again, the reminders to its author, the atas book, and the agenda's app
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import partial
 
 from bot import documents
+from bot.buttons import ButtonData
 from bot.i18n import N_, ngettext
 from bot.i18n import gettext as _
-from bot.messages import OutFile, Reply
+from bot.messages import Button, OutFile, Reply
 from bot.router import Context, Router, ScheduledContext, Scope
 from bot.rules import dates
 from bot.rules.atas import (
@@ -79,23 +81,74 @@ async def _ata_status(ctx: Context, _command: AtaCommand) -> list[Reply]:
     return [Reply(text="\n".join([_("Atas in progress:"), *lines]))]
 
 
-async def _approve(ctx: Context, _command: AtaCommand) -> list[Reply]:
-    approved = await atas.approve(
-        ctx.session, ctx.network, is_coordinator=ctx.is_coordinator, now=ctx.now
+@dataclass(frozen=True)
+class AtaApproval(ButtonData, prefix="ataok"):
+    """The coordination picks which delivered ata it approves."""
+
+    ata_id: int
+
+
+async def _approve(ctx: Context, command: AtaCommand) -> list[Reply]:
+    approval = await atas.approve(
+        ctx.session, ctx.network, is_coordinator=ctx.is_coordinator, now=ctx.now, day=command.day
     )
+    if approval.approved is None:
+        return [_which_to_approve(approval.choices, ctx.network)]
+    return [Reply(text=_approved_text(approval.approved, ctx))]
+
+
+def _which_to_approve(choices: Sequence[atas.AtaOf], network: Network) -> Reply:
+    """More than one ata is waiting: one button per ata, nothing approved yet."""
+    n = len(choices)
+    text = ngettext(
+        "{n} ata is waiting for approval. Which one does the coordination approve?",
+        "{n} atas are waiting for approval. Which one does the coordination approve?",
+        n,
+    ).format(n=n)
+    buttons = tuple(
+        (
+            Button(
+                _("✅ {kind} of {when}").format(
+                    kind=first_upper(kind_name(c.meeting.kind)), when=_when(c.meeting, network)
+                ),
+                AtaApproval(c.ata.id).encode(),
+            ),
+        )
+        for c in choices
+    )
+    return Reply(text=text, buttons=buttons)
+
+
+async def approval_button(ctx: Context, press: AtaApproval) -> list[Reply]:
+    approval = await atas.approve(
+        ctx.session,
+        ctx.network,
+        is_coordinator=ctx.is_coordinator,
+        now=ctx.now,
+        ata_id=press.ata_id,
+    )
+    assert approval.approved is not None
+    return [Reply(text=_approved_text(approval.approved, ctx), edit=True)]
+
+
+def _approved_text(approved: atas.AtaOf, ctx: Context) -> str:
     meeting = approved.meeting
-    text = _("✅ Ata of the {kind} of {when} approved on {day}. SHA-256: {digest}").format(
+    return _("✅ Ata of the {kind} of {when} approved on {day}. SHA-256: {digest}").format(
         kind=kind_name(meeting.kind),
         when=_when(meeting, ctx.network),
         day=dates.format_date(ctx.now.astimezone(ctx.tz).date(), with_year=True),
         digest=approved.ata.sha256,
     )
-    return [Reply(text=text)]
 
 
 async def _return(ctx: Context, command: AtaCommand) -> list[Reply]:
     returned = await atas.return_for_correction(
-        ctx.session, ctx.network, is_coordinator=ctx.is_coordinator, now=ctx.now, note=command.note
+        ctx.session,
+        ctx.network,
+        is_coordinator=ctx.is_coordinator,
+        now=ctx.now,
+        note=command.note,
+        day=command.day,
     )
     text = _(
         "The coordination asked for a correction of the ata of {when}: {note}\n"
@@ -220,6 +273,7 @@ def register(router: Router) -> None:
         ata
     )
     router.command("atas", N_("approved atas of the year (PDF)"), "/atas 2026")(atas_book)
+    router.button(AtaApproval)(approval_button)
     # Issue 4: the atas delivered since are listed for approval at the next meeting.
     router.agenda(order=10)(_approvals_agenda)
     router.scheduled(Kind.ATA_REMINDER, collapse=True)(render_ata_reminder)

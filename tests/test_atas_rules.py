@@ -40,6 +40,9 @@ class Pending:
         ("", False, AtaAction.STATUS, ""),
         ("", True, AtaAction.DELIVER, ""),
         ("aprovar a ata de ontem", False, AtaAction.DELIVER, ""),
+        ("aprovar 08/12", False, AtaAction.APPROVE, ""),
+        ("aprovar dia 8/12/2026", False, AtaAction.APPROVE, ""),
+        ("corrigir 08/12 faltou a lista", False, AtaAction.RETURN, "faltou a lista"),
         ("rascunho do texto", False, AtaAction.DELIVER, ""),
     ],
 )
@@ -48,6 +51,10 @@ def test_the_ata_command_says_what_it_asks_for(
 ) -> None:
     command = atas.parse_command(args, has_file=has_file)
     assert command.action is action and command.note == note
+    # The meeting's day, when given, says which ata is meant.
+    typed = args.split(" ", 1)[1] if " " in args else ""
+    expected_day = typed.split(" faltou")[0] if any(c.isdigit() for c in typed) else ""
+    assert command.day == (expected_day if action is not AtaAction.DELIVER else "")
 
 
 def test_a_member_delivers_the_newest_ata_of_their_sector() -> None:

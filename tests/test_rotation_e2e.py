@@ -172,6 +172,72 @@ async def test_an_ata_file_is_kept_and_sent_with_the_book(tg: Harness) -> None:
     assert "Nenhuma ata pendente" in wrong["text"]
 
 
+async def test_the_coordination_picks_which_ata_it_approves(tg: Harness) -> None:
+    await _open_meeting(tg)
+    await tg.say(COORD, f"/ata {ATA_TEXT}")
+    preview = await tg.say(COORD, "/gerarcalendario 2026 2ª terça 14h CRAS")
+    await tg.press(preview, buttons(preview)[0], COORD)
+    await tg.clock.set(NOW.replace(day=8, month=12, hour=16, minute=55))  # 08/12 13h55
+    mark = tg.api.mark()
+    tg.api.group_message(GROUP, COORD, "/presenca")
+    await tg.api.wait_for_message(GROUP, "Rascunho da ata", since=mark)
+    await tg.say(COORD, f"/ata {ATA_TEXT} Segunda reunião.")
+
+    # Two atas wait: plain /ata aprovar asks which, and approves nothing yet.
+    asked = await tg.say(COORD, "/ata aprovar")
+    assert "2 atas aguardam aprovação" in asked["text"]
+    labels = [b["text"] for row in asked["reply_markup"]["inline_keyboard"] for b in row]
+    assert labels == [
+        "✅ Reunião extraordinária de terça, 24/11 às 14h",
+        "✅ Reunião ordinária de terça, 08/12 às 14h",
+    ]
+    async with tg.runtime.sessions() as session:
+        states = (await session.scalars(select(Ata.status))).all()
+    assert list(states) == ["delivered", "delivered"]
+    mark = tg.api.mark()
+    tg.api.press_button(asked, buttons(asked)[1], ANA)  # not the coordination
+    refused = await tg.api.wait_for_call("answerCallbackQuery", since=mark)
+    assert "coordenação" in refused.params.get("text", "").lower()
+    mark = tg.api.mark()
+    await tg.press(asked, buttons(asked)[1], COORD)
+    edited = await tg.api.wait_for_call("editMessageText", since=mark)
+    assert "ordinária de terça, 08/12 às 14h aprovada" in edited.params["text"]
+    mark = tg.api.mark()
+    tg.api.press_button(asked, buttons(asked)[1], COORD)  # pressed again
+    again = await tg.api.wait_for_call("answerCallbackQuery", since=mark)
+    assert "não aguarda mais aprovação" in again.params.get("text", "")
+
+    # By the meeting's day; a day without a delivered ata says which ones wait.
+    wrong_day = await tg.say(COORD, "/ata aprovar 25/11")
+    assert "Nenhuma ata de reunião em 25/11" in wrong_day["text"]
+    assert "Aguardando: 24/11" in wrong_day["text"]
+    assert "Exemplo: /ata aprovar 24/11" in wrong_day["text"]
+    approved = await tg.say(COORD, "/ata aprovar 24/11")
+    assert "extraordinária de terça, 24/11 às 14h aprovada" in approved["text"]
+    none_left = await tg.say(COORD, "/ata aprovar")
+    assert "Nenhuma ata está esperando aprovação" in none_left["text"]
+
+
+async def test_a_correction_with_two_atas_waiting_names_the_day(tg: Harness) -> None:
+    await _open_meeting(tg)
+    await tg.say(COORD, f"/ata {ATA_TEXT}")
+    preview = await tg.say(COORD, "/gerarcalendario 2026 2ª terça 14h CRAS")
+    await tg.press(preview, buttons(preview)[0], COORD)
+    await tg.clock.set(NOW.replace(day=8, month=12, hour=16, minute=55))
+    mark = tg.api.mark()
+    tg.api.group_message(GROUP, COORD, "/presenca")
+    await tg.api.wait_for_message(GROUP, "Rascunho da ata", since=mark)
+    await tg.say(COORD, f"/ata {ATA_TEXT} Segunda reunião.")
+    which = await tg.say(COORD, "/ata corrigir faltou a lista de presença")
+    assert "2 atas aguardam aprovação (24/11, 08/12)" in which["text"]
+    assert "Exemplo: /ata corrigir 08/12 faltou a lista de presença" in which["text"]
+    returned = await tg.say(COORD, "/ata corrigir 24/11 faltou a lista de presença")
+    assert "correção da ata de terça, 24/11" in returned["text"]
+    async with tg.runtime.sessions() as session:
+        rows = (await session.scalars(select(Ata).order_by(Ata.meeting_id))).all()
+    assert [r.status for r in rows] == ["returned", "delivered"]
+
+
 async def test_roles_are_named_at_the_start_time_without_a_presence_list(tg: Harness) -> None:
     await tg.clock.set(MEETING_START)
     mark = tg.api.mark()

@@ -10,6 +10,7 @@ the deadline on, daily, and the coordination hears when it is late.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -48,15 +49,25 @@ class AtaAction(StrEnum):
 class AtaCommand:
     action: AtaAction
     note: str = ""  # what must be corrected (RETURN)
+    day: str = ""  # the meeting's day, as typed (APPROVE, RETURN), to say which ata
+
+
+# "08/12", "8/12/2026", "dia 08/12": the day of the meeting whose ata is meant.
+_MEETING_DAY = re.compile(r"^(?:dia\s+)?\d{1,2}/\d{1,2}(?:/\d{2}(?:\d{2})?)?$", re.IGNORECASE)
 
 
 def parse_command(args: str, *, has_file: bool) -> AtaCommand:
-    """``/ata`` followed by ``aprovar``, ``corrigir NOTE``, ``rascunho``, nothing or the ata."""
+    """``/ata`` followed by ``aprovar [DAY]``, ``corrigir [DAY] NOTE``, ``rascunho``, nothing
+    or the ata. An ata's text that happens to begin with "aprovar" is delivered."""
     verb, _sep, rest = args.strip().partition(" ")
-    if name_key(verb) == "aprovar" and not rest:
-        return AtaCommand(AtaAction.APPROVE)
+    rest = rest.strip()
+    if name_key(verb) == "aprovar" and (not rest or _MEETING_DAY.match(rest)):
+        return AtaCommand(AtaAction.APPROVE, day=rest)
     if name_key(verb) == "corrigir":
-        return AtaCommand(AtaAction.RETURN, rest.strip())
+        first, _sep, note = rest.partition(" ")
+        if _MEETING_DAY.match(first):
+            return AtaCommand(AtaAction.RETURN, note.strip(), day=first)
+        return AtaCommand(AtaAction.RETURN, rest)
     if name_key(verb) == "rascunho" and not rest:
         return AtaCommand(AtaAction.DRAFT)
     if not has_file and not args.strip():

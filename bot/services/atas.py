@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import UserError
-from bot.i18n import N_
+from bot.i18n import N_, Np_
 from bot.messages import Attachment
 from bot.rules import atas as rules
-from bot.rules import privacy
+from bot.rules import dates, privacy
 from bot.rules.rotation import ROLES, SECRETARY
 from bot.rules.status import ATA_IN_PROGRESS, AtaStatus
 from storage import atas as store
@@ -261,23 +261,78 @@ async def in_progress(session: AsyncSession, network: Network) -> list[AtaState]
     return states
 
 
-async def _oldest_delivered(session: AsyncSession, network: Network) -> AtaOf:
+async def _delivered(session: AsyncSession, network: Network) -> list[AtaOf]:
+    """The atas waiting for approval, oldest meeting first."""
     delivered = await repo.atas(
         session=session, network_id=network.id, statuses=[AtaStatus.DELIVERED]
     )
+    found = []
+    for row in delivered:
+        meeting = await repo.meeting(session=session, meeting_id=row.meeting_id)
+        assert meeting is not None
+        found.append(AtaOf(row, meeting))
+    return found
+
+
+def _local_day(meeting: Meeting, network: Network) -> date:
+    return meeting.starts_at.astimezone(ZoneInfo(network.timezone)).date()
+
+
+async def _meant(
+    session: AsyncSession, network: Network, *, day: str, now: datetime, verb: str
+) -> list[AtaOf]:
+    """The delivered atas ``day`` may mean: those of that day's meetings, or every one when
+    no day is given. Raises when none is waiting (on that day)."""
+    delivered = await _delivered(session, network)
     if not delivered:
         raise UserError(N_("No ata is waiting for approval."), example="/ata")
-    meeting = await repo.meeting(session=session, meeting_id=delivered[0].meeting_id)
-    assert meeting is not None
-    return AtaOf(delivered[0], meeting)
+    if not day:
+        return delivered
+    try:
+        wanted = dates.parse_day(day, now=now, tz=network.timezone, nearest=True)
+    except UserError as exc:  # "31/02": the date's own message, with this command's example
+        raise UserError(exc.key, example=f"/ata {verb} 08/12", **exc.params) from None
+    meant = [a for a in delivered if _local_day(a.meeting, network) == wanted]
+    if not meant:
+        raise UserError(
+            N_("No ata of a meeting on {day} is waiting for approval. Waiting: {waiting}."),
+            example=f"/ata {verb} {dates.format_date(_local_day(delivered[-1].meeting, network))}",
+            day=dates.format_date(wanted, with_year=wanted.year != now.year),
+            waiting=", ".join(dates.format_date(_local_day(a.meeting, network)) for a in delivered),
+        )
+    return meant
+
+
+@dataclass(frozen=True)
+class Approval:
+    """An ata approved, or the atas the coordination must choose from (nothing approved)."""
+
+    approved: AtaOf | None
+    choices: Sequence[AtaOf] = ()
 
 
 async def approve(
-    session: AsyncSession, network: Network, *, is_coordinator: bool, now: datetime
-) -> AtaOf:
-    """The coordination approves the oldest delivered ata; its SHA-256 is fixed."""
+    session: AsyncSession,
+    network: Network,
+    *,
+    is_coordinator: bool,
+    now: datetime,
+    day: str = "",
+    ata_id: int | None = None,
+) -> Approval:
+    """The coordination approves a delivered ata, its SHA-256 fixed: the one chosen
+    (``ata_id``, a button), the one of ``day``'s meeting, or the only one waiting. When
+    more than one could be meant, nothing is approved: the choices come back."""
     rules.require_coordinator(is_coordinator, "ata aprovar")
-    found = await _oldest_delivered(session, network)
+    if ata_id is not None:
+        found = next((a for a in await _delivered(session, network) if a.ata.id == ata_id), None)
+        if found is None:
+            raise UserError(N_("This ata is no longer waiting for approval. See /ata."))
+    else:
+        meant = await _meant(session, network, day=day, now=now, verb="aprovar")
+        if len(meant) > 1:
+            return Approval(None, meant)
+        found = meant[0]
     target = found.ata
     content = (
         target.file_content if target.file_content is not None else (target.text or "").encode()
@@ -285,16 +340,35 @@ async def approve(
     target.sha256 = rules.sha256(content)
     target.status = AtaStatus.APPROVED
     target.approved_at = now
-    return found
+    return Approval(found)
 
 
 async def return_for_correction(
-    session: AsyncSession, network: Network, *, is_coordinator: bool, now: datetime, note: str
+    session: AsyncSession,
+    network: Network,
+    *,
+    is_coordinator: bool,
+    now: datetime,
+    note: str,
+    day: str = "",
 ) -> Returned:
-    """The coordination sends the oldest delivered ata back; its author is chased again."""
+    """The coordination sends a delivered ata back (the only one waiting, or the one of
+    ``day``'s meeting); its author is chased again."""
     rules.require_coordinator(is_coordinator, "ata corrigir")
     rules.check_correction(note)
-    found = await _oldest_delivered(session, network)
+    meant = await _meant(session, network, day=day, now=now, verb="corrigir")
+    if len(meant) > 1:
+        raise UserError(
+            Np_(
+                "{n} ata is waiting for approval ({waiting}): say which one, with its day.",
+                "{n} atas are waiting for approval ({waiting}): say which one, with its day.",
+            ),
+            example=f"/ata corrigir {dates.format_date(_local_day(meant[-1].meeting, network))} "
+            f"{note}",
+            n=len(meant),
+            waiting=", ".join(dates.format_date(_local_day(a.meeting, network)) for a in meant),
+        )
+    found = meant[0]
     found.ata.status = AtaStatus.RETURNED
     found.ata.correction = note
     start = now + timedelta(days=rules.CORRECTION_DAYS)
