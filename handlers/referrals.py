@@ -127,6 +127,20 @@ async def conclude(ctx: Context) -> list[Reply]:
     return [Reply(text=text)]
 
 
+async def delete(ctx: Context) -> list[Reply]:
+    """``/excluir E-2026-001 | motivo``: registered by mistake; the group is told."""
+    code, reason = rules.parse_delete(split_pipes(ctx.msg.args))
+    referral = await service.delete(
+        ctx.session, ctx.network, ctx.member, now=ctx.now, code=code, reason=reason
+    )
+    text = _(
+        "🗑 Encaminhamento {code} deleted by {who} (coordination): {reason}\n"
+        "No sector owes a devolutiva on it any more; it stays in the history, counted in no "
+        "figure."
+    ).format(code=referral.code, who=ctx.member.name, reason=reason)
+    return [Reply(text=text)]
+
+
 async def reopen(ctx: Context) -> list[Reply]:
     referral = await service.reopen(
         ctx.session, ctx.network, now=ctx.now, code=ctx.msg.args.strip()
@@ -302,6 +316,12 @@ def register(router: Router) -> None:
     router.command(
         "reabrir", N_("reopen an encaminhamento"), rules.REOPEN_EXAMPLE, coordinator=True
     )(reopen)
+    router.command(
+        "excluir",
+        N_("delete an encaminhamento registered by mistake"),
+        rules.DELETE_EXAMPLE,
+        coordinator=True,
+    )(delete)
     router.command("pendencias", N_("pending devolutivas, overdue first"), rules.PENDING_EXAMPLE)(
         pending
     )

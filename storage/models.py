@@ -108,6 +108,9 @@ class Sector(Base):
     # Lower-case, accent-free name: "saude" finds "Saúde".
     key: Mapped[str] = mapped_column(String(80))
     email: Mapped[str | None] = mapped_column(String(255))
+    # Removed by the coordination (/setores remover): kept for the records it appears in,
+    # gone from lists, meetings, rotation and new encaminhamentos.
+    removed_at: Mapped[datetime | None]
 
     network: Mapped[Network] = relationship(back_populates="sectors")
 
@@ -300,10 +303,14 @@ class Referral(Base):
         ForeignKey("action_plans.id", ondelete="CASCADE"), index=True
     )
     action: Mapped[str | None] = mapped_column(Text)  # the plan's Ação, for plan tasks
-    status: Mapped[str] = mapped_column(String(20))  # open | answered | concluded
+    status: Mapped[str] = mapped_column(String(20))  # open | answered | concluded | deleted
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     created_at: Mapped[datetime]
     concluded_at: Mapped[datetime | None]
+    # Deleted as registered by mistake (/excluir): kept in the history, with who and why.
+    deleted_at: Mapped[datetime | None]
+    deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    deleted_reason: Mapped[str | None] = mapped_column(String(300))
 
     owed: Mapped[list[Devolutiva]] = relationship(
         back_populates="referral", cascade="all, delete-orphan", order_by="Devolutiva.id"

@@ -18,12 +18,12 @@ from sqlalchemy.orm import joinedload, selectinload
 from bot.rules.kinds import DIGEST
 from bot.rules.names import name_key
 from bot.rules.status import (
+    REFERRAL_OPEN,
     AtaStatus,
     DraftStatus,
     MeetingStatus,
     OutboxStatus,
     QuestionStatus,
-    ReferralStatus,
     RoleStatus,
 )
 from storage.models import (
@@ -1448,7 +1448,7 @@ async def open_referrals(
     query = (
         select(Referral)
         .options(selectinload(Referral.owed).selectinload(Devolutiva.sector))
-        .where(Referral.network_id == network_id, Referral.status != ReferralStatus.CONCLUDED)
+        .where(Referral.network_id == network_id, Referral.status.in_(REFERRAL_OPEN))
     )
     if plan_id is not None:
         query = query.where(Referral.plan_id == plan_id)

@@ -13,7 +13,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from bot.rules.status import ATA_IN_PROGRESS, AtaStatus, MeetingStatus
+from bot.rules.status import ATA_IN_PROGRESS, AtaStatus, MeetingStatus, ReferralStatus
 from storage import repo
 from storage.models import (
     ActionPlan,
@@ -198,13 +198,21 @@ async def month_counts(
     opened = await session.scalar(
         select(func.count())
         .select_from(Referral)
-        .where(Referral.network_id == network.id, Referral.created_at >= start)
+        .where(
+            Referral.network_id == network.id,
+            Referral.created_at >= start,
+            Referral.status != ReferralStatus.DELETED,
+        )
     )
     answered = await session.scalar(
         select(func.count())
         .select_from(Devolutiva)
         .join(Referral, Referral.id == Devolutiva.referral_id)
-        .where(Referral.network_id == network.id, Devolutiva.answered_at >= start)
+        .where(
+            Referral.network_id == network.id,
+            Devolutiva.answered_at >= start,
+            Referral.status != ReferralStatus.DELETED,
+        )
     )
     overdue = sum(
         1

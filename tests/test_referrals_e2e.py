@@ -271,3 +271,40 @@ async def test_referrals_made_in_a_meeting_appear_in_the_ata_draft(tg: Harness) 
     assert "E-2026-001" in made["text"]
     draft = await tg.say(COORD, "/ata rascunho")
     assert "E-2026-001 — Saúde" in draft["text"] and DESCRIPTION in draft["text"]
+
+
+async def test_an_encaminhamento_registered_by_mistake_is_deleted_with_who_and_why(
+    tg: Harness,
+) -> None:
+    await tg.say(COORD, f"/encaminhar Saúde, CREAS | 27/11 | {DESCRIPTION}")
+    await tg.say(COORD, f"/encaminhar Saúde | 10 dias | {DESCRIPTION} (outro)")
+    member = await tg.say(ANA, "/excluir E-2026-001 | duplicado")
+    assert "coordenação" in member["text"].lower()
+    no_reason = await tg.say(COORD, "/excluir E-2026-001")
+    assert "Exemplo: /excluir E-2026-001 | registrado em duplicidade" in no_reason["text"]
+    no_code = await tg.say(COORD, "/excluir 001 | duplicado")
+    assert "Exemplo: /excluir" in no_code["text"]
+    unknown = await tg.say(COORD, "/excluir E-2026-099 | duplicado")
+    assert "E-2026-099" in unknown["text"]
+
+    deleted = await tg.say(COORD, "/excluir e-2026-001 | registrado em duplicidade")
+    assert "E-2026-001" in deleted["text"] and "registrado em duplicidade" in deleted["text"]
+    assert "histórico" in deleted["text"]
+    pending = await tg.say(COORD, "/pendencias")
+    assert "E-2026-001" not in pending["text"] and "E-2026-002" in pending["text"]
+    late = await tg.say(ANA, "/devolutiva E-2026-001 avaliação feita, tudo certo")
+    assert "E-2026-001 foi excluído em 23/11: registrado em duplicidade" in late["text"]
+    again = await tg.say(COORD, "/excluir E-2026-001 | de novo")
+    assert "foi excluído em 23/11" in again["text"]
+
+    # Its chase stops: days past its deadline, nobody is reminded of it.
+    await tg.clock.set(NOW + timedelta(days=6))
+    mark = tg.api.mark()
+    await tg.dispatcher.run_due()
+    assert not [t for t in await _sent_texts(tg, mark) if "E-2026-001" in t]
+    async with tg.runtime.sessions() as session:
+        row = await session.scalar(select(Referral).where(Referral.code == "E-2026-001"))
+        coordinator = await session.scalar(select(Member).where(Member.user_id == str(COORD.id)))
+    assert row is not None and coordinator is not None
+    assert (row.status, row.deleted_reason) == ("deleted", "registrado em duplicidade")
+    assert row.deleted_by_id == coordinator.id and row.deleted_at is not None

@@ -180,6 +180,9 @@ async def test_the_report_counts_what_a_coordinator_signs(tg: Harness) -> None:
     await tg.say(COORD, "/encaminhar Saúde | 5 dias | CASO-2026-001: avaliação")
     closed = await tg.say(COORD, "/concluir E-2026-001")
     assert "E-2026-001" in closed["text"]
+    # One registered by mistake and deleted: listed for the record, counted nowhere.
+    await tg.say(COORD, "/encaminhar CREAS | 5 dias | CASO-2026-002: avaliação")
+    await tg.say(COORD, "/excluir E-2026-002 | registrado em duplicidade")
     # A plan for next year, imported this year.
     mark = tg.api.mark()
     tg.api.document_message(
@@ -203,6 +206,14 @@ async def test_the_report_counts_what_a_coordinator_signs(tg: Harness) -> None:
     assert "Fluxos" not in year
     assert year["RMA"][:2] == [2, 0]  # one period (December) × two sectors
     assert "Censo SUAS" not in year
+    mark = tg.api.mark()
+    tg.api.group_message(GROUP, COORD, "/relatorio 2026 xlsx")
+    call = await tg.api.wait_for_call("sendDocument", since=mark)
+    book = openpyxl.load_workbook(io.BytesIO(next(iter(call.files.values()))[1]))
+    cells = [str(c) for sheet in book for row in sheet.iter_rows(values_only=True) for c in row]
+    assert any(c.startswith("excluído em") and "registrado em duplicidade" in c for c in cells), (
+        "the deleted encaminhamento is listed with why"
+    )
 
     await tg.clock.set(datetime(2027, 1, 20, 13, tzinfo=UTC))
     following = await _summary(tg, 2027)

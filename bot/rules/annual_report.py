@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from bot.errors import UserError
 from bot.i18n import N_
 from bot.i18n import gettext as _
-from bot.rules import numbers
+from bot.rules import dates, numbers
 from bot.rules import report_data as reports
 from bot.rules.convocation import BASIS_NAMES, Basis
 from bot.rules.names import first_upper, kind_name
@@ -97,7 +97,7 @@ def annual_report(
         kinds=_kinds(records, now),
         extraordinary=_extraordinary(records),
         attendance=attendance,
-        referrals_opened=len(records.referrals),
+        referrals_opened=sum(1 for r in records.referrals if r.status != ReferralStatus.DELETED),
         devolutivas_owed=sum(t.owed for t in tallies.values()),
         answered_on_time=sum(t.on_time for t in tallies.values()),
         answered_late=sum(t.late for t in tallies.values()),
@@ -215,6 +215,10 @@ def _referrals(
     for referral in referrals:
         for owed in referral.owed:
             due = owed.deadline or referral.deadline
+            if referral.status == ReferralStatus.DELETED:
+                status = _deleted(referral, tz)  # listed for the record, counted nowhere
+            else:
+                status = _count(tallies[owed.sector.name], referral, owed, due, tz, today)
             rows.append(
                 reports.ReferralRow(
                     code=referral.code,
@@ -223,10 +227,18 @@ def _referrals(
                     sector=owed.sector.name,
                     deadline=due,
                     answered_at=owed.answered_at,
-                    status=_count(tallies[owed.sector.name], referral, owed, due, tz, today),
+                    status=status,
                 )
             )
     return rows, tallies
+
+
+def _deleted(referral: Any, tz: ZoneInfo) -> str:
+    day = referral.deleted_at.astimezone(tz).date() if referral.deleted_at else None
+    return _("deleted on {day} (registered by mistake: {reason})").format(
+        day=dates.format_date(day, with_year=True) if day else "—",
+        reason=referral.deleted_reason or "—",
+    )
 
 
 def _count(tally: _Tally, referral: Any, owed: Any, due: date, tz: ZoneInfo, today: date) -> str:

@@ -6,7 +6,7 @@ The deadlines themselves (prazos, business days, the ladder) are in ``bot.rules.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from enum import StrEnum
 
@@ -27,6 +27,8 @@ DEVOLUTIVA_EXAMPLE = (
 EXTENSION_EXAMPLE = "/prazo E-2026-001 20/12 aguardando a vaga no CAPS"
 CONCLUDE_EXAMPLE = "/concluir E-2026-001"
 REOPEN_EXAMPLE = "/reabrir E-2026-001"
+DELETE_EXAMPLE = "/excluir E-2026-001 | registrado em duplicidade"
+MAX_DELETE_REASON = 300
 PENDING_EXAMPLE = "/pendencias Saúde"
 LADDER_EXAMPLE = "/cobranca lembrete 2 grupo 1 privado 3 email 5 pauta 7"
 
@@ -57,6 +59,19 @@ def check_description(description: str) -> None:
         raise UserError(
             N_("Please keep it short: at most {n} letters."), example=EXAMPLE, n=MAX_DESCRIPTION
         )
+
+
+def parse_delete(parts: Sequence[str]) -> tuple[str, str]:
+    """``code | reason``: an encaminhamento is deleted only with the reason, for the record."""
+    if len(parts) != 2 or not is_code(parts[0]) or len(parts[1]) < 3:
+        raise UserError(N_("Write the code, a |, and why it is deleted."), example=DELETE_EXAMPLE)
+    if len(parts[1]) > MAX_DELETE_REASON:
+        raise UserError(
+            N_("Please keep it short: at most {n} letters."),
+            example=DELETE_EXAMPLE,
+            n=MAX_DELETE_REASON,
+        )
+    return parts[0], parts[1]
 
 
 def check_devolutiva(text: str) -> None:

@@ -44,6 +44,11 @@ class ReferralStatus(StrEnum):
     OPEN = "open"
     ANSWERED = "answered"
     CONCLUDED = "concluded"
+    DELETED = "deleted"  # registered by mistake: kept in the history, counted nowhere
+
+
+# A referral still chased: every other status stops its chase.
+REFERRAL_OPEN = (ReferralStatus.OPEN, ReferralStatus.ANSWERED)
 
 
 class ExtensionStatus(StrEnum):

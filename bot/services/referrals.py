@@ -14,11 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import UserError
 from bot.i18n import N_
-from bot.rules import deadlines, privacy
+from bot.rules import dates, deadlines, privacy
 from bot.rules import referrals as rules
 from bot.rules.kinds import Kind
 from bot.rules.referrals import Audience
-from bot.rules.status import Presence, ReferralStatus
+from bot.rules.status import REFERRAL_OPEN, Presence, ReferralStatus
 from storage import repo
 from storage.models import Devolutiva, Meeting, Member, Network, Referral, Sector
 
@@ -79,7 +79,7 @@ async def plan_chase(
 ) -> None:
     """One row per ladder step still ahead for this sector; each step is sent once."""
     prefix = f"ref:{referral.id}:{owed.sector_id}:"
-    if owed.answered_at is not None or referral.status == ReferralStatus.CONCLUDED:
+    if owed.answered_at is not None or referral.status not in REFERRAL_OPEN:
         await repo.cancel_scheduled(session=session, network_id=network.id, key_prefix=prefix)
         return
     keys = []
@@ -133,6 +133,40 @@ async def by_code(session: AsyncSession, network: Network, code: str, *, example
         raise UserError(
             N_("There is no encaminhamento {code}. See /pendencias."), example=example, code=code
         )
+    if referral.status == ReferralStatus.DELETED:
+        raise UserError(
+            N_("{code} was deleted on {day}: {reason}."),
+            code=referral.code,
+            day=dates.format_date(_today(network, referral.deleted_at or referral.created_at)),
+            reason=referral.deleted_reason or "—",
+        )
+    return referral
+
+
+async def delete(
+    session: AsyncSession,
+    network: Network,
+    member: Member,
+    *,
+    now: datetime,
+    code: str,
+    reason: str,
+) -> Referral:
+    """``/excluir code | reason``: an encaminhamento registered by mistake stops being owed
+    and chased and counts in no figure; its row stays, with who deleted it, when and why."""
+    referral = await by_code(session, network, code, example=rules.DELETE_EXAMPLE)
+    if referral.plan_id is not None:
+        raise UserError(
+            N_("{code} is a task of an action plan: change the plan's table and import it again."),
+            example="/plano importar 2026 Fortalecimento do SIPIA",
+            code=referral.code,
+        )
+    privacy.screen(reason)
+    referral.status = ReferralStatus.DELETED
+    referral.deleted_at = now
+    referral.deleted_by_id = member.id
+    referral.deleted_reason = reason
+    await _replan(session, network, referral, now)  # every chase row of it is cancelled
     return referral
 
 
@@ -385,7 +419,7 @@ async def chase(
     """A chase row come due: None once the devolutiva came, the referral was concluded,
     or the coordination was already told that nobody of the sector is in the group."""
     referral = await repo.referral(session=session, referral_id=referral_id)
-    if referral is None or referral.status == ReferralStatus.CONCLUDED:
+    if referral is None or referral.status not in REFERRAL_OPEN:
         return None
     owed = owed_by(referral, sector_id)
     if owed is None or owed.answered_at is not None:
