@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.errors import UserError
-from bot.i18n import N_
+from bot.i18n import N_, ngettext
 from bot.i18n import gettext as _
 from bot.messages import Reply
 from bot.router import Context, Router
@@ -11,6 +11,7 @@ from bot.rules import network as network_rules
 from bot.rules import sectors as sector_rules
 from bot.services import network as network_setup
 from bot.services import sectors
+from handlers.common import person
 from storage.models import Network
 
 
@@ -86,13 +87,29 @@ async def list_sectors(ctx: Context) -> list[Reply]:
 
 
 async def _change_sectors(ctx: Context, args: str) -> list[Reply]:
-    """``/setores adicionar <nome>`` and ``/setores renomear <antigo> | <novo>``."""
+    """``/setores adicionar <nome>``, ``renomear <antigo> | <novo>``, ``remover <nome>``."""
     if not ctx.is_coordinator:
         raise UserError(N_("Only the network's coordination can change the sectors."))
     change = sector_rules.parse_change(args)
     if isinstance(change, sector_rules.AddSector):
         await sectors.add(ctx.session, ctx.network, change)
         return [Reply(text=_("Sector {name} added.").format(name=change.name))]
+    if isinstance(change, sector_rules.RemoveSector):
+        removed = await sectors.remove(ctx.session, ctx.network, change, ctx.now)
+        text = _(
+            "Sector {name} removed: it leaves the list, the meetings and the rotation; the "
+            "atas, presence lists and reports it appears in keep its name. To bring it back: "
+            "/setores adicionar {name}"
+        ).format(name=removed.sector.name)
+        if removed.members:
+            people = ", ".join(m.name for m in removed.members)
+            say = ngettext(
+                "{people}: say your sector with /setor.",
+                "{people}: say your sectors with /setor.",
+                len(removed.members),
+            )
+            text += "\n" + say.format(people=people)
+        return [Reply(text=text, mentions=tuple(person(m) for m in removed.members))]
     old = await sectors.rename(ctx.session, ctx.network, change)
     return [Reply(text=_("Sector {old} is now called {new}.").format(old=old, new=change.new))]
 

@@ -174,10 +174,15 @@ async def move_network(
 # --- sectors -----------------------------------------------------------------
 
 
-async def sectors(*, session: AsyncSession, network_id: int) -> Sequence[Sector]:
-    result = await session.scalars(
-        select(Sector).where(Sector.network_id == network_id).order_by(Sector.key)
-    )
+async def sectors(
+    *, session: AsyncSession, network_id: int, include_removed: bool = False
+) -> Sequence[Sector]:
+    """The network's sectors by name; a removed one (/setores remover) only when asked,
+    as the records it appears in still name it."""
+    query = select(Sector).where(Sector.network_id == network_id)
+    if not include_removed:
+        query = query.where(Sector.removed_at.is_(None))
+    result = await session.scalars(query.order_by(Sector.key))
     return result.all()
 
 
@@ -188,6 +193,18 @@ async def sector_by_name(*, session: AsyncSession, network_id: int, name: str) -
 
 
 async def add_sector(*, session: AsyncSession, network_id: int, name: str) -> Sector:
+    """A new sector; one removed under that name comes back instead (its history with it)."""
+    removed = await session.scalar(
+        select(Sector).where(
+            Sector.network_id == network_id,
+            Sector.key == name_key(name),
+            Sector.removed_at.is_not(None),
+        )
+    )
+    if removed is not None:
+        removed.removed_at = None
+        removed.name = name
+        return removed
     sector = Sector(network_id=network_id, name=name, key=name_key(name))
     session.add(sector)
     await session.flush()

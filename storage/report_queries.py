@@ -78,7 +78,12 @@ async def year_records(
     past = [m.id for m in meetings if _past(m, now)]
     return YearRecords(
         meetings=meetings,
-        sectors={s.id: s for s in await repo.sectors(session=session, network_id=network.id)},
+        sectors={
+            s.id: s
+            for s in await repo.sectors(
+                session=session, network_id=network.id, include_removed=True
+            )
+        },
         members={
             m.id: m
             for m in await session.scalars(select(Member).where(Member.network_id == network.id))

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from storage.models import Contact, Member, Referral
+from storage.models import Contact, Devolutiva, Member, Referral, Sector
 from tests.conftest import NOW
 from tests.smtp import SmtpServer
 from tests.telegram_harness import (
@@ -308,3 +308,46 @@ async def test_an_encaminhamento_registered_by_mistake_is_deleted_with_who_and_w
     assert row is not None and coordinator is not None
     assert (row.status, row.deleted_reason) == ("deleted", "registrado em duplicidade")
     assert row.deleted_by_id == coordinator.id and row.deleted_at is not None
+
+
+async def test_a_sector_is_removed_and_its_records_keep_its_name(tg: Harness) -> None:
+    member = await tg.say(ANA, "/setores remover CREAS")
+    assert "coordenação" in member["text"].lower()
+    assert "Exemplo: /setores remover" in (await tg.say(COORD, "/setores remover"))["text"]
+    await tg.say(COORD, "/gt criar GT Infância | Saúde, CREAS | semanal quarta 9h | CRAS")
+    await tg.say(COORD, f"/encaminhar CREAS | 10 dias | {DESCRIPTION}")
+    owing = await tg.say(COORD, "/setores remover creas")
+    assert "CREAS ainda deve devolutivas em E-2026-001" in owing["text"]
+    assert "Exemplo: /concluir E-2026-001" in owing["text"]
+    await tg.say(COORD, "/concluir E-2026-001")
+
+    removed = await tg.say(COORD, "/setores remover creas")
+    assert (
+        "Setor CREAS removido" in removed["text"] and "/setores adicionar CREAS" in removed["text"]
+    )
+    assert "Dora: diga seu setor com /setor" in removed["text"]
+    assert DORA.id in {e["user"]["id"] for e in removed.get("entities", []) if "user" in e}
+    listing = await tg.say(COORD, "/setores")
+    assert "CREAS" not in listing["text"] and "Saúde" in listing["text"]
+    assert "Não há setor chamado CREAS" in (await tg.say(DORA, "/setor CREAS"))["text"]
+    refer = await tg.say(COORD, f"/encaminhar CREAS | 10 dias | {DESCRIPTION}")
+    assert "CREAS" in refer["text"] and "E-2026-002" not in refer["text"]
+    groups = await tg.say(COORD, "/gt")
+    assert "CREAS" not in groups["text"] and "Saúde" in groups["text"]
+    clash = await tg.say(COORD, "/setores renomear CRAS | creas")
+    assert "setor removido se chama creas" in clash["text"]
+
+    # The encaminhamento it owed still names it; brought back, it is the same sector.
+    async with tg.runtime.sessions() as session:
+        referral = await session.scalar(
+            select(Referral).options(selectinload(Referral.owed).selectinload(Devolutiva.sector))
+        )
+        dora = await session.scalar(select(Member).where(Member.user_id == str(DORA.id)))
+    assert referral is not None and referral.owed[0].sector.name == "CREAS"
+    assert dora is not None and dora.sector_id is None
+    back = await tg.say(COORD, "/setores adicionar CREAS")
+    assert "CREAS" in back["text"]
+    async with tg.runtime.sessions() as session:
+        sectors = (await session.scalars(select(Sector).where(Sector.key == "creas"))).all()
+    assert len(sectors) == 1 and sectors[0].id == referral.owed[0].sector_id
+    assert sectors[0].removed_at is None

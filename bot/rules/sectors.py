@@ -12,7 +12,10 @@ from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.rules.names import name_key
 
-CHANGE_EXAMPLE = "/setores adicionar CAPS  ·  /setores renomear CMEI | CMEI Centro"
+CHANGE_EXAMPLE = (
+    "/setores adicionar CAPS  ·  /setores renomear CMEI | CMEI Centro  ·  /setores remover SEJUDH"
+)
+REMOVE_EXAMPLE = "/setores remover SEJUDH"
 MAX_NAME = 80
 
 
@@ -66,8 +69,14 @@ class RenameSector:
     new: str
 
 
-def parse_change(args: str) -> AddSector | RenameSector:
-    """``adicionar <nome>`` or ``renomear <antigo> | <novo>`` (after /setores)."""
+@dataclass(frozen=True)
+class RemoveSector:
+    name: str
+
+
+def parse_change(args: str) -> AddSector | RenameSector | RemoveSector:
+    """``adicionar <nome>``, ``renomear <antigo> | <novo>`` or ``remover <nome>`` (after
+    /setores)."""
     verb, _sep, rest = args.partition(" ")
     if name_key(verb) in {"adicionar", "add", "novo"}:
         name = " ".join(rest.split())
@@ -81,6 +90,11 @@ def parse_change(args: str) -> AddSector | RenameSector:
         if len(parts) != 2 or not all(parts) or len(parts[1]) > MAX_NAME:
             raise UserError(N_("Write the old name, a | and the new name."), example=CHANGE_EXAMPLE)
         return RenameSector(parts[0], " ".join(parts[1].split()))
+    if name_key(verb) in {"remover", "excluir", "remove"}:
+        name = " ".join(rest.split())
+        if not name:
+            raise UserError(N_("Give the name of the sector to remove."), example=REMOVE_EXAMPLE)
+        return RemoveSector(name)
     raise UserError(
         N_("I did not understand what to change in the sectors."), example=CHANGE_EXAMPLE
     )

@@ -148,7 +148,10 @@ async def draft(session: AsyncSession, network: Network, meeting: Meeting) -> ru
         sector = row.member.sector.name if row.member.sector else "—"
         by_sector.setdefault(sector, []).append(row.member.name)
     current = await roles_store.live_assignments(session=session, meeting_id=meeting.id)
-    names = {s.id: s.name for s in await repo.sectors(session=session, network_id=network.id)}
+    names = {
+        s.id: s.name
+        for s in await repo.sectors(session=session, network_id=network.id, include_removed=True)
+    }
     referrals = await repo.meeting_referrals(session=session, meeting_id=meeting.id)
     return rules.AtaDraft(
         kind=meeting.kind,
@@ -251,7 +254,10 @@ async def in_progress(session: AsyncSession, network: Network) -> list[AtaState]
     )
     if not open_atas:
         return []
-    names = {s.id: s.name for s in await repo.sectors(session=session, network_id=network.id)}
+    names = {
+        s.id: s.name
+        for s in await repo.sectors(session=session, network_id=network.id, include_removed=True)
+    }
     states = []
     for item in open_atas:
         meeting = await repo.meeting(session=session, meeting_id=item.meeting_id)
@@ -388,7 +394,10 @@ async def book(session: AsyncSession, network: Network, year: int) -> list[BookI
         start=datetime(year, 1, 1, tzinfo=tz),
         end=datetime(year + 1, 1, 1, tzinfo=tz),
     )
-    names = {s.id: s.name for s in await repo.sectors(session=session, network_id=network.id)}
+    names = {
+        s.id: s.name
+        for s in await repo.sectors(session=session, network_id=network.id, include_removed=True)
+    }
     items = []
     for item, meeting in rows:
         current = await roles_store.live_assignments(session=session, meeting_id=meeting.id)

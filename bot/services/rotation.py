@@ -181,7 +181,8 @@ async def assign_roles_at_start(
 async def roles_view(session: AsyncSession, network: Network, meeting: Meeting) -> RolesView:
     """Who holds each role now, and the representatives of those sectors."""
     current = await store.live_assignments(session=session, meeting_id=meeting.id)
-    sectors = {s.id: s for s in await repo.sectors(session=session, network_id=network.id)}
+    everyone = await repo.sectors(session=session, network_id=network.id, include_removed=True)
+    sectors = {s.id: s for s in everyone}
     lines: list[RoleLine] = []
     mentioned: list[Member] = []
     shown: set[int] = set()
@@ -241,7 +242,10 @@ async def _pass_on(
     holder = other.get(rules.other_role(role))
     avoid = {holder.sector_id} if holder else set()
     nxt = await _choose(session, network, meeting, role, declined=refused, avoid=avoid)
-    names = {s.id: s.name for s in await repo.sectors(session=session, network_id=network.id)}
+    names = {
+        s.id: s.name
+        for s in await repo.sectors(session=session, network_id=network.id, include_removed=True)
+    }
     old = names[declined.sector_id]
     if nxt is None:
         return PassedOn(role, old, None, ())

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -71,6 +73,61 @@ async def rename(session: AsyncSession, network: Network, change: rules.RenameSe
             example=rules.CHANGE_EXAMPLE,
             name=change.new,
         )
+    removed = await repo.sectors(session=session, network_id=network.id, include_removed=True)
+    if any(s.key == name_key(change.new) and s.removed_at is not None for s in removed):
+        raise UserError(
+            N_("A removed sector is called {name}: bring it back with /setores adicionar {name}."),
+            example=rules.CHANGE_EXAMPLE,
+            name=change.new,
+        )
     old = sector.name
     sector.name, sector.key = change.new, name_key(change.new)
     return old
+
+
+@dataclass(frozen=True)
+class Removed:
+    """A sector removed, and the members who represented it (now without a sector)."""
+
+    sector: Sector
+    members: Sequence[Member]
+
+
+async def remove(
+    session: AsyncSession, network: Network, change: rules.RemoveSector, now: datetime
+) -> Removed:
+    """The sector leaves the network's lists, meetings, rotation, working groups and new
+    encaminhamentos; the records it appears in keep its name. Refused while it still owes
+    a devolutiva (those are concluded, deleted or answered first)."""
+    sectors = await repo.sectors(session=session, network_id=network.id)
+    sector = rules.find(sectors, change.name, rules.REMOVE_EXAMPLE)
+    owing = sorted(
+        {
+            r.code
+            for r in await repo.open_referrals(session=session, network_id=network.id)
+            for d in r.owed
+            if d.sector_id == sector.id and d.answered_at is None
+        }
+    )
+    if owing:
+        raise UserError(
+            N_(
+                "{name} still owes devolutivas on {codes}: conclude them (/concluir) or wait "
+                "for the answers before removing it."
+            ),
+            example=f"/concluir {owing[0]}",
+            name=sector.name,
+            codes=", ".join(owing),
+        )
+    for group in await repo.working_groups(session=session, network_id=network.id):
+        if sector.id in group.sector_ids:
+            group.sector_ids = [i for i in group.sector_ids if i != sector.id]
+    members = [
+        m
+        for m in await repo.members(session=session, network_id=network.id)
+        if m.sector_id == sector.id
+    ]
+    for member in members:
+        member.sector_id = None
+    sector.removed_at = now
+    return Removed(sector, members)

@@ -96,7 +96,10 @@ async def overview(session: AsyncSession, network: Network, now: datetime) -> li
     items = await repo.reporting_deadlines(session=session, network_id=network.id)
     if not items:
         return []
-    names = {s.id: s.name for s in await repo.sectors(session=session, network_id=network.id)}
+    names = {
+        s.id: s.name
+        for s in await repo.sectors(session=session, network_id=network.id, include_removed=True)
+    }
     today = now.astimezone(ZoneInfo(network.timezone)).date()
     statuses = []
     for item in items:

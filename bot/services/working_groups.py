@@ -146,7 +146,10 @@ async def overview(session: AsyncSession, network: Network, now: datetime) -> li
     groups = await repo.working_groups(session=session, network_id=network.id)
     if not groups:
         return []
-    names = {s.id: s.name for s in await repo.sectors(session=session, network_id=network.id)}
+    names = {
+        s.id: s.name
+        for s in await repo.sectors(session=session, network_id=network.id, include_removed=True)
+    }
     upcoming = await _upcoming(session, network, now)
     return [
         GroupStatus(
