@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
-from bot.i18n import N_
+from bot.buttons import ButtonData, Decision
+from bot.i18n import N_, ngettext
 from bot.i18n import gettext as _
-from bot.messages import MailOut, OutFile, Reply
+from bot.messages import Button, MailOut, OutFile, Reply
 from bot.router import Context, Router, ScheduledContext
 from bot.rules import calendar as calendar_rules
 from bot.rules import convocation as rules
 from bot.rules import dates
 from bot.rules.kinds import failed
+from bot.rules.names import kind_name
 from bot.rules.sectors import find as find_sector
 from bot.services import convocation as convocation_service
-from bot.services.convocation import CANCEL, MAIL_KIND, MailTarget, Notified
+from bot.services.convocation import CANCEL, MAIL_KIND, MailTarget, Notified, Outcome, Preview
 from handlers.common import person
 from handlers.meeting_messages import CONVOCATION, meeting_message
-from storage.models import Meeting, Network, Sector
+from storage.models import Meeting, Member, Network, Sector
 
 EMAIL_EXAMPLE = rules.EMAIL_EXAMPLE
 
@@ -35,7 +40,23 @@ def _mail_note(ctx: Context, mailed: list[str]) -> str:
     return _("No sector has an e-mail address yet ({example}).").format(example=EMAIL_EXAMPLE)
 
 
+@dataclass(frozen=True)
+class ConvocationDecision(ButtonData, prefix="conv"):
+    """Send or cancel a previewed convocation."""
+
+    decision: Decision
+    draft_id: int
+
+
+def _decision_buttons(draft_id: int) -> tuple[tuple[Button, ...], ...]:
+    send = ConvocationDecision(Decision.OK, draft_id).encode()
+    cancel = ConvocationDecision(Decision.NO, draft_id).encode()
+    return ((Button(_("📣 Send"), send), Button(_("✖ Cancel"), cancel)),)
+
+
 async def convene(ctx: Context) -> list[Reply]:
+    """Check the convocation and show it to its author: nothing goes to the group (and no
+    meeting is saved) until Enviar is pressed."""
     parts, urgent_asked = rules.parse_parts(ctx.msg.args)
     asked = rules.check_convocation(
         parts,
@@ -45,10 +66,128 @@ async def convene(ctx: Context) -> list[Reply]:
         now=ctx.now,
         tz=ctx.network.timezone,
     )
-    done = await convocation_service.convene(
+    preview = await convocation_service.preview(
         ctx.session, ctx.network, ctx.member, ctx.now, asked, mail=_mail_on(ctx)
     )
-    return [await _convocation_reply(ctx, done)]
+    return [await _preview_reply(ctx, preview)]
+
+
+def _busy_line(busy: rules.Busy, tz: str) -> str:
+    what = busy.topic if busy.kind == "working_group" and busy.topic else kind_name(busy.kind)
+    return _("{what} — {when}, {place}").format(
+        what=what, when=dates.format_when(busy.starts_at, tz), place=busy.place
+    )
+
+
+def _caveat_lines(caveats: rules.Caveats, starts_at: datetime, tz: str) -> list[str]:
+    weekday = dates.weekday_name(starts_at.astimezone(ZoneInfo(tz)).date())
+    lines = []
+    for busy in caveats.clashes:
+        if busy.kind == "extraordinary":
+            text = _(
+                "⚠️ An extraordinary meeting is already convened at an overlapping time: {line}. "
+                "If it is the same one, do not send: everyone would be mentioned again."
+            )
+        else:
+            text = _("⚠️ At an overlapping time the network already has: {line}.")
+        lines.append(text.format(line=_busy_line(busy, tz)))
+    for busy in caveats.cancelled:
+        lines.append(
+            _("⚠️ On that day the {kind} was cancelled ({reason}).").format(
+                kind=kind_name(busy.kind), reason=busy.cancel_reason or "—"
+            )
+        )
+    if caveats.holiday:
+        lines.append(_("⚠️ That day is a holiday: {name}.").format(name=caveats.holiday))
+    if caveats.weekend:
+        lines.append(_("⚠️ That day is a weekend ({weekday}).").format(weekday=weekday))
+    if caveats.odd_hour:
+        lines.append(_("⚠️ That hour is outside the working day: is the time right?"))
+    return lines
+
+
+def _people_line(people: Sequence[Member]) -> str:
+    if not people:
+        return _("Nobody else in the group has told their sector yet: nobody will be mentioned.")
+    by_sector: dict[str, list[str]] = {}
+    for member in people:
+        sector = member.sector.name if member.sector else "—"
+        by_sector.setdefault(sector, []).append(member.name)
+    listed = "; ".join(
+        f"{sector}: {', '.join(names)}"
+        for sector, names in sorted(by_sector.items(), key=lambda item: item[0].casefold())
+    )
+    return ngettext(
+        "It will mention {n} person in the group — {people}.",
+        "It will mention {n} people in the group — {people}.",
+        len(people),
+    ).format(n=len(people), people=listed)
+
+
+def _preview_text(ctx: Context, preview: Preview, message: str) -> str:
+    tz = ctx.network.timezone
+    lines = [_("📝 Preview — nothing was sent to the group yet. It will receive this:"), ""]
+    lines += [message, "", _people_line(preview.people)]
+    if preview.silent:
+        lines.append(
+            _("Sectors with nobody in the group (not mentioned): {sectors}.").format(
+                sectors=", ".join(preview.silent)
+            )
+        )
+    warnings = _caveat_lines(preview.caveats, preview.meeting.starts_at, tz)
+    if warnings:
+        lines += ["", *warnings]
+    expires = dates.format_time(preview.expires_at.astimezone(ctx.tz).time())
+    lines += [
+        "",
+        _(
+            "Check it and press Send to convene the network; only you or the coordination "
+            "can. This preview is valid until {time}."
+        ).format(time=expires),
+    ]
+    return "\n".join(lines)
+
+
+async def _preview_reply(ctx: Context, preview: Preview) -> Reply:
+    message = await meeting_message(ctx, preview.meeting, CONVOCATION)
+    text = f"{message.text}\n\n{_mail_note(ctx, preview.mailed)}"
+    return Reply(
+        text=_preview_text(ctx, preview, text), buttons=_decision_buttons(preview.draft_id)
+    )
+
+
+async def convocation_button(ctx: Context, press: ConvocationDecision) -> list[Reply]:
+    """Enviar: the convocation goes to the group, mentioning everyone; Cancelar: nothing."""
+    decided = await convocation_service.decide(
+        ctx.session,
+        ctx.network,
+        ctx.member,
+        ctx.now,
+        press.draft_id,
+        send=press.decision is Decision.OK,
+        coordinator=ctx.is_coordinator,
+        mail=_mail_on(ctx),
+    )
+    if decided.outcome is Outcome.SENT and decided.notified is not None:
+        sent = _("✅ Convocation sent to the group.")
+        return [
+            Reply(text=sent, edit=True, notice=sent),
+            await _convocation_reply(ctx, decided.notified),
+        ]
+    if decided.outcome is Outcome.CHANGED and decided.preview is not None:
+        fresh = await _preview_reply(ctx, decided.preview)
+        changed = _(
+            "Not sent: another meeting was set at that time since the preview. Check again:"
+        )
+        return [Reply(text=f"{changed}\n\n{fresh.text}", buttons=fresh.buttons, edit=True)]
+    if decided.outcome is Outcome.REFUSED and decided.error is not None:
+        text = _("Not sent: {reason}").format(reason=decided.error.render())
+    elif decided.outcome is Outcome.EXPIRED:
+        text = _("⌛ This preview expired before being sent: nothing went to the group.")
+        text += " " + _("To convene, send /convocar again.")
+    else:
+        text = _("Convocation cancelled: nothing went to the group.")
+    return [Reply(text=text, edit=True)]
 
 
 async def _convocation_reply(ctx: Context, done: Notified) -> Reply:
@@ -192,6 +331,7 @@ def register(router: Router) -> None:
         N_("convene an extraordinary meeting (with justificativa)"),
         rules.EXAMPLE,
     )(convene)
+    router.button(ConvocationDecision)(convocation_button)
     router.command(
         "email", N_("institutional e-mail of a sector"), EMAIL_EXAMPLE, coordinator=True
     )(set_email)

@@ -70,6 +70,16 @@ class Harness:
         for user, sector in MEMBERS:
             await self.say(user, f"/setor {sector}")
 
+    async def convene(self, user: FakeUser, text: str) -> dict[str, Any]:
+        """``user`` types ``/convocar …`` and presses Enviar under the preview; returns the
+        convocation the group receives."""
+        preview = await self.say(user, text)
+        mark = self.api.mark()
+        self.api.press_button(preview, buttons(preview)[0], user)
+        convocation = await self.api.wait_for_message(GROUP, "🚨", since=mark)
+        await self.api.wait_for_call("answerCallbackQuery", since=mark)
+        return convocation
+
     async def press(self, message: dict[str, Any], data: str, user: FakeUser) -> None:
         mark = self.api.mark()
         self.api.press_button(message, data, user)

@@ -153,12 +153,14 @@ KNOWN = [
     "/encaminhar Saúde | ² dias | x",
     "/prazo E-2026-001 ²/12 motivo",
     "/convocar " + "x" * 4000,
+    "/convocar amanhã 9h | CRAS | pauta | risco iminente à criança",  # convened already
+    "/convocar sábado 3h | CRAS | pauta | risco iminente à criança",  # previewed, warned
     "/calendario 2026",
 ]
 
 
 def button_payloads(rng: random.Random) -> Iterator[str]:
-    prefixes = ["rsvp", "pres", "cal", "plan", "erase", "ext", "role", "zzz", ""]
+    prefixes = ["rsvp", "pres", "cal", "plan", "erase", "ext", "role", "conv", "zzz", ""]
     fields = ["1", "0", "999999", "y", "n", "m", "a", "r", "c", "ok", "no", "²", "x", "-1", ""]
     while True:
         version = rng.choice(["v1", "v1", "v1", "v0", "v2", ""])
@@ -200,7 +202,10 @@ async def test_a_fuzz_of_every_command_is_answered_and_never_crashes(
     for reply in await group.say(COORDINATOR, "/gerarcalendario 2026 2ª terça 14h CRAS"):
         for row in reply.buttons:
             await group.press(COORDINATOR, row[0].data)
-    await group.say(COORDINATOR, "/convocar amanhã 9h | CRAS | pauta | risco iminente à criança")
+    for reply in await group.say(
+        COORDINATOR, "/convocar amanhã 9h | CRAS | pauta | risco iminente à criança"
+    ):
+        await group.press(COORDINATOR, reply.buttons[0][0].data)
     await group.say(COORDINATOR, "/encaminhar Saúde | 10 dias | CASO-2026-001: avaliação")
     problems: dict[str, list[str]] = {}
     caplog.set_level(logging.ERROR)

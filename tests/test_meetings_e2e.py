@@ -72,7 +72,7 @@ async def test_the_conselho_tutelar_convenes_an_urgent_meeting_for_today(
 ) -> None:
     await tg.say(COORD, "/email CRAS cras@palmital.pr.gov.br")
     await tg.say(COORD, "/email Conselho Tutelar ct@palmital.pr.gov.br")
-    convocation = await tg.say(
+    convocation = await tg.convene(
         BRUNO, f"/convocar hoje 16h | CRAS | CASO-2025-014: plano de proteção | {JUSTIFICATION}"
     )
     text = convocation["text"]
@@ -108,12 +108,13 @@ async def test_the_conselho_tutelar_convenes_an_urgent_meeting_for_today(
 
 
 async def test_rsvp_buttons_count_sectors_in_place_and_ask_why_not(tg: Harness) -> None:
-    convocation = await tg.say(
+    convocation = await tg.convene(
         DORA, f"/convocar 27/11 14h | CREAS | CASO-2025-020: rede de apoio | {JUSTIFICATION}"
     )
     yes, no, maybe = buttons(convocation)
+    mark = tg.api.mark()
     await tg.press(convocation, yes, ANA)
-    edited = await tg.api.wait_for_call("editMessageText")
+    edited = await tg.api.wait_for_call("editMessageText", since=mark)
     assert "✅ Vão (1): Saúde" in edited.params["text"]
     assert edited.params["message_id"] == convocation["message_id"]
     await tg.press(convocation, maybe, COORD)
@@ -144,7 +145,7 @@ async def test_rsvp_buttons_count_sectors_in_place_and_ask_why_not(tg: Harness) 
 
 
 async def test_a_reason_with_a_phone_number_is_not_stored(tg: Harness) -> None:
-    convocation = await tg.say(
+    convocation = await tg.convene(
         DORA, f"/convocar 27/11 14h | CREAS | CASO-2025-020 | {JUSTIFICATION}"
     )
     mark = tg.api.mark()
@@ -161,7 +162,7 @@ async def test_a_button_of_a_cancelled_meeting_says_so(
     tg: Harness, smtp_server: SmtpServer
 ) -> None:
     await tg.say(COORD, "/email CREAS creas@palmital.pr.gov.br")
-    convocation = await tg.say(
+    convocation = await tg.convene(
         DORA, f"/convocar 27/11 14h | CREAS | CASO-2025-020 | {JUSTIFICATION}"
     )
     await tg.dispatcher.run_due()
@@ -186,7 +187,7 @@ async def test_an_smtp_failure_is_reported_and_retried(
 ) -> None:
     await tg.say(COORD, "/email CREAS creas@palmital.pr.gov.br")
     smtp_server.refuse_next(451, "mailbox busy")
-    await tg.say(DORA, f"/convocar 27/11 14h | CREAS | CASO-2025-020 | {JUSTIFICATION}")
+    await tg.convene(DORA, f"/convocar 27/11 14h | CREAS | CASO-2025-020 | {JUSTIFICATION}")
     mark = tg.api.mark()
     await tg.dispatcher.run_due()
     warning = await tg.api.wait_for_message(GROUP, "e-mail", since=mark)
@@ -198,7 +199,7 @@ async def test_an_smtp_failure_is_reported_and_retried(
 
 
 async def test_reminders_mention_only_who_has_not_answered(tg: Harness) -> None:
-    convocation = await tg.say(
+    convocation = await tg.convene(
         DORA, f"/convocar 27/11 14h | CREAS | CASO-2025-020 | {JUSTIFICATION}"
     )
     await tg.press(convocation, buttons(convocation)[0], ANA)
@@ -213,7 +214,7 @@ async def test_reminders_mention_only_who_has_not_answered(tg: Harness) -> None:
 
 
 async def test_the_convener_is_not_chased_for_an_answer(tg: Harness) -> None:
-    convocation = await tg.say(
+    convocation = await tg.convene(
         DORA, f"/convocar 27/11 14h | CREAS | CASO-2025-020 | {JUSTIFICATION}"
     )
     await tg.press(convocation, buttons(convocation)[0], ANA)
@@ -226,7 +227,7 @@ async def test_the_convener_is_not_chased_for_an_answer(tg: Harness) -> None:
 
 
 async def test_the_coordination_is_warned_when_quorum_is_not_confirmed(tg: Harness) -> None:
-    convocation = await tg.say(
+    convocation = await tg.convene(
         COORD, f"/convocar 30/11 14h | CRAS | avaliação dos fluxos | {JUSTIFICATION}"
     )
     await tg.press(convocation, buttons(convocation)[0], ANA)
@@ -249,7 +250,7 @@ async def test_the_quorum_is_at_most_the_sectors_represented(tg: Harness) -> Non
 
 
 async def test_the_presence_list_from_opening_to_export(tg: Harness) -> None:
-    await tg.say(COORD, f"/convocar 24/11 14h | CRAS | avaliação dos fluxos | {JUSTIFICATION}")
+    await tg.convene(COORD, f"/convocar 24/11 14h | CRAS | avaliação dos fluxos | {JUSTIFICATION}")
     early = await tg.say(COORD, "/presenca")
     assert "Não há reunião hoje" in early["text"]
     await tg.clock.set(NOW.replace(day=24, hour=16, minute=55))
@@ -293,7 +294,7 @@ async def test_the_presence_list_from_opening_to_export(tg: Harness) -> None:
 async def test_a_sector_absent_three_times_in_a_row_is_reported(tg: Harness) -> None:
     for day in (24, 25, 26):
         await tg.clock.set(NOW.replace(day=day - 1))
-        await tg.say(
+        await tg.convene(
             COORD, f"/convocar {day}/11 14h | CRAS | acompanhamento | {JUSTIFICATION} | urgente"
         )
         await tg.clock.set(NOW.replace(day=day, hour=17))
@@ -332,7 +333,7 @@ async def test_a_working_group_is_created_listed_and_reminded(tg: Harness) -> No
 async def test_someone_who_blocked_the_bot_is_asked_in_the_group(tg: Harness) -> None:
     tg.api.private_message(DORA, "/start")
     await tg.api.wait_for_message(DORA.id)
-    convocation = await tg.say(
+    convocation = await tg.convene(
         BRUNO, f"/convocar 27/11 14h | CRAS | CASO-2025-020 | {JUSTIFICATION}"
     )
     tg.api.fail_next(

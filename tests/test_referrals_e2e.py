@@ -261,7 +261,9 @@ async def test_overdue_devolutivas_reach_the_digest_and_the_next_agenda(tg: Harn
 
 
 async def test_referrals_made_in_a_meeting_appear_in_the_ata_draft(tg: Harness) -> None:
-    await tg.say(COORD, "/convocar 24/11 14h | CRAS | fluxos | avaliar os fluxos de atendimento")
+    await tg.convene(
+        COORD, "/convocar 24/11 14h | CRAS | fluxos | avaliar os fluxos de atendimento"
+    )
     await tg.clock.set(NOW.replace(day=24, hour=16, minute=55))
     mark = tg.api.mark()
     tg.api.group_message(GROUP, COORD, "/presenca")

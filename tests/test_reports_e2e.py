@@ -73,7 +73,7 @@ async def _build_year(tg: Harness) -> None:
     # March is cancelled; an extraordinary meeting is convened by the Conselho Tutelar.
     await tg.clock.set(datetime(2026, 3, 2, 13, tzinfo=UTC))
     await tg.say(COORD, "/cancelar 10/03 | reunião da conferência municipal")
-    await tg.say(BRUNO, f"/convocar 04/03 9h | CRAS | CASO-2026-003 | {JUSTIFICATION}")
+    await tg.convene(BRUNO, f"/convocar 04/03 9h | CRAS | CASO-2026-003 | {JUSTIFICATION}")
 
 
 async def test_the_annual_report_counts_what_the_network_did(

@@ -38,7 +38,7 @@ MEETING_START = NOW.replace(day=24, hour=17)  # 24/11 14h in São Paulo
 async def tg(sqlite_url: str, clock: ManualClock) -> AsyncIterator[Harness]:
     async with running_bot(sqlite_url, clock) as harness:
         await harness.seat_members()
-        await harness.say(COORD, f"/convocar 24/11 14h | CRAS | fluxos | {JUSTIFICATION}")
+        await harness.convene(COORD, f"/convocar 24/11 14h | CRAS | fluxos | {JUSTIFICATION}")
         yield harness
 
 

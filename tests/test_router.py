@@ -123,7 +123,7 @@ def test_a_field_type_buttons_cannot_carry_fails_at_registration() -> None:
 
 async def test_every_real_button_refuses_old_and_forged_payloads_before_its_handler() -> None:
     router = build_router()
-    assert set(router.buttons) >= {"rsvp", "pres", "cal", "plan", "erase", "ext", "role"}
+    assert set(router.buttons) >= {"rsvp", "pres", "cal", "plan", "erase", "ext", "role", "conv"}
     # The handler is never reached, so no context is needed: nothing can change.
     ctx = cast(Context, None)
     for prefix, (kind, _handler) in router.buttons.items():

@@ -71,6 +71,14 @@ async def _announcement(wa: WhatsApp) -> tuple[Sent, Sent]:
     return text_message, poll
 
 
+async def _convene(wa: WhatsApp, who: Phone, text: str) -> list[Sent]:
+    """``who`` types ``/convocar …`` and votes Enviar in the preview's poll; what was sent."""
+    preview = await wa.say(who, text)
+    poll = next(s for s in preview if s.route == "sendPoll")
+    assert not any(s.body.get("mentioned") for s in preview)  # a preview mentions nobody
+    return await wa.act(wa.bridge.vote(GROUP, who, poll, ["📣 Enviar"], at_ms=1_767_000_000_000))
+
+
 async def _answers(wa: WhatsApp) -> list[tuple[str, str | None]]:
     async with wa.runtime.sessions() as session:
         return [(r.answer, r.reason) for r in (await session.scalars(select(Rsvp))).all()]
@@ -259,7 +267,8 @@ async def test_one_person_is_one_member_whichever_id_arrives(wa: WhatsApp) -> No
 
 
 async def test_mentions_carry_the_group_s_ids_and_at_digits(seated: WhatsApp) -> None:
-    sent = await seated.say(
+    sent = await _convene(
+        seated,
         CARLA,
         "/convocar 20/01/2027 10h | CREAS | CASO-2027-001: plano | risco iminente, decidir já",
     )
@@ -275,7 +284,8 @@ async def test_in_a_phone_addressed_group_mentions_use_phone_ids(
 ) -> None:
     async with running_whatsapp(sqlite_url, clock, lid_addressed=False) as wa:
         await wa.seat_members()
-        sent = await wa.say(
+        sent = await _convene(
+            wa,
             CARLA,
             "/convocar 20/01/2027 10h | CREAS | CASO-2027-001: plano | risco iminente, decidir já",
         )

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 from bot.errors import UserError, check_length
@@ -179,3 +180,104 @@ def parse_email(args: list[str]) -> tuple[str, str]:
             N_("Write the sector and its institutional e-mail address."), example=EMAIL_EXAMPLE
         )
     return " ".join(args[:-1]), address.lower()
+
+
+# --- what a convocation's preview warns of ------------------------------------------
+
+DURATION = timedelta(minutes=120)  # how long an extraordinary meeting is held to last
+# A start outside these local hours is likely a typo ("3h" for "13h"): the preview says so.
+EARLIEST, LATEST = time(7, 0), time(20, 0)
+
+
+@dataclass(frozen=True)
+class Busy:
+    """Another meeting of the network, as the preview's checks see it."""
+
+    kind: str  # "ordinary" | "extraordinary" | "working_group"
+    starts_at: datetime
+    minutes: int
+    place: str
+    topic: str = ""  # a working group's meetings carry its name
+    cancel_reason: str | None = None  # set: it was cancelled
+
+
+@dataclass(frozen=True)
+class Caveats:
+    """What the convener should know before the convocation goes out."""
+
+    clashes: tuple[Busy, ...] = ()  # scheduled meetings at an overlapping time
+    cancelled: tuple[Busy, ...] = ()  # meetings of that day that were cancelled (and why)
+    weekend: bool = False
+    holiday: str | None = None  # its name, as holidays.Brazil gives it
+    odd_hour: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.clashes or self.cancelled or self.weekend or self.holiday or self.odd_hour)
+
+
+def overlaps(starts_at: datetime, minutes: int, other: Busy) -> bool:
+    """Two meetings overlap when each starts before the other ends."""
+    ends_at = starts_at + timedelta(minutes=minutes)
+    return other.starts_at < ends_at and starts_at < other.starts_at + timedelta(
+        minutes=other.minutes
+    )
+
+
+def duplicate_of(starts_at: datetime, others: Sequence[Busy]) -> Busy | None:
+    """A scheduled extraordinary meeting at the same day and time: convening it again would
+    mention everyone a second time, so it is refused, not warned."""
+    return next(
+        (
+            o
+            for o in others
+            if o.kind == "extraordinary" and o.cancel_reason is None and o.starts_at == starts_at
+        ),
+        None,
+    )
+
+
+def check_duplicate(starts_at: datetime, others: Sequence[Busy], tz: str) -> None:
+    """Refuse convening a meeting the network was already convened to."""
+    found = duplicate_of(starts_at, others)
+    if found is None:
+        return
+    raise UserError(
+        N_(
+            "An extraordinary meeting is already convened for {when} ({place}: {topic}). "
+            "I did not convene it again, so nobody is mentioned twice. If it is another "
+            "matter, bring it to that meeting or choose another time."
+        ),
+        example=EXAMPLE,
+        when=dates.format_when(found.starts_at, tz),
+        place=found.place,
+        topic=found.topic,
+    )
+
+
+def caveats(
+    starts_at: datetime,
+    others: Sequence[Busy],
+    *,
+    tz: str,
+    holidays: Mapping[date, str],
+    minutes: int = int(DURATION.total_seconds() // 60),
+) -> Caveats:
+    """The warnings of a convocation's preview: another meeting at an overlapping time,
+    a meeting of that day that was cancelled (a municipal holiday the library does not
+    know is often told that way), a weekend, a holiday, an hour outside the working day."""
+    local = starts_at.astimezone(dates.zone(tz))
+    day = local.date()
+    scheduled = [o for o in others if o.cancel_reason is None]
+    clashes = tuple(o for o in scheduled if overlaps(starts_at, minutes, o))
+    cancelled = tuple(
+        o
+        for o in others
+        if o.cancel_reason is not None and o.starts_at.astimezone(dates.zone(tz)).date() == day
+    )
+    return Caveats(
+        clashes=clashes,
+        cancelled=cancelled,
+        weekend=day.weekday() >= 5,
+        holiday=holidays.get(day),
+        odd_hour=not EARLIEST <= local.time() <= LATEST,
+    )

@@ -1,24 +1,37 @@
-"""Extraordinary meetings: convening one, the e-mails to the sectors, the sectors' addresses."""
+"""Extraordinary meetings: a convocation previewed, then sent (or cancelled) by its author,
+the e-mails to the sectors, the sectors' addresses."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time, timedelta
+from enum import StrEnum
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.rules.convocation import Convocation
+from bot.errors import UserError
+from bot.i18n import N_
+from bot.rules import convocation as rules
+from bot.rules import dates
+from bot.rules.calendar import holidays_for
+from bot.rules.convocation import Basis, Caveats, Convocation
 from bot.rules.kinds import Kind
-from bot.rules.status import MeetingStatus
+from bot.rules.status import DraftStatus, MeetingStatus
 from bot.scheduling import plan_meeting
+from bot.services import drafts
 from storage import meetings as meeting_store
 from storage import repo
-from storage.models import Meeting, Member, Network, ScheduledMessage, Sector
+from storage.models import Draft, Meeting, Member, Network, ScheduledMessage, Sector
 
 MAIL_KIND = Kind.CONVOCATION_MAIL
 CONVOKE = "convoke"
 CANCEL = "cancel"
+DRAFT_KIND = "convocation"
+# A preview not sent within this time is closed: what it checked may no longer hold.
+DRAFT_LIFETIME = timedelta(hours=2)
+GONE = N_("Who wrote this convocation is no longer in the network.")
 
 
 @dataclass(frozen=True)
@@ -70,7 +83,7 @@ def _meeting_of(network: Network, member: Member, now: datetime, asked: Convocat
         network_id=network.id,
         kind="extraordinary",
         starts_at=asked.starts_at,
-        duration_minutes=120,
+        duration_minutes=int(rules.DURATION.total_seconds() // 60),
         place=asked.place,
         topic=asked.agenda,
         status=MeetingStatus.SCHEDULED,
@@ -83,6 +96,210 @@ def _meeting_of(network: Network, member: Member, now: datetime, asked: Convocat
         created_at=now,
         updated_at=now,
     )
+
+
+@dataclass(frozen=True)
+class Preview:
+    """A convocation shown to its author before anything goes to the group."""
+
+    draft_id: int
+    meeting: Meeting  # not saved: the meeting as the convocation will show it
+    people: Sequence[Member]  # who will be mentioned (everyone with a sector but the author)
+    silent: list[str]  # sectors nobody in the group represents: not mentioned
+    mailed: list[str]  # sectors that will get the e-mail (none when e-mail is off)
+    caveats: Caveats
+    expires_at: datetime
+
+
+class Outcome(StrEnum):
+    SENT = "sent"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+    REFUSED = "refused"  # no longer possible (too late now, or convened meanwhile)
+    CHANGED = "changed"  # another meeting was set at that time since: a new preview
+
+
+@dataclass(frozen=True)
+class Decided:
+    """What pressing Enviar / Cancelar under a preview did."""
+
+    outcome: Outcome
+    notified: Notified | None = None
+    preview: Preview | None = None
+    error: UserError | None = None
+
+
+def _busy(meeting: Meeting) -> rules.Busy:
+    cancelled = meeting.status != MeetingStatus.SCHEDULED
+    return rules.Busy(
+        kind=meeting.kind,
+        starts_at=meeting.starts_at,
+        minutes=meeting.duration_minutes,
+        place=meeting.place,
+        topic=meeting.topic,
+        cancel_reason=(meeting.cancel_reason or "") if cancelled else None,
+    )
+
+
+async def _others(session: AsyncSession, network: Network, starts_at: datetime) -> list[rules.Busy]:
+    """The network's meetings (cancelled ones too) from the day before that local day to
+    the day after: what can overlap it or tell of that day."""
+    tz = dates.zone(network.timezone)
+    day = starts_at.astimezone(tz).date()
+    start = datetime.combine(day - timedelta(days=1), time(0), tzinfo=tz)
+    found = await repo.meetings_between(
+        session=session, network_id=network.id, start=start, end=start + timedelta(days=3)
+    )
+    return [_busy(m) for m in found]
+
+
+async def _caveats(session: AsyncSession, network: Network, asked: Convocation) -> Caveats:
+    others = await _others(session, network, asked.starts_at)
+    rules.check_duplicate(asked.starts_at, others, network.timezone)
+    year = asked.starts_at.astimezone(dates.zone(network.timezone)).year
+    return rules.caveats(
+        asked.starts_at, others, tz=network.timezone, holidays=holidays_for(year, network.state)
+    )
+
+
+def _seen(caveats: Caveats) -> list[str]:
+    """The clashes a preview showed, so a press can tell whether one appeared since."""
+    return sorted(f"{c.kind}@{c.starts_at.isoformat()}" for c in caveats.clashes)
+
+
+def _payload(member: Member, asked: Convocation, caveats: Caveats) -> dict[str, Any]:
+    return {
+        "member_id": member.id,
+        "starts_at": asked.starts_at.isoformat(),
+        "place": asked.place,
+        "agenda": asked.agenda,
+        "justification": asked.justification,
+        "basis": asked.basis.value,
+        "urgent": asked.urgent,
+        "seen": _seen(caveats),
+    }
+
+
+def _asked(payload: dict[str, Any]) -> Convocation:
+    return Convocation(
+        starts_at=datetime.fromisoformat(payload["starts_at"]),
+        place=str(payload["place"]),
+        agenda=str(payload["agenda"]),
+        justification=str(payload["justification"]),
+        basis=Basis(payload["basis"]),
+        urgent=bool(payload["urgent"]),
+    )
+
+
+async def _draft(
+    session: AsyncSession,
+    network: Network,
+    member: Member,
+    now: datetime,
+    asked: Convocation,
+    caveats: Caveats,
+    *,
+    mail: bool,
+) -> Preview:
+    draft = await repo.add_draft(
+        session=session,
+        network_id=network.id,
+        user_id=member.user_id,
+        kind=DRAFT_KIND,
+        payload=_payload(member, asked, caveats),
+        now=now,
+    )
+    people = await repo.representatives(session=session, network_id=network.id)
+    represented = {m.sector_id for m in people} | {member.sector_id}
+    sectors = await repo.sectors(session=session, network_id=network.id)
+    mailed = [s.name for s in sectors if s.email] if mail else []
+    return Preview(
+        draft_id=draft.id,
+        meeting=_meeting_of(network, member, now, asked),
+        people=[m for m in people if m.id != member.id],
+        silent=sorted((s.name for s in sectors if s.id not in represented), key=str.casefold),
+        mailed=sorted(mailed, key=str.casefold),
+        caveats=caveats,
+        expires_at=now + DRAFT_LIFETIME,
+    )
+
+
+async def preview(
+    session: AsyncSession,
+    network: Network,
+    member: Member,
+    now: datetime,
+    asked: Convocation,
+    *,
+    mail: bool,
+) -> Preview:
+    """Keep the checked convocation as a draft for its author to send or cancel, with what
+    the author should know first; a meeting already convened at that time is refused."""
+    caveats = await _caveats(session, network, asked)
+    return await _draft(session, network, member, now, asked, caveats, mail=mail)
+
+
+async def _author(session: AsyncSession, draft: Draft) -> Member | None:
+    return await meeting_store.member(session=session, member_id=int(draft.payload["member_id"]))
+
+
+async def _open(
+    session: AsyncSession, network: Network, presser: Member, draft_id: int, *, coordinator: bool
+) -> Draft:
+    """The preview, still undecided, for its author or the coordination to decide."""
+    draft = await drafts.of_kind(session, network, draft_id, kind=DRAFT_KIND)
+    author = await _author(session, draft)
+    if not coordinator and author is None:
+        raise UserError(GONE)
+    if not coordinator and author is not None and author.id != presser.id:
+        only = N_(
+            "Only {name}, who wrote this convocation, or the coordination can send or cancel it."
+        )
+        raise UserError(only, name=author.name)
+    if draft.status == DraftStatus.SAVED:
+        raise UserError(N_("This convocation was already sent."))
+    if draft.status != DraftStatus.OPEN:
+        raise UserError(
+            N_("This preview is closed: nothing was sent from it. To convene, send /convocar.")
+        )
+    return draft
+
+
+async def decide(
+    session: AsyncSession,
+    network: Network,
+    presser: Member,
+    now: datetime,
+    draft_id: int,
+    *,
+    send: bool,
+    coordinator: bool,
+    mail: bool,
+) -> Decided:
+    """Send (Enviar) or cancel a previewed convocation. Before sending, what the preview
+    checked is checked again: too late now, or the same meeting convened meanwhile, refuses
+    it; a new meeting at an overlapping time gives a new preview instead."""
+    draft = await _open(session, network, presser, draft_id, coordinator=coordinator)
+    draft.status = DraftStatus.DISCARDED
+    if not send:
+        return Decided(Outcome.CANCELLED)
+    if now - draft.created_at > DRAFT_LIFETIME:
+        return Decided(Outcome.EXPIRED)
+    author = await _author(session, draft)
+    asked = _asked(draft.payload)
+    if author is None:
+        return Decided(Outcome.REFUSED, error=UserError(GONE))
+    try:
+        rules.check_notice(starts_at=asked.starts_at, now=now, urgent=asked.urgent)
+        caveats = await _caveats(session, network, asked)
+    except UserError as error:
+        return Decided(Outcome.REFUSED, error=error)
+    if set(_seen(caveats)) - set(draft.payload.get("seen", [])):
+        fresh = await _draft(session, network, author, now, asked, caveats, mail=mail)
+        return Decided(Outcome.CHANGED, preview=fresh)
+    draft.status = DraftStatus.SAVED
+    notified = await convene(session, network, author, now, asked, mail=mail)
+    return Decided(Outcome.SENT, notified=notified)
 
 
 async def convene(

@@ -22,11 +22,18 @@ async def undecided(
 ) -> Draft:
     """The network's draft of ``kind``, still open, for a coordinator to decide;
     ``decided`` (a msgid) answers a second press."""
-    draft = await repo.draft(session=session, draft_id=draft_id)
-    if draft is None or draft.network_id != network.id or draft.kind != kind:
-        raise UserError(N_("This choice is no longer valid."))
+    draft = await of_kind(session, network, draft_id, kind=kind)
     if not coordinator:
         raise UserError(N_("Only the network's coordination can decide this."))
     if draft.status != DraftStatus.OPEN:
         raise UserError(decided)
+    return draft
+
+
+async def of_kind(session: AsyncSession, network: Network, draft_id: int, *, kind: str) -> Draft:
+    """The network's draft of ``kind`` (any status); a button of another network or kind,
+    or of a draft that is gone, is no longer valid."""
+    draft = await repo.draft(session=session, draft_id=draft_id)
+    if draft is None or draft.network_id != network.id or draft.kind != kind:
+        raise UserError(N_("This choice is no longer valid."))
     return draft
