@@ -216,12 +216,17 @@ def _called(text: str, sectors: Sequence[S], people: Sequence[P]) -> list[S | P]
     key = name_key(text)
     if not key:
         return []
-    exact: list[S | P] = [s for s in sectors if s.key == key]
-    exact = exact or [p for p in people if p.key == key]
+    exact = _exactly(key, sectors, people)
     if exact:
         return exact
     begun: list[S | P] = [*sector_rules.matches(sectors, text)]
     return begun + [p for p in people if (" " + p.key).find(" " + key) >= 0]
+
+
+def _exactly(key: str, sectors: Sequence[S], people: Sequence[P]) -> list[S | P]:
+    """What is called ``key`` exactly: a sector, else people."""
+    found: list[S | P] = [s for s in sectors if s.key == key]
+    return found or [p for p in people if p.key == key]
 
 
 def _longest_first(
@@ -234,8 +239,7 @@ def _longest_first(
     while at < len(words):
         for size in range(min(longest, len(words) - at), 0, -1):
             key = " ".join(words[at : at + size])
-            exact: list[S | P] = [s for s in sectors if s.key == key]
-            exact = exact or [p for p in people if p.key == key]
+            exact = _exactly(key, sectors, people)
             if len(exact) == 1:
                 found.append(exact[0])
                 at += size
