@@ -38,6 +38,10 @@ class Person:
     is_admin: bool = False
     # Other ids the platform gave for this same person (WhatsApp: the phone JID of a LID).
     aliases: tuple[str, ...] = ()
+    # A person a message mentions: how the message writes them ("@5543988880002" on
+    # WhatsApp, the name a Telegram text mention covers), so a command can tell which of
+    # its words is that mention.
+    written: str = ""
 
 
 @dataclass(frozen=True)

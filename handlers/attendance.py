@@ -22,8 +22,6 @@ from handlers.common import person
 from handlers.meeting_messages import RsvpPress, meeting_message
 from storage.models import Meeting, Member, Question
 
-PRESENCE_EXAMPLE = "/presenca  ·  /presenca + @ana  ·  /presenca fechar  ·  /presenca lista"
-
 
 @dataclass(frozen=True)
 class PresencePress(ButtonData, prefix="pres"):
@@ -115,7 +113,10 @@ def _presence_header(meeting: Meeting, timezone: str) -> str:
 
 
 def _attendee_lines(view: service.PresenceView) -> list[str]:
-    named = ((sector or _("no sector"), name) for sector, name in view.attendees)
+    named = (
+        (sector or _("no sector"), name or _("marked by the coordination"))
+        for sector, name in view.attendees
+    )
     return [f"• {sector}: {', '.join(names)}" for sector, names in rules.by_sector(named)]
 
 
@@ -153,11 +154,7 @@ async def presence_button(ctx: Context, press: PresencePress) -> list[Reply]:
 
 
 async def _mark_by_coordinator(ctx: Context, command: rules.PresenceCommand) -> list[Reply]:
-    who = service.Who(
-        mentioned=ctx.msg.mentioned[0] if ctx.msg.mentioned else None,
-        username=command.rest.split()[0] if command.rest else None,
-        reply_to=ctx.msg.reply_to,
-    )
+    who = service.Who(text=command.rest, mentioned=ctx.msg.mentioned, reply_to=ctx.msg.reply_to)
     view = await service.mark_by_coordinator(
         ctx.session,
         ctx.network,
@@ -265,7 +262,7 @@ def register(router: Router) -> None:
     router.command(
         "presenca",
         N_("presence list: open, mark, close, export"),
-        PRESENCE_EXAMPLE,
+        rules.PRESENCE_EXAMPLE,
         coordinator=True,
     )(presence)
     router.command("quorum", N_("sectors needed for quorum"), "/quorum 6", coordinator=True)(

@@ -20,6 +20,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -209,21 +210,35 @@ class Rsvp(Base):
 
 
 class Attendance(Base):
-    """Who was present at a meeting (tapped "Presente", or marked by the coordinator)."""
+    """Who was present at a meeting (tapped "Presente", or marked by the coordinator).
+
+    A row without a member is a sector the coordination marked present without naming
+    anyone ("/presenca + Saúde Mental"): at most one per meeting and sector."""
 
     __tablename__ = "attendance"
-    __table_args__ = (UniqueConstraint("meeting_id", "member_id"),)
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "member_id"),
+        Index(
+            "ux_attendance_sector_only",
+            "meeting_id",
+            "sector_id",
+            unique=True,
+            sqlite_where=sql_text("member_id IS NULL"),
+            postgresql_where=sql_text("member_id IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
     # The sector the member represented at that meeting (people change sectors).
     sector_id: Mapped[int | None] = mapped_column(ForeignKey("sectors.id", ondelete="SET NULL"))
     present: Mapped[bool] = mapped_column(Boolean, default=True)
     marked_by: Mapped[str] = mapped_column(String(20))  # self | coordinator
     marked_at: Mapped[datetime]
 
-    member: Mapped[Member] = relationship()
+    member: Mapped[Member | None] = relationship()
+    sector: Mapped[Sector | None] = relationship()
 
 
 class RoleAssignment(Base):

@@ -1304,13 +1304,70 @@ async def mark_presence(
     else:
         row.present, row.marked_by, row.marked_at = present, by, now
         row.sector_id = member.sector_id
+    if present and member.sector_id is not None:
+        # Someone of the sector is named now: the sector's unnamed mark says nothing more.
+        await _drop_sector_only(session, meeting_id, member.sector_id)
     await session.flush()
+
+
+async def mark_sector(
+    *, session: AsyncSession, meeting_id: int, sector_id: int, present: bool, now: datetime
+) -> None:
+    """The coordination marks a whole sector present (a row naming nobody, unless one of
+    its people is already present) or absent (all its rows)."""
+    if not present:
+        await _drop_sector_only(session, meeting_id, sector_id)
+        await session.execute(
+            update(Attendance)
+            .where(
+                Attendance.meeting_id == meeting_id,
+                Attendance.sector_id == sector_id,
+                Attendance.present.is_(True),
+            )
+            .values(present=False, marked_by="coordinator", marked_at=now)
+            .execution_options(synchronize_session="fetch")
+        )
+        return
+    already = await session.scalar(
+        select(Attendance.id).where(
+            Attendance.meeting_id == meeting_id,
+            Attendance.sector_id == sector_id,
+            Attendance.present.is_(True),
+        )
+    )
+    if already is None:
+        session.add(
+            Attendance(
+                meeting_id=meeting_id,
+                member_id=None,
+                sector_id=sector_id,
+                present=True,
+                marked_by="coordinator",
+                marked_at=now,
+            )
+        )
+        await session.flush()
+
+
+async def _drop_sector_only(session: AsyncSession, meeting_id: int, sector_id: int) -> None:
+    await session.execute(
+        delete(Attendance)
+        .where(
+            Attendance.meeting_id == meeting_id,
+            Attendance.sector_id == sector_id,
+            Attendance.member_id.is_(None),
+        )
+        .execution_options(synchronize_session="fetch")
+    )
 
 
 async def attendance(*, session: AsyncSession, meeting_id: int) -> Sequence[Attendance]:
     result = await session.scalars(
         select(Attendance)
-        .options(selectinload(Attendance.member).selectinload(Member.sector))
+        .options(
+            selectinload(Attendance.member).selectinload(Member.sector),
+            selectinload(Attendance.sector),
+        )
         .where(Attendance.meeting_id == meeting_id)
         .order_by(Attendance.marked_at)
     )

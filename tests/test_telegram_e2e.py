@@ -15,7 +15,7 @@ from sqlalchemy import select
 from bot.clock import ManualClock
 from storage.models import Meeting, Network, ScheduledMessage
 from tests.conftest import NOW
-from tests.fakes.bot_api import ANONYMOUS_ADMIN
+from tests.fakes.bot_api import ANONYMOUS_ADMIN, FakeUser
 from tests.telegram_harness import ANA, BRUNO, COORD, GROUP, MEMBERS, Harness, running_bot
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*retry_after.*:DeprecationWarning")
@@ -442,3 +442,34 @@ async def test_webhook_refuses_strangers_and_applies_a_redelivery_once(
             if c.method == "sendMessage" and "você representa" in c.params["text"]
         ]
         assert len(confirmations) == 1
+
+
+async def test_a_text_mention_marks_that_person_and_names_mark_sectors(tg: Harness) -> None:
+    """Someone without a username is mentioned by picking her after "@": the client
+    sends a text mention carrying her, which tells her from a namesake (issue 12)."""
+    helena = FakeUser(14, "Helena", "Souza")  # no username
+    namesake = FakeUser(15, "Helena", "Lima")
+    for user, sector in ((COORD, "CRAS"), (ANA, "Saúde"), (helena, "Saúde Mental")):
+        await tg.say(user, f"/setor {sector}")
+    await tg.say(namesake, "/setor CREAS")
+    mark = tg.api.mark()
+    tg.api.group_message(
+        GROUP,
+        COORD,
+        "/convocar hoje 16h | CRAS | CASO-2026-001 | risco iminente à criança | urgente",
+    )
+    await tg.api.wait_for_message(GROUP, "URGENTE", since=mark)
+    mark = tg.api.mark()
+    tg.api.group_message(GROUP, COORD, "/presenca")
+    await tg.api.wait_for_message(GROUP, "Lista de presença", since=mark)
+    await tg.api.wait_for_message(GROUP, "Rascunho da ata", since=mark)  # the roles, the draft
+
+    typed = await tg.say(COORD, "/presenca + Helena")
+    assert "Helena pode ser: Helena Lima (CREAS), Helena Souza (Saúde Mental)" in typed["text"]
+    marked = await tg.say(COORD, "/presenca + Helena, Saúde", text_mentions=[("Helena", helena)])
+    assert "2 de 4" in marked["text"]
+    assert "• Saúde Mental: Helena Souza" in marked["text"]
+    assert "• Saúde: marcado pela coordenação" in marked["text"]
+    stranger = FakeUser(16, "Eva", "Nunes")
+    unknown = await tg.say(COORD, "/presenca + Eva Nunes", text_mentions=[("Eva Nunes", stranger)])
+    assert "Ainda não conheço Eva Nunes" in unknown["text"] and "/setor" in unknown["text"]

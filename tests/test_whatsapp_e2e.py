@@ -404,6 +404,40 @@ async def test_a_one_option_choice_is_a_typed_word(seated: WhatsApp) -> None:
     assert any(a.member.name == "Ana" for a in present)
 
 
+async def test_presence_marks_a_mentioned_member_and_a_sector(seated: WhatsApp) -> None:
+    """ "/presenca + @<Ana>, Conselho Tutelar": the mention is read from mentionedJid, the
+    sector from the words after the comma (issue 12)."""
+    await _generate_2027(seated)
+    await seated.clock.set(datetime(2027, 1, 12, 14, 5, tzinfo=NOW.tzinfo))
+    await seated.say(CARLA, "/presenca")
+    at_ana = "@" + ANA.lid.partition("@")[0]
+    sent = await seated.say(CARLA, f"/presenca + {at_ana}, Conselho Tutelar", mentions=(ANA,))
+    listing = next(s for s in sent if "Lista de presença" in s.text)
+    assert "2 de 4" in listing.text
+    assert "• Saúde: Ana" in listing.text
+    assert "• Conselho Tutelar: marcado pela coordenação" in listing.text
+    sent = await seated.say(CARLA, f"/presenca - {at_ana}", mentions=(ANA,))
+    listing = next(s for s in sent if "Lista de presença" in s.text)
+    assert "1 de 4" in listing.text and "Ana" not in listing.text
+
+
+async def test_presence_reads_a_mention_by_phone_in_a_phone_addressed_group(
+    sqlite_url: str, clock: ManualClock
+) -> None:
+    """The text says "@<phone digits>", mentionedJid the phone JID; the member is kept
+    under her LID: the mention is still the one written."""
+    async with running_whatsapp(sqlite_url, clock, lid_addressed=False) as wa:
+        await wa.seat_members()
+        await _generate_2027(wa)
+        await wa.clock.set(datetime(2027, 1, 12, 14, 5, tzinfo=NOW.tzinfo))
+        await wa.say(CARLA, "/presenca")
+        sent = await wa.say(CARLA, f"/presenca + @{DORA.digits}, Saúde", mentions=(DORA,))
+        listing = next(s for s in sent if "Lista de presença" in s.text)
+        assert "• CREAS: Dora" in listing.text and "• Saúde: marcado pela coordenação" in (
+            listing.text
+        )
+
+
 # --- files ---
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time as _time
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -77,6 +78,21 @@ def parse_command(text: str, bot_username: str) -> tuple[str, str] | None:
     if target and target.lower() != bot_username.lower():
         return None
     return name.lower(), rest.strip()
+
+
+def _text_mentions(message: Message, bot_id: int) -> tuple[Person, ...]:
+    """The people a message mentions by a text mention: someone without a username,
+    picked from the list as they typed "@" (the entity carries the user; "@username"
+    mentions carry none and are read from the text)."""
+    if message.text is not None:
+        found = message.parse_entities([MessageEntity.TEXT_MENTION])
+    else:
+        found = message.parse_caption_entities([MessageEntity.TEXT_MENTION])
+    return tuple(
+        replace(_person(entity.user), written=written)
+        for entity, written in found.items()
+        if entity.user is not None and not entity.user.is_bot and entity.user.id != bot_id
+    )
 
 
 def _utf16_len(text: str) -> int:
@@ -396,6 +412,7 @@ class TelegramChannel:
             attachment=attachment,
             reply_to=reply_to,
             message_id=str(message.message_id),
+            mentioned=_text_mentions(message, bot_id),
             **base,
         )
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.messages import Attachment, ChatKind, Event, Incoming, Person
@@ -309,7 +309,7 @@ def _command(
     if quoted_id and isinstance(author, str) and is_person(author) and author not in own:
         reply_to = person([author], "")  # the name is not in the quote: keep the stored one
     mentioned = tuple(
-        person([jid], "")
+        replace(person([jid], ""), written="@" + user_part(jid))
         for jid in context.get("mentionedJid") or ()
         if isinstance(jid, str) and is_person(jid) and jid not in own
     )

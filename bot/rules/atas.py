@@ -235,7 +235,9 @@ def _draft_header(draft: AtaDraft) -> list[str]:
 
 
 def _draft_people(draft: AtaDraft) -> list[str]:
-    present = "; ".join(f"{sector} ({', '.join(names)})" for sector, names in draft.present)
+    present = "; ".join(
+        f"{sector} ({', '.join(names)})" if names else sector for sector, names in draft.present
+    )
     lines = [_("Present: {who}").format(who=present or _("(the presence list is empty)"))]
     if draft.absent:
         lines.append(_("Absent: {sectors}").format(sectors=", ".join(draft.absent)))

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TypeVar
 
 from bot.errors import UserError
 from bot.i18n import N_, gettext
 from bot.rules import numbers
+from bot.rules import sectors as sector_rules
+from bot.rules.names import name_key
+from bot.rules.sectors import Named
 
 ABSENCE_STREAK = 3
 
@@ -95,13 +100,153 @@ class PresenceCommand:
     rest: str
 
 
+PRESENCE_EXAMPLE = (
+    "/presenca  ·  /presenca + Saúde Mental, @ana  ·  /presenca fechar  ·  /presenca lista"
+)
+MARK_EXAMPLE = "/presenca + Saúde Mental, Helena, @ana"
+
+
 def parse_presence(args: str) -> PresenceCommand:
-    """ "", "abrir", "+ @ana", "- @ana", "fechar", "lista" → what to do."""
-    word, _sep, rest = args.strip().partition(" ")
+    """ "", "abrir", "+ @ana", "- Saúde Mental", "fechar", "lista" → what to do."""
+    text = args.strip()
+    if text[:1] in {"+", "-"}:
+        word, rest = text[:1], text[1:]
+    else:
+        word, _sep, rest = text.partition(" ")
     verb = _PRESENCE_VERBS.get(word.lower())
     if verb is None:
-        raise UserError(N_("I did not understand what to do with the presence list."))
+        raise UserError(
+            N_("I did not understand what to do with the presence list."),
+            example=PRESENCE_EXAMPLE,
+        )
     return PresenceCommand(verb, rest.strip())
+
+
+# --- whom "/presenca + …" names ---------------------------------------------------------
+
+
+# Sectors and people, each by the name people type (Named: its ``key`` and ``name``).
+S = TypeVar("S", bound=Named)
+P = TypeVar("P", bound=Named)
+
+_SEPARATORS = re.compile(r"[,;\n]")
+# A lone "e" between two mentions ("@ana e @bruno") names nobody.
+_JOINERS = {"e", "and", "y", "&"}
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One item of "/presenca + …": a person the platform says the message mentions
+    (``mention``: their index among the mentions), or a text to read (a sector, a name,
+    an @username)."""
+
+    text: str
+    mention: int | None = None
+
+
+def pieces(text: str, written: Sequence[str]) -> list[Piece]:
+    """Cut "Helena, Saúde Mental" into its items, in the order written: each mention
+    where its text (``written``, one per mention) stands, the rest split at commas. A
+    mention whose text is not found still counts (the platform says it is there)."""
+    spans: list[tuple[int, int, int]] = []
+    unplaced: list[int] = []
+    for index, form in enumerate(written):
+        start = _free_place(text, form, spans) if form else -1
+        if start < 0:
+            unplaced.append(index)
+        else:
+            spans.append((start, start + len(form), index))
+    found: list[Piece] = []
+    cursor = 0
+    for start, end, index in sorted(spans):
+        found += _text_pieces(text[cursor:start])
+        found.append(Piece(text[start:end], index))
+        cursor = end
+    found += _text_pieces(text[cursor:])
+    return found + [Piece("", index) for index in unplaced]
+
+
+def _free_place(text: str, form: str, taken: Sequence[tuple[int, int, int]]) -> int:
+    """Where ``form`` first stands in ``text`` outside the ``taken`` spans (-1: nowhere)."""
+    start = text.find(form)
+    while start >= 0 and any(a < start + len(form) and start < b for a, b, _i in taken):
+        start = text.find(form, start + 1)
+    return start
+
+
+def _text_pieces(text: str) -> list[Piece]:
+    items = (" ".join(part.split()) for part in _SEPARATORS.split(text))
+    return [Piece(item) for item in items if item and name_key(item) not in _JOINERS]
+
+
+def read_names(text: str, sectors: Sequence[S], people: Sequence[P]) -> list[S | P]:
+    """What one typed item names: a sector ("saude mental" → Saúde Mental; the exact name
+    wins over a longer one it begins), a person by her name ("Helena" → Helena Souza),
+    or several written without commas ("CRAS CREAS Saúde Mental", longest names first).
+    Several things one item may mean are asked about; an unknown name is said whole."""
+    found = _called(text, sectors, people)
+    if len(found) == 1:
+        return found
+    if found:
+        if all(thing in sectors for thing in found):
+            raise sector_rules.several(found, text, MARK_EXAMPLE)
+        raise UserError(
+            N_("{name} could be: {options}. Write the whole name, or mention the person."),
+            example=MARK_EXAMPLE,
+            name=text,
+            options=", ".join(thing.name for thing in found),
+        )
+    longest = max((len(t.key.split()) for t in (*sectors, *people)), default=0)
+    split = _longest_first(name_key(text).split(), sectors, people, longest)
+    if split is not None and len(split) > 1:
+        return split
+    raise UserError(
+        N_(
+            "I don't know {name} yet: it is not a sector of this network nor anyone who "
+            "told their sector with /setor.{hint} The sectors and their people: /setores"
+        ),
+        example=MARK_EXAMPLE,
+        name=text,
+        hint=sector_rules.close_hint([*sectors, *people], text),
+    )
+
+
+def _called(text: str, sectors: Sequence[S], people: Sequence[P]) -> list[S | P]:
+    """Exactly so named (a sector before a person), else whatever the name begins."""
+    key = name_key(text)
+    if not key:
+        return []
+    exact = _exactly(key, sectors, people)
+    if exact:
+        return exact
+    begun: list[S | P] = [*sector_rules.matches(sectors, text)]
+    return begun + [p for p in people if (" " + p.key).find(" " + key) >= 0]
+
+
+def _exactly(key: str, sectors: Sequence[S], people: Sequence[P]) -> list[S | P]:
+    """What is called ``key`` exactly: a sector, else people."""
+    found: list[S | P] = [s for s in sectors if s.key == key]
+    return found or [p for p in people if p.key == key]
+
+
+def _longest_first(
+    words: Sequence[str], sectors: Sequence[S], people: Sequence[P], longest: int
+) -> list[S | P] | None:
+    """Words → the exact names they spell, the longest name first at each step; None
+    when some words spell nothing (or a name of two people)."""
+    found: list[S | P] = []
+    at = 0
+    while at < len(words):
+        for size in range(min(longest, len(words) - at), 0, -1):
+            key = " ".join(words[at : at + size])
+            exact = _exactly(key, sectors, people)
+            if len(exact) == 1:
+                found.append(exact[0])
+                at += size
+                break
+        else:
+            return None
+    return found
 
 
 QUORUM_DEFAULT_WORDS = {"metade", "padrao", "padrão"}

@@ -29,26 +29,48 @@ class Named(Protocol):
 S = TypeVar("S", bound=Named)
 
 
+def matches(sectors: Sequence[S], name: str) -> list[S]:
+    """The sectors ``name`` may mean: the one called so (accents and case ignored), else
+    those whose name begins so ("Saúde" is Saúde even beside Saúde Mental)."""
+    key = name_key(name)
+    exact = [s for s in sectors if s.key == key]
+    if exact or not key:
+        return exact
+    return [s for s in sectors if s.key.startswith(key)]
+
+
+def close_hint(things: Sequence[Named], name: str) -> str:
+    """ " Did you mean Saúde?" when ``name`` is a close spelling of one of ``things``."""
+    close = difflib.get_close_matches(name_key(name), [t.key for t in things], n=1, cutoff=0.75)
+    if not close:
+        return ""
+    match = next(t for t in things if t.key == close[0])
+    return _(" Did you mean {name}?").format(name=match.name)
+
+
+def several(found: Sequence[Named], name: str, example: str) -> UserError:
+    """The question when ``name`` begins the names of several sectors."""
+    return UserError(
+        N_("{name} could be more than one sector: {options}. Write the whole name."),
+        example=example,
+        name=name,
+        options=", ".join(s.name for s in found),
+    )
+
+
 def find(sectors: Sequence[S], name: str, example: str) -> S:
     """The sector called ``name`` (accents and case ignored; a unique prefix or a close
-    spelling is offered), or a helpful error."""
-    key = name_key(name)
-    for sector in sectors:
-        if sector.key == key:
-            return sector
-    starts = [s for s in sectors if s.key.startswith(key)] if key else []
-    if len(starts) == 1:
-        return starts[0]
-    close = difflib.get_close_matches(key, [s.key for s in sectors], n=1, cutoff=0.75)
-    hint = ""
-    if close:
-        match = next(s for s in sectors if s.key == close[0])
-        hint = _(" Did you mean {name}?").format(name=match.name)
+    spelling is offered), or a helpful error; a prefix of several is asked about."""
+    found = matches(sectors, name)
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise several(found, name, example)
     raise UserError(
         N_("There is no sector called {name} in this network.{hint} Sectors: {sectors}."),
         example=example,
         name=name,
-        hint=hint,
+        hint=close_hint(sectors, name),
         sectors=", ".join(s.name for s in sectors),
     )
 

@@ -145,6 +145,9 @@ async def draft(session: AsyncSession, network: Network, meeting: Meeting) -> ru
     )
     by_sector: dict[str, list[str]] = {}
     for row in rows:
+        if row.member is None:  # a sector marked present without naming anyone
+            by_sector.setdefault(row.sector.name if row.sector else "—", [])
+            continue
         sector = row.member.sector.name if row.member.sector else "—"
         by_sector.setdefault(sector, []).append(row.member.name)
     current = await roles_store.live_assignments(session=session, meeting_id=meeting.id)

@@ -21,9 +21,7 @@ from bot.rules.status import MeetingStatus, Presence, QuestionStatus
 from bot.services import members
 from storage import meetings as meetings_store
 from storage import repo
-from storage.models import Attendance, Meeting, Member, Network, Question, Rsvp
-
-MARK_EXAMPLE = "/presenca + @ana"
+from storage.models import Attendance, Meeting, Member, Network, Question, Rsvp, Sector
 
 # An expected sector: (id, name).
 Expected = Sequence[tuple[int, str]]
@@ -41,10 +39,11 @@ class RsvpResult:
 @dataclass(frozen=True)
 class PresenceView:
     """What the presence list message shows: who is present, under which sector (None:
-    the person has no sector), in marking order, and the expected sectors counted."""
+    the person has no sector; a sector marked without naming anyone has None for the
+    person), in marking order, and the expected sectors counted."""
 
     meeting: Meeting
-    attendees: tuple[tuple[str | None, str], ...]
+    attendees: tuple[tuple[str | None, str | None], ...]
     sectors: rules.SectorCount
 
 
@@ -78,11 +77,12 @@ class QuorumWarning:
 
 @dataclass(frozen=True)
 class Who:
-    """Whom the coordination marks: a platform mention, a typed @username, or the
-    person whose message is replied to (in that order of precedence)."""
+    """Whom the coordination marks: what it typed after + or - (sectors, names,
+    @usernames, separated by commas), the people the platform says the message mentions,
+    and the person whose message is replied to (when nothing is typed)."""
 
-    mentioned: Person | None = None
-    username: str | None = None
+    text: str = ""
+    mentioned: tuple[Person, ...] = ()
     reply_to: Person | None = None
 
 
@@ -169,11 +169,16 @@ async def presence_view(session: AsyncSession, network: Network, meeting: Meetin
     expected = await _expected(session, network, meeting)
     return PresenceView(
         meeting=meeting,
-        attendees=tuple(
-            (r.member.sector.name if r.member.sector else None, r.member.name) for r in rows
-        ),
+        attendees=tuple(_attendee(r) for r in rows),
         sectors=rules.count_sectors(expected, (r.sector_id for r in rows)),
     )
+
+
+def _attendee(row: Attendance) -> tuple[str | None, str | None]:
+    """(sector, person) of one present row."""
+    if row.member is None:
+        return (row.sector.name if row.sector else None), None
+    return (row.member.sector.name if row.member.sector else None), row.member.name
 
 
 async def _today_meeting(session: AsyncSession, network: Network, now: datetime) -> Meeting:
@@ -227,39 +232,56 @@ async def mark_self(
 async def mark_by_coordinator(
     session: AsyncSession, network: Network, now: datetime, *, present: bool, who: Who
 ) -> PresenceView:
-    """/presenca + @ana (or -): the coordination marks someone present (or not)."""
+    """/presenca + Saúde Mental, Helena, @ana (or -): the coordination marks sectors and
+    people present (or not). Everything named is found before anything is marked."""
     meeting = await _listed_today(session, network, now)
-    target = await _target(session, network, now, who)
-    await repo.mark_presence(
-        session=session,
-        meeting_id=meeting.id,
-        member=target,
-        present=present,
-        by="coordinator",
-        now=now,
-    )
+    for target in await _targets(session, network, now, who):
+        if isinstance(target, Member):
+            await repo.mark_presence(
+                session=session,
+                meeting_id=meeting.id,
+                member=target,
+                present=present,
+                by="coordinator",
+                now=now,
+            )
+        else:
+            await repo.mark_sector(
+                session=session,
+                meeting_id=meeting.id,
+                sector_id=target.id,
+                present=present,
+                now=now,
+            )
     return await presence_view(session, network, meeting)
 
 
-async def _target(session: AsyncSession, network: Network, now: datetime, who: Who) -> Member:
-    if who.mentioned is not None:
-        return await members.mentioned(session, network, who.mentioned, MARK_EXAMPLE)
-    if who.username:
-        return await _by_username(session, network, who.username)
-    if who.reply_to is not None:
-        return await members.replied(session, network, who.reply_to, now)
-    raise UserError(N_("Say who: @user, or reply to their message."), example=MARK_EXAMPLE)
-
-
-async def _by_username(session: AsyncSession, network: Network, username: str) -> Member:
-    found = await repo.member_by_username(session=session, network_id=network.id, username=username)
-    if found is None:
+async def _targets(
+    session: AsyncSession, network: Network, now: datetime, who: Who
+) -> list[Member | Sector]:
+    """The people and sectors ``who`` names, in the order written, each once."""
+    if not who.text and not who.mentioned:
+        if who.reply_to is not None:
+            return [await members.replied(session, network, who.reply_to, now)]
         raise UserError(
-            N_("I don't know {user} yet: reply to one of their messages instead."),
-            example=MARK_EXAMPLE,
-            user=username,
+            N_("Say who: a sector, a name or @user, or reply to their message."),
+            example=rules.MARK_EXAMPLE,
         )
-    return found
+    sectors = await repo.sectors(session=session, network_id=network.id)
+    people = await members.representatives_by_name(session, network)
+    found: list[Member | Sector] = []
+    for piece in rules.pieces(who.text, [p.written for p in who.mentioned]):
+        if piece.mention is not None:
+            person = who.mentioned[piece.mention]
+            found.append(await members.mentioned(session, network, person, rules.MARK_EXAMPLE))
+        elif piece.text.startswith("@"):
+            found.append(
+                await members.by_username(session, network, piece.text, rules.MARK_EXAMPLE)
+            )
+        else:
+            named = rules.read_names(piece.text, sectors, people)
+            found += [t.member if isinstance(t, members.Called) else t for t in named]
+    return list(dict.fromkeys(found))
 
 
 async def close_presence(session: AsyncSession, network: Network, now: datetime) -> ClosedList:
@@ -319,6 +341,7 @@ async def presence_list(
     answers = {a.member_id: a for a in await repo.rsvps(session=session, meeting_id=meeting.id)}
     people = await _people(session, network, rows, expected)
     present_ids = rules.sectors_present(r.sector_id for r in rows if r.present)
+    present = {r.member_id for r in rows if r.present and r.member_id is not None}
     return documents.PresenceList(
         network_name=network.title or _("Rede de Proteção Social"),
         meeting_kind=first_upper(kind_name(meeting.kind)),
@@ -330,7 +353,10 @@ async def presence_list(
         convened_by=await _convener(session, meeting),
         sectors_present=[name for sector_id, name in expected if sector_id in present_ids],
         sectors_absent=[name for sector_id, name in expected if sector_id not in present_ids],
-        attendees=_attendees(people, {r.member_id for r in rows if r.present}, answers),
+        attendees=sorted(
+            [*_attendees(people, present, answers), *_sectors_marked(rows)],
+            key=lambda a: (a.sector, a.name),
+        ),
         generated_at=now,
     )
 
@@ -339,7 +365,7 @@ async def _people(
     session: AsyncSession, network: Network, rows: Sequence[Attendance], expected: Expected
 ) -> list[Member]:
     """Everyone marked, then the expected sectors' representatives nobody marked."""
-    people: dict[int, Member] = {r.member_id: r.member for r in rows}
+    people: dict[int, Member] = {r.member.id: r.member for r in rows if r.member is not None}
     sector_ids = {sector_id for sector_id, _name in expected}
     for member in await repo.representatives(
         session=session, network_id=network.id, sector_ids=sector_ids
@@ -351,8 +377,8 @@ async def _people(
 def _attendees(
     people: Iterable[Member], present: set[int], answers: dict[int, Rsvp]
 ) -> list[documents.Attendee]:
-    """One line per person, by sector then name."""
-    attendees = (
+    """One line per person."""
+    return [
         documents.Attendee(
             name=m.name,
             sector=m.sector.name if m.sector else "—",
@@ -361,8 +387,16 @@ def _attendees(
             absence_reason=answers[m.id].reason if m.id in answers else None,
         )
         for m in people
-    )
-    return sorted(attendees, key=lambda a: (a.sector, a.name))
+    ]
+
+
+def _sectors_marked(rows: Iterable[Attendance]) -> list[documents.Attendee]:
+    """The sectors the coordination marked present without naming anyone."""
+    return [
+        documents.Attendee(name=_("(not named)"), sector=r.sector.name, present=True, rsvp=None)
+        for r in rows
+        if r.member is None and r.present and r.sector is not None
+    ]
 
 
 async def _convener(session: AsyncSession, meeting: Meeting) -> str | None:

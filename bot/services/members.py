@@ -1,7 +1,9 @@
-"""The member a command names: by a platform mention or by replying to their message."""
+"""The member a command names: by a platform mention, an @username, her name, or by
+replying to her message."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -9,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.errors import UserError
 from bot.i18n import N_
 from bot.messages import Person
+from bot.rules.names import name_key
 from storage import repo
 from storage.models import Member, Network
 
@@ -20,7 +23,21 @@ async def mentioned(session: AsyncSession, network: Network, who: Person, exampl
         raise UserError(
             N_("I don't know {user} yet: ask them to send /setor in the group first."),
             example=example,
-            user="@" + who.user_id.split("@")[0],
+            user=who.name or "@" + who.user_id.split("@")[0],
+        )
+    return found
+
+
+async def by_username(
+    session: AsyncSession, network: Network, username: str, example: str
+) -> Member:
+    """The member whose platform username is ``username`` ("@ana" or "ana")."""
+    found = await repo.member_by_username(session=session, network_id=network.id, username=username)
+    if found is None:
+        raise UserError(
+            N_("I don't know {user} yet: reply to one of their messages instead."),
+            example=example,
+            user=username,
         )
     return found
 
@@ -35,3 +52,26 @@ async def replied(session: AsyncSession, network: Network, who: Person, now: dat
         username=who.username,
         now=now,
     )
+
+
+@dataclass(frozen=True)
+class Called:
+    """A member as people name her in a command: by her name (``key``), shown with her
+    sector so two people of one name can be told apart."""
+
+    member: Member
+
+    @property
+    def key(self) -> str:
+        return name_key(self.member.name)
+
+    @property
+    def name(self) -> str:
+        sector = self.member.sector
+        return f"{self.member.name} ({sector.name})" if sector else self.member.name
+
+
+async def representatives_by_name(session: AsyncSession, network: Network) -> list[Called]:
+    """The members who told their sector (/setor), to be found by their names."""
+    people = await repo.representatives(session=session, network_id=network.id)
+    return [Called(member) for member in people]

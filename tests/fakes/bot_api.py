@@ -288,6 +288,24 @@ def _auto_entities(text: str) -> list[JSON]:
     return entities
 
 
+def _text_mentions(text: str, mentions: Iterable[tuple[str, FakeUser]]) -> list[JSON]:
+    """A client's text mentions: each covers the first free place of its words."""
+    entities: list[JSON] = []
+    start = 0
+    for words, user in mentions:
+        at = text.index(words, start)
+        entities.append(
+            {
+                "type": "text_mention",
+                "offset": _u16(text[:at]),
+                "length": _u16(words),
+                "user": user.as_dict(),
+            }
+        )
+        start = at + len(words)
+    return entities
+
+
 def _decode_form(items: Iterable[tuple[str, str]]) -> dict[str, Any]:
     params: dict[str, Any] = {}
     for key, value in items:
@@ -567,12 +585,20 @@ class FakeBotApi:
         chat_type: str = "group",
         reply_to: JSON | None = None,
         sender_chat: JSON | None = None,
+        text_mentions: Iterable[tuple[str, FakeUser]] = (),
     ) -> JSON:
+        """``text_mentions``: (the words, the person) pairs a client turns into text
+        mentions, as when someone without a username is picked after typing "@"."""
         chat = self._group_chat(chat_id, chat_title, chat_type)
         if sender_chat is None and user.id == ANONYMOUS_ADMIN_ID:
             sender_chat = chat
         return self._message_update(
-            chat, user, text=text, reply_to=reply_to, sender_chat=sender_chat
+            chat,
+            user,
+            text=text,
+            reply_to=reply_to,
+            sender_chat=sender_chat,
+            text_mentions=tuple(text_mentions),
         )
 
     def private_message(self, user: FakeUser, text: str, *, reply_to: JSON | None = None) -> JSON:
@@ -686,6 +712,7 @@ class FakeBotApi:
         caption: str | None = None,
         reply_to: JSON | None = None,
         sender_chat: JSON | None = None,
+        text_mentions: tuple[tuple[str, FakeUser], ...] = (),
         **extra: Any,
     ) -> JSON:
         self._users[user.id] = user.as_dict()
@@ -698,8 +725,9 @@ class FakeBotApi:
         ):
             if value is not None:
                 fields[key] = value
-                if entities := _auto_entities(value):
-                    fields[entities_key] = entities
+                entities = _auto_entities(value) + _text_mentions(value, text_mentions)
+                if entities:
+                    fields[entities_key] = sorted(entities, key=lambda e: e["offset"])
         if reply_to is not None:
             fields["reply_to_message"] = _without_reply(reply_to)
         return self._inject({"message": self._store_message(chat, user.as_dict(), fields)})
