@@ -46,6 +46,13 @@ class Group:
         replies = await self.say(person, text, **kwargs)  # type: ignore[arg-type]
         return "\n".join(r.text or r.notice or "" for r in replies)
 
+    async def convene(self, person: Person, text: str) -> str:
+        """``/convocar ...`` and 📣 Enviar on its preview: what the group then sees."""
+        preview = [r for r in await self.say(person, text) if r.buttons]
+        assert preview, "the convocation was refused"
+        replies = await self.press(person, preview[0].buttons[0][0].data)
+        return "\n".join(r.text or r.notice or "" for r in replies)
+
     async def press(self, person: Person, data: str) -> list[Reply]:
         return await self.runtime.redebot.handle(
             Incoming(

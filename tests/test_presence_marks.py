@@ -34,7 +34,7 @@ async def group(runtime: Runtime) -> Group:
         (BRUNO, "Conselho Tutelar"),
     ):
         await group.say(who, f"/setor {sector}")
-    convened = await group.text(
+    convened = await group.convene(
         COORDINATOR, f"/convocar hoje 16h | CRAS | CASO-2026-001 | {JUSTIFICATION} | urgente"
     )
     assert "URGENTE" in convened

@@ -452,13 +452,10 @@ async def test_a_text_mention_marks_that_person_and_names_mark_sectors(tg: Harne
     for user, sector in ((COORD, "CRAS"), (ANA, "Saúde"), (helena, "Saúde Mental")):
         await tg.say(user, f"/setor {sector}")
     await tg.say(namesake, "/setor CREAS")
-    mark = tg.api.mark()
-    tg.api.group_message(
-        GROUP,
-        COORD,
-        "/convocar hoje 16h | CRAS | CASO-2026-001 | risco iminente à criança | urgente",
+    convened = await tg.convene(
+        COORD, "/convocar hoje 16h | CRAS | CASO-2026-001 | risco iminente à criança | urgente"
     )
-    await tg.api.wait_for_message(GROUP, "URGENTE", since=mark)
+    assert "URGENTE" in convened["text"]
     mark = tg.api.mark()
     tg.api.group_message(GROUP, COORD, "/presenca")
     await tg.api.wait_for_message(GROUP, "Lista de presença", since=mark)
