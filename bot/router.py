@@ -50,8 +50,10 @@ ReplyHandler = Callable[[Context], Awaitable[list[Reply] | None]]
 B = TypeVar("B", bound=ButtonData)
 ButtonHandler = Callable[[Context, B], Awaitable[list[Reply]]]
 Greeting = Callable[[Network], Reply]
-# A feature's part when a meeting is cancelled (convocation: e-mail and mention the convened).
+# A feature's part when a meeting is cancelled (convocation: e-mail and mention the convened),
+# or its cancellation undone (the same people hear it is back on).
 CancelHook = Callable[[Context, Meeting, Reply], Awaitable[Reply]]
+RestoreHook = CancelHook
 
 
 class Scope(Protocol):
@@ -76,6 +78,7 @@ class Hooks:
     """What features subscribe to, so the one that acts needs not import them."""
 
     cancelled: list[CancelHook] = field(default_factory=list)
+    restored: list[RestoreHook] = field(default_factory=list)
     opened: list[OpenHook] = field(default_factory=list)
 
     async def meeting_opened(self, ctx: Context, meeting: Meeting) -> list[Reply]:
@@ -86,6 +89,11 @@ class Hooks:
 
     async def meeting_cancelled(self, ctx: Context, meeting: Meeting, reply: Reply) -> Reply:
         for hook in self.cancelled:
+            reply = await hook(ctx, meeting, reply)
+        return reply
+
+    async def meeting_restored(self, ctx: Context, meeting: Meeting, reply: Reply) -> Reply:
+        for hook in self.restored:
             reply = await hook(ctx, meeting, reply)
         return reply
 
@@ -251,6 +259,11 @@ class Router:
     def on_cancelled(self, hook: CancelHook) -> CancelHook:
         """Called when a meeting is cancelled; it may add to the reply."""
         self.hooks.cancelled.append(hook)
+        return hook
+
+    def on_restored(self, hook: RestoreHook) -> RestoreHook:
+        """Called when a meeting's cancellation is undone; it may add to the reply."""
+        self.hooks.restored.append(hook)
         return hook
 
     def on_opened(self, hook: OpenHook) -> OpenHook:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -19,7 +19,17 @@ from bot.rules.kinds import Kind
 from bot.rules.names import kind_name
 from bot.rules.status import MeetingStatus
 from bot.services import calendar as calendar_service
-from bot.services.calendar import Moved, SavedYear, YearDraft
+from bot.services.calendar import (
+    Cancelled,
+    Change,
+    Changed,
+    Choose,
+    Moved,
+    NoneAt,
+    Restored,
+    SavedYear,
+    YearDraft,
+)
 from handlers.common import meeting_card, meeting_line, person, split_pipes
 from handlers.meeting_messages import ANNOUNCEMENT, REMINDER, meeting_message, unanswered_people
 from storage.models import Meeting
@@ -158,6 +168,53 @@ async def calendar_button(ctx: Context, press: CalendarDecision) -> list[Reply]:
 # --- changing one meeting -------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class MeetingPick(ButtonData, prefix="calpick"):
+    """One of the meetings a /cancelar, /remarcar or /cancelar desfazer named when several
+    fit (meeting 0: none of them)."""
+
+    draft_id: int
+    meeting_id: int
+
+
+@dataclass(frozen=True)
+class UndoCancel(ButtonData, prefix="calundo"):
+    """↩ Undo under a cancellation: the meeting, as it was when cancelled (its sequence)."""
+
+    meeting_id: int
+    sequence: int
+
+
+# A button's label stays short on a phone (and well within a WhatsApp poll's option).
+LABEL_MAX = 64
+# What a choice's button calls each kind of meeting (a working group by its name).
+SHORT_KINDS = {
+    "ordinary": N_("Ordinary meeting"),
+    "extraordinary": N_("Extraordinary meeting"),
+    "working_group": N_("Working group"),
+}
+UNDO_AT_EXAMPLE = f"{rules.UNDO_EXAMPLE} 14h"
+AT_EXAMPLES = {
+    Change.CANCEL: rules.CANCEL_AT_EXAMPLE,
+    Change.MOVE: rules.MOVE_AT_EXAMPLE,
+    Change.UNDO: UNDO_AT_EXAMPLE,
+}
+
+
+def _label(
+    meeting: Meeting, tz: str, *, with_day: bool = False, starts_at: datetime | None = None
+) -> str:
+    """ "14h — Reunião ordinária: Tema" (with the day when the choices span several;
+    ``starts_at``: where the meeting was before a move)."""
+    start = starts_at or meeting.starts_at
+    local = start.astimezone(ZoneInfo(tz))
+    when = dates.format_when(start, tz) if with_day else dates.format_time(local.time())
+    label = f"{when} — {_(SHORT_KINDS.get(meeting.kind, SHORT_KINDS['ordinary']))}"
+    if meeting.topic:
+        label += f": {' '.join(meeting.topic.split())}"
+    return label if len(label) <= LABEL_MAX else label[: LABEL_MAX - 1] + "…"
+
+
 def _moved_text(moved: Moved, tz: str) -> str:
     meeting = moved.meeting
     old = _("{when}, {place}").format(
@@ -171,15 +228,6 @@ def _moved_text(moved: Moved, tz: str) -> str:
     )
 
 
-async def move(ctx: Context) -> list[Reply]:
-    day_text, when_text, place = rules.parse_move(split_pipes(ctx.msg.args))
-    day = dates.parse_day(day_text, now=ctx.now, tz=ctx.network.timezone)
-    moved = await calendar_service.move(
-        ctx.session, ctx.network, now=ctx.now, day=day, when_text=when_text, place=place
-    )
-    return [Reply(text=_moved_text(moved, ctx.network.timezone))]
-
-
 def _cancelled_text(meeting: Meeting, tz: str) -> str:
     return _("❌ The {kind} of {when} ({place}) was cancelled.\nReason: {reason}").format(
         kind=kind_name(meeting.kind),
@@ -189,14 +237,178 @@ def _cancelled_text(meeting: Meeting, tz: str) -> str:
     )
 
 
-async def cancel(ctx: Context) -> list[Reply]:
-    day_text, reason = rules.parse_cancel(split_pipes(ctx.msg.args))
-    day = dates.parse_day(day_text, now=ctx.now, tz=ctx.network.timezone)
-    meeting = await calendar_service.cancel(
-        ctx.session, ctx.network, now=ctx.now, day=day, reason=reason
-    )
+def _undo_button(meeting: Meeting) -> tuple[tuple[Button, ...], ...]:
+    return ((Button(_("↩ Undo"), UndoCancel(meeting.id, meeting.sequence).encode()),),)
+
+
+async def _cancelled(ctx: Context, meeting: Meeting) -> Reply:
+    """The cancellation told to the group (and, by the features, to whom it concerns), with
+    the coordination's button to undo it."""
     reply = Reply(text=_cancelled_text(meeting, ctx.network.timezone))
-    return [await ctx.hooks.meeting_cancelled(ctx, meeting, reply) if ctx.hooks else reply]
+    if ctx.hooks:
+        reply = await ctx.hooks.meeting_cancelled(ctx, meeting, reply)
+    return replace(reply, buttons=_undo_button(meeting))
+
+
+async def _restored(ctx: Context, meeting: Meeting) -> Reply:
+    card = meeting_card(meeting, ctx.network.timezone, ctx.now)
+    text = _("✅ The cancellation was undone: the meeting is back on.\n{card}").format(card=card)
+    reply = Reply(text=text)
+    return await ctx.hooks.meeting_restored(ctx, meeting, reply) if ctx.hooks else reply
+
+
+def _question(choose: Choose, tz: str) -> str:
+    day = dates.format_date(choose.meetings[0].starts_at.astimezone(ZoneInfo(tz)).date())
+    if choose.change is Change.CANCEL:
+        return "\n".join(
+            [
+                _("There is more than one meeting on {day}. Which one do you cancel?").format(
+                    day=day
+                ),
+                _("Reason: {reason}").format(reason=choose.reason),
+            ]
+        )
+    if choose.change is Change.MOVE:
+        assert choose.starts_at is not None
+        to = dates.format_when(choose.starts_at, tz)
+        if choose.place:
+            to = _("{when}, {place}").format(when=to, place=choose.place)
+        return _("There is more than one meeting on {day}. Which one moves to {to}?").format(
+            day=day, to=to
+        )
+    return _("Which cancellation do you undo?")
+
+
+def _choice(choose: Choose, tz: str) -> Reply:
+    """The question, one button per meeting and one to leave them all as they are."""
+    days = {m.starts_at.astimezone(ZoneInfo(tz)).date() for m in choose.meetings}
+    with_day = choose.change is Change.UNDO or len(days) > 1
+    rows = [
+        (Button(_label(m, tz, with_day=with_day), MeetingPick(choose.draft_id, m.id).encode()),)
+        for m in choose.meetings
+    ]
+    rows.append((Button(_("✖ None of them"), MeetingPick(choose.draft_id, 0).encode()),))
+    return Reply(text=_question(choose, tz), buttons=tuple(rows))
+
+
+def _none_at(missing: NoneAt, change: Change, tz: str) -> Reply:
+    """No meeting at the time typed: say which meetings the day has."""
+    lines = [
+        _("There is no meeting at {time} on {day}. The meetings of that day:").format(
+            time=dates.format_time(missing.at), day=dates.format_date(missing.day)
+        )
+    ]
+    for m in missing.meetings:
+        line = "• " + _label(m, tz)
+        if m.status == MeetingStatus.CANCELLED:
+            line += " " + _("(cancelled)")
+        lines.append(line)
+    lines.append(_("Example: {example}").format(example=AT_EXAMPLES[change]))
+    return Reply(text="\n".join(lines))
+
+
+async def _answer(ctx: Context, change: Change, result: Changed | Choose | NoneAt) -> list[Reply]:
+    tz = ctx.network.timezone
+    if isinstance(result, Choose):
+        return [_choice(result, tz)]
+    if isinstance(result, NoneAt):
+        return [_none_at(result, change, tz)]
+    return [await _outcome(ctx, result)]
+
+
+async def _outcome(ctx: Context, result: Changed) -> Reply:
+    if isinstance(result, Cancelled):
+        return await _cancelled(ctx, result.meeting)
+    if isinstance(result, Restored):
+        return await _restored(ctx, result.meeting)
+    return Reply(text=_moved_text(result, ctx.network.timezone))
+
+
+def _ref(ctx: Context, text: str, change: Change) -> rules.MeetingRef:
+    return rules.parse_ref(text, now=ctx.now, tz=ctx.network.timezone, example=AT_EXAMPLES[change])
+
+
+async def move(ctx: Context) -> list[Reply]:
+    day_text, when_text, place = rules.parse_move(split_pipes(ctx.msg.args))
+    result = await calendar_service.move(
+        ctx.session,
+        ctx.network,
+        now=ctx.now,
+        user_id=ctx.msg.sender.user_id,
+        ref=_ref(ctx, day_text, Change.MOVE),
+        when_text=when_text,
+        place=place,
+    )
+    return await _answer(ctx, Change.MOVE, result)
+
+
+async def cancel(ctx: Context) -> list[Reply]:
+    undo_text = rules.undo_args(ctx.msg.args)
+    if undo_text is not None:
+        return await _undo(ctx, undo_text)
+    day_text, reason = rules.parse_cancel(split_pipes(ctx.msg.args))
+    result = await calendar_service.cancel(
+        ctx.session,
+        ctx.network,
+        now=ctx.now,
+        user_id=ctx.msg.sender.user_id,
+        ref=_ref(ctx, day_text, Change.CANCEL),
+        reason=reason,
+    )
+    return await _answer(ctx, Change.CANCEL, result)
+
+
+async def _undo(ctx: Context, day_text: str) -> list[Reply]:
+    """``/cancelar desfazer [day [time]]``: the latest cancellation ahead, or that day's."""
+    result = await calendar_service.undo(
+        ctx.session,
+        ctx.network,
+        now=ctx.now,
+        user_id=ctx.msg.sender.user_id,
+        ref=_ref(ctx, day_text, Change.UNDO) if day_text else None,
+    )
+    return await _answer(ctx, Change.UNDO, result)
+
+
+def _picked_text(result: Changed, tz: str) -> str:
+    """What the question becomes once answered."""
+    if isinstance(result, Moved):
+        was = _label(result.meeting, tz, starts_at=result.old_starts_at)
+        return _("✔ Moved: {meeting}").format(meeting=was)
+    if isinstance(result, Cancelled):
+        return _("✔ Cancelled: {meeting}").format(meeting=_label(result.meeting, tz))
+    return _("✔ Back on: {meeting}").format(meeting=_label(result.meeting, tz, with_day=True))
+
+
+async def pick_button(ctx: Context, press: MeetingPick) -> list[Reply]:
+    result = await calendar_service.pick(
+        ctx.session,
+        ctx.network,
+        now=ctx.now,
+        draft_id=press.draft_id,
+        meeting_id=press.meeting_id,
+        is_coordinator=ctx.is_coordinator,
+    )
+    if result is None:
+        return [Reply(text=_("Nothing was changed."), edit=True)]
+    edited = Reply(text=_picked_text(result, ctx.network.timezone), edit=True)
+    return [edited, await _outcome(ctx, result)]
+
+
+async def undo_button(ctx: Context, press: UndoCancel) -> list[Reply]:
+    restored = await calendar_service.undo_cancellation(
+        ctx.session,
+        ctx.network,
+        now=ctx.now,
+        meeting_id=press.meeting_id,
+        sequence=press.sequence,
+        is_coordinator=ctx.is_coordinator,
+    )
+    meeting = restored.meeting
+    note = _("↩ Cancellation undone: {meeting}").format(
+        meeting=_label(meeting, ctx.network.timezone, with_day=True)
+    )
+    return [Reply(text=note, edit=True), await _restored(ctx, meeting)]
 
 
 # --- asking ------------------------------------------------------------------------------
@@ -330,11 +542,16 @@ def register(router: Router) -> None:
     )(import_table)
     router.command("remarcar", N_("move a meeting"), MOVE_EXAMPLE, coordinator=True)(move)
     router.command(
-        "cancelar", N_("cancel a meeting, with the reason"), CANCEL_EXAMPLE, coordinator=True
+        "cancelar",
+        N_("cancel a meeting, with the reason (/cancelar desfazer brings it back)"),
+        CANCEL_EXAMPLE,
+        coordinator=True,
     )(cancel)
     router.command("proxima", N_("the next meeting"), "/proxima")(next_meeting)
     router.command("calendario", N_("the meetings of the year"), rules.YEAR_EXAMPLE)(year_calendar)
     router.command("ics", N_("the calendar file and subscription link"), "/ics")(send_ics)
     router.button(CalendarDecision)(calendar_button)
+    router.button(MeetingPick)(pick_button)
+    router.button(UndoCancel)(undo_button)
     router.scheduled(Kind.MEETING_REMINDER, collapse=True)(render_reminder)
     router.scheduled(Kind.MONTHLY_ANNOUNCEMENT)(render_announcement)

@@ -214,6 +214,21 @@ async def announce_cancellation(ctx: Context, meeting: Meeting, reply: Reply) ->
     return Reply(text=text, mentions=tuple(person(m) for m in notice.people))
 
 
+async def announce_restoration(ctx: Context, meeting: Meeting, reply: Reply) -> Reply:
+    """Everyone convened to an extraordinary meeting hears it is back on."""
+    notice = await convocation_service.restoration_notice(
+        ctx.session, ctx.network, meeting, ctx.now, mail=_mail_on(ctx)
+    )
+    if notice is None:
+        return reply
+    text = reply.text
+    if notice.mailed:
+        text += "\n" + _("📧 The convocation was e-mailed again to: {sectors}.").format(
+            sectors=", ".join(notice.mailed)
+        )
+    return Reply(text=text, mentions=tuple(person(m) for m in notice.people))
+
+
 def _email_list(sectors: Sequence[Sector]) -> str:
     lines = [_("Institutional e-mail of each sector:")]
     lines += [f"• {s.name}: {s.email or '—'}" for s in sectors]
@@ -326,6 +341,7 @@ async def render_mail_failure(ctx: ScheduledContext) -> Sequence[Reply]:
 
 def register(router: Router) -> None:
     router.on_cancelled(announce_cancellation)
+    router.on_restored(announce_restoration)
     router.command(
         "convocar",
         N_("convene an extraordinary meeting (with justificativa)"),

@@ -83,16 +83,19 @@ async def sector_by_id(*, session: AsyncSession, sector_id: int) -> Sector | Non
 
 
 async def meetings_on(
-    *, session: AsyncSession, network_id: int, day: date, tz: str
+    *, session: AsyncSession, network_id: int, day: date, tz: str, include_cancelled: bool = False
 ) -> Sequence[Meeting]:
-    """The scheduled meetings on a local day of the network, earliest first."""
-    start = datetime.combine(day, time(0), tzinfo=ZoneInfo(tz))
+    """The scheduled (and maybe cancelled) meetings on a local day of the network, earliest
+    first."""
+    zone = ZoneInfo(tz)
+    start = datetime.combine(day, time(0), tzinfo=zone)
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
     return await repo.meetings_between(
         session=session,
         network_id=network_id,
         start=start,
-        end=start + timedelta(days=1),
-        include_cancelled=False,
+        end=end,
+        include_cancelled=include_cancelled,
     )
 
 

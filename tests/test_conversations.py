@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 import pytest
@@ -20,7 +20,7 @@ from sqlalchemy import select
 from bot.clock import ManualClock
 from bot.messages import ChatKind, Incoming, Person
 from bot.runtime import Runtime, open_runtime
-from storage.models import Rsvp
+from storage.models import Meeting, Rsvp
 from tests.channels import Shown, TextOnlyChannel, telegram_shown, whatsapp_shown
 from tests.conftest import NOW, make_settings
 from tests.fakes.bot_api import FakeUser
@@ -237,3 +237,31 @@ async def test_the_year_is_built_and_a_member_says_she_will_not_come(chat: Drive
 async def test_a_wrong_command_is_answered_with_an_example_everywhere(chat: Driver) -> None:
     answer = await chat.say("ana", "/convocar amanhã")
     assert any("Exemplo" in s.text for s in answer)
+
+
+async def test_the_coordination_picks_the_meeting_to_cancel_and_undoes_it(chat: Driver) -> None:
+    preview = await chat.say("coord", "/gerarcalendario 2026 2ª terça 14h CRAS")
+    await chat.choose("coord", _choice(preview, "Calendário 2026"), 0)
+    await chat.say("coord", "/gt criar GT Infância | Saúde, CRAS | mensal 2ª terça 10h | CREAS")
+    asked = await chat.say("coord", "/cancelar 08/12 | feriado municipal")
+    question = _choice(asked, "Qual delas cancelar?")
+    cancelled = await chat.choose("coord", question, 1)  # 14h — Reunião ordinária
+    notice = _choice(cancelled or chat.seen(), "foi cancelada")
+    assert "reunião ordinária de terça, 08/12 às 14h" in notice.text
+
+    async def statuses() -> list[tuple[str, str]]:
+        async with chat.runtime.sessions() as session:
+            rows = await session.scalars(
+                select(Meeting).where(Meeting.starts_at < NOW + timedelta(days=16))
+            )
+            return sorted((m.kind, m.status) for m in rows.all())
+
+    assert await statuses() == [("ordinary", "cancelled"), ("working_group", "scheduled")]
+    # ↩ Desfazer: a button, or (one option, no buttons) the word typed in reply.
+    if notice.buttons:
+        back = await chat.choose("coord", notice, 0)
+    else:
+        assert "*desfazer*" in notice.text
+        back = await chat.reply("coord", notice, "desfazer")
+    assert any("a reunião está mantida" in s.text for s in back or chat.seen())
+    assert await statuses() == [("ordinary", "scheduled"), ("working_group", "scheduled")]

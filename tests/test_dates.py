@@ -18,6 +18,7 @@ from bot.rules.dates import (
     format_when,
     month_name,
     parse_day,
+    parse_day_time,
     parse_month,
     parse_offset,
     parse_time_of_day,
@@ -461,6 +462,26 @@ def test_parse_day_rejects_impossible_dates() -> None:
     with pytest.raises(UserError) as exc:
         parse_day("31/02", now=NOW, tz=SP)
     assert "não existe" in render(exc)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("03/12", (date(2026, 12, 3), None)),
+        ("03/12 10h", (date(2026, 12, 3), time(10, 0))),
+        ("03/12 às 14h30", (date(2026, 12, 3), time(14, 30))),
+        ("sexta 9h", (date(2026, 11, 27), time(9, 0))),
+        ("hoje às 14:00", (date(2026, 11, 23), time(14, 0))),
+    ],
+)
+def test_parse_day_time_keeps_the_time_typed(text: str, expected: tuple[date, time | None]) -> None:
+    assert parse_day_time(text, now=NOW, tz=SP) == expected
+
+
+def test_parse_day_time_refuses_a_time_that_does_not_exist() -> None:
+    with pytest.raises(UserError) as exc:
+        parse_day_time("03/12 25h", now=NOW, tz=SP)
+    assert "25h" in render(exc) and exc.value.example == "14h30"
 
 
 # ------------------------------------------------------- parse_time_of_day

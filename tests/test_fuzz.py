@@ -160,7 +160,8 @@ KNOWN = [
 
 
 def button_payloads(rng: random.Random) -> Iterator[str]:
-    prefixes = ["rsvp", "pres", "cal", "plan", "erase", "ext", "role", "conv", "zzz", ""]
+    prefixes = ["rsvp", "pres", "cal", "calpick", "calundo", "plan", "erase", "ext", "role"]
+    prefixes += ["conv", "ataok", "zzz", ""]
     fields = ["1", "0", "999999", "y", "n", "m", "a", "r", "c", "ok", "no", "²", "x", "-1", ""]
     while True:
         version = rng.choice(["v1", "v1", "v1", "v0", "v2", ""])

@@ -16,17 +16,17 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from holidays.countries.brazil import Brazil
 from icalendar import Calendar, Event, Timezone
 
-from bot.errors import UserError
+from bot.errors import UserError, check_length
 from bot.i18n import N_, current_locale, gettext, translations
 from bot.rules import dates, numbers, privacy, tables
 from bot.rules.dates import WEEKDAY_NUMBERS
-from bot.rules.names import kind_name
+from bot.rules.names import kind_name, name_key
 
 __all__ = [
     "OBSERVED_OPTIONAL_HOLIDAYS",
@@ -46,6 +46,13 @@ RULE_EXAMPLE = "/gerarcalendario 2026 2ª terça 14h CRAS"
 IMPORT_EXAMPLE = "/importar 2026 2ª terça 14h CRAS"
 MOVE_EXAMPLE = "/remarcar 10/03 | 12/03 15h | CREAS"
 CANCEL_EXAMPLE = "/cancelar 10/03 | feriado municipal"
+# The forms that name one of the day's meetings by its time, and undo a cancellation.
+CANCEL_AT_EXAMPLE = "/cancelar 10/03 14h | feriado municipal"
+MOVE_AT_EXAMPLE = "/remarcar 10/03 14h | 12/03 15h"
+UNDO_EXAMPLE = "/cancelar desfazer 10/03"
+UNDO_WORD = "desfazer"
+# A cancellation's reason is told to the group with the meeting: one short paragraph.
+MAX_REASON = 500
 YEAR_EXAMPLE = "/calendario 2026"
 STATE_EXAMPLE = "/estado PR"
 
@@ -963,15 +970,74 @@ def parse_move(parts: Sequence[str]) -> tuple[str, str, str]:
 
 
 def parse_cancel(parts: Sequence[str]) -> tuple[str, str]:
-    """``day | reason``: a cancellation always says why."""
+    """``day [time] | reason``: a cancellation always says why."""
     if len(parts) != 2 or not parts[0]:
         raise UserError(
-            N_("Write the meeting's day, a |, and the reason for cancelling."),
+            N_(
+                "Write the meeting's day (and its time, if there are several that day), a |, "
+                "and the reason for cancelling."
+            ),
             example=CANCEL_EXAMPLE,
         )
     if not parts[1]:
         raise UserError(N_("A cancellation needs a reason."), example=CANCEL_EXAMPLE)
+    check_length(parts[1], MAX_REASON, N_("the reason"))
     return parts[0], parts[1]
+
+
+def undo_args(text: str) -> str | None:
+    """``desfazer [day [time]]``: what follows the word (None: not an undo)."""
+    stripped = text.strip()
+    first = re.split(r"[\s|]", stripped, maxsplit=1)[0]
+    if name_key(first) != UNDO_WORD:
+        return None
+    rest = stripped[len(first) :]
+    if "|" in rest:
+        raise UserError(
+            N_(
+                "Undoing a cancellation needs no reason: write only the meeting's day "
+                "(or nothing, for the latest cancellation)."
+            ),
+            example=UNDO_EXAMPLE,
+        )
+    return rest.strip()
+
+
+@dataclass(frozen=True)
+class MeetingRef:
+    """Which meeting a change names: a local day and, when typed, its time."""
+
+    day: date
+    at: time | None
+
+
+def parse_ref(text: str, *, now: datetime, tz: str, example: str) -> MeetingRef:
+    """``03/12`` or ``03/12 10h``: the day of the meeting and maybe its time. A time that
+    does not exist ("25h") is answered with ``example`` (the command's form with a time)."""
+    try:
+        day, at = dates.parse_day_time(text, now=now, tz=tz)
+    except UserError as error:
+        if error.example == dates.TIME_EXAMPLE:
+            error.example = example
+        raise
+    return MeetingRef(day, at)
+
+
+class Starts(Protocol):
+    @property
+    def starts_at(self) -> datetime: ...
+
+
+S = TypeVar("S", bound=Starts)
+
+
+def at_time(meetings: Sequence[S], at: time | None, tz: str) -> list[S]:
+    """The ``meetings`` of a day that start at ``at`` in the zone ``tz`` (all of them
+    when no time was typed)."""
+    if at is None:
+        return list(meetings)
+    zone = ZoneInfo(tz)
+    return [m for m in meetings if m.starts_at.astimezone(zone).time() == at]
 
 
 def new_start(text: str, current: datetime, *, now: datetime, tz: str) -> datetime:

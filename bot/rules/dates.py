@@ -48,6 +48,7 @@ __all__ = [
     "format_when",
     "month_name",
     "parse_day",
+    "parse_day_time",
     "parse_month",
     "parse_offset",
     "parse_time_of_day",
@@ -518,26 +519,36 @@ def parse_when(text: str, *, now: datetime, tz: str, allow_past: bool = False) -
 
 
 def parse_day(text: str, *, now: datetime, tz: str, nearest: bool = False) -> date:
-    """A day without time ("14/04", "amanhã", "sexta", "dia 5") in the zone ``tz``.
+    """A day without time ("14/04", "amanhã", "sexta", "dia 5") in the zone ``tz``
+    (a time typed along is ignored; :func:`parse_day_time` reads it).
 
     A date typed without its year is the next such day, or with ``nearest`` the closest
     one, past or future: "01/12" typed on 08/12 is then last week, for the caller to
     refuse, rather than a year away."""
+    return parse_day_time(text, now=now, tz=tz, nearest=nearest)[0]
+
+
+def parse_day_time(
+    text: str, *, now: datetime, tz: str, nearest: bool = False
+) -> tuple[date, time | None]:
+    """A day with or without a time ("03/12", "03/12 10h", "sexta às 14h30") in the zone
+    ``tz``: the day, and the time of day typed (None when none was). A time that does not
+    exist ("25h") is refused with :data:`TIME_EXAMPLE`."""
     _require_aware(now)
     local_now = now.astimezone(zone(tz))
     bad = UserError(_MSG_BAD_DAY, example=DAY_EXAMPLE, text=text)
     s = _fold(text)
     try:
-        _, rest = _extract_time(s)  # a time typed along is ignored
+        at, rest = _extract_time(s)
     except _Unrecognized:
-        rest = s
+        at, rest = None, s
     try:
         day = _read_day(rest, local_now, tz, nearest=nearest)
     except _Unrecognized:
         raise bad from None
     if day is None:
         raise bad
-    return day
+    return day, at
 
 
 # ------------------------------------------------------------------ offsets

@@ -63,13 +63,16 @@ class MailFailure:
 async def schedule_mails(
     session: AsyncSession, network: Network, meeting: Meeting, action: str, now: datetime
 ) -> list[str]:
-    """One e-mail row per sector with an address; returns the sectors' names."""
+    """One e-mail row per sector with an address; returns the sectors' names. A meeting
+    changed since it was convened (cancelled, its cancellation undone, cancelled again)
+    gets rows of its own for each change: a row already sent is never sent again."""
     sectors = await meeting_store.sectors_with_email(session=session, network_id=network.id)
+    change = f":{meeting.sequence}" if meeting.sequence else ""
     for sector in sectors:
         await repo.schedule(
             session=session,
             network_id=network.id,
-            key=f"mail:{meeting.id}:{action}:{sector.id}",
+            key=f"mail:{meeting.id}:{action}:{sector.id}{change}",
             kind=MAIL_KIND,
             due_at=now,
             meeting_id=meeting.id,
@@ -333,6 +336,19 @@ async def cancellation_notice(
     return Notified(meeting, mailed, people)
 
 
+async def restoration_notice(
+    session: AsyncSession, network: Network, meeting: Meeting, now: datetime, *, mail: bool
+) -> Notified | None:
+    """Everyone convened to an extraordinary meeting hears its cancellation was undone;
+    the sectors get the convocation (and its invitation) again, since the cancellation's
+    withdrew it from their calendars (None: an ordinary meeting, nothing to add)."""
+    if meeting.kind != "extraordinary":
+        return None
+    mailed = await schedule_mails(session, network, meeting, CONVOKE, now) if mail else []
+    people = await repo.representatives(session=session, network_id=network.id)
+    return Notified(meeting, mailed, people)
+
+
 async def sectors(session: AsyncSession, network: Network) -> Sequence[Sector]:
     return await repo.sectors(session=session, network_id=network.id)
 
@@ -344,8 +360,8 @@ def set_email(sector: Sector, address: str) -> Sector:
 
 
 async def mail_target(session: AsyncSession, row: ScheduledMessage) -> MailTarget | None:
-    """What a mail row sends, unless the sector lost its address, the meeting is gone or
-    a convocation's meeting is no longer scheduled."""
+    """What a mail row sends, unless the sector lost its address, the meeting is gone, a
+    convocation's meeting is no longer scheduled or a cancellation's is back on."""
     action = str(row.payload.get("action", CONVOKE))
     sector_id = int(row.payload.get("sector_id", 0))
     sector = await meeting_store.sector(session=session, sector_id=sector_id)
@@ -356,6 +372,8 @@ async def mail_target(session: AsyncSession, row: ScheduledMessage) -> MailTarge
         return None
     if action == CONVOKE and meeting.status != MeetingStatus.SCHEDULED:
         return None
+    if action == CANCEL and meeting.status == MeetingStatus.SCHEDULED:
+        return None  # the cancellation was undone before its e-mail went out
     return MailTarget(sector, meeting, action)
 
 
