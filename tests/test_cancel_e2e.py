@@ -127,7 +127,7 @@ async def test_two_meetings_the_same_day_are_asked_about(runtime: Runtime) -> No
 async def test_an_hour_that_fits_two_meetings_asks_which(runtime: Runtime) -> None:
     group = await _network_with_two_meetings_on_the_8th(runtime)
     await group.say(COORDINATOR, "/setor CRAS")
-    convened = await group.text(
+    convened = await group.convene(
         COORDINATOR, "/convocar 08/12 14h | CREAS | CASO-2026-003 | risco iminente à criança"
     )
     assert "Reunião extraordinária" in convened
@@ -383,7 +383,7 @@ async def test_an_extraordinary_meeting_brought_back_is_mailed_again(
 ) -> None:
     tg = seated_group
     await tg.say(COORD, "/email CREAS creas@palmital.pr.gov.br")
-    await tg.say(DORA, f"/convocar 27/11 14h | CREAS | CASO-2025-020 | {JUSTIFICATION}")
+    await tg.convene(DORA, f"/convocar 27/11 14h | CREAS | CASO-2025-020 | {JUSTIFICATION}")
     await tg.dispatcher.run_due()
     await smtp_server.wait_for(1)
     cancelled = await tg.say(COORD, "/cancelar 27/11 | o caso foi resolvido com a família")
