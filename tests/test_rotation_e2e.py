@@ -43,11 +43,18 @@ async def tg(sqlite_url: str, clock: ManualClock) -> AsyncIterator[Harness]:
 
 
 async def _open_meeting(tg: Harness) -> dict[str, Any]:
-    """At the meeting, the coordinator opens the presence list; returns the roles message."""
+    """At the meeting, the coordinator opens the presence list and everyone taps ✋; a
+    quarter of an hour into the meeting the roles are named. Returns the roles message."""
     await tg.clock.set(MEETING_START - timedelta(minutes=5))
     mark = tg.api.mark()
     tg.api.group_message(GROUP, COORD, "/presenca")
-    await tg.api.wait_for_message(GROUP, "Lista de presença", since=mark)
+    opened = await tg.api.wait_for_message(GROUP, "Lista de presença", since=mark)
+    await tg.api.wait_for_message(GROUP, "às 14h15", since=mark)
+    for user in (ANA, BRUNO, DORA, COORD):
+        await tg.press(opened, buttons(opened)[0], user)
+    await tg.clock.set(MEETING_START + timedelta(minutes=15))
+    mark = tg.api.mark()
+    await tg.dispatcher.run_due()
     roles = await tg.api.wait_for_message(GROUP, "Secretaria", since=mark)
     await tg.api.wait_for_message(GROUP, "Rascunho da ata", since=mark)
     return roles
@@ -55,8 +62,8 @@ async def _open_meeting(tg: Harness) -> dict[str, Any]:
 
 async def test_roles_are_named_when_the_meeting_opens(tg: Harness) -> None:
     roles = await _open_meeting(tg)
-    # Nobody has served yet: the first sectors by name; the ata goes to another sector.
-    assert "Secretaria: CMEI" not in roles["text"]
+    # Nobody has served yet: the first sectors in Portuguese order (accents and case
+    # ignored: Conselho Tutelar before CRAS); the ata goes to another sector.
     assert "Secretaria: Conselho Tutelar" in roles["text"]
     assert "Ata: CRAS" in roles["text"]
     assert len(buttons(roles)) == 4
@@ -66,6 +73,33 @@ async def test_roles_are_named_when_the_meeting_opens(tg: Harness) -> None:
     assert "Rascunho da ata" in draft["text"]
     assert JUSTIFICATION in draft["text"] and "/ata" in draft["text"]
     assert "Secretaria: Conselho Tutelar" in draft["text"]
+
+
+async def test_roles_go_to_the_sectors_present_not_to_those_expected(tg: Harness) -> None:
+    await tg.clock.set(MEETING_START + timedelta(minutes=5))
+    mark = tg.api.mark()
+    await tg.dispatcher.run_due()  # the start row: no list yet, nothing is said
+    tg.api.group_message(GROUP, COORD, "/presenca")
+    opened = await tg.api.wait_for_message(GROUP, "Lista de presença", since=mark)
+    planned = await tg.api.wait_for_message(GROUP, "Secretaria e ata", since=mark)
+    assert "14h20" in planned["text"]
+    # Only Saúde and CREAS arrive; Conselho Tutelar and CRAS, first in order, do not.
+    await tg.press(opened, buttons(opened)[0], ANA)
+    await tg.press(opened, buttons(opened)[0], DORA)
+    await tg.clock.set(MEETING_START + timedelta(minutes=19))
+    await tg.dispatcher.run_due()
+    said = [c.params["text"] for c in tg.api.calls_since(mark) if c.method == "sendMessage"]
+    assert not any("Secretaria:" in text for text in said)
+    # Opening the list again does not put the naming off.
+    tg.api.group_message(GROUP, COORD, "/presenca")
+    await tg.api.wait_for_message(GROUP, "Lista de presença", since=mark + len(said))
+    await tg.clock.set(MEETING_START + timedelta(minutes=20))
+    await tg.dispatcher.run_due()
+    roles = await tg.api.wait_for_message(GROUP, "Secretaria:", since=mark)
+    assert "Secretaria: CREAS" in roles["text"] and "Ata: Saúde" in roles["text"]
+    async with tg.runtime.sessions() as session:
+        rows = (await session.scalars(select(RoleAssignment))).all()
+    assert {(r.role, r.status) for r in rows} == {("secretary", "proposed"), ("author", "proposed")}
 
 
 async def test_i_cant_passes_the_role_on_and_the_group_is_told(tg: Harness) -> None:
@@ -96,9 +130,9 @@ async def test_the_coordinator_swaps_and_rodizio_explains_the_order(tg: Harness)
     vague = await tg.say(COORD, "/trocar Saúde")
     assert "secretaria ou ata" in vague["text"]
     listing = await tg.say(ANA, "/rodizio")
-    assert "Rodízio — ata" in listing["text"]
-    assert "Saúde — 1 vez, a última em 24/11" in listing["text"]
-    assert "nunca" in listing["text"]
+    assert "Rodízio da secretaria e da ata" in listing["text"]
+    assert "Saúde — 1 vez em 2026 (secretaria 0, ata 1), a última em 24/11" in listing["text"]
+    assert "CREAS — ainda não serviu" in listing["text"]
 
 
 async def test_the_ata_is_chased_delivered_and_approved(tg: Harness) -> None:
@@ -172,32 +206,46 @@ async def test_an_ata_file_is_kept_and_sent_with_the_book(tg: Harness) -> None:
     assert "Nenhuma ata pendente" in wrong["text"]
 
 
-async def test_roles_are_named_at_the_start_time_without_a_presence_list(tg: Harness) -> None:
+async def test_without_a_presence_list_the_roles_come_from_the_rsvps(tg: Harness) -> None:
+    convocation = next(m for m in tg.api.sent_messages(GROUP) if "convocada" in m.get("text", ""))
+    yes, no = (next(d for d in buttons(convocation) if d.split(":")[3] == a) for a in "yn")
+    await tg.press(convocation, no, BRUNO)  # Conselho Tutelar will not come
+    await tg.press(convocation, yes, DORA)  # CREAS will; Saúde does not answer
+    # At the start, nobody has opened a presence list: the roles wait for one.
     await tg.clock.set(MEETING_START)
     mark = tg.api.mark()
     await tg.dispatcher.run_due()
+    await tg.clock.set(MEETING_START + timedelta(minutes=29))
+    await tg.dispatcher.run_due()
+    assert not [c for c in tg.api.calls_since(mark) if c.method == "sendMessage"]
+    # Half an hour in, still no list: CRAS (it convened) and CREAS (it said "vou").
+    await tg.clock.set(MEETING_START + timedelta(minutes=30))
+    await tg.dispatcher.run_due()
     roles = await tg.api.wait_for_message(GROUP, "Secretaria", since=mark)
-    assert "Ata:" in roles["text"]
-    async with tg.runtime.sessions() as session:
-        rows = (await session.scalars(select(RoleAssignment))).all()
-    assert {r.role for r in rows} == {"secretary", "author"}
+    assert "Secretaria: CRAS" in roles["text"] and "Ata: CREAS" in roles["text"]
+    assert "Conselho Tutelar" not in roles["text"] and "Saúde" not in roles["text"]
     # Opening the list afterwards does not name them again.
     mark = tg.api.mark()
     tg.api.group_message(GROUP, COORD, "/presenca")
     await tg.api.wait_for_message(GROUP, "Lista de presença", since=mark)
-    later = [c for c in tg.api.calls_since(mark) if c.method == "sendMessage"]
-    assert not any("Secretaria:" in c.params["text"] for c in later)
-
-
-async def test_a_sector_that_said_it_wont_come_is_skipped_and_keeps_its_place(
-    tg: Harness,
-) -> None:
-    convocation = next(m for m in tg.api.sent_messages(GROUP) if "convocada" in m.get("text", ""))
-    no = next(d for d in buttons(convocation) if d.split(":")[3] == "n")
-    await tg.press(convocation, no, BRUNO)  # Conselho Tutelar will not come
-    await tg.clock.set(MEETING_START)
-    mark = tg.api.mark()
+    await tg.clock.advance(timedelta(hours=1))
     await tg.dispatcher.run_due()
+    later = [c for c in tg.api.calls_since(mark) if c.method == "sendMessage"]
+    assert not any("Secretaria" in c.params["text"] for c in later)
+    async with tg.runtime.sessions() as session:
+        rows = (await session.scalars(select(RoleAssignment))).all()
+    assert len(rows) == 2
+
+
+async def test_the_coordinator_can_name_a_role_before_the_rotation_does(tg: Harness) -> None:
+    await tg.clock.set(MEETING_START + timedelta(minutes=2))
+    swapped = await tg.say(COORD, "/trocar ata Saúde")
+    assert "Ata: Saúde ✅" in swapped["text"]
+    mark = tg.api.mark()
+    await tg.clock.set(MEETING_START + timedelta(minutes=30))
+    await tg.dispatcher.run_due()
+    # Only the secretary is left to the rotation (CRAS convened: it is confirmed).
     roles = await tg.api.wait_for_message(GROUP, "Secretaria", since=mark)
-    assert "Conselho Tutelar" not in roles["text"]
-    assert "Secretaria: CRAS" in roles["text"] and "Ata: CREAS" in roles["text"]
+    assert "Secretaria: CRAS" in roles["text"] and "Ata: Saúde ✅" in roles["text"]
+    draft = await tg.api.wait_for_message(GROUP, "Rascunho da ata", since=mark)
+    assert "Secretaria: CRAS" in draft["text"]
