@@ -3,6 +3,7 @@ accepted or passed on, swapped by the coordination; ``/rodizio`` explains the or
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -73,7 +74,9 @@ def _opening(opening: rotation.Opening | None, network: Network) -> list[Reply]:
     replies = [roles_message(opening.roles, network)]
     if opening.ata is not None:
         replies += _to_authors(ata_rules.draft_text(opening.ata.draft), opening.ata.authors)
-    return replies
+    # Said during the meeting, with buttons to answer: past the hourly cap too (a digest
+    # would keep only its first line).
+    return [dataclasses.replace(reply, urgent=True) for reply in replies]
 
 
 def _to_authors(text: str, authors: Audience) -> list[Reply]:

@@ -415,7 +415,7 @@ async def swap(
 
 async def standings(session: AsyncSession, network: Network, now: datetime) -> RotationView:
     """``/rodizio``: the rotation order over the sectors with representatives, the next
-    secretary first, with those an absence streak keeps out."""
+    secretary first; those an absence streak keeps out come last."""
     sectors = await repo.sectors(session=session, network_id=network.id)
     people = await repo.representatives(session=session, network_id=network.id)
     with_people = {m.sector_id for m in people}
@@ -426,6 +426,8 @@ async def standings(session: AsyncSession, network: Network, now: datetime) -> R
         candidates, await _history(session, network, now + timedelta(days=1)), since=since
     )
     streak = await attendance.absence_streaks(session, network, until=now)
+    # Those a streak keeps out are not next, whatever their place: they come last.
+    ranked.sort(key=lambda standing: standing.sector_id in streak)
     return RotationView(
         standings=tuple(ranked),
         streak=frozenset(streak),
