@@ -96,12 +96,15 @@ async def test_roles_go_to_the_sectors_present_not_to_those_expected(tg: Harness
     said = [c.params["text"] for c in tg.api.calls_since(mark) if c.method == "sendMessage"]
     assert not any("Secretaria:" in text for text in said)
     # Opening the list again does not put the naming off.
+    again = tg.api.mark()
     tg.api.group_message(GROUP, COORD, "/presenca")
-    await tg.api.wait_for_message(GROUP, "Lista de presença", since=mark + len(said))
+    await tg.api.wait_for_message(GROUP, "Lista de presença", since=again)
     await tg.clock.set(MEETING_START + timedelta(minutes=20))
     await tg.dispatcher.run_due()
     roles = await tg.api.wait_for_message(GROUP, "Secretaria:", since=mark)
     assert "Secretaria: CREAS" in roles["text"] and "Ata: Saúde" in roles["text"]
+    reopened = [c.params["text"] for c in tg.api.calls_since(again) if c.method == "sendMessage"]
+    assert not any("escolhidas" in text for text in reopened)
     async with tg.runtime.sessions() as session:
         rows = (await session.scalars(select(RoleAssignment))).all()
     assert {(r.role, r.status) for r in rows} == {("secretary", "proposed"), ("author", "proposed")}
