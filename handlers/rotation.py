@@ -3,8 +3,10 @@ accepted or passed on, swapped by the coordination; ``/rodizio`` explains the or
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from bot.buttons import ButtonData, Decision
 from bot.i18n import N_, ngettext
@@ -13,6 +15,7 @@ from bot.messages import Button, Reply
 from bot.router import Context, Router, ScheduledContext, Scope
 from bot.rules import atas as ata_rules
 from bot.rules import dates
+from bot.rules.attendance import ABSENCE_STREAK
 from bot.rules.kinds import Kind
 from bot.rules.names import first_upper, kind_name
 from bot.rules.rotation import SWAP_EXAMPLE, Standing, parse_swap, role_name
@@ -35,18 +38,32 @@ class RoleDecision(ButtonData, prefix="role"):
 # --- naming the roles -----------------------------------------------------------------------
 
 
-async def assign_roles(scope: Scope, meeting: Meeting) -> list[Reply]:
-    """Seed 000 §5: as a meeting opens, the secretary and the ata's author are named."""
-    opening = await rotation.assign_roles(scope.session, scope.network, meeting, scope.now)
-    return _opening(opening, scope.network)
+async def roles_after_list(scope: Scope, meeting: Meeting) -> list[Reply]:
+    """The presence list opened: the roles are named a little later, from those present."""
+    due = await rotation.schedule_after_list(scope.session, scope.network, meeting, scope.now)
+    if due is None:
+        return []
+    local = due.astimezone(ZoneInfo(scope.network.timezone))
+    return [
+        Reply(
+            text=_(
+                "📝 Secretary and ata: named at {time}, among the sectors marked present. "
+                "Tap ✋ Present when you arrive."
+            ).format(time=dates.format_time(local.time()))
+        )
+    ]
 
 
 async def render_meeting_start(ctx: ScheduledContext) -> Sequence[Reply]:
-    """At the meeting's start time, name the roles if the presence list did not already."""
+    """At the start time, without a presence list, the roles wait for one a while longer."""
+    await rotation.at_start(ctx.session, ctx.network, ctx.row.meeting_id)
+    return []
+
+
+async def render_roles(ctx: ScheduledContext) -> Sequence[Reply]:
+    """Seed 000 §5: the secretary and the ata's author are named."""
     # The dispatcher commits these writes only once the messages are sent.
-    opening = await rotation.assign_roles_at_start(
-        ctx.session, ctx.network, ctx.row.meeting_id, ctx.now
-    )
+    opening = await rotation.assign_roles_due(ctx.session, ctx.network, ctx.row.meeting_id, ctx.now)
     return _opening(opening, ctx.network)
 
 
@@ -57,7 +74,9 @@ def _opening(opening: rotation.Opening | None, network: Network) -> list[Reply]:
     replies = [roles_message(opening.roles, network)]
     if opening.ata is not None:
         replies += _to_authors(ata_rules.draft_text(opening.ata.draft), opening.ata.authors)
-    return replies
+    # Said during the meeting, with buttons to answer: past the hourly cap too (a digest
+    # would keep only its first line).
+    return [dataclasses.replace(reply, urgent=True) for reply in replies]
 
 
 def _to_authors(text: str, authors: Audience) -> list[Reply]:
@@ -165,30 +184,39 @@ async def rotation_status(ctx: Context) -> list[Reply]:
     if args:
         return await _settings(ctx, args)
     view = await rotation.standings(ctx.session, ctx.network, ctx.now)
-    lines = [line for order in view.orders for line in _order_lines(order, view.names, ctx)]
     if not view.has_candidates:
-        lines = [_("No sector has representatives yet: each member sends /setor.")]
+        lines = [_("No sector has representatives yet: each member sends /setor."), ""]
+    else:
+        lines = [_("Rotation of secretary and ata (next first):")]
+        lines += [
+            f"{index}. {standing.name} — {_served(standing, view, ctx)}"
+            for index, standing in enumerate(view.standings, 1)
+        ]
+        lines.append("")
     return [Reply(text="\n".join(lines + _setting_lines(ctx.network)))]
 
 
-def _order_lines(order: rotation.RoleOrder, names: dict[int, str], ctx: Context) -> list[str]:
-    title = _("Rotation — {role} (next first):").format(role=role_name(order.role))
-    ranked = [
-        f"{index}. {names[standing.sector_id]} — {_served(standing, ctx)}"
-        for index, standing in enumerate(order.standings, 1)
-    ]
-    return [title, *ranked, ""]
-
-
-def _served(standing: Standing, ctx: Context) -> str:
+def _served(standing: Standing, view: rotation.RotationView, ctx: Context) -> str:
     if standing.last_served is None:
-        return _("never yet")
-    return ngettext(
-        "{n} time, the last on {day}", "{n} times, the last on {day}", standing.count
-    ).format(
-        n=standing.count,
-        day=dates.format_date(standing.last_served.astimezone(ctx.tz).date(), with_year=False),
-    )
+        text = _("has not served yet")
+    else:
+        last = standing.last_served.astimezone(ctx.tz).date()
+        day = dates.format_date(last, with_year=last.year != view.year)
+        if standing.count == 0:
+            text = _("not yet in {year}, the last on {day}").format(year=view.year, day=day)
+        else:
+            text = ngettext(
+                "{n} time in {year} (secretary {s}, ata {a}), the last on {day}",
+                "{n} times in {year} (secretary {s}, ata {a}), the last on {day}",
+                standing.count,
+            ).format(
+                n=standing.count, year=view.year, s=standing.secretary, a=standing.author, day=day
+            )
+    if standing.sector_id in view.streak:
+        text += " · " + _("left out until it attends: missed the last {n} meetings").format(
+            n=ABSENCE_STREAK
+        )
+    return text
 
 
 def _setting_lines(network: Network) -> list[str]:
@@ -209,7 +237,7 @@ async def _settings(ctx: Context, args: list[str]) -> list[Reply]:
 
 
 def register(router: Router) -> None:
-    router.on_opened(assign_roles)
+    router.on_opened(roles_after_list)
     router.button(RoleDecision)(role_button)
     router.command(
         "trocar", N_("change the secretary or ata author"), SWAP_EXAMPLE, coordinator=True
@@ -218,3 +246,4 @@ def register(router: Router) -> None:
         rotation_status
     )
     router.scheduled(Kind.MEETING_START, quiet=False)(render_meeting_start)
+    router.scheduled(Kind.MEETING_ROLES, quiet=False)(render_roles)

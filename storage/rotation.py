@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.rules.status import RoleStatus
 from storage import repo
-from storage.models import Meeting, RoleAssignment
+from storage.models import Meeting, RoleAssignment, ScheduledMessage
 
 
 async def assignment(*, session: AsyncSession, assignment_id: int) -> RoleAssignment | None:
@@ -53,17 +55,40 @@ async def add_assignment(
 
 
 async def latest_meeting_with_roles(
-    *, session: AsyncSession, network_id: int, start: datetime, end: datetime
+    *,
+    session: AsyncSession,
+    network_id: int,
+    kinds: Sequence[str],
+    start: datetime,
+    end: datetime,
+    now: datetime,
 ) -> Meeting | None:
-    """The latest meeting between ``start`` and ``end`` (not cancelled) that has roles."""
+    """The latest meeting of ``kinds`` between ``start`` and ``end`` (not cancelled) that
+    has roles, or has started (its roles may not be named yet, or nobody could take them)."""
     found = await repo.meetings_between(
-        session=session, network_id=network_id, start=start, end=end, include_cancelled=False
+        session=session,
+        network_id=network_id,
+        start=start,
+        end=end,
+        kinds=kinds,
+        include_cancelled=False,
     )
     for meeting in reversed(found):
-        if await repo.assignments(session=session, meeting_id=meeting.id):
+        if meeting.starts_at <= now or await repo.assignments(
+            session=session, meeting_id=meeting.id
+        ):
             return meeting
     return None
 
 
 async def flush(*, session: AsyncSession) -> None:
     await session.flush()
+
+
+async def roles_row(*, session: AsyncSession, network_id: int, key: str) -> ScheduledMessage | None:
+    """The outbox row that names a meeting's roles (any status), if there is one."""
+    return await session.scalar(
+        select(ScheduledMessage).where(
+            ScheduledMessage.network_id == network_id, ScheduledMessage.key == key
+        )
+    )

@@ -18,7 +18,6 @@ from bot.rules.rotation import (
     parse_setting,
     parse_swap,
     swapped_roles,
-    who_is_there,
 )
 
 MEETING = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)
@@ -131,12 +130,6 @@ def test_the_draft_lists_the_meeting_the_people_the_roles_and_the_referrals() ->
     assert "Place: CRAS" in text and "avaliar os fluxos" in text
     assert "CRAS (Ana, Bia)" in text and "Absent: CREAS" in text
     assert "Saúde" in text and "• ENC-1 — CREAS — " in text and ": visitar" in text
-
-
-def test_who_is_there_follows_the_list_else_the_sectors_that_all_said_no() -> None:
-    assert who_is_there({2, 3}, [(4, "no")]) == ({2, 3}, set())
-    assert who_is_there(set(), [(4, "no")]) == (set(), set())
-    assert who_is_there(None, [(4, "no"), (4, "no"), (5, "no"), (5, "yes")]) == (None, {4})
 
 
 def test_a_swap_names_the_role_and_the_sector() -> None:

@@ -267,6 +267,10 @@ async def test_referrals_made_in_a_meeting_appear_in_the_ata_draft(tg: Harness) 
     await tg.clock.set(NOW.replace(day=24, hour=16, minute=55))
     mark = tg.api.mark()
     tg.api.group_message(GROUP, COORD, "/presenca")
+    await tg.api.wait_for_message(GROUP, "Lista de presença", since=mark)
+    # The roles, and the ata's draft, come a quarter of an hour into the meeting.
+    await tg.clock.set(NOW.replace(day=24, hour=17, minute=15))
+    await tg.dispatcher.run_due()
     await tg.api.wait_for_message(GROUP, "Rascunho da ata", since=mark)
     # During the meeting any sector may record an encaminhamento.
     made = await tg.say(DORA, f"/encaminhar Saúde | 5 dias úteis | {DESCRIPTION}")

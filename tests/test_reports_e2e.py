@@ -46,9 +46,12 @@ async def _meeting_day(tg: Harness, when: datetime, present: list[FakeUser]) -> 
     mark = tg.api.mark()
     tg.api.group_message(GROUP, COORD, "/presenca")
     opened = await tg.api.wait_for_message(GROUP, "Lista de presença", since=mark)
-    await tg.api.wait_for_message(GROUP, "Rascunho da ata", since=mark)
     for user in present:
         await tg.press(opened, buttons(opened)[0], user)
+    # The roles, and the ata's draft, come a quarter of an hour into the meeting.
+    await tg.clock.set(when + timedelta(minutes=25))
+    await tg.dispatcher.run_due()
+    await tg.api.wait_for_message(GROUP, "Rascunho da ata", since=mark)
     mark = tg.api.mark()
     tg.api.group_message(GROUP, COORD, "/presenca fechar")
     await tg.api.wait_for_message(GROUP, "Lista fechada", since=mark)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -13,8 +14,12 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from bot.clock import ManualClock
-from storage.models import Ata, RoleAssignment
+from bot.messages import Person
+from bot.runtime import Runtime
+from storage.models import Ata, Meeting, RoleAssignment, Sector
+from tests import drive
 from tests.conftest import NOW
+from tests.drive import Group
 from tests.telegram_harness import (
     ANA,
     BRUNO,
@@ -43,11 +48,18 @@ async def tg(sqlite_url: str, clock: ManualClock) -> AsyncIterator[Harness]:
 
 
 async def _open_meeting(tg: Harness) -> dict[str, Any]:
-    """At the meeting, the coordinator opens the presence list; returns the roles message."""
+    """At the meeting, the coordinator opens the presence list and everyone taps ✋; a
+    quarter of an hour into the meeting the roles are named. Returns the roles message."""
     await tg.clock.set(MEETING_START - timedelta(minutes=5))
     mark = tg.api.mark()
     tg.api.group_message(GROUP, COORD, "/presenca")
-    await tg.api.wait_for_message(GROUP, "Lista de presença", since=mark)
+    opened = await tg.api.wait_for_message(GROUP, "Lista de presença", since=mark)
+    await tg.api.wait_for_message(GROUP, "às 14h15", since=mark)
+    for user in (ANA, BRUNO, DORA, COORD):
+        await tg.press(opened, buttons(opened)[0], user)
+    await tg.clock.set(MEETING_START + timedelta(minutes=15))
+    mark = tg.api.mark()
+    await tg.dispatcher.run_due()
     roles = await tg.api.wait_for_message(GROUP, "Secretaria", since=mark)
     await tg.api.wait_for_message(GROUP, "Rascunho da ata", since=mark)
     return roles
@@ -55,8 +67,8 @@ async def _open_meeting(tg: Harness) -> dict[str, Any]:
 
 async def test_roles_are_named_when_the_meeting_opens(tg: Harness) -> None:
     roles = await _open_meeting(tg)
-    # Nobody has served yet: the first sectors by name; the ata goes to another sector.
-    assert "Secretaria: CMEI" not in roles["text"]
+    # Nobody has served yet: the first sectors in Portuguese order (accents and case
+    # ignored: Conselho Tutelar before CRAS); the ata goes to another sector.
     assert "Secretaria: Conselho Tutelar" in roles["text"]
     assert "Ata: CRAS" in roles["text"]
     assert len(buttons(roles)) == 4
@@ -66,6 +78,36 @@ async def test_roles_are_named_when_the_meeting_opens(tg: Harness) -> None:
     assert "Rascunho da ata" in draft["text"]
     assert JUSTIFICATION in draft["text"] and "/ata" in draft["text"]
     assert "Secretaria: Conselho Tutelar" in draft["text"]
+
+
+async def test_roles_go_to_the_sectors_present_not_to_those_expected(tg: Harness) -> None:
+    await tg.clock.set(MEETING_START + timedelta(minutes=5))
+    mark = tg.api.mark()
+    await tg.dispatcher.run_due()  # the start row: no list yet, nothing is said
+    tg.api.group_message(GROUP, COORD, "/presenca")
+    opened = await tg.api.wait_for_message(GROUP, "Lista de presença", since=mark)
+    planned = await tg.api.wait_for_message(GROUP, "Secretaria e ata", since=mark)
+    assert "14h20" in planned["text"]
+    # Only Saúde and CREAS arrive; Conselho Tutelar and CRAS, first in order, do not.
+    await tg.press(opened, buttons(opened)[0], ANA)
+    await tg.press(opened, buttons(opened)[0], DORA)
+    await tg.clock.set(MEETING_START + timedelta(minutes=19))
+    await tg.dispatcher.run_due()
+    said = [c.params["text"] for c in tg.api.calls_since(mark) if c.method == "sendMessage"]
+    assert not any("Secretaria:" in text for text in said)
+    # Opening the list again does not put the naming off.
+    again = tg.api.mark()
+    tg.api.group_message(GROUP, COORD, "/presenca")
+    await tg.api.wait_for_message(GROUP, "Lista de presença", since=again)
+    await tg.clock.set(MEETING_START + timedelta(minutes=20))
+    await tg.dispatcher.run_due()
+    roles = await tg.api.wait_for_message(GROUP, "Secretaria:", since=mark)
+    assert "Secretaria: CREAS" in roles["text"] and "Ata: Saúde" in roles["text"]
+    reopened = [c.params["text"] for c in tg.api.calls_since(again) if c.method == "sendMessage"]
+    assert not any("escolhidas" in text for text in reopened)
+    async with tg.runtime.sessions() as session:
+        rows = (await session.scalars(select(RoleAssignment))).all()
+    assert {(r.role, r.status) for r in rows} == {("secretary", "proposed"), ("author", "proposed")}
 
 
 async def test_i_cant_passes_the_role_on_and_the_group_is_told(tg: Harness) -> None:
@@ -96,9 +138,9 @@ async def test_the_coordinator_swaps_and_rodizio_explains_the_order(tg: Harness)
     vague = await tg.say(COORD, "/trocar Saúde")
     assert "secretaria ou ata" in vague["text"]
     listing = await tg.say(ANA, "/rodizio")
-    assert "Rodízio — ata" in listing["text"]
-    assert "Saúde — 1 vez, a última em 24/11" in listing["text"]
-    assert "nunca" in listing["text"]
+    assert "Rodízio da secretaria e da ata" in listing["text"]
+    assert "Saúde — 1 vez em 2026 (secretaria 0, ata 1), a última em 24/11" in listing["text"]
+    assert "CREAS — ainda não serviu" in listing["text"]
 
 
 async def test_the_ata_is_chased_delivered_and_approved(tg: Harness) -> None:
@@ -172,15 +214,26 @@ async def test_an_ata_file_is_kept_and_sent_with_the_book(tg: Harness) -> None:
     assert "Nenhuma ata pendente" in wrong["text"]
 
 
+async def _open_december_meeting(tg: Harness) -> None:
+    """08/12's ordinary meeting: the list opens, the coordination is present, the roles
+    and the ata's draft come a quarter of an hour in."""
+    await tg.clock.set(NOW.replace(day=8, month=12, hour=16, minute=55))  # 13h55 local
+    mark = tg.api.mark()
+    tg.api.group_message(GROUP, COORD, "/presenca")
+    opened = await tg.api.wait_for_message(GROUP, "Lista de presença", since=mark)
+    await tg.press(opened, buttons(opened)[0], COORD)
+    await tg.clock.set(NOW.replace(day=8, month=12, hour=17, minute=15))
+    mark = tg.api.mark()
+    await tg.dispatcher.run_due()
+    await tg.api.wait_for_message(GROUP, "Rascunho da ata", since=mark)
+
+
 async def test_the_coordination_picks_which_ata_it_approves(tg: Harness) -> None:
     await _open_meeting(tg)
     await tg.say(COORD, f"/ata {ATA_TEXT}")
     preview = await tg.say(COORD, "/gerarcalendario 2026 2ª terça 14h CRAS")
     await tg.press(preview, buttons(preview)[0], COORD)
-    await tg.clock.set(NOW.replace(day=8, month=12, hour=16, minute=55))  # 08/12 13h55
-    mark = tg.api.mark()
-    tg.api.group_message(GROUP, COORD, "/presenca")
-    await tg.api.wait_for_message(GROUP, "Rascunho da ata", since=mark)
+    await _open_december_meeting(tg)
     await tg.say(COORD, f"/ata {ATA_TEXT} Segunda reunião.")
 
     # Two atas wait: plain /ata aprovar asks which, and approves nothing yet.
@@ -223,10 +276,7 @@ async def test_a_correction_with_two_atas_waiting_names_the_day(tg: Harness) -> 
     await tg.say(COORD, f"/ata {ATA_TEXT}")
     preview = await tg.say(COORD, "/gerarcalendario 2026 2ª terça 14h CRAS")
     await tg.press(preview, buttons(preview)[0], COORD)
-    await tg.clock.set(NOW.replace(day=8, month=12, hour=16, minute=55))
-    mark = tg.api.mark()
-    tg.api.group_message(GROUP, COORD, "/presenca")
-    await tg.api.wait_for_message(GROUP, "Rascunho da ata", since=mark)
+    await _open_december_meeting(tg)
     await tg.say(COORD, f"/ata {ATA_TEXT} Segunda reunião.")
     which = await tg.say(COORD, "/ata corrigir faltou a lista de presença")
     assert "2 atas aguardam aprovação (24/11, 08/12)" in which["text"]
@@ -238,32 +288,215 @@ async def test_a_correction_with_two_atas_waiting_names_the_day(tg: Harness) -> 
     assert [r.status for r in rows] == ["returned", "delivered"]
 
 
-async def test_roles_are_named_at_the_start_time_without_a_presence_list(tg: Harness) -> None:
+async def test_without_a_presence_list_the_roles_come_from_the_rsvps(tg: Harness) -> None:
+    convocation = next(m for m in tg.api.sent_messages(GROUP) if "convocada" in m.get("text", ""))
+    yes, no = (next(d for d in buttons(convocation) if d.split(":")[3] == a) for a in "yn")
+    await tg.press(convocation, no, BRUNO)  # Conselho Tutelar will not come
+    await tg.press(convocation, yes, DORA)  # CREAS will; Saúde does not answer
+    # At the start, nobody has opened a presence list: the roles wait for one.
     await tg.clock.set(MEETING_START)
     mark = tg.api.mark()
     await tg.dispatcher.run_due()
+    await tg.clock.set(MEETING_START + timedelta(minutes=29))
+    await tg.dispatcher.run_due()
+    assert not [c for c in tg.api.calls_since(mark) if c.method == "sendMessage"]
+    # Half an hour in, still no list: CRAS (it convened) and CREAS (it said "vou").
+    await tg.clock.set(MEETING_START + timedelta(minutes=30))
+    await tg.dispatcher.run_due()
     roles = await tg.api.wait_for_message(GROUP, "Secretaria", since=mark)
-    assert "Ata:" in roles["text"]
-    async with tg.runtime.sessions() as session:
-        rows = (await session.scalars(select(RoleAssignment))).all()
-    assert {r.role for r in rows} == {"secretary", "author"}
+    assert "Secretaria: CRAS" in roles["text"] and "Ata: CREAS" in roles["text"]
+    assert "Conselho Tutelar" not in roles["text"] and "Saúde" not in roles["text"]
     # Opening the list afterwards does not name them again.
     mark = tg.api.mark()
     tg.api.group_message(GROUP, COORD, "/presenca")
     await tg.api.wait_for_message(GROUP, "Lista de presença", since=mark)
-    later = [c for c in tg.api.calls_since(mark) if c.method == "sendMessage"]
-    assert not any("Secretaria:" in c.params["text"] for c in later)
-
-
-async def test_a_sector_that_said_it_wont_come_is_skipped_and_keeps_its_place(
-    tg: Harness,
-) -> None:
-    convocation = next(m for m in tg.api.sent_messages(GROUP) if "convocada" in m.get("text", ""))
-    no = next(d for d in buttons(convocation) if d.split(":")[3] == "n")
-    await tg.press(convocation, no, BRUNO)  # Conselho Tutelar will not come
-    await tg.clock.set(MEETING_START)
-    mark = tg.api.mark()
+    await tg.clock.advance(timedelta(hours=1))
     await tg.dispatcher.run_due()
+    later = [c for c in tg.api.calls_since(mark) if c.method == "sendMessage"]
+    assert not any("Secretaria" in c.params["text"] for c in later)
+    async with tg.runtime.sessions() as session:
+        rows = (await session.scalars(select(RoleAssignment))).all()
+    assert len(rows) == 2
+
+
+async def test_the_coordinator_can_name_a_role_before_the_rotation_does(tg: Harness) -> None:
+    await tg.clock.set(MEETING_START + timedelta(minutes=2))
+    swapped = await tg.say(COORD, "/trocar ata Saúde")
+    assert "Ata: Saúde ✅" in swapped["text"]
+    mark = tg.api.mark()
+    await tg.clock.set(MEETING_START + timedelta(minutes=30))
+    await tg.dispatcher.run_due()
+    # Only the secretary is left to the rotation (CRAS convened: it is confirmed).
     roles = await tg.api.wait_for_message(GROUP, "Secretaria", since=mark)
-    assert "Conselho Tutelar" not in roles["text"]
-    assert "Secretaria: CRAS" in roles["text"] and "Ata: CREAS" in roles["text"]
+    assert "Secretaria: CRAS" in roles["text"] and "Ata: Saúde ✅" in roles["text"]
+    draft = await tg.api.wait_for_message(GROUP, "Rascunho da ata", since=mark)
+    assert "Secretaria: CRAS" in draft["text"]
+
+
+# --- many meetings: December, absent sectors ------------------------------------------------
+
+# The coordination (CRAS) and nine sectors, one representative each.
+SECTOR_PEOPLE = {
+    "CRAS": drive.COORDINATOR,
+    **{
+        name: Person(user_id=str(100 + i), name=f"Rep {i}", username=f"rep{i}")
+        for i, name in enumerate(
+            [
+                "CREAS",
+                "Conselho Tutelar",
+                "Saúde",
+                "Educação",
+                "CMEI",
+                "Escola Municipal",
+                "Pastoral da Criança",
+                "Ministério Público",
+                "Polícia Militar",
+            ]
+        )
+    },
+}
+# Ministério Público and Polícia Militar never come.
+AWAY = {"Ministério Público", "Polícia Militar"}
+COMING = set(SECTOR_PEOPLE) - AWAY
+# Tuesdays and Thursdays at 14h in São Paulo, from 24/11: December's network meets a lot.
+DAYS = [(24, 11), (26, 11), (1, 12), (3, 12), (8, 12), (10, 12), (15, 12), (17, 12), (22, 12)]
+ROLE_WORDS = {"secretary": "secretaria", "author": "ata"}
+
+
+def _start(day: int, month: int) -> datetime:
+    return datetime(2026, month, day, 17, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def network(sqlite_runtime: Runtime) -> Group:
+    group = Group(sqlite_runtime)
+    group.attach_dispatcher()
+    for sector, who in SECTOR_PEOPLE.items():
+        await group.say(who, f"/setor {sector}")
+    for day, month in DAYS:
+        said = await group.convene(
+            drive.COORDINATOR, f"/convocar {day}/{month} 14h | CRAS | casos | {JUSTIFICATION}"
+        )
+        assert "convocada" in said, said
+    return group
+
+
+async def _roles(group: Group, meeting_id: int) -> dict[str, str]:
+    """Who holds each role at the meeting now (role -> sector name)."""
+    async with group.runtime.sessions() as session:
+        rows = (
+            await session.scalars(
+                select(RoleAssignment).where(
+                    RoleAssignment.meeting_id == meeting_id,
+                    RoleAssignment.status.in_(("proposed", "accepted")),
+                )
+            )
+        ).all()
+        names = {s.id: s.name for s in (await session.scalars(select(Sector))).all()}
+    live: dict[str, str] = {}
+    for row in sorted(rows, key=lambda r: r.id):
+        live[row.role] = names[row.sector_id]
+    return live
+
+
+async def _meeting_id(group: Group, start: datetime) -> int:
+    async with group.runtime.sessions() as session:
+        found = await session.scalar(select(Meeting.id).where(Meeting.starts_at == start))
+    assert found is not None
+    return found
+
+
+async def _play(
+    group: Group, clock: ManualClock, start: datetime, present: set[str]
+) -> tuple[dict[str, str], dict[str, str], str]:
+    """One meeting: the list opens, ``present`` tap ✋, the roles are named a quarter of
+    an hour in, the coordination gives any role held by an absent sector to its own
+    (CRAS), and closes the list. (proposed roles, roles after that, the closing text)."""
+    await clock.set(start - timedelta(minutes=5))
+    opened = await group.say(drive.COORDINATOR, "/presenca")
+    tap = next(r for r in opened if r.buttons).buttons[0][0].data
+    for sector in sorted(present):
+        await group.press(SECTOR_PEOPLE[sector], tap)
+    await clock.set(start + timedelta(minutes=15))
+    assert group.runtime.dispatcher is not None
+    await group.runtime.dispatcher.run_due()
+    meeting_id = await _meeting_id(group, start)
+    proposed = await _roles(group, meeting_id)
+    for role, sector in proposed.items():
+        if sector not in present:
+            await group.say(drive.COORDINATOR, f"/trocar {ROLE_WORDS[role]} CRAS")
+    await clock.set(start + timedelta(hours=2))
+    closing = await group.text(drive.COORDINATOR, "/presenca fechar")
+    return proposed, await _roles(group, meeting_id), closing
+
+
+async def test_december_roles_go_round_the_sectors_present(
+    network: Group, clock: ManualClock
+) -> None:
+    proposed: list[dict[str, str]] = []
+    roles: list[dict[str, str]] = []
+    closings: list[str] = []
+    for day, month in DAYS:
+        named, held, closing = await _play(network, clock, _start(day, month), COMING)
+        proposed.append(named)
+        roles.append(held)
+        closings.append(closing)
+    served = [set(held.values()) for held in roles]
+    # Issue 12: CRAS is not at three meetings running (nor is anyone at two, while
+    # another sector present can serve).
+    cras = ["CRAS" in sectors for sectors in served]
+    assert not any(all(cras[i : i + 3]) for i in range(len(cras) - 2)), roles
+    for before, after in itertools.pairwise(served):
+        assert not before & after, roles
+    # Nobody absent is named, so the coordination never has to step in; two sectors,
+    # one role each.
+    assert all(set(named.values()) <= COMING for named in proposed), proposed
+    assert roles == proposed
+    assert all(len(sectors) == 2 for sectors in served)
+    # Every sector present serves once before any serves a second time.
+    first_round = [sector for sectors in served[:4] for sector in sectors]
+    assert sorted(first_round) == sorted(COMING)
+    second_round = [sector for sectors in served[4:8] for sector in sectors]
+    assert sorted(second_round) == sorted(COMING)
+    # The roles take turns: the second time round, each sector has the other one.
+    for sector in COMING:
+        held_by = [role for held in roles[:8] for role, s in held.items() if s == sector]
+        assert sorted(held_by) == ["author", "secretary"], (sector, roles)
+    # In Portuguese order: CMEI, then Conselho Tutelar, CRAS, CREAS (not CRAS, CREAS first).
+    assert served[0] == {"CMEI", "Conselho Tutelar"} and served[1] == {"CRAS", "CREAS"}
+    # The bot warns of the same absences the rotation skips, from the third list on.
+    for closing in closings[2:]:
+        assert "Ministério Público, Polícia Militar" in closing and "seguidas" in closing
+    # /rodizio tells who is left out, and why: last, not next.
+    listing = await network.text(drive.ANA, "/rodizio")
+    assert "Ministério Público — ainda não serviu · fora até voltar" in listing
+    assert listing.index("Ministério Público") > listing.index("Saúde")
+
+
+async def test_a_sector_on_an_absence_streak_is_skipped_even_when_it_says_it_comes(
+    network: Group, clock: ManualClock
+) -> None:
+    for day, month in DAYS[:3]:
+        await _play(network, clock, _start(day, month), COMING)
+    # 3/12: no presence list. Ministério Público and Saúde answer "vou" on the convocation.
+    start = _start(*DAYS[3])
+    meeting_id = await _meeting_id(network, start)
+    for sector in ("Ministério Público", "Saúde"):
+        await network.press(SECTOR_PEOPLE[sector], f"v1:rsvp:{meeting_id}:y:c")
+    await clock.set(start + timedelta(minutes=30))
+    assert network.runtime.dispatcher is not None
+    mark = len(network.sent)
+    await network.runtime.dispatcher.run_due()
+    # CRAS convened it and Saúde confirmed; Ministério Público's "vou" has not brought
+    # it the last three times.
+    held = await _roles(network, meeting_id)
+    assert set(held.values()) == {"CRAS", "Saúde"}
+    roles = next(r for r in network.sent[mark:] if r.text.startswith("📝 Reunião"))
+    # Saúde never served; CRAS was the secretary on 26/11: it writes the ata.
+    assert "Secretaria: Saúde" in roles.text and "Ata: CRAS" in roles.text
+    assert "Ministério Público" not in roles.text
+    # 8/12: it comes, the streak is over, and it has never served: it goes first.
+    proposed, _held, _closing = await _play(
+        network, clock, _start(*DAYS[4]), COMING | {"Ministério Público"}
+    )
+    assert proposed["secretary"] == "Ministério Público"

@@ -14,6 +14,7 @@ class Kind(StrEnum):
     MEETING_REMINDER = "meeting_reminder"
     MONTHLY_ANNOUNCEMENT = "monthly_announcement"
     MEETING_START = "meeting_start"
+    MEETING_ROLES = "meeting_roles"
     QUORUM_CHECK = "quorum_check"
     ATA_REMINDER = "ata_reminder"
     ATA_LATE = "ata_late"

@@ -21,6 +21,13 @@ def name_key(name: str) -> str:
     return " ".join(plain.casefold().split())
 
 
+def collation_key(name: str) -> tuple[str, str]:
+    """Sorts names in Portuguese order: accents and case only break ties, so "Ação
+    Social" < "Acolhimento" < "CRAS" < "Creche" (code points would put "CRAS" and
+    "Acolhimento" first). The key people type by (``name_key``) already says it."""
+    return name_key(name), name
+
+
 def kind_name(kind: str) -> str:
     """ "ordinary" → "reunião ordinária" (in the network's language)."""
     return _(KIND_NAMES.get(kind, KIND_NAMES["ordinary"]))

@@ -9,35 +9,52 @@ PRODUCT.md §4 turns this into a fair rotation: who served least, then longest a
 goes next; absent sectors are skipped and keep their place; declines re-assign.
 
 This module is pure: plain data in, plain data out. It reads no database and no
-clock; the caller passes one role's history and this meeting's facts, and calls
+clock; the caller passes the history of both roles and this meeting's facts, and calls
 ``choose`` once per role (passing the first role's pick as ``avoid`` to the second).
 
-Fairness: in a role chosen without ``avoid``, the sectors available at every meeting
-(present, not excluded, never declined) never differ by more than one service. One of
-them is passed over for a sector with more services only when it served the previous
-meeting; it was then the only one of them at its count, so the others are now level
-with it. Absences, declines and ``avoid`` can open wider gaps for the sectors involved;
-"fewest first" closes them as soon as those sectors are available again.
+Who can serve (``who_can_serve``): the sectors marked present on the presence list; with
+nobody marked, the sectors that confirmed ("vou"), less those on an absence streak (the
+rule /presenca fechar warns about). Roles are therefore named some minutes into the
+presence list, or half an hour after the start when no list was opened (``roles_due``).
+
+The order (``standings``): a service is a service in either role, so a sector that took
+the ata last time has served. Fewest services in the year first (a sector that never
+served goes before any that did), then fewer services in this role (so the two roles
+take turns), then the one that served longest ago (in any year: the cycle goes on across
+New Year instead of starting again from A), then the names in Portuguese order (accents
+and case ignored: "Ação Social" before "Acolhimento", "Conselho Tutelar" before "CRAS").
+
+Fairness: the sectors available at every meeting (able to serve, never declined) stay
+within one service of each other over the year, whatever the others do; a sector that
+served at the previous meeting does not serve again while another can; one sector holds
+both roles only when nobody else can.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from bot.errors import UserError
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.rules import numbers
-from bot.rules.names import name_key
+from bot.rules.names import collation_key, name_key
 
 __all__ = [
     "AUTHOR",
     "KINDS_WITH_ROLES",
     "ROLES",
+    "ROLES_AFTER_LIST",
+    "ROLES_WITHOUT_LIST",
     "SECRETARY",
     "SWAP_EXAMPLE",
+    "Candidate",
+    "Pool",
+    "PoolSource",
     "Service",
     "Setting",
     "Standing",
@@ -45,10 +62,13 @@ __all__ = [
     "other_role",
     "parse_setting",
     "parse_swap",
+    "previous_servers",
     "role_name",
+    "roles_due",
     "standings",
     "swapped_roles",
-    "who_is_there",
+    "who_can_serve",
+    "year_start",
 ]
 
 SECRETARY, AUTHOR = "secretary", "author"
@@ -60,8 +80,22 @@ SWAP_EXAMPLE = "/trocar ata CREAS"
 SETTING_EXAMPLE = "/rodizio mesmo-setor sim  ·  /rodizio sem-coordenacao sim  ·  /rodizio prazo 5"
 _YES = {"sim": True, "nao": False, "yes": True, "no": False}
 
+# Roles are named this long after the presence list opens (time to tap ✋), and not
+# before this long after the start: a list opened early waits for those arriving.
+ROLES_AFTER_LIST = timedelta(minutes=15)
+# Without a presence list, they are named this long after the start, from the RSVPs.
+ROLES_WITHOUT_LIST = timedelta(minutes=30)
+
 # Sorts before any real instant; only used for sectors that never served.
 _NEVER = datetime.min.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A sector that takes part in the rotation, with the name its order is read by."""
+
+    sector_id: int
+    name: str
 
 
 @dataclass(frozen=True)
@@ -69,98 +103,179 @@ class Service:
     """One time a sector served a role (seed 000 §5: secretary, or ata author).
 
     ``served_at`` is the meeting's start, an aware datetime. Only services that were
-    accepted (the sector served) belong in a history: a decline is not a service.
+    accepted or are still proposed belong in a history: a decline is not a service.
     """
 
     sector_id: int
     served_at: datetime
+    role: str = SECRETARY
 
 
 @dataclass(frozen=True)
 class Standing:
-    """Where a sector stands in one role's rotation (seed 000 §5 "revezamento")."""
+    """Where a sector stands in the rotation (seed 000 §5 "revezamento")."""
 
     sector_id: int
-    count: int  # times served in this role
-    last_served: datetime | None  # None: never
+    name: str
+    secretary: int  # times it was secretary this year
+    author: int  # times it wrote the ata this year
+    last_served: datetime | None  # in either role, in any year; None: never
+
+    @property
+    def count(self) -> int:
+        """Services this year, in either role."""
+        return self.secretary + self.author
+
+    def in_role(self, role: str) -> int:
+        return self.secretary if role == SECRETARY else self.author
 
 
-def standings(candidates: Sequence[int], history: Sequence[Service]) -> list[Standing]:
-    """Candidates in rotation order (seed 000 §5: the secretary is chosen "em revezamento").
+def year_start(starts_at: datetime, timezone: str) -> datetime:
+    """1 January, 0h, in the network's zone, of the year the meeting is in."""
+    tz = ZoneInfo(timezone)
+    return datetime(starts_at.astimezone(tz).year, 1, 1, tzinfo=tz)
 
-    Fewest services first, then the one that served longest ago (never served before
-    any that served), then the candidates' given order (ties are broken
-    deterministically by their position in ``candidates``).
 
-    Services of sectors that are not candidates are ignored; a candidate listed twice
-    keeps its first position. The order of ``history`` does not matter.
+def standings(
+    candidates: Sequence[Candidate],
+    history: Iterable[Service],
+    *,
+    role: str = SECRETARY,
+    since: datetime | None = None,
+) -> list[Standing]:
+    """Candidates in rotation order for ``role`` (seed 000 §5: "em revezamento").
+
+    Fewest services in either role since ``since`` (the year's start; None: all of them),
+    then fewer services in ``role`` since then, then the one that served longest ago in
+    either role (never served first; services before ``since`` count here), then the
+    name in Portuguese order. Services of sectors that are not candidates are ignored; a sector
+    listed twice keeps its first entry. The order of ``history`` and of ``candidates``
+    does not matter.
     """
-    order: dict[int, int] = {}
-    for sector in candidates:
-        order.setdefault(sector, len(order))
-    counts = dict.fromkeys(order, 0)
+    names: dict[int, str] = {}
+    for candidate in candidates:
+        names.setdefault(candidate.sector_id, candidate.name)
+    counts = {sector: [0, 0] for sector in names}
     last: dict[int, datetime] = {}
     for service in history:
         if service.served_at.tzinfo is None or service.served_at.utcoffset() is None:
             raise ValueError(f"naive served_at for sector {service.sector_id}")
-        if service.sector_id not in order:
+        if service.sector_id not in names:
             continue
-        counts[service.sector_id] += 1
+        if since is None or service.served_at >= since:
+            counts[service.sector_id][0 if service.role == SECRETARY else 1] += 1
         previous = last.get(service.sector_id)
         if previous is None or service.served_at > previous:
             last[service.sector_id] = service.served_at
-    ranked = [Standing(sector, counts[sector], last.get(sector)) for sector in order]
+    ranked = [
+        Standing(sector, name, counts[sector][0], counts[sector][1], last.get(sector))
+        for sector, name in names.items()
+    ]
     ranked.sort(
         key=lambda s: (
             s.count,
+            s.in_role(role),
             s.last_served if s.last_served is not None else _NEVER,
-            order[s.sector_id],
+            collation_key(s.name),
+            s.sector_id,
         )
     )
     return ranked
 
 
+def previous_servers(history: Iterable[Service]) -> set[int]:
+    """The sectors that served (either role) at the latest meeting of ``history``."""
+    services = list(history)
+    if not services:
+        return set()
+    latest = max(s.served_at for s in services)
+    return {s.sector_id for s in services if s.served_at == latest}
+
+
 def choose(
-    candidates: Sequence[int],
-    history: Sequence[Service],
+    candidates: Sequence[Candidate],
+    history: Iterable[Service],
     *,
-    present: Collection[int] | None = None,
+    role: str = SECRETARY,
+    since: datetime | None = None,
+    pool: Collection[int] | None = None,
     excluded: Collection[int] = (),
     declined: Collection[int] = (),
-    last: int | None = None,
+    previous: Collection[int] = (),
     avoid: Collection[int] = (),
 ) -> int | None:
-    """The sector that serves one role at this meeting (seed 000 §5), or None.
+    """The sector that serves ``role`` at this meeting (seed 000 §5), or None.
 
     Seed 000 §5: "Secretaria das reuniões: designada a cada encontro (revezamento)";
     "Elaboração das atas: responsável definido no início de cada reunião".
 
-    ``candidates`` are the sectors taking part, in a stable order (e.g. by name);
-    ``history`` is this role's past services. Walking ``standings`` order:
+    ``candidates`` are the sectors taking part; ``history`` the past services of both
+    roles. Walking ``standings`` order:
 
     - ``excluded`` sectors (e.g. the coordination's) and ``declined`` ones (they said
       "não posso" for this meeting) are skipped;
-    - when ``present`` is given, absent sectors are skipped. They keep their place:
-      their count does not grow, so they come first the next time they are present;
-    - ``last`` (who served this role at the previous meeting) does not serve twice
-      in a row while any other sector can, even one in ``avoid``;
+    - when ``pool`` is given (``who_can_serve``), the sectors outside it are skipped.
+      They keep their place: their count does not grow, so they come first the next
+      time they can serve;
     - a sector not in ``avoid`` (e.g. the one already chosen for the other role) is
-      preferred; one in ``avoid`` is taken only when nobody else can serve.
+      preferred; one in ``avoid`` is taken only when nobody else can serve;
+    - then the ``previous`` meeting's servers do not serve twice in a row while another
+      sector can. (One sector holding both roles weighs more than a sector serving two
+      meetings running: both pile work on one sector, the first twice at once.)
 
     None when nobody can serve (e.g. everyone declined or was absent).
     """
     able = [
         s.sector_id
-        for s in standings(candidates, history)
+        for s in standings(candidates, history, role=role, since=since)
         if s.sector_id not in excluded
         and s.sector_id not in declined
-        and (present is None or s.sector_id in present)
+        and (pool is None or s.sector_id in pool)
     ]
     if not able:
         return None
-    # Serving twice in a row weighs more than doubling up with ``avoid``; ``min`` keeps
-    # the first of equals, so within a preference the rotation order decides.
-    return min(able, key=lambda sector: (sector == last, sector in avoid))
+    # ``min`` keeps the first of equals: within a preference the rotation order decides.
+    return min(able, key=lambda sector: (sector in avoid, sector in previous))
+
+
+class PoolSource(StrEnum):
+    """Where the sectors that can serve were read from."""
+
+    PRESENT = "present"  # the presence list
+    CONFIRMED = "confirmed"  # nobody marked present: the RSVPs ("vou")
+
+
+@dataclass(frozen=True)
+class Pool:
+    sectors: frozenset[int]
+    source: PoolSource
+
+
+def who_can_serve(
+    present: Collection[int], confirmed: Collection[int], streak: Collection[int]
+) -> Pool:
+    """The sectors the roles are chosen from (PRODUCT.md §4: absent sectors are skipped).
+
+    ``present``: the sectors of those marked present at this meeting; ``confirmed``: the
+    sectors where a representative answered "vou" (or that convened the meeting);
+    ``streak``: the sectors absent from the last closed presence lists
+    (``attendance.absence_streaks``, the rule /presenca fechar warns about).
+
+    With anyone marked present, the sectors present (being there ends a streak). With
+    nobody marked, the confirmed sectors, less those on a streak: their "vou" has not
+    brought them the last times.
+    """
+    if present:
+        return Pool(frozenset(present), PoolSource.PRESENT)
+    return Pool(frozenset(confirmed) - frozenset(streak), PoolSource.CONFIRMED)
+
+
+def roles_due(starts_at: datetime, *, list_opened_at: datetime | None) -> datetime:
+    """When the roles are named: ``ROLES_AFTER_LIST`` into the presence list (and not
+    before as long after the start), else ``ROLES_WITHOUT_LIST`` after the start."""
+    if list_opened_at is None:
+        return starts_at + ROLES_WITHOUT_LIST
+    return max(list_opened_at, starts_at) + ROLES_AFTER_LIST
 
 
 def role_name(role: str) -> str:
@@ -170,26 +285,6 @@ def role_name(role: str) -> str:
 
 def other_role(role: str) -> str:
     return AUTHOR if role == SECRETARY else SECRETARY
-
-
-def who_is_there(
-    present: Collection[int] | None, answers: Iterable[tuple[int, str]]
-) -> tuple[set[int] | None, set[int]]:
-    """(present, away) for the rotation, from the presence list and the RSVPs.
-
-    ``present``: the sectors of those marked present (None: nobody is marked); ``answers``:
-    (sector, RSVP answer) of the representatives who answered the convocation.
-
-    With a presence list, the sectors on it are present. Before anyone taps, nobody is
-    known to be present, but a sector whose every answering representative said "não
-    vou" is away: it is skipped and keeps its place, as with "Não posso".
-    """
-    if present is not None:
-        return set(present), set()
-    given: dict[int, set[str]] = {}
-    for sector, answer in answers:
-        given.setdefault(sector, set()).add(answer)
-    return None, {sector for sector, said in given.items() if said == {"no"}}
 
 
 def parse_swap(args: str) -> tuple[str | None, str]:

@@ -289,26 +289,27 @@ async def close_presence(session: AsyncSession, network: Network, now: datetime)
     meeting = await _listed_today(session, network, now)
     meeting.presence = Presence.CLOSED
     view = await presence_view(session, network, meeting)
-    streaks = await _absence_streaks(session, network, meeting)
+    ids = await absence_streaks(session, network, until=meeting.starts_at)
+    sectors = await repo.sectors(session=session, network_id=network.id)
+    streaks = [s.name for s in sectors if s.id in ids]
     coordinators = (
         await repo.coordinators(session=session, network_id=network.id) if streaks else ()
     )
     return ClosedList(view, tuple(streaks), tuple(coordinators))
 
 
-async def _absence_streaks(session: AsyncSession, network: Network, meeting: Meeting) -> list[str]:
-    """The sectors absent from the last closed lists where they were expected."""
+async def absence_streaks(session: AsyncSession, network: Network, *, until: datetime) -> set[int]:
+    """The sectors absent from the last closed lists (up to ``until``) where they were
+    expected: those /presenca fechar warns about, and the rotation skips."""
     closed = [
         m
         for m in await repo.meetings_with_presence(
-            session=session, network_id=network.id, until=meeting.starts_at
+            session=session, network_id=network.id, until=until
         )
         if m.presence == Presence.CLOSED
     ]
     history = [await _sectors_at(session, network, past) for past in reversed(closed)]
-    ids = rules.absence_streaks(history)
-    sectors = await repo.sectors(session=session, network_id=network.id)
-    return [s.name for s in sectors if s.id in ids]
+    return rules.absence_streaks(history)
 
 
 async def _sectors_at(

@@ -1,5 +1,10 @@
-"""Secretary and ata author by rotation (seed 000 §5): named when a meeting opens,
-accepted or declined (then passed on), swapped by the coordination, and the order explained.
+"""Secretary and ata author by rotation (seed 000 §5): named some minutes into the
+presence list (from the sectors present), or after the start from the RSVPs when no list
+was opened; accepted or declined (then passed on), swapped by the coordination, and the
+order explained.
+
+The naming is a row of the outbox (``meeting:<id>:roles``, Kind.MEETING_ROLES): the
+presence list plans it when it opens, the meeting's start row when no list was opened.
 
 Naming the ata's author opens the meeting's ata: that is the atas service's
 (``bot.services.atas.open_ata``), called here so the features' handlers stay apart.
@@ -16,9 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.errors import UserError
 from bot.i18n import N_
 from bot.rules import rotation as rules
+from bot.rules.kinds import Kind
 from bot.rules.rotation import AUTHOR, ROLES, SECRETARY
-from bot.rules.status import MeetingStatus, RoleStatus
-from bot.services import atas
+from bot.rules.status import MeetingStatus, OutboxStatus, RoleStatus
+from bot.services import atas, attendance
 from storage import meetings as meetings_store
 from storage import repo
 from storage import rotation as store
@@ -70,21 +76,78 @@ class Decided:
 
 
 @dataclass(frozen=True)
-class RoleOrder:
-    role: str
-    standings: tuple[rules.Standing, ...]
-
-
-@dataclass(frozen=True)
 class RotationView:
-    """``/rodizio``: each role's order, with the sectors' names."""
+    """``/rodizio``: the order (the next secretary first), and the sectors an absence
+    streak keeps out until they attend."""
 
-    names: dict[int, str]
-    orders: tuple[RoleOrder, ...]
+    standings: tuple[rules.Standing, ...]
+    streak: frozenset[int]
+    year: int
     has_candidates: bool
 
 
 # --- choosing -------------------------------------------------------------------------------
+
+
+def _roles_key(meeting: Meeting) -> str:
+    # Under the meeting's prefix: cancelling or moving the meeting's rows reaches it.
+    return f"meeting:{meeting.id}:roles"
+
+
+def _has_roles(meeting: Meeting) -> bool:
+    return meeting.kind in rules.KINDS_WITH_ROLES and meeting.status == MeetingStatus.SCHEDULED
+
+
+async def _named(session: AsyncSession, meeting: Meeting) -> set[str]:
+    """The roles already named at ``meeting`` (by the rotation or by /trocar)."""
+    return {row.role for row in await repo.assignments(session=session, meeting_id=meeting.id)}
+
+
+async def schedule_after_list(
+    session: AsyncSession, network: Network, meeting: Meeting, now: datetime
+) -> datetime | None:
+    """The presence list just opened: the roles are named a little later, from the sectors
+    marked present by then. When (None: nothing to name, or already planned so)."""
+    if not _has_roles(meeting) or await _named(session, meeting) >= set(ROLES):
+        return None
+    key = _roles_key(meeting)
+    row = await store.roles_row(session=session, network_id=network.id, key=key)
+    if row is not None and (
+        row.status == OutboxStatus.SENT
+        or (row.status == OutboxStatus.PENDING and row.payload.get("list"))
+    ):
+        return None  # named already, or the list was opened before: keep its time
+    due = rules.roles_due(meeting.starts_at, list_opened_at=now)
+    await repo.schedule(
+        session=session,
+        network_id=network.id,
+        key=key,
+        kind=Kind.MEETING_ROLES,
+        due_at=due,
+        meeting_id=meeting.id,
+        payload={"list": True},
+    )
+    return due
+
+
+async def at_start(session: AsyncSession, network: Network, meeting_id: int | None) -> None:
+    """The meeting's start time: without a presence list, the roles wait a while for one,
+    then come from the RSVPs (``rules.roles_due``)."""
+    meeting = await repo.meeting(session=session, meeting_id=meeting_id) if meeting_id else None
+    if meeting is None or not _has_roles(meeting):
+        return
+    key = _roles_key(meeting)
+    row = await store.roles_row(session=session, network_id=network.id, key=key)
+    if row is not None and row.status in (OutboxStatus.PENDING, OutboxStatus.SENT):
+        return  # the presence list planned them (or they were named)
+    await repo.schedule(
+        session=session,
+        network_id=network.id,
+        key=key,
+        kind=Kind.MEETING_ROLES,
+        due_at=rules.roles_due(meeting.starts_at, list_opened_at=None),
+        meeting_id=meeting.id,
+    )
 
 
 async def _excluded(session: AsyncSession, network: Network) -> set[int]:
@@ -97,17 +160,41 @@ async def _excluded(session: AsyncSession, network: Network) -> set[int]:
     }
 
 
-async def _who_is_there(
-    session: AsyncSession, meeting: Meeting
-) -> tuple[set[int] | None, set[int]]:
-    rows = [r for r in await repo.attendance(session=session, meeting_id=meeting.id) if r.present]
-    present = {r.sector_id for r in rows if r.sector_id is not None} if rows else None
-    answers = [
-        (rsvp.member.sector_id, rsvp.answer)
+async def _pool(session: AsyncSession, network: Network, meeting: Meeting) -> rules.Pool:
+    """Who can serve now: the sectors present, else those that confirmed (PRODUCT.md §4)."""
+    rows = await repo.attendance(session=session, meeting_id=meeting.id)
+    present = {r.sector_id for r in rows if r.present and r.sector_id is not None}
+    confirmed = {
+        rsvp.member.sector_id
         for rsvp in await repo.rsvps(session=session, meeting_id=meeting.id)
-        if rsvp.member.sector_id is not None
+        if rsvp.answer == "yes" and rsvp.member.sector_id is not None
+    }
+    if meeting.convened_by_sector_id is not None:
+        confirmed.add(meeting.convened_by_sector_id)
+    streak = await attendance.absence_streaks(session, network, until=meeting.starts_at)
+    return rules.who_can_serve(present, confirmed, streak)
+
+
+async def _history(
+    session: AsyncSession, network: Network, before: datetime
+) -> list[rules.Service]:
+    """Every service of both roles before ``before``."""
+    return [
+        rules.Service(sector, when, role)
+        for role in ROLES
+        for sector, when, _id in await repo.role_history(
+            session=session, network_id=network.id, role=role, before=before
+        )
     ]
-    return rules.who_is_there(present, answers)
+
+
+async def _candidates(
+    session: AsyncSession, network: Network, meeting: Meeting
+) -> list[rules.Candidate]:
+    expected = await meetings_store.expected_sectors(
+        session=session, network=network, meeting=meeting
+    )
+    return [rules.Candidate(s.id, s.name) for s in expected]
 
 
 async def _choose(
@@ -119,20 +206,17 @@ async def _choose(
     declined: set[int],
     avoid: set[int],
 ) -> int | None:
-    expected = await meetings_store.expected_sectors(
-        session=session, network=network, meeting=meeting
-    )
-    history = await repo.role_history(
-        session=session, network_id=network.id, role=role, before=meeting.starts_at
-    )
-    present, away = await _who_is_there(session, meeting)
+    history = await _history(session, network, meeting.starts_at)
+    pool = await _pool(session, network, meeting)
     return rules.choose(
-        [s.id for s in expected],
-        [rules.Service(sector, when) for sector, when, _id in history],
-        present=present,
+        await _candidates(session, network, meeting),
+        history,
+        role=role,
+        since=rules.year_start(meeting.starts_at, network.timezone),
+        pool=pool.sectors,
         excluded=await _excluded(session, network),
-        declined=declined | away,
-        last=history[-1][0] if history else None,
+        declined=declined,
+        previous=rules.previous_servers(history),
         avoid=avoid,
     )
 
@@ -141,35 +225,45 @@ async def assign_roles(
     session: AsyncSession, network: Network, meeting: Meeting, now: datetime
 ) -> Opening | None:
     """Seed 000 §5: at the start of each meeting, name the secretary and the ata's author
-    (once; None when the meeting has no roles or already has them)."""
-    if meeting.kind not in rules.KINDS_WITH_ROLES or meeting.status != MeetingStatus.SCHEDULED:
+    (those /trocar did not name before; None when the meeting has no roles, or has them)."""
+    if not _has_roles(meeting):
         return None
-    if await repo.assignments(session=session, meeting_id=meeting.id):
+    named = await _named(session, meeting)
+    if named >= set(ROLES):
         return None
-    secretary = await _choose(session, network, meeting, SECRETARY, declined=set(), avoid=set())
-    author = secretary
-    if not network.roles_same_sector:
-        avoid = {secretary} if secretary else set()
-        author = await _choose(session, network, meeting, AUTHOR, declined=set(), avoid=avoid)
-    for role, sector in ((SECRETARY, secretary), (AUTHOR, author)):
-        if sector is not None:
-            await store.add_assignment(
-                session=session,
-                network_id=network.id,
-                meeting_id=meeting.id,
-                role=role,
-                sector_id=sector,
-                status=RoleStatus.PROPOSED,
-                now=now,
-            )
-    opened = await atas.open_ata(session, network, meeting, author=author, now=now)
+    live = await store.live_assignments(session=session, meeting_id=meeting.id)
+    chosen = {role: live[role].sector_id for role in live}
+    for role in ROLES:
+        if role in named:
+            continue
+        if network.roles_same_sector and role == AUTHOR and SECRETARY in chosen:
+            sector: int | None = chosen[SECRETARY]
+        else:
+            avoid = set() if network.roles_same_sector else set(chosen.values())
+            sector = await _choose(session, network, meeting, role, declined=set(), avoid=avoid)
+        if sector is None:
+            continue
+        chosen[role] = sector
+        await store.add_assignment(
+            session=session,
+            network_id=network.id,
+            meeting_id=meeting.id,
+            role=role,
+            sector_id=sector,
+            status=RoleStatus.PROPOSED,
+            now=now,
+        )
+    opened = None
+    if await repo.ata_of(session=session, meeting_id=meeting.id) is None:
+        opened = await atas.open_ata(session, network, meeting, author=chosen.get(AUTHOR), now=now)
+    await store.flush(session=session)
     return Opening(await roles_view(session, network, meeting), opened)
 
 
-async def assign_roles_at_start(
+async def assign_roles_due(
     session: AsyncSession, network: Network, meeting_id: int | None, now: datetime
 ) -> Opening | None:
-    """At the meeting's start time, name the roles if the presence list did not already."""
+    """The roles' row is due: name them now (once)."""
     if meeting_id is None:
         return None
     meeting = await repo.meeting(session=session, meeting_id=meeting_id)
@@ -281,7 +375,12 @@ async def _set_role(
 async def _meeting_with_roles(session: AsyncSession, network: Network, now: datetime) -> Meeting:
     """The meeting whose roles are being handled: the latest one that has them."""
     meeting = await store.latest_meeting_with_roles(
-        session=session, network_id=network.id, start=now - SWAP_WINDOW, end=now + timedelta(days=1)
+        session=session,
+        network_id=network.id,
+        kinds=rules.KINDS_WITH_ROLES,
+        start=now - SWAP_WINDOW,
+        end=now + timedelta(days=1),
+        now=now,
     )
     if meeting is None:
         raise UserError(
@@ -319,23 +418,26 @@ async def swap(
 
 
 async def standings(session: AsyncSession, network: Network, now: datetime) -> RotationView:
-    """``/rodizio``: each role's rotation order over the sectors with representatives."""
+    """``/rodizio``: the rotation order over the sectors with representatives, the next
+    secretary first; those an absence streak keeps out come last."""
     sectors = await repo.sectors(session=session, network_id=network.id)
     people = await repo.representatives(session=session, network_id=network.id)
     with_people = {m.sector_id for m in people}
-    candidates = [s.id for s in sectors if s.id in with_people]
     excluded = await _excluded(session, network)
-    orders = []
-    for role in ROLES:
-        history = await repo.role_history(
-            session=session, network_id=network.id, role=role, before=now + timedelta(days=1)
-        )
-        ranked = rules.standings(
-            [c for c in candidates if c not in excluded],
-            [rules.Service(s, when) for s, when, _id in history],
-        )
-        orders.append(RoleOrder(role, tuple(ranked)))
-    return RotationView({s.id: s.name for s in sectors}, tuple(orders), bool(candidates))
+    candidates = [rules.Candidate(s.id, s.name) for s in sectors if s.id in with_people - excluded]
+    since = rules.year_start(now, network.timezone)
+    ranked = rules.standings(
+        candidates, await _history(session, network, now + timedelta(days=1)), since=since
+    )
+    streak = await attendance.absence_streaks(session, network, until=now)
+    # Those a streak keeps out are not next, whatever their place: they come last.
+    ranked.sort(key=lambda standing: standing.sector_id in streak)
+    return RotationView(
+        standings=tuple(ranked),
+        streak=frozenset(streak),
+        year=since.year,
+        has_candidates=bool(with_people),
+    )
 
 
 async def change_setting(network: Network, *, is_coordinator: bool, args: Sequence[str]) -> None:
