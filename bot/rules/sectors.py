@@ -26,16 +26,24 @@ class Named(Protocol):
 S = TypeVar("S", bound=Named)
 
 
-def find(sectors: Sequence[S], name: str, example: str) -> S:
-    """The sector called ``name`` (accents and case ignored; a unique prefix or a close
-    spelling is offered), or a helpful error."""
+def lookup(sectors: Sequence[S], name: str) -> S | None:
+    """The sector called ``name`` (accents and case ignored), else the only one whose name
+    starts so; None when there is none (or more than one)."""
     key = name_key(name)
     for sector in sectors:
         if sector.key == key:
             return sector
     starts = [s for s in sectors if s.key.startswith(key)] if key else []
-    if len(starts) == 1:
-        return starts[0]
+    return starts[0] if len(starts) == 1 else None
+
+
+def find(sectors: Sequence[S], name: str, example: str) -> S:
+    """The sector called ``name`` (``lookup``; a close spelling is offered), or a helpful
+    error."""
+    found = lookup(sectors, name)
+    if found is not None:
+        return found
+    key = name_key(name)
     close = difflib.get_close_matches(key, [s.key for s in sectors], n=1, cutoff=0.75)
     hint = ""
     if close:
@@ -48,6 +56,42 @@ def find(sectors: Sequence[S], name: str, example: str) -> S:
         hint=hint,
         sectors=", ".join(s.name for s in sectors),
     )
+
+
+# Words that say nothing about which sector a name means.
+_FILLERS = frozenset(
+    {"a", "o", "as", "os", "de", "da", "do", "das", "dos", "e", "em", "na", "no", "para"}
+)
+PLAUSIBLE_CUTOFF = 0.72
+
+
+def _initials(key: str) -> str:
+    return "".join(word[0] for word in key.split() if word not in _FILLERS)
+
+
+def _likeness(key: str, sector_key: str) -> float:
+    """How much the name ``key`` looks like ``sector_key`` (0 when not at all): a close
+    spelling, the sector's initials ("ct" for "conselho tutelar"), or a word in common
+    ("secretaria de saude" and "saude")."""
+    spelling = difflib.SequenceMatcher(None, key, sector_key).ratio()
+    score = spelling if spelling >= PLAUSIBLE_CUTOFF else 0.0
+    bare = key.replace(" ", "")
+    if len(bare) >= 2 and " " in sector_key and bare == _initials(sector_key):
+        score = max(score, 0.9)
+    words = {w for w in key.split() if w not in _FILLERS and len(w) >= 3}
+    shared = words & {w for w in sector_key.split() if w not in _FILLERS}
+    if shared:
+        score = max(score, 0.5 + 0.1 * len(shared))
+    return score
+
+
+def plausible(sectors: Sequence[S], name: str, most: int = 3) -> list[S]:
+    """Up to ``most`` sectors that ``name`` (which ``lookup`` did not find) may mean, the
+    likeliest first: for a person to choose among, never chosen on their own."""
+    key = name_key(name)
+    scored = [(_likeness(key, s.key), s) for s in sectors]
+    ranked = sorted((pair for pair in scored if pair[0] > 0), key=lambda p: (-p[0], p[1].key))
+    return [sector for _score, sector in ranked[:most]]
 
 
 def find_all(sectors: Sequence[S], text: str, example: str) -> list[S]:
