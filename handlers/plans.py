@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 from bot.buttons import ButtonData, Decision
 from bot.errors import UserError
@@ -23,6 +24,7 @@ PREVIEW_TASKS = 8
 PREVIEW_MOVES = 8
 PREVIEW_NAMES = 10
 DECIDED_NOW = (ResponsibleStatus.CHOSEN, ResponsibleStatus.NEW, ResponsibleStatus.IGNORED)
+ASKED = (ResponsibleStatus.ASK, *DECIDED_NOW)  # the names the network did not know
 
 
 async def plan(ctx: Context) -> list[Reply]:
@@ -43,8 +45,9 @@ async def plan(ctx: Context) -> list[Reply]:
 
 
 async def _import(ctx: Context, args: str) -> list[Reply]:
-    """The plan's table previewed: deadlines moved, then a question for each Responsável
-    the network has no sector for, then the buttons to save or discard it."""
+    """The plan's table previewed (its deadlines moved off weekends and holidays); then one
+    question for each Responsável the network has no sector for, in a message of its own
+    that follows the answers; then the buttons to save or discard it."""
     attachment = _table(ctx)
     year, name = rules.parse_caption(args)
     tasks = rules.read_table(await attachment.fetch(), attachment.filename, year)
@@ -57,7 +60,11 @@ async def _import(ctx: Context, args: str) -> list[Reply]:
         tasks=tasks,
         now=ctx.now,
     )
-    return [Reply(text=_draft_text(draft), buttons=_draft_buttons(draft))]
+    preview = _preview_lines(draft)
+    if draft.pending is None:
+        text = "\n".join([*preview, *_left_out_lines(draft)])
+        return [Reply(text=text, buttons=_save_buttons(draft))]
+    return [Reply(text="\n".join(preview)), _next(draft, edit=False)]
 
 
 def _table(ctx: Context) -> Attachment:
@@ -73,7 +80,7 @@ def _table(ctx: Context) -> Attachment:
     return ctx.msg.attachment
 
 
-def _draft_text(draft: plans.PlanDraft) -> str:
+def _preview_lines(draft: plans.PlanDraft) -> list[str]:
     actions = len({t.action for t in draft.tasks})
     lines = [
         _("Plan {name} ({year}): {actions} actions, {tasks} tasks.").format(
@@ -86,8 +93,18 @@ def _draft_text(draft: plans.PlanDraft) -> str:
     if len(draft.tasks) > PREVIEW_TASKS:
         lines.append("…")
     lines += _moved_lines(draft.moved)
-    lines += _names_lines(draft)
-    return "\n".join(lines)
+    known = [o for o in map(_outcome, draft.names) if o is not None]
+    if known:
+        lines.append(_("Responsible: {names}.").format(names=_joined(known)))
+    asked = [n.name for n in draft.names if n.status in ASKED]
+    if asked:
+        lines.append(
+            _(
+                "The network has no sector called {names}. The plan stays a draft until the "
+                "coordination decides each one."
+            ).format(names=_listed(asked))
+        )
+    return lines
 
 
 def _cut(text: str, most: int) -> str:
@@ -116,55 +133,63 @@ def _listed(names: Sequence[str]) -> str:
     return ", ".join(shown) + (", …" if len(names) > PREVIEW_NAMES else "")
 
 
+def _joined(outcomes: Sequence[str]) -> str:
+    shown = [_cut(o, 120) for o in outcomes[:PREVIEW_NAMES]]
+    return "; ".join(shown) + ("; …" if len(outcomes) > PREVIEW_NAMES else "")
+
+
 def _outcome(item: plans.NameView) -> str | None:
-    """ "JUSTIÇA → Ministério Público" for a name not a sector's own; None for one that is."""
-    status = item.status
-    if status is ResponsibleStatus.SECTOR:
+    """How the network knew a name: "Escola → Escola Municipal", or as decided for an
+    earlier plan; None for a sector's own name and for the names asked now."""
+    if item.status is ResponsibleStatus.SECTOR:
         if item.sector is None or name_key(item.sector) == name_key(item.name):
             return None
         return f"{item.name} → {item.sector}"
-    if status is ResponsibleStatus.ALIAS:
+    if item.status is ResponsibleStatus.ALIAS:
         return _("{name} → {sector} (decided before)").format(name=item.name, sector=item.sector)
-    if status is ResponsibleStatus.SKIP:
+    if item.status is ResponsibleStatus.SKIP:
         return _("{name}: no sector (decided before)").format(name=item.name)
-    if status is ResponsibleStatus.CHOSEN:
-        return f"{item.name} → {item.sector}"
-    if status is ResponsibleStatus.NEW:
-        return _("{name} → new sector").format(name=item.name)
-    if status is ResponsibleStatus.IGNORED:
-        return _("{name}: no sector").format(name=item.name)
     return None
 
 
-def _names_lines(draft: plans.PlanDraft) -> list[str]:
-    """Which sector each Responsável is, and the question for the next unknown one."""
-    lines = []
-    outcomes = [o for o in map(_outcome, draft.names) if o is not None]
-    if outcomes:
-        lines.append(_("Responsible: {names}.").format(names="; ".join(outcomes[:PREVIEW_NAMES])))
-    asked = [n.name for n in draft.names if n.status is ResponsibleStatus.ASK]
+def _decision(item: plans.NameView) -> str:
+    """What the coordination answered for a name asked now."""
+    if item.status is ResponsibleStatus.NEW:
+        return _("{name} → new sector").format(name=item.name)
+    if item.status is ResponsibleStatus.IGNORED:
+        return _("{name}: no sector").format(name=item.name)
+    return f"{item.name} → {item.sector}"
+
+
+def _left_out_lines(draft: plans.PlanDraft) -> list[str]:
+    if not draft.left_out:
+        return []
+    return [
+        ngettext(
+            "{n} task has no sector of the network and will be left out.",
+            "{n} tasks have no sector of the network and will be left out.",
+            draft.left_out,
+        ).format(n=draft.left_out)
+    ]
+
+
+def _next(draft: plans.PlanDraft, *, edit: bool) -> Reply:
+    """The message of the questions: the answers so far and the next question, or, once
+    every name is decided, the offer to save the plan."""
+    decided = [_decision(n) for n in draft.names if n.status in DECIDED_NOW]
+    lines = [_("Decided: {names}.").format(names=_joined(decided))] if decided else []
     index = draft.pending
     if index is None:
-        if draft.left_out:
-            lines.append(
-                ngettext(
-                    "{n} task has no sector of the network and will be left out.",
-                    "{n} tasks have no sector of the network and will be left out.",
-                    draft.left_out,
-                ).format(n=draft.left_out)
-            )
-        return lines
-    lines.append(
-        _(
-            "The network has no sector called {names}. The plan stays a draft until the "
-            "coordination decides each one."
-        ).format(names=_listed(asked))
-    )
-    number = sum(1 for n in draft.names if n.status in DECIDED_NOW)
-    total = number + len(asked)
+        lines += _left_out_lines(draft)
+        ready = _("Every responsible is decided. Save the plan {name}?")
+        lines.append(ready.format(name=draft.name))
+        buttons = _save_buttons(draft)
+        return Reply(text="\n".join(lines), buttons=buttons, edit=edit, new_choice=edit)
+    item = draft.names[index]
+    total = sum(1 for n in draft.names if n.status in ASKED)
     lines.append(
         _("❓ Which sector of the network is {name}? ({number} of {total})").format(
-            name=draft.names[index].name, number=number + 1, total=total
+            name=item.name, number=len(decided) + 1, total=total
         )
     )
     lines.append(
@@ -173,27 +198,32 @@ def _names_lines(draft: plans.PlanDraft) -> list[str]:
             "responsible sectors."
         )
     )
-    return lines
+    return Reply(
+        text="\n".join(lines), buttons=_name_buttons(draft, index), edit=edit, new_choice=edit
+    )
 
 
-def _draft_buttons(draft: plans.PlanDraft) -> tuple[tuple[Button, ...], ...]:
-    discard = Button(_("✖ Discard"), PlanDecision(Decision.NO, draft.draft_id).encode())
-    index = draft.pending
-    if index is None:
-        save = Button(_("✅ Save"), PlanDecision(Decision.OK, draft.draft_id).encode())
-        return ((save, discard),)
+def _save_buttons(draft: plans.PlanDraft) -> tuple[tuple[Button, ...], ...]:
+    return (
+        (
+            Button(_("✅ Save"), PlanDecision(Decision.OK, draft.draft_id).encode()),
+            Button(_("✖ Discard"), PlanDecision(Decision.NO, draft.draft_id).encode()),
+        ),
+    )
+
+
+def _name_buttons(draft: plans.PlanDraft, index: int) -> tuple[tuple[Button, ...], ...]:
+    """A plausible sector per row, then a new sector and none, then discarding the plan."""
     item = draft.names[index]
 
-    def press(choice: rules.Choice, sector_id: int = 0) -> str:
-        return PlanSector(draft.draft_id, index, choice, sector_id).encode()
+    def press(answer: Answer, sector_id: int = 0) -> str:
+        return PlanSector(draft.draft_id, index, answer, sector_id).encode()
 
-    rows = [
-        (Button(name, press(rules.Choice.SECTOR, sector_id)),) for sector_id, name in item.options
-    ]
-    other = [Button(_("Ignore"), press(rules.Choice.IGNORE))]
+    rows = [(Button(name, press(Answer.SECTOR, sector_id)),) for sector_id, name in item.options]
+    other = [Button(_("Ignore"), press(Answer.IGNORE))]
     if item.can_be_new:
-        other.insert(0, Button(_("➕ New sector"), press(rules.Choice.NEW)))
-    return (*rows, tuple(other), (discard,))
+        other.insert(0, Button(_("➕ New sector"), press(Answer.NEW)))
+    return (*rows, tuple(other), (Button(_("✖ Discard"), press(Answer.DISCARD)),))
 
 
 @dataclass(frozen=True)
@@ -204,46 +234,72 @@ class PlanDecision(ButtonData, prefix="plan"):
     draft_id: int
 
 
+class Answer(StrEnum):
+    """A button under the question about a Responsável."""
+
+    SECTOR = "s"  # that existing sector (``sector_id``)
+    NEW = "n"  # a new sector of that name
+    IGNORE = "i"  # no sector of the network
+    DISCARD = "x"  # the whole plan discarded
+
+
+CHOICES = {
+    Answer.SECTOR: rules.Choice.SECTOR,
+    Answer.NEW: rules.Choice.NEW,
+    Answer.IGNORE: rules.Choice.IGNORE,
+}
+
+
 @dataclass(frozen=True)
 class PlanSector(ButtonData, prefix="plansec"):
-    """Which sector the plan's Responsável number ``index`` is (``sector_id`` with
-    Choice.SECTOR, 0 otherwise)."""
+    """The answer about the plan's Responsável number ``index`` (``sector_id`` with
+    Answer.SECTOR, 0 otherwise)."""
 
     draft_id: int
     index: int
-    choice: rules.Choice
+    answer: Answer
     sector_id: int
 
 
 async def sector_button(ctx: Context, press: PlanSector) -> list[Reply]:
-    """The coordination says which sector a Responsável is; the preview asks the next one,
+    """The coordination says which sector a Responsável is; the message asks the next one,
     or offers to save once every name is decided."""
+    if press.answer is Answer.DISCARD:
+        return await _decided(ctx, press.draft_id, save=False)
     draft = await plans.choose(
         ctx.session,
         ctx.network,
         press.draft_id,
         index=press.index,
-        choice=press.choice,
+        choice=CHOICES[press.answer],
         sector_id=press.sector_id,
         coordinator=ctx.is_coordinator,
     )
-    return [Reply(text=_draft_text(draft), buttons=_draft_buttons(draft), edit=True)]
+    return [_next(draft, edit=True)]
 
 
 async def plan_button(ctx: Context, press: PlanDecision) -> list[Reply]:
     """The coordination saves (tasks become encaminhamentos) or discards the preview."""
+    return await _decided(ctx, press.draft_id, save=press.decision is not Decision.NO)
+
+
+async def _decided(ctx: Context, draft_id: int, *, save: bool) -> list[Reply]:
     saved = await plans.decide(
         ctx.session,
         ctx.network,
         ctx.member,
-        press.draft_id,
-        save=press.decision is not Decision.NO,
+        draft_id,
+        save=save,
         coordinator=ctx.is_coordinator,
         now=ctx.now,
     )
     if saved is None:
         return [Reply(text=_("Plan discarded. Nothing was changed."), edit=True)]
-    text = _("Plan {name} saved: {n} tasks are now followed like encaminhamentos (/pendencias).")
+    text = ngettext(
+        "Plan {name} saved: {n} task is now followed like an encaminhamento (/pendencias).",
+        "Plan {name} saved: {n} tasks are now followed like encaminhamentos (/pendencias).",
+        saved.tasks,
+    )
     lines = [text.format(name=saved.plan.name, n=saved.tasks)]
     if saved.new_sectors:
         lines.append(

@@ -158,7 +158,7 @@ KNOWN = [
 
 
 def button_payloads(rng: random.Random) -> Iterator[str]:
-    prefixes = ["rsvp", "pres", "cal", "plan", "erase", "ext", "role", "zzz", ""]
+    prefixes = ["rsvp", "pres", "cal", "plan", "plansec", "erase", "ext", "role", "zzz", ""]
     fields = ["1", "0", "999999", "y", "n", "m", "a", "r", "c", "ok", "no", "²", "x", "-1", ""]
     while True:
         version = rng.choice(["v1", "v1", "v1", "v0", "v2", ""])

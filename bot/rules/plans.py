@@ -32,9 +32,19 @@ def parse_caption(args: str) -> tuple[int, str]:
     return year, name.strip()
 
 
+# The first rows of a plan's table, for an error about the table as a whole.
+TABLE_EXAMPLE = "Ação; Tarefas; Período; Responsável / 1. Articulação; Elaborar o plano; Maio; CRAS"
+
+
 def read_table(data: bytes, filename: str, year: int) -> list[deadlines.PlanTask]:
-    """The plan's tasks from its table, each screened for personal data."""
-    tasks = deadlines.parse_plan_table(data, filename, year=year)
+    """The plan's tasks from its table, each screened for personal data. An error about
+    the table as a whole (its format, its columns, no task) shows the table's first rows."""
+    try:
+        tasks = deadlines.parse_plan_table(data, filename, year=year)
+    except UserError as error:
+        if error.example is None:
+            error.example = TABLE_EXAMPLE
+        raise
     for task in tasks:
         privacy.screen(task.task)
     return tasks
@@ -45,17 +55,18 @@ def read_table(data: bytes, filename: str, year: int) -> list[deadlines.PlanTask
 # ---------------------------------------------------------------------------
 
 HOLIDAY_WORD = "feriado"
-MAX_REASON = 40
+MAX_REASON = 60  # characters of a cancellation's reason shown as the holiday's name
 
 
 def municipal_holidays(cancelled: Iterable[tuple[date, str]]) -> dict[date, str]:
     """The municipal holidays the network told the bot of: the days it cancelled a meeting
     for a holiday ("/cancelar 10/03 | feriado municipal"), with the reason it gave."""
-    return {
-        day: " ".join(reason.split())[:MAX_REASON]
-        for day, reason in cancelled
-        if HOLIDAY_WORD in name_key(reason)
-    }
+    found = {}
+    for day, reason in cancelled:
+        if HOLIDAY_WORD in name_key(reason):
+            text = " ".join(reason.split())
+            found[day] = text if len(text) <= MAX_REASON else text[: MAX_REASON - 1] + "…"
+    return found
 
 
 def days_off(

@@ -71,11 +71,11 @@ def _initials(key: str) -> str:
 
 def _likeness(key: str, sector_key: str) -> float:
     """How much the name ``key`` looks like ``sector_key`` (0 when not at all): a close
-    spelling, the sector's initials ("ct" for "conselho tutelar"), or a word in common
+    spelling, the sector's initials ("C.T." for "conselho tutelar"), or a word in common
     ("secretaria de saude" and "saude")."""
     spelling = difflib.SequenceMatcher(None, key, sector_key).ratio()
     score = spelling if spelling >= PLAUSIBLE_CUTOFF else 0.0
-    bare = key.replace(" ", "")
+    bare = "".join(ch for ch in key if ch.isalnum())  # "C.T." → "ct"
     if len(bare) >= 2 and " " in sector_key and bare == _initials(sector_key):
         score = max(score, 0.9)
     words = {w for w in key.split() if w not in _FILLERS and len(w) >= 3}
