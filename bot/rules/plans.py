@@ -37,8 +37,9 @@ TABLE_EXAMPLE = "Ação; Tarefas; Período; Responsável / 1. Articulação; Ela
 
 
 def read_table(data: bytes, filename: str, year: int) -> list[deadlines.PlanTask]:
-    """The plan's tasks from its table, each screened for personal data. An error about
-    the table as a whole (its format, its columns, no task) shows the table's first rows."""
+    """The plan's tasks from its table, each (and its Responsáveis) screened for personal
+    data. An error about the table as a whole (its format, its columns, no task) shows
+    the table's first rows."""
     try:
         tasks = deadlines.parse_plan_table(data, filename, year=year)
     except UserError as error:
@@ -47,6 +48,8 @@ def read_table(data: bytes, filename: str, year: int) -> list[deadlines.PlanTask
         raise
     for task in tasks:
         privacy.screen(task.task)
+        for name in task.responsible:  # it may become a sector's name
+            privacy.screen(name)
     return tasks
 
 
