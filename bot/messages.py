@@ -143,6 +143,10 @@ class Reply:
     mentions: tuple[Person, ...] = ()
     to_user: Person | None = None
     edit: bool = False
+    # With ``edit`` and buttons: the buttons ask something new (the next question), not the
+    # same choice with new counts, so a channel that cannot edit sends it anew, choices and
+    # all, instead of leaving it to the poll already shown.
+    new_choice: bool = False
     notice: str | None = None
     error: bool = False
     # Automatic messages that must get through quiet hours and hourly caps (urgent).

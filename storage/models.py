@@ -607,3 +607,20 @@ class Draft(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(20), default=DraftStatus.OPEN)
+
+
+class SectorAlias(Base):
+    """A name a plan gave a sector (its Responsável), as the coordination decided it: that
+    sector, or ignored (no sector). Later imports of the network follow it."""
+
+    __tablename__ = "sector_aliases"
+    __table_args__ = (UniqueConstraint("network_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"))
+    # The name as the plan wrote it, and lower-case and accent-free (bot.rules.names).
+    name: Mapped[str] = mapped_column(String(200))
+    key: Mapped[str] = mapped_column(String(200))
+    # None: the name is no sector of the network (its tasks are left to the others).
+    sector_id: Mapped[int | None] = mapped_column(ForeignKey("sectors.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime]

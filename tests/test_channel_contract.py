@@ -167,6 +167,43 @@ async def test_an_edit_where_edits_do_not_exist_becomes_a_new_message(subject: S
     assert any("Calendário salvo" in s.text for s in subject.seen())
 
 
+async def test_an_edit_that_asks_a_new_choice_shows_it_everywhere(subject: Subject) -> None:
+    """The next question of a plan import: edited in place where edits exist, a new
+    message with its choices (a poll on WhatsApp) elsewhere; never left unsaid."""
+    first = (Button("➕ Novo setor", "v1:plansec:1:0:n:0"), Button("Ignorar", "v1:plansec:1:0:i:0"))
+    await _send(subject, Reply(text="Qual setor da Rede é SEJUDH?", buttons=(first,)))
+    origin = Incoming(
+        platform=subject.channel.platform,
+        chat_id=subject.chat_id,
+        chat_kind=ChatKind.GROUP,
+        sender=ANA_PERSON,
+        button=first[1].data,
+        message_id=subject.seen()[0].message_id or None,
+    )
+    second = (
+        Button("➕ Novo setor", "v1:plansec:1:1:n:0"),
+        Button("Ignorar", "v1:plansec:1:1:i:0"),
+    )
+    await subject.courier.send(
+        platform=subject.channel.platform,
+        chat_id=subject.chat_id,
+        reply=Reply(
+            text="Qual setor da Rede é UAGE?", buttons=(second,), edit=True, new_choice=True
+        ),
+        origin=origin,
+    )
+    seen = subject.seen()
+    shown = [s for s in seen if "UAGE" in s.text]
+    assert shown, seen
+    caps = subject.channel.capabilities
+    if caps.buttons or caps.polls:
+        assert len(shown[-1].buttons) == 2
+    else:
+        assert "1. ➕ Novo setor" in shown[-1].text and "2. Ignorar" in shown[-1].text
+    if subject.api is not None:  # Telegram edits in place: the first question is gone
+        assert not any("SEJUDH" in s.text for s in seen)
+
+
 async def test_a_private_message_nobody_can_receive_goes_to_the_group_naming_them(
     subject: Subject,
 ) -> None:

@@ -160,8 +160,8 @@ KNOWN = [
 
 
 def button_payloads(rng: random.Random) -> Iterator[str]:
-    prefixes = ["rsvp", "pres", "cal", "calpick", "calundo", "plan", "erase", "ext", "role"]
-    prefixes += ["conv", "ataok", "zzz", ""]
+    prefixes = ["rsvp", "pres", "cal", "calpick", "calundo", "plan", "plansec", "erase"]
+    prefixes += ["ext", "role", "conv", "ataok", "zzz", ""]
     fields = ["1", "0", "999999", "y", "n", "m", "a", "r", "c", "ok", "no", "²", "x", "-1", ""]
     while True:
         version = rng.choice(["v1", "v1", "v1", "v0", "v2", ""])

@@ -170,15 +170,21 @@ async def test_an_action_plan_is_imported_and_tracked(tg: Harness) -> None:
         caption="/plano importar 2027 Fortalecimento do SIPIA",
     )
     preview = await tg.api.wait_for_message(GROUP, since=mark)
-    assert "3 tarefas" in preview["text"] and "Novos setores" in preview["text"]
-    await tg.press(preview, buttons(preview)[0], COORD)
+    assert "3 tarefas" in preview["text"] and "não tem setor chamado" in preview["text"]
+    assert "31/07/2027 (sábado) → 02/08/2027" in preview["text"]
+    question = await tg.api.wait_for_message(GROUP, "Qual setor", since=mark)
+    # Equipe SIPIA and SETAS become sectors; SEJUDH is none of the network's.
+    for choice in (0, 1, 0):  # ➕ Novo setor, Ignorar, ➕ Novo setor
+        await tg.press(question, buttons(question)[choice], COORD)
+        question = tg.api.message(GROUP, question["message_id"]) or question
+    await tg.press(question, buttons(question)[0], COORD)  # ✅ Salvar
     progress = await tg.say(ANA, "/plano")
     assert "Fortalecimento do SIPIA (2027): 0 de 3 tarefas concluídas" in progress["text"]
     pending = await tg.say(ANA, "/pendencias SETAS")
     assert "Encaminhar para publicação" in pending["text"]
     async with tg.runtime.sessions() as session:
         tasks = (await session.scalars(select(Referral).order_by(Referral.code))).all()
-    assert [t.deadline.isoformat() for t in tasks] == ["2027-05-31", "2027-06-30", "2027-07-31"]
+    assert [t.deadline.isoformat() for t in tasks] == ["2027-05-31", "2027-06-30", "2027-08-02"]
     for task in tasks:
         await tg.say(COORD, f"/concluir {task.code}")
     done = await tg.say(ANA, "/plano")

@@ -474,10 +474,16 @@ async def test_an_action_plan_is_imported_from_a_captioned_table(seated: WhatsAp
             "text/csv",
         )
     )
-    card = next(s for s in preview if "3 tarefas" in s.text)
-    poll = preview[preview.index(card) + 1]
+    assert any("3 tarefas" in s.text for s in preview)
+    poll = next(s for s in preview if s.route == "sendPoll")
+    # Each unknown Responsável is asked in its own poll: a new sector, none, a new sector.
+    for at_ms, label in enumerate(("Novo setor", "Ignorar", "Novo setor"), start=9):
+        option = next(v for v in poll.body["values"] if label in v)
+        sent = await seated.act(seated.bridge.vote(GROUP, CARLA, poll, [option], at_ms=at_ms))
+        poll = next(s for s in sent if s.route == "sendPoll")
+    assert any("Salvar" in v for v in poll.body["values"])
     saved = await seated.act(
-        seated.bridge.vote(GROUP, CARLA, poll, [poll.body["values"][0]], at_ms=9)
+        seated.bridge.vote(GROUP, CARLA, poll, [poll.body["values"][0]], at_ms=20)
     )
     assert saved and saved[0].body["quoted"]["key"]["id"] == poll.id  # answers the poll
     progress = await seated.say(ANA, "/plano")

@@ -161,7 +161,8 @@ def adapt(reply: Reply, caps: Capabilities, *, asker: Person | None = None) -> R
 
     - buttons without button support: numbered choices in the text (the core keeps a
       choice map so a typed "2" or the option's words press the button);
-    - an edit without edit support: a new message (choices already shown stay live);
+    - an edit without edit support: a new message (choices already shown stay live: an
+      edit of their counts is left to the poll, unless it asks a ``new_choice``);
     - a notice without popups: an error notice becomes a short message to the asker,
       a success notice is dropped (the group already sees the change).
     """
@@ -171,7 +172,7 @@ def adapt(reply: Reply, caps: Capabilities, *, asker: Person | None = None) -> R
             return Reply(text=reply.notice, mentions=mentions, to_user=reply.to_user, error=True)
         reply = replace(reply, notice=None)
     if reply.edit and not caps.edits:
-        if reply.buttons and caps.polls:
+        if reply.buttons and caps.polls and not reply.new_choice:
             return None  # the poll itself shows the live counts
         reply = replace(reply, edit=False)
     if reply.buttons and not caps.buttons:

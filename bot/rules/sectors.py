@@ -58,6 +58,13 @@ def several(found: Sequence[Named], name: str, example: str) -> UserError:
     )
 
 
+def lookup(sectors: Sequence[S], name: str) -> S | None:
+    """The sector called ``name`` (accents and case ignored), else the only one whose name
+    starts so; None when there is none (or more than one)."""
+    found = matches(sectors, name)
+    return found[0] if len(found) == 1 else None
+
+
 def find(sectors: Sequence[S], name: str, example: str) -> S:
     """The sector called ``name`` (accents and case ignored; a unique prefix or a close
     spelling is offered), or a helpful error; a prefix of several is asked about."""
@@ -73,6 +80,42 @@ def find(sectors: Sequence[S], name: str, example: str) -> S:
         hint=close_hint(sectors, name),
         sectors=", ".join(s.name for s in sectors),
     )
+
+
+# Words that say nothing about which sector a name means.
+_FILLERS = frozenset(
+    {"a", "o", "as", "os", "de", "da", "do", "das", "dos", "e", "em", "na", "no", "para"}
+)
+PLAUSIBLE_CUTOFF = 0.72
+
+
+def _initials(key: str) -> str:
+    return "".join(word[0] for word in key.split() if word not in _FILLERS)
+
+
+def _likeness(key: str, sector_key: str) -> float:
+    """How much the name ``key`` looks like ``sector_key`` (0 when not at all): a close
+    spelling, the sector's initials ("C.T." for "conselho tutelar"), or a word in common
+    ("secretaria de saude" and "saude")."""
+    spelling = difflib.SequenceMatcher(None, key, sector_key).ratio()
+    score = spelling if spelling >= PLAUSIBLE_CUTOFF else 0.0
+    bare = "".join(ch for ch in key if ch.isalnum())  # "C.T." → "ct"
+    if len(bare) >= 2 and " " in sector_key and bare == _initials(sector_key):
+        score = max(score, 0.9)
+    words = {w for w in key.split() if w not in _FILLERS and len(w) >= 3}
+    shared = words & {w for w in sector_key.split() if w not in _FILLERS}
+    if shared:
+        score = max(score, 0.5 + 0.1 * len(shared))
+    return score
+
+
+def plausible(sectors: Sequence[S], name: str, most: int = 3) -> list[S]:
+    """Up to ``most`` sectors that ``name`` (which ``lookup`` did not find) may mean, the
+    likeliest first: for a person to choose among, never chosen on their own."""
+    key = name_key(name)
+    scored = [(_likeness(key, s.key), s) for s in sectors]
+    ranked = sorted((pair for pair in scored if pair[0] > 0), key=lambda p: (-p[0], p[1].key))
+    return [sector for _score, sector in ranked[:most]]
 
 
 def find_all(sectors: Sequence[S], text: str, example: str) -> list[S]:

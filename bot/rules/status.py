@@ -85,3 +85,15 @@ class OutboxStatus(StrEnum):
 
 
 ATA_IN_PROGRESS = (AtaStatus.PENDING, AtaStatus.RETURNED)
+
+
+class ResponsibleStatus(StrEnum):
+    """How a plan's Responsável maps to a sector of the network (kept in the plan's draft)."""
+
+    SECTOR = "sector"  # the network's sector of that name
+    ALIAS = "alias"  # decided for an earlier plan: that sector
+    SKIP = "skip"  # decided for an earlier plan: no sector of the network
+    ASK = "ask"  # unknown: the coordination decides
+    CHOSEN = "chosen"  # decided now: an existing sector
+    NEW = "new"  # decided now: a new sector of that name
+    IGNORED = "ignored"  # decided now: no sector of the network
