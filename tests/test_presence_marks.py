@@ -4,16 +4,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
+from bot.clock import ManualClock
 from bot.errors import UserError
 from bot.messages import Person
 from bot.rules import attendance as rules
 from bot.rules.names import name_key
 from bot.runtime import Runtime
-from storage.models import Attendance
+from storage.models import Attendance, Meeting
 from tests.drive import COORDINATOR, Group
 
 JUSTIFICATION = "risco iminente à criança, a Rede precisa decidir o acolhimento"
@@ -130,8 +132,17 @@ async def test_a_reply_still_marks_its_author(group: Group) -> None:
     assert "Diga quem" in nobody and "Exemplo" in nobody
 
 
-async def test_a_sector_marked_unnamed_reaches_the_files_and_the_ata_draft(group: Group) -> None:
+async def test_a_sector_marked_unnamed_reaches_the_files_and_the_ata_draft(
+    group: Group, clock: ManualClock
+) -> None:
     await group.say(COORDINATOR, "/presenca + Conselho Tutelar, Helena")
+    # A quarter of an hour into the meeting the roles are named and the ata opened.
+    group.attach_dispatcher()
+    async with group.runtime.sessions() as session:
+        start = await session.scalar(select(Meeting.starts_at))
+    assert start is not None and group.runtime.dispatcher is not None
+    await clock.set(start + timedelta(minutes=15))
+    await group.runtime.dispatcher.run_due()
     replies = await group.say(COORDINATOR, "/presenca lista")
     csv_file = next(r.file for r in replies if r.file and r.file.filename.endswith(".csv"))
     assert csv_file is not None

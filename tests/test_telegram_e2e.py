@@ -459,7 +459,7 @@ async def test_a_text_mention_marks_that_person_and_names_mark_sectors(tg: Harne
     mark = tg.api.mark()
     tg.api.group_message(GROUP, COORD, "/presenca")
     await tg.api.wait_for_message(GROUP, "Lista de presença", since=mark)
-    await tg.api.wait_for_message(GROUP, "Rascunho da ata", since=mark)  # the roles, the draft
+    await tg.api.wait_for_message(GROUP, "escolhidas às", since=mark)  # the roles, later
 
     typed = await tg.say(COORD, "/presenca + Helena")
     assert "Helena pode ser: Helena Lima (CREAS), Helena Souza (Saúde Mental)" in typed["text"]
