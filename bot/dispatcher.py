@@ -270,8 +270,9 @@ class Dispatcher:
             )
         if not rows:
             return 0
-        # One network's messages in order; networks side by side.
-        ordered = sorted(rows, key=lambda d: (d.network_id, d.due_at, d.scheduled_id or 0, d.seq))
+        # One network's messages in order (as rendered: in the order of their events);
+        # networks side by side.
+        ordered = sorted(rows, key=lambda d: (d.network_id, d.due_at, d.id))
         with self._live(rows):
             await asyncio.gather(
                 *(

@@ -463,6 +463,9 @@ class ScheduledMessage(Base):
     key: Mapped[str] = mapped_column(String(120))
     kind: Mapped[str] = mapped_column(String(40))
     due_at: Mapped[datetime]
+    # When it was first due, kept when quiet hours or a retry move ``due_at``: rows due
+    # together after a gap go out in the order of their events (Friday's before Saturday's).
+    planned_at: Mapped[datetime | None]
     meeting_id: Mapped[int | None] = mapped_column(
         ForeignKey("meetings.id", ondelete="CASCADE"), index=True
     )

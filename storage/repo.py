@@ -370,6 +370,7 @@ async def schedule(
         )
     elif row.status != OutboxStatus.SENT:
         row.due_at = due_at
+        row.planned_at = None  # planned anew
         row.status = OutboxStatus.PENDING
         row.payload = payload or {}
         row.claimed_by = None
@@ -443,6 +444,7 @@ async def schedule_many(*, session: AsyncSession, rows: Iterable[ScheduledRow]) 
                 index_elements=[ScheduledMessage.network_id, ScheduledMessage.key],
                 set_={
                     "due_at": stmt.excluded.due_at,
+                    "planned_at": None,
                     "payload": stmt.excluded.payload,
                     "status": OutboxStatus.PENDING,
                     "claimed_by": None,
@@ -610,7 +612,7 @@ async def claim_due(
                 table.due_at <= now,
                 table.claimed_at.is_(None),
             )
-            .order_by(table.due_at, table.id)
+            .order_by(*_due_order(table))
             .limit(limit - len(ids))
             .with_for_update(skip_locked=True)
         )
@@ -628,7 +630,7 @@ async def claim_due(
         .values(claimed_by=token, claimed_at=now, attempts=table.attempts + 1)
         .execution_options(synchronize_session=False)
     )
-    order = [table.seq, table.id] if table is Delivery else [table.due_at, table.id]
+    order = [table.seq, table.id] if table is Delivery else _due_order(table)
     result = await session.scalars(
         select(table)
         .where(table.id.in_(ids), table.claimed_by == token)
@@ -636,6 +638,14 @@ async def claim_due(
         .execution_options(populate_existing=True)
     )
     return result.all()
+
+
+def _due_order(table: Outbox) -> list[Any]:
+    """Due first; among rows due at once, the one whose event came first."""
+    if table is ScheduledMessage:
+        planned = func.coalesce(ScheduledMessage.planned_at, ScheduledMessage.due_at)
+        return [ScheduledMessage.due_at, planned, ScheduledMessage.id]
+    return [table.due_at, table.id]
 
 
 async def heartbeat(*, session: AsyncSession, claims: Iterable[str], now: datetime) -> None:
@@ -692,8 +702,11 @@ async def retry_later(
     error: str | None,
     table: Outbox = ScheduledMessage,
 ) -> None:
-    """Give a claimed row back, due again at ``due_at`` (a retry, or after quiet hours)."""
+    """Give a claimed row back, due again at ``due_at`` (a retry, or after quiet hours); a
+    scheduled row keeps when it was first due."""
     values: dict[str, Any] = {"claimed_by": None, "claimed_at": None, "due_at": due_at}
+    if table is ScheduledMessage:
+        values["planned_at"] = func.coalesce(ScheduledMessage.planned_at, ScheduledMessage.due_at)
     if error is not None:
         values["last_error"] = error[:2000]
     await session.execute(

@@ -211,3 +211,40 @@ async def test_without_smtp_the_email_step_is_skipped_and_the_coordination_told_
         ).all()
         failed = (await session.scalars(select(Delivery).where(Delivery.status == "failed"))).all()
     assert len(skipped) == 2 and failed == []
+
+
+async def test_after_a_quiet_gap_the_events_go_out_in_the_order_they_happened(
+    runtime: Runtime, clock: object
+) -> None:
+    """Issue 12: Saturday's warning must not come before Friday's. Saturday's row was
+    planned first; both fall in quiet hours and wait for Monday 7h together."""
+    _group, sink = await _group_with_sink(runtime)
+    network = await _network(runtime)
+    async with runtime.sessions() as session, session.begin():
+        for key, due in (("sat", _local(2026, 11, 28, 21)), ("fri", _local(2026, 11, 27, 21))):
+            await repo.schedule(
+                session=session,
+                network_id=network.id,
+                key=f"event:{key}",
+                kind="event",
+                due_at=due,
+                payload={"day": key},
+            )
+
+    async def render(ctx: object) -> list[Reply]:
+        return [Reply(text=f"aviso de {ctx.row.payload['day']}")]  # type: ignore[attr-defined]
+
+    runtime.router.renderers["event"] = render
+    assert runtime.dispatcher is not None
+    await clock.set(_local(2026, 11, 29, 10))  # type: ignore[attr-defined]  # a quiet Sunday
+    await runtime.dispatcher.run_due()
+    assert sink == []
+    await clock.set(_local(2026, 11, 30, 7))  # type: ignore[attr-defined]
+    await runtime.dispatcher.run_due()
+    assert [r.text for _chat, r in sink] == ["aviso de fri", "aviso de sat"]
+    async with runtime.sessions() as session:
+        rows = (await session.scalars(select(ScheduledMessage).order_by(ScheduledMessage.id))).all()
+    assert [r.planned_at for r in rows if r.kind == "event"] == [
+        _local(2026, 11, 28, 21),
+        _local(2026, 11, 27, 21),
+    ]
