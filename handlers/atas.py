@@ -37,8 +37,14 @@ STATES = {
 }
 
 
-def _when(meeting: Meeting, network: Network) -> str:
-    return dates.format_when(meeting.starts_at, network.timezone)
+def _when(meeting: Meeting, network: Network, *, with_year: bool = False) -> str:
+    return dates.format_when(meeting.starts_at, network.timezone, with_year=with_year)
+
+
+def _years(meetings: Sequence[Meeting], ctx: Context) -> bool:
+    """A list of these meetings shows the years when it leaves this year."""
+    days = dates.local_days((m.starts_at for m in meetings), ctx.network.timezone)
+    return dates.spans_years(days, ctx.now.astimezone(ctx.tz).date())
 
 
 async def ata(ctx: Context) -> list[Reply]:
@@ -75,8 +81,10 @@ async def _ata_status(ctx: Context, _command: AtaCommand) -> list[Reply]:
     states = await atas.in_progress(ctx.session, ctx.network)
     if not states:
         return [Reply(text=_("No ata is pending. Approved atas: /atas"))]
+    years = _years([s.meeting for s in states], ctx)
     lines = [
-        f"• {_when(s.meeting, ctx.network)} — {s.author}: {_(STATES[s.status])}" for s in states
+        f"• {_when(s.meeting, ctx.network, with_year=years)} — {s.author}: {_(STATES[s.status])}"
+        for s in states
     ]
     return [Reply(text="\n".join([_("Atas in progress:"), *lines]))]
 
@@ -93,11 +101,12 @@ async def _approve(ctx: Context, command: AtaCommand) -> list[Reply]:
         ctx.session, ctx.network, is_coordinator=ctx.is_coordinator, now=ctx.now, day=command.day
     )
     if approval.approved is None:
-        return [_which_to_approve(approval.choices, ctx.network)]
+        years = _years([c.meeting for c in approval.choices], ctx)
+        return [_which_to_approve(approval.choices, ctx.network, with_year=years)]
     return [Reply(text=_approved_text(approval.approved, ctx))]
 
 
-def _which_to_approve(choices: Sequence[atas.AtaOf], network: Network) -> Reply:
+def _which_to_approve(choices: Sequence[atas.AtaOf], network: Network, *, with_year: bool) -> Reply:
     """More than one ata is waiting: one button per ata, nothing approved yet."""
     n = len(choices)
     text = ngettext(
@@ -109,7 +118,8 @@ def _which_to_approve(choices: Sequence[atas.AtaOf], network: Network) -> Reply:
         (
             Button(
                 _("✅ {kind} of {when}").format(
-                    kind=first_upper(kind_name(c.meeting.kind)), when=_when(c.meeting, network)
+                    kind=first_upper(kind_name(c.meeting.kind)),
+                    when=_when(c.meeting, network, with_year=with_year),
                 ),
                 AtaApproval(c.ata.id).encode(),
             ),

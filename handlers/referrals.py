@@ -154,15 +154,17 @@ async def pending(ctx: Context) -> list[Reply]:
     )
     if not rows:
         return [Reply(text=_("No pending devolutivas. 🎉"))]
-    lines = [_("Pending devolutivas (overdue first):"), *map(_pending_line, rows)]
+    years = dates.spans_years((r.due for r in rows), ctx.now.astimezone(ctx.tz).date())
+    lines = [_("Pending devolutivas (overdue first):")]
+    lines += [_pending_line(row, with_year=years) for row in rows]
     return [Reply(text="\n".join(lines))]
 
 
-def _pending_line(row: Pending) -> str:
+def _pending_line(row: Pending, *, with_year: bool) -> str:
     when = (
         ngettext("{n} day overdue", "{n} days overdue", row.late).format(n=row.late)
         if row.late
-        else _("due {day}").format(day=dates.format_date(row.due))
+        else _("due {day}").format(day=dates.format_date(row.due, with_year=with_year))
     )
     referral = row.referral
     return f"• {row.sector.name} — {referral.code} ({when}): {_short(referral.description)}"

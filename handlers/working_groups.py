@@ -39,8 +39,8 @@ async def working_groups_command(ctx: Context) -> list[Reply]:
     raise UserError(N_("Use /gt to list, /gt criar or /gt encerrar."), example=rules.EXAMPLE)
 
 
-def _when(meeting: Meeting | None, tz: str) -> str:
-    return dates.format_when(meeting.starts_at, tz) if meeting else "—"
+def _when(meeting: Meeting | None, tz: str, *, with_year: bool = False) -> str:
+    return dates.format_when(meeting.starts_at, tz, with_year=with_year) if meeting else "—"
 
 
 async def _create(ctx: Context, args: str) -> list[Reply]:
@@ -79,17 +79,20 @@ async def _list(ctx: Context) -> list[Reply]:
     if not groups:
         text = _("No working groups yet. The coordination creates one with {example}")
         return [Reply(text=text.format(example=rules.EXAMPLE))]
-    lines = [_("Working groups:"), *(_group_line(g, ctx.network.timezone) for g in groups)]
+    tz = ctx.network.timezone
+    ahead = dates.local_days((g.next.starts_at for g in groups if g.next), tz)
+    years = dates.spans_years(ahead, ctx.now.astimezone(ctx.tz).date())
+    lines = [_("Working groups:"), *(_group_line(g, tz, with_year=years) for g in groups)]
     return [Reply(text="\n".join(lines))]
 
 
-def _group_line(item: working_groups.GroupStatus, tz: str) -> str:
+def _group_line(item: working_groups.GroupStatus, tz: str, *, with_year: bool) -> str:
     return _("• {name} ({sectors}) — {cadence}, {place}. Next: {next}").format(
         name=item.group.name,
         sectors=", ".join(item.sectors),
         cadence=_(CADENCE_NAMES[item.group.cadence]),
         place=item.group.place,
-        next=_when(item.next, tz),
+        next=_when(item.next, tz, with_year=with_year),
     )
 
 

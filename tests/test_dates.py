@@ -768,3 +768,16 @@ def test_a_number_is_ascii_digits_only(text: str, expected: int | None) -> None:
 )
 def test_a_year_is_one_a_network_can_have(text: str, expected: int | None) -> None:
     assert numbers.year(text) == expected
+
+
+def test_a_list_of_days_shows_the_years_when_it_leaves_this_year() -> None:
+    from bot.rules.dates import local_days, spans_years
+
+    today = date(2026, 12, 20)
+    assert not spans_years([date(2026, 12, 22), date(2026, 12, 29)], today)
+    assert spans_years([date(2026, 12, 29), date(2027, 1, 5)], today)  # into January
+    assert spans_years([date(2025, 11, 24)], today)  # last year's, still pending
+    assert not spans_years([], today)
+    # 23h on 31/12 in Cuiabá is already 1 January in UTC: the local day counts.
+    late = datetime(2027, 1, 1, 3, tzinfo=UTC)
+    assert local_days([late], CUIABA) == [date(2026, 12, 31)]

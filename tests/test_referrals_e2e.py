@@ -363,3 +363,13 @@ async def test_a_sector_is_removed_and_its_records_keep_its_name(tg: Harness) ->
         sectors = (await session.scalars(select(Sector).where(Sector.key == "creas"))).all()
     assert len(sectors) == 1 and sectors[0].id == referral.owed[0].sector_id
     assert sectors[0].removed_at is None
+
+
+async def test_pending_dates_carry_the_year_when_the_list_leaves_this_year(tg: Harness) -> None:
+    await tg.say(COORD, f"/encaminhar Saúde | 10 dias | {DESCRIPTION}")
+    only_this_year = await tg.say(COORD, "/pendencias")
+    assert "(vence 03/12)" in only_this_year["text"]
+    await tg.say(COORD, f"/encaminhar CREAS | 15/01 | {DESCRIPTION}")
+    spanning = await tg.say(COORD, "/pendencias")
+    assert "(vence 03/12/2026)" in spanning["text"]
+    assert "(vence 15/01/2027)" in spanning["text"]

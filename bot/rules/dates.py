@@ -27,7 +27,7 @@ import functools
 import re
 import unicodedata
 import zoneinfo
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -660,6 +660,17 @@ def parse_month(text: str) -> int:
 def format_date(d: date, *, with_year: bool = False) -> str:
     """The day as "14/10", or "14/10/2026" with the year."""
     return f"{d.day:02d}/{d.month:02d}" + (f"/{d.year}" if with_year else "")
+
+
+def spans_years(days: Iterable[date], today: date) -> bool:
+    """Whether a list of these days shows their years: one of them is not in ``today``'s
+    year (a list from December into January, or last year's ata still pending)."""
+    return any(d.year != today.year for d in days)
+
+
+def local_days(instants: Iterable[datetime], tz: str) -> list[date]:
+    """The local days of ``instants`` in the zone ``tz``."""
+    return [i.astimezone(zone(tz)).date() for i in instants]
 
 
 def format_time(t: time) -> str:
