@@ -228,13 +228,18 @@ async def _open_december_meeting(tg: Harness) -> None:
     await tg.api.wait_for_message(GROUP, "Rascunho da ata", since=mark)
 
 
-async def test_the_coordination_picks_which_ata_it_approves(tg: Harness) -> None:
+async def _two_atas_waiting(tg: Harness) -> None:
+    """24/11's and 08/12's atas delivered, neither approved."""
     await _open_meeting(tg)
     await tg.say(COORD, f"/ata {ATA_TEXT}")
     preview = await tg.say(COORD, "/gerarcalendario 2026 2ª terça 14h CRAS")
     await tg.press(preview, buttons(preview)[0], COORD)
     await _open_december_meeting(tg)
     await tg.say(COORD, f"/ata {ATA_TEXT} Segunda reunião.")
+
+
+async def test_the_coordination_picks_which_ata_it_approves(tg: Harness) -> None:
+    await _two_atas_waiting(tg)
 
     # Two atas wait: plain /ata aprovar asks which, and approves nothing yet.
     asked = await tg.say(COORD, "/ata aprovar")
@@ -272,12 +277,7 @@ async def test_the_coordination_picks_which_ata_it_approves(tg: Harness) -> None
 
 
 async def test_a_correction_with_two_atas_waiting_names_the_day(tg: Harness) -> None:
-    await _open_meeting(tg)
-    await tg.say(COORD, f"/ata {ATA_TEXT}")
-    preview = await tg.say(COORD, "/gerarcalendario 2026 2ª terça 14h CRAS")
-    await tg.press(preview, buttons(preview)[0], COORD)
-    await _open_december_meeting(tg)
-    await tg.say(COORD, f"/ata {ATA_TEXT} Segunda reunião.")
+    await _two_atas_waiting(tg)
     which = await tg.say(COORD, "/ata corrigir faltou a lista de presença")
     assert "2 atas aguardam aprovação (24/11, 08/12)" in which["text"]
     assert "Exemplo: /ata corrigir 08/12 faltou a lista de presença" in which["text"]
