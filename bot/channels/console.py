@@ -189,7 +189,11 @@ class ConsoleChannel(InProcessChannel):
             print("  Não há esse botão. Exemplo: :botao 1", file=self.out)
             return
         button = self.buttons[int(rest) - 1]
-        await self.runtime.redebot.respond(self._incoming(button=button.data))
+        replies = await self.runtime.redebot.respond(self._incoming(button=button.data))
+        # A press refused with only a popup (Telegram's alert) sends no message: show it.
+        for reply in replies:
+            if reply.notice and not reply.text and reply.file is None:
+                print(f"  [aviso] {reply.notice}", file=self.out)
 
     async def _advance(self, rest: str) -> None:
         try:
