@@ -98,10 +98,6 @@ async def mark_update_processed(
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def forget_old_updates(*, session: AsyncSession, before: datetime) -> None:
-    await session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < before))
-
-
 # --- networks ----------------------------------------------------------------
 
 
@@ -936,11 +932,6 @@ async def known_messages(
         )
     )
     return set(result.all())
-
-
-async def forget_old_choices(*, session: AsyncSession, before: datetime) -> None:
-    await session.execute(delete(Choice).where(Choice.created_at < before))
-    await session.execute(delete(ChoiceAnswer).where(ChoiceAnswer.created_at < before))
 
 
 async def choice_for(
