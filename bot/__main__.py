@@ -1,4 +1,5 @@
-"""The `redebot` command: serve Telegram, or try the bot in the console."""
+"""The `redebot` command: serve Telegram, or try the bot in the console; the operator's
+tools (migrate, report, purge, whatsapp)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from bot.channels.base import Channel
-from bot.clock import SystemClock
+from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.http import make_http_app, start_http
 from bot.runtime import Runtime, open_runtime
@@ -172,6 +173,12 @@ def main(argv: list[str] | None = None) -> int:
     rep.add_argument("--network", type=int, required=True, help="network id (see the log)")
     rep.add_argument("--year", type=int, required=True)
     rep.add_argument("--out", required=True, help="report.pdf, report.xlsx or report.zip")
+    purge_cmd = sub.add_parser(
+        "purge", help="delete now what is past its retention (it also runs hourly); README"
+    )
+    purge_cmd.add_argument(
+        "--dry-run", action="store_true", help="only count what would be deleted"
+    )
     wa = sub.add_parser("whatsapp", help="pair and check the WhatsApp number (Evolution API)")
     wa_sub = wa.add_subparsers(dest="whatsapp_command")
     connect = wa_sub.add_parser("connect", help="create the instance, show its QR code, wait")
@@ -210,6 +217,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "report":
         return asyncio.run(write_report(settings, args.network, args.year, Path(args.out)))
+    if args.command == "purge":
+        return asyncio.run(run_purge(settings, dry_run=args.dry_run))
     if args.command == "whatsapp":
         return run_whatsapp(settings, args)
     if not settings.telegram_bot_token and not settings.whatsapp:
@@ -253,6 +262,23 @@ async def write_report(settings: Settings, network_id: int, year: int, out: Path
         await runtime.close()
     await asyncio.to_thread(out.write_bytes, content)
     print(f"{out}: {len(content)} bytes")
+    return 0
+
+
+async def run_purge(settings: Settings, *, dry_run: bool, clock: Clock | None = None) -> int:
+    """``redebot purge``: what the dispatcher deletes every hour, now, with the counts."""
+    from storage import retention
+
+    clock = clock or SystemClock()
+    runtime = await open_runtime(settings, clock)
+    try:
+        async with runtime.sessions() as session, session.begin():
+            counts = await retention.purge(session, now=clock.now(), dry_run=dry_run)
+    finally:
+        await runtime.close()
+    verb = "would delete" if dry_run else "deleted"
+    for name, n in counts.items():
+        print(f"{name}: {verb} {n}")
     return 0
 
 

@@ -38,7 +38,7 @@ from bot.rules import quiet as quiet_rules
 from bot.rules.calendar import holidays_for
 from bot.rules.kinds import DIGEST
 from bot.rules.status import OutboxStatus
-from storage import repo
+from storage import repo, retention
 from storage.models import Delivery, Meeting, Network, ScheduledMessage
 
 log = logging.getLogger(__name__)
@@ -46,10 +46,7 @@ log = logging.getLogger(__name__)
 SendMail = Callable[[MailOut], Awaitable[None]]
 
 MAX_ATTEMPTS = 8
-# Telegram redelivers an update for at most a day; older update ids are forgotten.
-# Typed answers and votes count for 30 days after a message of options.
-CHOICE_MEMORY = timedelta(days=30)
-UPDATE_MEMORY = timedelta(days=2)
+# What the bot keeps only to work goes after bot.rules.retention's times, checked hourly.
 FORGET_EVERY = timedelta(hours=1)
 NOTICE = "notice"
 CAP_WINDOW = timedelta(hours=1)
@@ -461,6 +458,17 @@ class Dispatcher:
 
     # --- the loop ----------------------------------------------------------------------
 
+    async def purge(self) -> dict[str, int]:
+        """Delete what is past its retention (never the network's records); the counts."""
+        async with self.sessions() as session, session.begin():
+            counts = await retention.purge(session, now=self.clock.now())
+        if any(counts.values()):
+            log.info(
+                "purged past retention: %s",
+                ", ".join(f"{name} {n}" for name, n in counts.items() if n),
+            )
+        return counts
+
     async def next_wake(self) -> datetime:
         now = self.clock.now()
         async with self.sessions() as session:
@@ -505,13 +513,7 @@ class Dispatcher:
                 try:
                     await self.run_due()
                     if forgot is None or started - forgot >= FORGET_EVERY:
-                        async with self.sessions() as session, session.begin():
-                            await repo.forget_old_updates(
-                                session=session, before=started - UPDATE_MEMORY
-                            )
-                            await repo.forget_old_choices(
-                                session=session, before=started - CHOICE_MEMORY
-                            )
+                        await self.purge()
                         forgot = started
                     until = await self.next_wake()
                 except asyncio.CancelledError:

@@ -14,6 +14,7 @@ from bot.messages import Button, Reply
 from bot.router import Scope
 from bot.rules import dates
 from bot.rules.convocation import BASIS_NAMES, Basis
+from bot.rules.names import representative
 from bot.services import meetings
 from handlers.common import meeting_card
 from storage.models import Meeting, Member
@@ -94,8 +95,12 @@ async def convocation_header(scope: Scope, meeting: Meeting) -> str:
 
 
 def _convened_by(convener: meetings.Convener, meeting: Meeting) -> str:
-    name = convener.member.name
-    who = f"{name} ({convener.sector.name})" if convener.sector else name
+    sector = convener.sector.name if convener.sector else None
+    if convener.member is None:  # the person erased their data: the sector alone
+        who = representative(sector)
+    else:
+        name = convener.member.name
+        who = f"{name} ({sector})" if sector else name
     basis = _(BASIS_NAMES[Basis(meeting.basis)]) if meeting.basis else ""
     return _("Convened by: {who} — {basis}").format(who=who, basis=basis)
 

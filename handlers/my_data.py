@@ -1,25 +1,36 @@
-"""A member sees and erases what the bot holds about them (LGPD, PRODUCT.md)."""
+"""A member sees and erases what the bot holds about them (LGPD art. 18, PRODUCT.md)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.buttons import ButtonData, Decision
-from bot.i18n import N_
+from bot.i18n import N_, ngettext
 from bot.i18n import gettext as _
 from bot.messages import Button, OutFile, Reply
 from bot.router import Context, Router
+from bot.rules import dates
+from bot.rules.personal_data import MyData, to_json
+from bot.rules.retention import DEFAULT
 from bot.services import personal_data as service
 from handlers.common import person
+
+# Codes and dates listed in the summary before "…" (the file has them all).
+LISTED = 8
 
 
 async def my_data(ctx: Context) -> list[Reply]:
     data = await service.export(ctx.session, ctx.network, ctx.member)
-    content = json.dumps(data, ensure_ascii=False, indent=2).encode()
+    content = json.dumps(to_json(data), ensure_ascii=False, indent=2).encode()
+    text = summary(data) + "\n\n" + _("All of it in detail (JSON). To erase it: /apagarmeusdados")
     return [
+        # One reply with the file: if the private chat fails, the Courier never shows a
+        # reply that carries a file in the group (only a line asking for /start).
         Reply(
-            text=_("What I hold about you in this network. To erase it: /apagarmeusdados"),
+            text=text,
             file=OutFile("meus-dados.json", content, "application/json"),
             to_user=person(ctx.member),
         ),
@@ -27,16 +38,205 @@ async def my_data(ctx: Context) -> list[Reply]:
     ]
 
 
-async def erase_request(ctx: Context) -> list[Reply]:
-    return [
-        Reply(
-            text=_(
-                "{name}, erase what I hold about you here (sector, answers, presences)? "
-                "Devolutivas stay as records of your sector, without your name."
-            ).format(name=ctx.member.name),
-            buttons=(_erase_buttons(ctx.member.id),),
-        )
+def _day(instant: datetime, tz: str) -> str:
+    return dates.format_date(instant.astimezone(dates.zone(tz)).date(), with_year=True)
+
+
+def _listed(items: Sequence[str]) -> str:
+    shown = ", ".join(items[:LISTED])
+    return shown + (", …" if len(items) > LISTED else "")
+
+
+def summary(data: MyData) -> str:
+    """What the bot holds about the person, in a few lines for a phone."""
+    tz = data.timezone
+    lines = [
+        _("📋 What I hold about you in {network}").format(
+            network=data.network or _("Rede de Proteção Social")
+        ),
+        "",
+        _("Name: {name}").format(name=data.name),
     ]
+    if data.username:
+        lines.append(_("Username: @{username}").format(username=data.username))
+    lines.append(_("Sector: {sector}").format(sector=data.sector or _("none yet")))
+    if data.coordinator or data.admin:
+        lines.append(_("Role: coordination"))
+    lines.append(_("Known here since {date}").format(date=_day(data.since, tz)))
+    if data.private_chat_since is not None:
+        lines.append(
+            _("Private chat with me since {date} (for your private notices)").format(
+                date=_day(data.private_chat_since, tz)
+            )
+        )
+    if data.other_ids:
+        n = len(data.other_ids)
+        lines.append(
+            ngettext(
+                "{n} other id of yours on this platform (on WhatsApp, your phone number)",
+                "{n} other ids of yours on this platform (on WhatsApp, your phone number)",
+                n,
+            ).format(n=n)
+        )
+    if data.other_networks:
+        lines.append(
+            _("Also in: {networks} (send /meusdados in each group)").format(
+                networks=_listed(list(data.other_networks))
+            )
+        )
+    lines += ["", _("What you recorded here:"), *_recorded(data)]
+    lines += ["", _("How long I keep it:"), *_kept(data)]
+    return "\n".join(lines)
+
+
+def _recorded(data: MyData) -> list[str]:
+    if not data.authored_anything:
+        return ["• " + _("nothing yet")]
+    tz = data.timezone
+    lines = []
+    if data.answers:
+        counts = data.answer_counts()
+        lines.append(
+            "• "
+            + ngettext(
+                "{n} answer to meetings ({yes} yes, {no} no, {maybe} maybe; {reasons} with "
+                "a reason)",
+                "{n} answers to meetings ({yes} yes, {no} no, {maybe} maybe; {reasons} with "
+                "a reason)",
+                len(data.answers),
+            ).format(
+                n=len(data.answers),
+                yes=counts["yes"],
+                no=counts["no"],
+                maybe=counts["maybe"],
+                reasons=data.reasons,
+            )
+        )
+    if data.presences:
+        lines.append(
+            "• "
+            + ngettext(
+                "{n} presence at a meeting", "{n} presences at meetings", data.present
+            ).format(n=data.present)
+        )
+    if data.devolutivas:
+        codes = [d.code for d in data.devolutivas]
+        lines.append(
+            "• "
+            + ngettext(
+                "{n} devolutiva delivered: {codes}",
+                "{n} devolutivas delivered: {codes}",
+                len(codes),
+            ).format(n=len(codes), codes=_listed(codes))
+        )
+    if data.atas:
+        days = [_day(a.meeting_at, tz) for a in data.atas]
+        lines.append(
+            "• "
+            + ngettext(
+                "{n} ata delivered (meeting of {days})",
+                "{n} atas delivered (meetings of {days})",
+                len(days),
+            ).format(n=len(days), days=_listed(days))
+        )
+    if data.referrals:
+        codes = [r.code for r in data.referrals]
+        lines.append(
+            "• "
+            + ngettext(
+                "{n} encaminhamento registered: {codes}",
+                "{n} encaminhamentos registered: {codes}",
+                len(codes),
+            ).format(n=len(codes), codes=_listed(codes))
+        )
+    if data.deleted_referrals:
+        codes = [r.code for r in data.deleted_referrals]
+        lines.append(
+            "• "
+            + ngettext(
+                "{n} encaminhamento deleted: {codes}",
+                "{n} encaminhamentos deleted: {codes}",
+                len(codes),
+            ).format(n=len(codes), codes=_listed(codes))
+        )
+    if data.extensions:
+        codes = [e.code for e in data.extensions]
+        lines.append(
+            "• "
+            + ngettext(
+                "{n} request for more time: {codes}",
+                "{n} requests for more time: {codes}",
+                len(codes),
+            ).format(n=len(codes), codes=_listed(codes))
+        )
+    if data.convened:
+        days = [_day(m.starts_at, tz) for m in data.convened]
+        lines.append(
+            "• "
+            + ngettext(
+                "{n} meeting convened ({days})", "{n} meetings convened ({days})", len(days)
+            ).format(n=len(days), days=_listed(days))
+        )
+    return lines
+
+
+def _kept(data: MyData) -> list[str]:
+    sector = data.sector or _("your sector")
+    days = DEFAULT.deliveries.days
+    return [
+        "• "
+        + _(
+            "Your name, username, sector, role, answers and their reasons: until you erase "
+            "them (/apagarmeusdados)."
+        ),
+        "• "
+        + _(
+            "The private chat and your other ids: until you erase your data in your last "
+            "network on this platform."
+        ),
+        "• "
+        + _(
+            "Presences, devolutivas, atas, encaminhamentos and convocations are the network's "
+            'records and stay; once you erase your data they say "representative of '
+            '{sector}", not your name.'
+        ).format(sector=sector),
+        "• "
+        + ngettext(
+            "Messages I sent that name you, previews and questions: {n} day.",
+            "Messages I sent that name you, previews and questions: {n} days.",
+            days,
+        ).format(n=days),
+    ]
+
+
+# --- erasure -----------------------------------------------------------------------------
+
+
+async def erase_request(ctx: Context) -> list[Reply]:
+    sector = ctx.member.sector.name if ctx.member.sector else None
+    stays = (
+        _(
+            "The network's records stay (presences, devolutivas, atas, encaminhamentos, "
+            'convocations), naming "representative of {sector}" instead of you.'
+        ).format(sector=sector)
+        if sector
+        else _(
+            "The network's records stay (devolutivas, atas, encaminhamentos, convocations), "
+            "without your name."
+        )
+    )
+    text = "\n".join(
+        [
+            _("{name}, erase what I hold about you in this network?").format(name=ctx.member.name),
+            _(
+                "Goes: your name, username, sector, role, your answers to meetings and their "
+                "reasons, your previews; the private chat and your other ids if this is your "
+                "last network here."
+            ),
+            stays,
+        ]
+    )
+    return [Reply(text=text, buttons=(_erase_buttons(ctx.member.id),))]
 
 
 def _erase_buttons(member_id: int) -> tuple[Button, ...]:
@@ -55,16 +255,28 @@ class EraseDecision(ButtonData, prefix="erase"):
 
 
 async def erase_button(ctx: Context, press: EraseDecision) -> list[Reply]:
-    erased = await service.answer_erasure(
+    sector = await service.answer_erasure(
         ctx.session,
         ctx.network,
         ctx.member,
         asked_by_id=press.member_id,
         erase=press.decision is Decision.OK,
     )
-    if not erased:
+    if sector is None:
         return [Reply(text=_("Nothing was erased."), edit=True)]
-    return [Reply(text=_("Done: I erased what I held about you in this network."), edit=True)]
+    records = (
+        _('The network\'s records now say "representative of {sector}".').format(sector=sector)
+        if sector
+        else _("The network's records stay, without your name.")
+    )
+    text = "\n".join(
+        [
+            _("Done: I erased what I held about you in this network."),
+            records,
+            _("If you use the bot here again, it will know you anew (send /setor again)."),
+        ]
+    )
+    return [Reply(text=text, edit=True)]
 
 
 def register(router: Router) -> None:

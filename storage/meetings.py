@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.rules.status import MeetingStatus
 from storage import repo
-from storage.models import Meeting, Member, Network, Sector
+from storage.models import Attendance, Meeting, Member, Network, Sector
 
 
 async def next_slot(
@@ -63,15 +63,22 @@ async def next_of_groups(
 async def expected_sectors(
     *, session: AsyncSession, network: Network, meeting: Meeting
 ) -> list[Sector]:
-    """Who is expected: a working group's sectors, else every sector with representatives."""
+    """Who is expected: a working group's sectors, else every sector with representatives
+    and every sector present at it (one whose only representative erased their data, or
+    left it since, was there: the meeting's counts keep it)."""
     sectors = await repo.sectors(session=session, network_id=network.id)
     if meeting.working_group_id is not None:
         group = await repo.working_group(session=session, group_id=meeting.working_group_id)
         wanted = set(group.sector_ids) if group else set()
         return [s for s in sectors if s.id in wanted]
     people = await repo.representatives(session=session, network_id=network.id)
-    with_people = {m.sector_id for m in people}
-    return [s for s in sectors if s.id in with_people]
+    came = await session.scalars(
+        select(Attendance.sector_id).where(
+            Attendance.meeting_id == meeting.id, Attendance.present.is_(True)
+        )
+    )
+    ids = {m.sector_id for m in people} | set(came.all())
+    return [s for s in sectors if s.id in ids]
 
 
 async def member(*, session: AsyncSession, member_id: int) -> Member | None:

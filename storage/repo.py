@@ -21,6 +21,7 @@ from bot.rules.status import (
     REFERRAL_OPEN,
     AtaStatus,
     DraftStatus,
+    MarkedBy,
     MeetingStatus,
     OutboxStatus,
     QuestionStatus,
@@ -96,10 +97,6 @@ async def mark_update_processed(
         insert(ProcessedUpdate).values(**values).on_conflict_do_nothing()
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-async def forget_old_updates(*, session: AsyncSession, before: datetime) -> None:
-    await session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < before))
 
 
 # --- networks ----------------------------------------------------------------
@@ -938,11 +935,6 @@ async def known_messages(
     return set(result.all())
 
 
-async def forget_old_choices(*, session: AsyncSession, before: datetime) -> None:
-    await session.execute(delete(Choice).where(Choice.created_at < before))
-    await session.execute(delete(ChoiceAnswer).where(ChoiceAnswer.created_at < before))
-
-
 async def choice_for(
     *, session: AsyncSession, platform: str, chat_id: str, message_id: str, since: datetime
 ) -> Choice | None:
@@ -1318,8 +1310,9 @@ async def mark_presence(
         row.present, row.marked_by, row.marked_at = present, by, now
         row.sector_id = member.sector_id
     if present and member.sector_id is not None:
-        # Someone of the sector is named now: the sector's unnamed mark says nothing more.
-        await _drop_sector_only(session, meeting_id, member.sector_id)
+        # Someone of the sector is named now: the sector's unnamed mark says nothing more
+        # (the presence of a representative who erased their data stays: it is theirs).
+        await _drop_sector_only(session, meeting_id, member.sector_id, keep_erased=True)
     await session.flush()
 
 
@@ -1337,7 +1330,7 @@ async def mark_sector(
                 Attendance.sector_id == sector_id,
                 Attendance.present.is_(True),
             )
-            .values(present=False, marked_by="coordinator", marked_at=now)
+            .values(present=False, marked_by=MarkedBy.COORDINATOR, marked_at=now)
             .execution_options(synchronize_session="fetch")
         )
         return
@@ -1355,23 +1348,24 @@ async def mark_sector(
                 member_id=None,
                 sector_id=sector_id,
                 present=True,
-                marked_by="coordinator",
+                marked_by=MarkedBy.COORDINATOR,
                 marked_at=now,
             )
         )
         await session.flush()
 
 
-async def _drop_sector_only(session: AsyncSession, meeting_id: int, sector_id: int) -> None:
-    await session.execute(
-        delete(Attendance)
-        .where(
-            Attendance.meeting_id == meeting_id,
-            Attendance.sector_id == sector_id,
-            Attendance.member_id.is_(None),
-        )
-        .execution_options(synchronize_session="fetch")
+async def _drop_sector_only(
+    session: AsyncSession, meeting_id: int, sector_id: int, *, keep_erased: bool = False
+) -> None:
+    statement = delete(Attendance).where(
+        Attendance.meeting_id == meeting_id,
+        Attendance.sector_id == sector_id,
+        Attendance.member_id.is_(None),
     )
+    if keep_erased:
+        statement = statement.where(Attendance.marked_by != MarkedBy.ERASED)
+    await session.execute(statement.execution_options(synchronize_session="fetch"))
 
 
 async def attendance(*, session: AsyncSession, meeting_id: int) -> Sequence[Attendance]:

@@ -76,6 +76,7 @@ async def year_records(
         if plan.year == year
     ]
     past = [m.id for m in meetings if _past(m, now)]
+    present = await _present(session, counted)
     return YearRecords(
         meetings=meetings,
         sectors={
@@ -88,8 +89,8 @@ async def year_records(
             m.id: m
             for m in await session.scalars(select(Member).where(Member.network_id == network.id))
         },
-        expected=await _expected(session, network, counted),
-        present=await _present(session, counted),
+        expected=await _expected(session, network, counted, present),
+        present=present,
         referrals=await _referrals(session, network, start, end, [p.id for p in plans]),
         plans=[
             (plan, list(await repo.plan_referrals(session=session, plan_id=plan.id)))
@@ -111,15 +112,19 @@ async def year_records(
 
 
 async def _expected(
-    session: AsyncSession, network: Network, meetings: list[Meeting]
+    session: AsyncSession,
+    network: Network,
+    meetings: list[Meeting],
+    present: dict[int, set[int]],
 ) -> dict[int, set[int]]:
-    """A working group's sectors, else every sector with representatives."""
+    """A working group's sectors, else every sector with representatives and those present
+    (as storage.meetings.expected_sectors)."""
     people = await repo.representatives(session=session, network_id=network.id)
     with_people = {m.sector_id for m in people if m.sector_id is not None}
     expected = {}
     for meeting in meetings:
         if meeting.working_group_id is None:
-            expected[meeting.id] = set(with_people)
+            expected[meeting.id] = with_people | present.get(meeting.id, set())
             continue
         group = await repo.working_group(session=session, group_id=meeting.working_group_id)
         expected[meeting.id] = set(group.sector_ids) if group else set()

@@ -227,7 +227,7 @@ async def test_a_member_sees_and_erases_their_data(tg: Harness) -> None:
     assert export.params["chat_id"] == ANA.id
     await tg.api.wait_for_message(GROUP, "no privado", since=mark)
     data = json.loads(next(iter(export.files.values()))[1])
-    assert data["name"] == "Ana" and data["sector"] == "Saúde"
+    assert data["voce"]["nome"] == "Ana" and data["voce"]["setor"] == "Saúde"
     ask = await tg.say(ANA, "/apagarmeusdados")
     erase, _keep = buttons(ask)
     mark = tg.api.mark()

@@ -20,7 +20,7 @@ from bot.i18n import gettext as _
 from bot.rules import dates, numbers
 from bot.rules import report_data as reports
 from bot.rules.convocation import BASIS_NAMES, Basis
-from bot.rules.names import first_upper, kind_name
+from bot.rules.names import first_upper, kind_name, representative
 from bot.rules.status import AtaStatus, MeetingStatus, ReferralStatus
 from bot.rules.system_deadlines import Recurring, occurrences_after, period_of
 
@@ -144,9 +144,12 @@ def _extraordinary(records: Records) -> list[reports.ExtraordinaryRow]:
             continue
         who = records.members.get(m.convened_by_id or 0)
         sector = records.sectors.get(m.convened_by_sector_id or 0)
-        convened_by = " — ".join(
-            x for x in (sector.name if sector else "", who.name if who else "") if x
-        )
+        if who is None and sector is not None:  # the person erased their data
+            convened_by = representative(sector.name)
+        else:
+            convened_by = " — ".join(
+                x for x in (sector.name if sector else "", who.name if who else "") if x
+            )
         rows.append(
             reports.ExtraordinaryRow(
                 starts_at=m.starts_at,

@@ -35,3 +35,11 @@ def kind_name(kind: str) -> str:
 
 def first_upper(text: str) -> str:
     return text[:1].upper() + text[1:]
+
+
+def representative(sector: str | None) -> str:
+    """How a record names someone who erased their data (/apagarmeusdados): by the sector
+    they represented, never by name."""
+    if sector:
+        return _("representative of {sector}").format(sector=sector)
+    return _("a member (data erased)")

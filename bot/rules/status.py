@@ -22,6 +22,15 @@ class Presence(StrEnum):
     CLOSED = "closed"
 
 
+class MarkedBy(StrEnum):
+    """Who marked a presence row."""
+
+    SELF = "self"  # the person tapped ✋
+    COORDINATOR = "coordinator"  # the coordination (/presenca +)
+    # The person erased their data (/apagarmeusdados): the row names only the sector.
+    ERASED = "erased"
+
+
 class RoleStatus(StrEnum):
     """A secretary or ata author proposed by the rotation (seed 000 §5)."""
 

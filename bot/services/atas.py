@@ -15,8 +15,9 @@ from bot.i18n import N_, Np_
 from bot.messages import Attachment
 from bot.rules import atas as rules
 from bot.rules import dates, privacy
+from bot.rules.names import representative
 from bot.rules.rotation import ROLES, SECRETARY
-from bot.rules.status import ATA_IN_PROGRESS, AtaStatus
+from bot.rules.status import ATA_IN_PROGRESS, AtaStatus, MarkedBy
 from storage import atas as store
 from storage import meetings as meetings_store
 from storage import repo
@@ -146,7 +147,9 @@ async def draft(session: AsyncSession, network: Network, meeting: Meeting) -> ru
     by_sector: dict[str, list[str]] = {}
     for row in rows:
         if row.member is None:  # a sector marked present without naming anyone
-            by_sector.setdefault(row.sector.name if row.sector else "—", [])
+            people = by_sector.setdefault(row.sector.name if row.sector else "—", [])
+            if row.marked_by == MarkedBy.ERASED:  # someone who erased their data
+                people.append(representative(row.sector.name if row.sector else None))
             continue
         sector = row.member.sector.name if row.member.sector else "—"
         by_sector.setdefault(sector, []).append(row.member.name)

@@ -16,8 +16,8 @@ from bot.i18n import N_, Np_
 from bot.i18n import gettext as _
 from bot.messages import Person
 from bot.rules import attendance as rules
-from bot.rules.names import first_upper, kind_name
-from bot.rules.status import MeetingStatus, Presence, QuestionStatus
+from bot.rules.names import first_upper, kind_name, representative
+from bot.rules.status import MarkedBy, MeetingStatus, Presence, QuestionStatus
 from bot.services import members
 from storage import meetings as meetings_store
 from storage import repo
@@ -175,9 +175,10 @@ async def presence_view(session: AsyncSession, network: Network, meeting: Meetin
 
 
 def _attendee(row: Attendance) -> tuple[str | None, str | None]:
-    """(sector, person) of one present row."""
+    """(sector, person) of one present row (no person: the sector marked as a whole)."""
     if row.member is None:
-        return (row.sector.name if row.sector else None), None
+        sector = row.sector.name if row.sector else None
+        return sector, (representative(sector) if row.marked_by == MarkedBy.ERASED else None)
     return (row.member.sector.name if row.member.sector else None), row.member.name
 
 
@@ -392,20 +393,43 @@ def _attendees(
 
 
 def _sectors_marked(rows: Iterable[Attendance]) -> list[documents.Attendee]:
-    """The sectors the coordination marked present without naming anyone."""
+    """The sectors the coordination marked present without naming anyone, and the
+    representatives who erased their data (named by their sector)."""
     return [
-        documents.Attendee(name=_("(not named)"), sector=r.sector.name, present=True, rsvp=None)
+        documents.Attendee(
+            name=(
+                representative(r.sector.name)
+                if r.marked_by == MarkedBy.ERASED
+                else _("(not named)")
+            ),
+            sector=r.sector.name,
+            present=True,
+            rsvp=None,
+        )
         for r in rows
         if r.member is None and r.present and r.sector is not None
     ]
 
 
 async def _convener(session: AsyncSession, meeting: Meeting) -> str | None:
-    """Who convened an extraordinary meeting (seed 000 §3)."""
-    if meeting.kind != "extraordinary" or meeting.convened_by_id is None:
+    """Who convened an extraordinary meeting (seed 000 §3); by the sector alone once the
+    person erased their data."""
+    if meeting.kind != "extraordinary":
         return None
-    convener = await meetings_store.member(session=session, member_id=meeting.convened_by_id)
-    return convener.name if convener is not None else None
+    convener = (
+        await meetings_store.member(session=session, member_id=meeting.convened_by_id)
+        if meeting.convened_by_id is not None
+        else None
+    )
+    if convener is not None:
+        return convener.name
+    sector_id = meeting.convened_by_sector_id
+    sector = (
+        await meetings_store.sector_by_id(session=session, sector_id=sector_id)
+        if sector_id
+        else None
+    )
+    return representative(sector.name) if sector is not None else None
 
 
 # --- quorum --------------------------------------------------------------------------------

@@ -15,7 +15,10 @@ from storage.models import Meeting, Member, Network, Rsvp, Sector
 
 @dataclass(frozen=True)
 class Convener:
-    member: Member
+    """Who convened a meeting: the member (None once they erased their data) and the
+    sector on whose behalf."""
+
+    member: Member | None
     sector: Sector | None
 
 
@@ -24,13 +27,19 @@ async def rsvps(session: AsyncSession, meeting: Meeting) -> Sequence[Rsvp]:
 
 
 async def convener(session: AsyncSession, meeting: Meeting) -> Convener | None:
-    if meeting.convened_by_id is None:
+    """Who convened an extraordinary meeting (None for the others, or when neither the
+    person nor the sector is known)."""
+    if meeting.kind != "extraordinary":
         return None
-    member = await store.member(session=session, member_id=meeting.convened_by_id)
-    if member is None:
-        return None
+    member = (
+        await store.member(session=session, member_id=meeting.convened_by_id)
+        if meeting.convened_by_id is not None
+        else None
+    )
     sector_id = meeting.convened_by_sector_id
     sector = await store.sector_by_id(session=session, sector_id=sector_id) if sector_id else None
+    if member is None and sector is None:
+        return None
     return Convener(member=member, sector=sector)
 
 

@@ -1,21 +1,19 @@
-"""A member's rights over what the bot holds about them: export and erasure (LGPD art. 18)."""
+"""A member's rights over what the bot holds about them: access and erasure (LGPD art. 18)."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import UserError
 from bot.i18n import N_
+from bot.rules.personal_data import MyData
 from storage import personal_data, repo
 from storage.models import Member, Network
 
 
-async def export(session: AsyncSession, network: Network, member: Member) -> dict[str, Any]:
+async def export(session: AsyncSession, network: Network, member: Member) -> MyData:
     """Everything stored about ``member`` in ``network``; refused when the bot cannot
     send it to them in private."""
-    data = await personal_data.export(session, network, member)
     reachable = await repo.contact_ids(
         session=session, platform=network.platform, user_ids=[member.user_id]
     )
@@ -27,17 +25,19 @@ async def export(session: AsyncSession, network: Network, member: Member) -> dic
             ),
             example="/meusdados",
         )
-    return data
+    return await personal_data.gather(session, network, member)
 
 
 async def answer_erasure(
     session: AsyncSession, network: Network, member: Member, *, asked_by_id: int, erase: bool
-) -> bool:
+) -> str | None:
     """Erase (or keep) what the bot holds about ``member``, who must be the one who asked.
-    Whether anything was erased."""
+    None when nothing was erased; else the sector the network's records now name
+    ("" when the member had none)."""
     if asked_by_id != member.id:
         raise UserError(N_("Only the person who asked can answer this."))
     if not erase:
-        return False
+        return None
+    sector = member.sector.name if member.sector else ""
     await personal_data.erase(session, network, member)
-    return True
+    return sector
