@@ -111,3 +111,141 @@ HELD_OUT = _examples(
     ("plantão Vitória 24h, sem expediente no feriado de 08/09", ""),
     ("Nota Técnica nº 7/2025/SNAS; Anexo II", ""),
 )
+
+# The corpus the tests hold the screen to (tests/test_privacy.py): the forms of issue 13's
+# probe, the fields it named, and the look-alikes in the network's own text.
+CORPUS = _examples(
+    # --- CPF ----------------------------------------------------------------------------
+    ("CPF da mãe 529.982.247-25", "cpf"),
+    ("responsável 52998224725 compareceu", "cpf"),
+    ("cpf 111 444 777 35", "cpf"),
+    ("CPF 123.456.789-00, conferir", "cpf"),  # a wrong check digit, labelled: still a CPF
+    ("C.P.F.: 39053344706", "cpf"),  # labelled, a typo in the last digit
+    ("CPF nº 390.533.447", "cpf"),  # the check digits left out
+    ("documento 390.533.447-06 da avó", "cpf"),  # the CPF's own layout
+    # --- NIS/PIS ------------------------------------------------------------------------
+    ("NIS 120.12345.67-8", "nis"),  # the NIS's layout, a wrong check digit
+    ("NIS da responsável familiar: 12012345672", "nis"),
+    ("PIS/PASEP 170.00123.45-0", "nis"),
+    ("nis 17000123451 (acho que errei um número)", "nis"),
+    ("inscrita no CadÚnico com NIS 20912345670", "nis"),
+    # --- CNS ----------------------------------------------------------------------------
+    ("209876543210000", "cns"),
+    ("cartão SUS 752 6018 1590 8302", "cns"),
+    ("CNS: 816613186091391", "cns"),
+    ("Cartão Nacional de Saúde 816 6131 8609 1390", "cns"),  # labelled, a wrong check
+    # --- RG -----------------------------------------------------------------------------
+    ("RG 12.345.678", "rg"),
+    ("RG da criança: 4.567.890-1", "rg"),
+    ("identidade nº 1234567 SSP/ES", "rg"),
+    ("carteira de identidade 22.333.444-X", "rg"),
+    ("doc. 12.345.678-9 apresentado", "rg"),
+    ("MG-12.345.678", "rg"),
+    # --- phones -------------------------------------------------------------------------
+    ("contato da mãe (27) 99988-7766", "phone"),
+    ("liga no 41 99999-8888 à tarde", "phone"),
+    ("41999998888", "phone"),
+    ("+55 27 98765-4321", "phone"),
+    ("celular 9 8877-6655", "phone"),
+    ("telefone da família: 3333-4444", "phone"),  # a landline next to a person's word
+    ("recado com a vizinha 3322-1100", "phone"),
+    ("whatsapp da avó 8877-6655", "phone"),
+    # --- e-mail -------------------------------------------------------------------------
+    ("e-mail da mãe: maria.silva@gmail.com", "email"),
+    ("escrever para joao_2010@hotmail.com", "email"),
+    # --- dates of birth -----------------------------------------------------------------
+    ("criança nascida em 12/03/2015", "birth_date"),
+    ("DN: 03/05/2019", "birth_date"),
+    ("data de nascimento da criança: 12/03/2015", "birth_date"),
+    # --- addresses ----------------------------------------------------------------------
+    ("Rua das Flores, 123", "address"),
+    ("a família mora na Rua das Flores, 123, perto do CRAS", "address"),
+    ("mora na rua das flores, 123", "address"),
+    ("Av. Central, nº 450, apto 12", "address"),
+    ("Travessa São Pedro 45", "address"),
+    ("residente na Rua 7 de Setembro, 230", "address"),
+    ("Rua Projetada B, s/n", "address"),
+    ("visita domiciliar na Estrada do Contorno, 1200", "address"),
+    ("CRAS visitou a família na Rua XV de Novembro, 88", "address"),
+    # --- names --------------------------------------------------------------------------
+    ("a criança Pedro Henrique Souza", "name"),
+    ("a adolescente Ana Beatriz Lima, acompanhada pelo CREAS", "name"),
+    ("gestante Jaqueline Nunes, pré-natal em atraso", "name"),
+    ("mãe: Maria", "name"),
+    ("a mãe da Ana ligou para o CRAS", "name"),
+    ("família Silva recebe o BPC", "name"),
+    ("filho Davi, sem vaga no CMEI", "name"),
+    ("os irmãos Pedro e Ana faltaram", "name"),
+    ("família do Sr. Antônio Carlos", "name"),
+    ("a criança PEDRO HENRIQUE SOUZA", "name"),
+    ("Maria 12/03/2015 consulta", "name"),
+    ("Pedro, 7 anos", "name"),
+    ("João (12 anos) fora da escola", "name"),
+    ("Ana Clara de 3 anos", "name"),
+    ("Heloísa 7/11 consulta no CAPSi", "name"),
+    ("Maria Clara, nasc. 14/02/2020", "name birth_date"),
+    # --- several kinds ------------------------------------------------------------------
+    (
+        "a criança Pedro Henrique Souza, CPF 529.982.247-25, mora na Rua das Flores, 123; "
+        "contato da mãe (27) 99988-7766",
+        "name cpf address phone",
+    ),
+    # --- institutional text: none of it is personal data -------------------------------
+    ("CASO-2026-014: avaliação de saúde mental e retorno à Rede", ""),
+    ("CASO-2026-014: a criança segue acompanhada pelo PAEFI", ""),
+    ("E-2026-031 e E-2026-0314 foram encaminhados", ""),
+    ("Reunião ordinária em 14/10/2026 às 14h no CRAS", ""),
+    ("reunião 14/03 às 14h no CRAS, sala 2", ""),
+    ("Aos 14 dias de outubro de 2026, reuniram-se os setores da Rede", ""),
+    ("Autos nº 0001234-56.2025.8.16.0001, Vara da Infância", ""),
+    ("Processo SEI 23000.012345/2025-11", ""),
+    ("Ofício nº 045/2026 - SEMAS", ""),
+    ("ofício nº 2345-6789", ""),
+    ("CEP 29.057-530", ""),
+    ("CEP 80000-000", ""),
+    ("ECA, Lei 8.069/1990, art. 98", ""),
+    ("Lei nº 13.431/2017 e Resolução CNAS nº 109/2009", ""),
+    ("CNPJ 27.142.058/0001-26", ""),
+    ("https://www.gov.br/mds/pt-br/acoes-e-programas/cadastro-unico", ""),
+    ("https://aplicacoes.mds.gov.br/sagirmps/censosuas/2026", ""),
+    ("contato institucional cras@palmital.pr.gov.br", ""),
+    ("Telefone: (27) 3636-6850", ""),  # the letterhead of seed 001
+    ("CEP 29.057-530. Telefone: (27) 3636-6850", ""),
+    ("Telefone do CREAS: (27) 3381-4455", ""),
+    ("UBS Maruípe: 3132-5600, ramal 2045", ""),
+    ("Conselho Tutelar", ""),
+    ("Saúde Mental", ""),
+    ("Pastoral da Criança", ""),
+    ("Sala da Secretaria de Saúde", ""),
+    ("Auditório do CRAS Centro", ""),
+    ("CRAS Centro, Rua das Flores, 123", ""),
+    ("Secretaria Municipal de Saúde, Rua Henrique Novaes, 341, Centro", ""),
+    ("Rua Doutor João Carlos de Souza, nº 107, sala 1301, Ed. Green Tower", ""),
+    ("Escola Estadual São José, Rua Chapot Presvot, 80", ""),
+    ("GT Infância | Saúde, CRAS | quinzenal quarta 14h | CRAS", ""),
+    ("Fortalecimento do SIPIA", ""),
+    ("1. Articulação; Elaborar o plano; Maio; CRAS", ""),
+    ("Programa Criança Feliz: 120 famílias acompanhadas", ""),
+    ("Serviço de Família Acolhedora", ""),
+    ("Programa Mãe Coruja", ""),
+    ("Estatuto da Criança e do Adolescente (ECA)", ""),
+    ("ESTATUTO DA CRIANÇA E DO ADOLESCENTE", ""),
+    ("Conselho Municipal dos Direitos da Criança e do Adolescente", ""),
+    ("crianças de 0 a 6 anos em situação de rua", ""),
+    ("população em situação de rua em 12 bairros", ""),
+    ("a família, Pedro do CREAS fará a visita", ""),
+    ("Maria (CRAS) enviará a lista até sexta", ""),
+    ("Presentes: Saúde (Ana, Bruno); CRAS (Carla); Conselho Tutelar", ""),
+    ("Presentes: Helena Souza (Saúde), Carla Mendes (Assistência Social)", ""),
+    ("CMEI Maria Ortiz 12/03", ""),
+    ("CRAS Santa Maria 12/03/2026", ""),
+    ("reunião regional em Vitória 12/03", ""),
+    ("Conferência Nacional 12/03/2026", ""),
+    ("Dia das Mães 10/05: ação na UBS", ""),
+    ("Praça da Matriz às 14h", ""),
+    ("a certidão de nascimento até 14/03/2026", ""),
+    ("R$ 1.412,00 por mês", ""),
+    ("planejamento 2025-2026", ""),
+    ("versão 2.0.1, 100 famílias, 35 crianças", ""),
+    ("RMA | mensal dia 10 | CRAS, CREAS | https://aplicacoes.mds.gov.br/sagi/rma", ""),
+)
