@@ -127,6 +127,21 @@ def check_text(text: str) -> None:
     privacy.screen(text)
 
 
+def check_file_text(text: str | None) -> None:
+    """An ata sent as a file: its text could be read (so it can be checked), and it holds
+    no personal identifiers. A scan without text, or a protected file, is refused."""
+    if text is None or len(text.strip()) < MIN_ATA_TEXT:
+        raise UserError(
+            N_(
+                "I could not read the text of this file, so I cannot check it for personal "
+                "data (is it a scan, or protected by a password?). Send a PDF with text, a "
+                "DOCX or an ODT, or type the ata after /ata."
+            ),
+            example=ATA_EXAMPLE,
+        )
+    privacy.screen(text)
+
+
 def check_correction(note: str) -> None:
     """What the coordination asks to correct: said, and without personal identifiers."""
     if not note:
