@@ -4,11 +4,16 @@ refusal changes nothing, an error never says a CPF back, and a crash logs none."
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import DataError
 
+import bot.services.referrals
+from bot import logs
 from bot.runtime import Runtime
 from storage.models import Draft, Meeting, ReportingDeadline, Sector, WorkingGroup
 from tests.drive import ANA, COORDINATOR, Group, file_attachment
@@ -134,3 +139,69 @@ async def test_an_error_never_says_personal_data_back(
     answer = await group.text(COORDINATOR, command)
     assert answer and gone not in answer, answer
     assert "removido]" in answer or "Não guardei" in answer, answer
+
+
+# --- the log ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def redacting_log() -> Iterator[None]:
+    """The log as ``redebot`` configures it at start-up (bot/logs.py), for this test only."""
+    previous = logging.getLogRecordFactory()
+    logs.install_redaction()
+    yield
+    logging.setLogRecordFactory(previous)
+
+
+async def test_an_update_that_crashes_logs_no_personal_data(
+    group: Group,
+    redacting_log: None,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def too_long(*args: Any, text: str, **kwargs: Any) -> None:
+        # What PostgreSQL answers for a value longer than its column, with the SQL
+        # parameters in the exception's message, as SQLAlchemy writes it.
+        raise DataError(
+            "UPDATE devolutivas SET text=$1", {"text": text}, Exception("value too long")
+        )
+
+    monkeypatch.setattr(bot.services.referrals, "record_devolutiva", too_long)
+    caplog.set_level(logging.DEBUG)
+    typed = f"/devolutiva E-2026-001 mãe CPF {CPF}, tel (27) 99988-7766, a criança Pedro Souza"
+    answer = await group.text(ANA, typed)
+    assert "Desculpe" in answer
+    assert "DataError" in caplog.text and "value too long" in caplog.text  # the traceback
+    for value in (CPF, "52998224725", "99988-7766", "Pedro Souza"):
+        assert value not in caplog.text, value
+    assert "[CPF removido]" in caplog.text and "[nome removido]" in caplog.text
+
+
+def test_every_record_is_redacted_message_arguments_exception_chain_and_stack(
+    redacting_log: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    log = logging.getLogger("redebot.test")
+    log.warning("error while handling %r", {"text": f"CPF {CPF}"}, stack_info=True)
+    try:
+        try:
+            raise ValueError(f"bad place: Rua das Flores, 123 ({CPF})")
+        except ValueError as error:
+            raise RuntimeError("could not keep 41 99999-8888") from error
+    except RuntimeError:
+        log.exception("failed for %s", "a mãe: Maria")
+    assert CPF not in caplog.text and "99999-8888" not in caplog.text
+    assert "Flores" not in caplog.text and "Maria" not in caplog.text
+    assert "ValueError" in caplog.text and "RuntimeError" in caplog.text
+    assert all(record.exc_info is None and record.args is None for record in caplog.records)
+
+
+def test_the_start_up_configuration_installs_the_redaction(
+    redacting_log: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.conftest import make_settings
+
+    logging.setLogRecordFactory(logging.LogRecord)
+    monkeypatch.setattr(logging, "basicConfig", lambda **kwargs: None)
+    logs.configure(make_settings("sqlite+aiosqlite://"))
+    record = logging.getLogger("x").makeRecord("x", logging.ERROR, "f", 1, f"CPF {CPF}", (), None)
+    assert CPF not in record.getMessage() and "CPF" in record.getMessage()
