@@ -46,10 +46,12 @@ def _short(value: object) -> object:
         return value
     from bot.rules.privacy import redact  # imported here: the screen's refusal is a UserError
 
-    value = redact(value)  # before the cut, which could leave half a CPF unrecognisable
-    if len(value) > MAX_PARAM:
-        return value[: MAX_PARAM - 1] + "…"
-    return value
+    shown = redact(value)  # before the cut, which could leave half a CPF unrecognisable
+    if shown == value:
+        shown = value  # the object itself: a FieldName translates itself
+    if len(shown) > MAX_PARAM:
+        return shown[: MAX_PARAM - 1] + "…"
+    return shown
 
 
 TOO_LONG = N_("{field} is too long: at most {limit} characters (you sent {length}).")
