@@ -20,7 +20,7 @@ from typing import Protocol, TypeVar
 from bot.errors import UserError
 from bot.i18n import N_
 from bot.i18n import gettext as _
-from bot.rules import dates, numbers, privacy
+from bot.rules import dates, file_text, numbers, privacy
 from bot.rules.kinds import Kind
 from bot.rules.names import first_upper, kind_name, name_key
 from bot.rules.rotation import role_name
@@ -127,9 +127,11 @@ def check_text(text: str) -> None:
     privacy.screen(text)
 
 
-def check_file_text(text: str | None) -> None:
-    """An ata sent as a file: its text could be read (so it can be checked), and it holds
-    no personal identifiers. A scan without text, or a protected file, is refused."""
+def check_file_text(name: str, content: bytes) -> None:
+    """An ata sent as a PDF, DOCX or ODT file: its text could be read (so it can be
+    checked), and it holds no personal identifiers. A scan without text, or a protected
+    file, is refused. (Slow on a long file: the service runs it in a thread.)"""
+    text = file_text.text_of(name, content)
     if text is None or len(text.strip()) < MIN_ATA_TEXT:
         raise UserError(
             N_(

@@ -15,7 +15,7 @@ from bot.errors import UserError
 from bot.i18n import N_, Np_
 from bot.messages import Attachment
 from bot.rules import atas as rules
-from bot.rules import dates, file_text, privacy
+from bot.rules import dates, privacy
 from bot.rules.rotation import ROLES, SECRETARY
 from bot.rules.status import ATA_IN_PROGRESS, AtaStatus
 from storage import atas as store
@@ -236,7 +236,7 @@ async def deliver(
 
 async def _keep_file(target: Ata, attachment: Attachment) -> None:
     """A .txt file is kept as the ata's text; PDF, DOCX and ODT as they came, once their
-    text (read in a thread: a long PDF takes a while) is screened."""
+    text is read and screened (in a thread: a long PDF takes a while)."""
     name = attachment.filename
     rules.check_file_name(name)
     content = await attachment.fetch()
@@ -246,7 +246,7 @@ async def _keep_file(target: Ata, attachment: Attachment) -> None:
         privacy.screen(text)
         target.text, target.file_name, target.file_content = text, None, None
         return
-    rules.check_file_text(await asyncio.to_thread(file_text.text_of, name, content))
+    await asyncio.to_thread(rules.check_file_text, name, content)
     target.text = None
     target.file_name = name
     target.file_mime = attachment.mime_type or "application/octet-stream"
