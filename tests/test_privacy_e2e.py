@@ -177,16 +177,24 @@ async def test_an_update_that_crashes_logs_no_personal_data(
     assert "[CPF removido]" in caplog.text and "[nome removido]" in caplog.text
 
 
+def _check_place(place: str) -> None:
+    raise ValueError(f"bad place: {place}")
+
+
+def _keep_place(place: str) -> None:
+    try:
+        _check_place(place)
+    except ValueError as error:
+        raise RuntimeError("could not keep 41 99999-8888") from error
+
+
 def test_every_record_is_redacted_message_arguments_exception_chain_and_stack(
     redacting_log: None, caplog: pytest.LogCaptureFixture
 ) -> None:
     log = logging.getLogger("redebot.test")
     log.warning("error while handling %r", {"text": f"CPF {CPF}"}, stack_info=True)
     try:
-        try:
-            raise ValueError(f"bad place: Rua das Flores, 123 ({CPF})")
-        except ValueError as error:
-            raise RuntimeError("could not keep 41 99999-8888") from error
+        _keep_place(f"Rua das Flores, 123 ({CPF})")
     except RuntimeError:
         log.exception("failed for %s", "a mãe: Maria")
     assert CPF not in caplog.text and "99999-8888" not in caplog.text
