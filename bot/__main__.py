@@ -14,6 +14,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from bot import logs
 from bot.channels.base import Channel
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
@@ -201,15 +202,8 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as exc:
         print(f"redebot: invalid settings:\n{exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    # Their DEBUG lines carry SQL parameters: people's words must not reach the log.
-    logging.getLogger("aiosqlite").setLevel(logging.WARNING)
+    logs.configure(settings, quiet=args.command == "console")
     if args.command == "console":
-        logging.getLogger().setLevel(logging.WARNING)
         asyncio.run(run_console(settings))
         return 0
     if args.command == "migrate":

@@ -23,8 +23,9 @@ class UserError(Exception):
         self.params = params
 
     def render(self) -> str:
-        """The message in the current locale, with the example on its own line. A long
-        parameter (a user's whole argument) is cut: an error never repeats 4,000 characters."""
+        """The message in the current locale, with the example on its own line. A parameter
+        (often what the user typed: "no sector called X") is said back without the personal
+        identifiers in it, and cut when long: an error never repeats 4,000 characters."""
         params = {name: _short(value) for name, value in self.params.items()}
         if self.plural is not None:
             count = self.params["n"]
@@ -41,9 +42,16 @@ MAX_PARAM = 200  # characters of one parameter shown in an error
 
 
 def _short(value: object) -> object:
-    if isinstance(value, str) and len(value) > MAX_PARAM:
-        return value[: MAX_PARAM - 1] + "…"
-    return value
+    if not isinstance(value, str):
+        return value
+    from bot.rules.privacy import redact  # imported here: the screen's refusal is a UserError
+
+    shown = redact(value)  # before the cut, which could leave half a CPF unrecognisable
+    if shown == value:
+        shown = value  # the object itself: a FieldName translates itself
+    if len(shown) > MAX_PARAM:
+        return shown[: MAX_PARAM - 1] + "…"
+    return shown
 
 
 TOO_LONG = N_("{field} is too long: at most {limit} characters (you sent {length}).")

@@ -20,6 +20,7 @@ from storage.models import Ata, Meeting, RoleAssignment, Sector
 from tests import drive
 from tests.conftest import NOW
 from tests.drive import Group
+from tests.office_files import docx_file, odt_file, pdf_file, scanned_pdf
 from tests.telegram_harness import (
     ANA,
     BRUNO,
@@ -198,10 +199,72 @@ async def test_the_ata_is_chased_delivered_and_approved(tg: Harness) -> None:
     assert digest in text.replace("\n", "").replace(" ", "")
 
 
-async def test_an_ata_file_is_kept_and_sent_with_the_book(tg: Harness) -> None:
+@pytest.mark.parametrize(
+    ("filename", "content", "kinds"),
+    [
+        # In a table cell, and in the page header: every part of the file is read.
+        ("ata.docx", docx_file([ATA_TEXT], table=["CPF da mãe 529.982.247-25"]), "um CPF"),
+        ("ata.docx", docx_file([ATA_TEXT], header="mãe: (27) 99988-7766"), "um telefone"),
+        ("ata.odt", odt_file([ATA_TEXT, "a criança Pedro Henrique Souza"]), "um nome de pessoa"),
+        ("ata.odt", odt_file([ATA_TEXT], footer="RG 12.345.678"), "um RG"),
+        (
+            "ata.pdf",
+            pdf_file([[ATA_TEXT[:70]], ["mora na Rua Sete de Setembro, 230"]]),
+            "um endereço",
+        ),
+    ],
+)
+async def test_an_ata_file_is_screened_like_a_typed_ata(
+    tg: Harness, filename: str, content: bytes, kinds: str
+) -> None:
     await _open_meeting(tg)
     mark = tg.api.mark()
-    tg.api.document_message(GROUP, COORD, "ata-24-11.pdf", b"%PDF-1.4 ata", caption="/ata")
+    tg.api.document_message(GROUP, COORD, filename, content, caption="/ata")
+    refused = await tg.api.wait_for_message(GROUP, "Não guardei", since=mark)
+    assert f"ele tem {kinds}." in refused["text"] and "CASO-2025-014" in refused["text"]
+    for value in ("529", "99988", "Pedro", "12.345", "Setembro"):
+        assert value not in refused["text"]
+    async with tg.runtime.sessions() as session:
+        ata = await session.scalar(select(Ata))
+    assert ata is not None and ata.file_content is None and ata.text is None
+    assert ata.status != "delivered"
+
+    clean = docx_file([ATA_TEXT, "Encaminhamentos: CASO-2025-014 para o CREAS até 10/12."])
+    mark = tg.api.mark()
+    tg.api.document_message(GROUP, COORD, "ata.docx", clean, caption="/ata")
+    await tg.api.wait_for_message(GROUP, "recebida", since=mark)
+    async with tg.runtime.sessions() as session:
+        ata = await session.scalar(select(Ata))
+    assert ata is not None and ata.file_content == clean and ata.status == "delivered"
+
+
+async def test_an_ata_file_whose_text_cannot_be_read_is_refused(tg: Harness) -> None:
+    await _open_meeting(tg)
+    for name, content in (("scan.pdf", scanned_pdf()), ("ata.pdf", b"%PDF-1.4 ata")):
+        mark = tg.api.mark()
+        tg.api.document_message(GROUP, COORD, name, content, caption="/ata")
+        refused = await tg.api.wait_for_message(GROUP, "Não consegui ler", since=mark)
+        assert "digitalização" in refused["text"] and "Exemplo: /ata" in refused["text"]
+    async with tg.runtime.sessions() as session:
+        ata = await session.scalar(select(Ata))
+    assert ata is not None and ata.file_content is None and ata.status != "delivered"
+
+
+async def test_the_draft_of_the_ata_filled_in_passes_the_screen(tg: Harness) -> None:
+    await _open_meeting(tg)
+    draft = tg.api.sent_messages(GROUP)[-1]["text"]
+    assert "Rascunho da ata" in draft and "Presentes:" in draft
+    assert "Discussões:" in draft
+    filled = draft.replace("Discussões:", f"Discussões: {ATA_TEXT}")
+    received = await tg.say(COORD, f"/ata {filled}")
+    assert "recebida" in received["text"], received["text"]
+
+
+async def test_an_ata_file_is_kept_and_sent_with_the_book(tg: Harness) -> None:
+    await _open_meeting(tg)
+    ata_pdf = pdf_file([[ATA_TEXT[:70], ATA_TEXT[70:]]])
+    mark = tg.api.mark()
+    tg.api.document_message(GROUP, COORD, "ata-24-11.pdf", ata_pdf, caption="/ata")
     await tg.api.wait_for_message(GROUP, "recebida", since=mark)
     await tg.say(COORD, "/ata aprovar")
     mark = tg.api.mark()
@@ -209,7 +272,7 @@ async def test_an_ata_file_is_kept_and_sent_with_the_book(tg: Harness) -> None:
     book = await tg.api.wait_for_call("sendDocument", since=mark)
     original = await tg.api.wait_for_call("sendDocument", since=mark)
     assert next(iter(book.files.values()))[0].endswith(".pdf")
-    assert next(iter(original.files.values())) == ("ata-24-11.pdf", b"%PDF-1.4 ata")
+    assert next(iter(original.files.values())) == ("ata-24-11.pdf", ata_pdf)
     wrong = await tg.say(COORD, "/ata")
     assert "Nenhuma ata pendente" in wrong["text"]
 

@@ -20,7 +20,7 @@ from typing import Protocol, TypeVar
 from bot.errors import UserError
 from bot.i18n import N_
 from bot.i18n import gettext as _
-from bot.rules import dates, numbers, privacy
+from bot.rules import dates, file_text, numbers, privacy
 from bot.rules.kinds import Kind
 from bot.rules.names import first_upper, kind_name, name_key
 from bot.rules.rotation import role_name
@@ -124,6 +124,23 @@ def check_text(text: str) -> None:
     """A typed ata: long enough, and without personal identifiers."""
     if len(text) < MIN_ATA_TEXT:
         raise UserError(N_("The ata seems too short."), example=ATA_EXAMPLE)
+    privacy.screen(text)
+
+
+def check_file_text(name: str, content: bytes) -> None:
+    """An ata sent as a PDF, DOCX or ODT file: its text could be read (so it can be
+    checked), and it holds no personal identifiers. A scan without text, or a protected
+    file, is refused. (Slow on a long file: the service runs it in a thread.)"""
+    text = file_text.text_of(name, content)
+    if text is None or len(text.strip()) < MIN_ATA_TEXT:
+        raise UserError(
+            N_(
+                "I could not read the text of this file, so I cannot check it for personal "
+                "data (is it a scan, or protected by a password?). Send a PDF with text, a "
+                "DOCX or an ODT, or type the ata after /ata."
+            ),
+            example=ATA_EXAMPLE,
+        )
     privacy.screen(text)
 
 

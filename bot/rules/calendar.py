@@ -375,6 +375,7 @@ def _read_rule(text: str, *, example: str, partial: bool) -> TableRule:
     place = _rule_place(tokens, i)
     if not place and not partial:
         raise UserError(N_("Missing the place, like CRAS."), example=example)
+    privacy.screen(place)
     return TableRule(ordinal, weekday, at, place or None)
 
 
@@ -956,7 +957,8 @@ def parse_import_args(
 def screen_planned(planned: Iterable[PlannedMeeting]) -> None:
     """Refuse an imported table whose places or topics hold personal data."""
     for item in planned:
-        privacy.screen(f"{item.place} {item.topic}")
+        privacy.screen(item.place)
+        privacy.screen(item.topic)
 
 
 def parse_move(parts: Sequence[str]) -> tuple[str, str, str]:

@@ -37,8 +37,8 @@ TABLE_EXAMPLE = "Ação; Tarefas; Período; Responsável / 1. Articulação; Ela
 
 
 def read_table(data: bytes, filename: str, year: int) -> list[deadlines.PlanTask]:
-    """The plan's tasks from its table, each (and its Responsáveis) screened for personal
-    data. An error about the table as a whole (its format, its columns, no task) shows
+    """The plan's tasks from its table, each (its Ação, Tarefa and Responsáveis) screened
+    for personal data. An error about the table as a whole (its format, its columns, no task) shows
     the table's first rows."""
     try:
         tasks = deadlines.parse_plan_table(data, filename, year=year)
@@ -47,6 +47,7 @@ def read_table(data: bytes, filename: str, year: int) -> list[deadlines.PlanTask
             error.example = TABLE_EXAMPLE
         raise
     for task in tasks:
+        privacy.screen(task.action)
         privacy.screen(task.task)
         for name in task.responsible:  # it may become a sector's name
             privacy.screen(name)

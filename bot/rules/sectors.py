@@ -10,6 +10,7 @@ from typing import Protocol, TypeVar
 from bot.errors import UserError
 from bot.i18n import N_
 from bot.i18n import gettext as _
+from bot.rules import privacy
 from bot.rules.names import name_key
 
 CHANGE_EXAMPLE = (
@@ -141,7 +142,7 @@ class RemoveSector:
 
 def parse_change(args: str) -> AddSector | RenameSector | RemoveSector:
     """``adicionar <nome>``, ``renomear <antigo> | <novo>`` or ``remover <nome>`` (after
-    /setores)."""
+    /setores); a new name is screened for personal data (it is shown in every list)."""
     verb, _sep, rest = args.partition(" ")
     if name_key(verb) in {"adicionar", "add", "novo"}:
         name = " ".join(rest.split())
@@ -149,11 +150,13 @@ def parse_change(args: str) -> AddSector | RenameSector | RemoveSector:
             raise UserError(
                 N_("Give the new sector's name (up to 80 letters)."), example=CHANGE_EXAMPLE
             )
+        privacy.screen(name)
         return AddSector(name)
     if name_key(verb) in {"renomear", "rename"}:
         parts = [part.strip() for part in rest.split("|")]
         if len(parts) != 2 or not all(parts) or len(parts[1]) > MAX_NAME:
             raise UserError(N_("Write the old name, a | and the new name."), example=CHANGE_EXAMPLE)
+        privacy.screen(parts[1])
         return RenameSector(parts[0], " ".join(parts[1].split()))
     if name_key(verb) in {"remover", "excluir", "remove"}:
         name = " ".join(rest.split())

@@ -88,12 +88,14 @@ class DeadlineSpec:
 
 
 def parse_deadline(parts: Sequence[str]) -> DeadlineSpec:
-    """The pipe-separated parts of ``/prazos novo`` (the name screened for personal data)."""
+    """The pipe-separated parts of ``/prazos novo`` (the name and the link screened for
+    personal data)."""
     if len(parts) not in (3, 4) or not all(parts[:3]):
         raise UserError(N_("Write: name | recurrence | sectors [| link]."), example=EXAMPLE)
     name, recurrence_text, sector_text = parts[:3]
     link = parts[3] if len(parts) == 4 and parts[3] else None
     privacy.screen(name)
+    privacy.screen(link or "")
     return DeadlineSpec(name, parse_recurrence(recurrence_text), sector_text, link)
 
 

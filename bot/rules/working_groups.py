@@ -41,7 +41,8 @@ class GroupSpec:
 
 
 def parse_group(parts: Sequence[str]) -> GroupSpec:
-    """The pipe-separated parts of ``/gt criar`` (the name screened for personal data)."""
+    """The pipe-separated parts of ``/gt criar`` (the name and the place screened for
+    personal data)."""
     if len(parts) != 4 or not all(parts):
         raise UserError(
             N_("Write the four parts separated by |: name | sectors | cadence | place."),
@@ -49,6 +50,7 @@ def parse_group(parts: Sequence[str]) -> GroupSpec:
         )
     name, sectors, cadence, place = parts
     privacy.screen(name)
+    privacy.screen(place)
     return GroupSpec(name, sectors, cadence, place)
 
 

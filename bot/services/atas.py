@@ -3,6 +3,7 @@ or file, returned for correction or approved, and bound in the year's book."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -237,7 +238,8 @@ async def deliver(
 
 
 async def _keep_file(target: Ata, attachment: Attachment) -> None:
-    """A .txt file is kept as the ata's text; PDF, DOCX and ODT as they came."""
+    """A .txt file is kept as the ata's text; PDF, DOCX and ODT as they came, once their
+    text is read and screened (in a thread: a long PDF takes a while)."""
     name = attachment.filename
     rules.check_file_name(name)
     content = await attachment.fetch()
@@ -247,6 +249,7 @@ async def _keep_file(target: Ata, attachment: Attachment) -> None:
         privacy.screen(text)
         target.text, target.file_name, target.file_content = text, None, None
         return
+    await asyncio.to_thread(rules.check_file_text, name, content)
     target.text = None
     target.file_name = name
     target.file_mime = attachment.mime_type or "application/octet-stream"
