@@ -139,10 +139,17 @@ class RemoveSector:
     name: str
 
 
-def parse_change(args: str) -> AddSector | RenameSector | RemoveSector:
-    """``adicionar <nome>``, ``renomear <antigo> | <novo>`` or ``remover <nome>`` (after
-    /setores)."""
+@dataclass(frozen=True)
+class ListPending:
+    """``/setores pendentes``: the declarations waiting for the coordination."""
+
+
+def parse_change(args: str) -> AddSector | RenameSector | RemoveSector | ListPending:
+    """``adicionar <nome>``, ``renomear <antigo> | <novo>``, ``remover <nome>`` or
+    ``pendentes`` (after /setores)."""
     verb, _sep, rest = args.partition(" ")
+    if name_key(verb) in {"pendentes", "pendente", "pending"} and not rest.strip():
+        return ListPending()
     if name_key(verb) in {"adicionar", "add", "novo"}:
         name = " ".join(rest.split())
         if not name or len(name) > MAX_NAME:
