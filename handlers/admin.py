@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -133,16 +134,15 @@ async def claim_button(ctx: Context, press: ClaimDecision) -> list[Reply]:
             "{person}: if it was a mistake, send /setor with your sector again."
         ).format(person=who, sector=sector)
     if press.origin is Origin.LIST:
-        return [await _pending_reply(ctx, head=text, edit=True)]
+        return [_pending_reply(decided.waiting, head=text, edit=True)]
     return [Reply(text=text, edit=True, mentions=(person(decided.member),))]
 
 
 MAX_LISTED = 10
 
 
-async def _pending_reply(ctx: Context, *, head: str = "", edit: bool = False) -> Reply:
+def _pending_reply(waiting: Sequence[Member], *, head: str = "", edit: bool = False) -> Reply:
     """The declarations waiting, each with its buttons (the first ten)."""
-    waiting = await sectors.pending(ctx.session, ctx.network)
     lines = [head] if head else []
     if not waiting:
         lines.append(_("No declaration is waiting for the coordination."))
@@ -195,7 +195,7 @@ async def _change_sectors(ctx: Context, args: str) -> list[Reply]:
         raise UserError(N_("Only the network's coordination can change the sectors."))
     change = sector_rules.parse_change(args)
     if isinstance(change, sector_rules.ListPending):
-        return [await _pending_reply(ctx)]
+        return [_pending_reply(await sectors.pending(ctx.session, ctx.network))]
     if isinstance(change, sector_rules.AddSector):
         await sectors.add(ctx.session, ctx.network, change)
         return [Reply(text=_("Sector {name} added.").format(name=change.name))]

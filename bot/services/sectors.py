@@ -82,6 +82,7 @@ class Decided:
     member: Member
     sector: Sector
     confirmed: bool
+    waiting: Sequence[Member]  # the declarations still waiting, for the list
 
 
 async def decide(
@@ -120,7 +121,8 @@ async def decide(
         await repo.presence_follows_confirmation(session=session, member=target)
     else:
         target.sector_id, target.sector = None, None
-    return Decided(target, sector, confirm)
+    await session.flush()
+    return Decided(target, sector, confirm, await pending(session, network))
 
 
 async def pending(session: AsyncSession, network: Network) -> Sequence[Member]:
