@@ -24,6 +24,9 @@ from storage.models import (
     Sector,
 )
 from tests.drive import ANA, BRUNO, COORDINATOR, Group
+from tests.fakes.bot_api import FakeUser
+from tests.telegram_harness import COORD, Harness
+from tests.telegram_harness import DORA as TG_DORA
 
 JUSTIFICATION = "risco iminente à criança, precisamos decidir hoje"
 NEWCOMER = Person(user_id="66", name="Zé", username="ze")
@@ -352,3 +355,33 @@ async def test_the_migration_keeps_running_networks_representatives(database_url
         columns = await conn.execute(text("SELECT * FROM members"))
         assert "confirmed_at" not in columns.keys()
     await engine.dispose()
+
+
+async def test_a_reply_with_a_devolutiva_waits_for_the_confirmation(seated_group: Harness) -> None:
+    """On Telegram: a reply to the bot's message about an encaminhamento is the sector's
+    devolutiva only from a confirmed representative."""
+    tg = seated_group
+    eva = FakeUser(20, "Eva", username="eva_creas")
+    created = await tg.say(COORD, "/encaminhar CREAS | 10 dias | CASO-2026-001: visita")
+    await tg.say(eva, "/setor CREAS")
+    refused = await tg.say(eva, "visita feita, família acompanhada pela equipe", reply_to=created)
+    assert NOT_CONFIRMED.format(sector="CREAS") in refused["text"]
+    async with tg.runtime.sessions() as session:
+        owed = await session.scalar(select(Devolutiva))
+    assert owed is not None and owed.answered_at is None
+    answered = await tg.say(
+        TG_DORA, "visita feita, família acompanhada pela equipe", reply_to=created
+    )
+    assert "✅ Devolutiva do setor CREAS sobre E-2026-001 registrada" in answered["text"]
+
+
+async def test_a_preview_is_not_sent_once_its_author_no_longer_speaks_for_the_sector(
+    group: Group,
+) -> None:
+    council = "/convocar hoje 16h | CRAS | CASO-2026-001 | caso grave trazido ao Conselho hoje"
+    preview = [r for r in await group.say(BRUNO, council) if r.buttons]
+    assert preview and "por demanda do Conselho Tutelar" in preview[0].text
+    await group.say(BRUNO, "/setor CREAS")  # a new sector, waiting
+    (refused,) = await group.press(BRUNO, preview[0].buttons[0][0].data)
+    assert "Não enviada: quem escreveu esta convocação não fala mais pelo setor" in refused.text
+    assert await _count(group, Meeting) == 0
