@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.buttons import ButtonData, Decision
 from bot.errors import UserError
 from bot.i18n import N_, ngettext
 from bot.i18n import gettext as _
-from bot.messages import Reply
+from bot.messages import Button, Reply
 from bot.router import Context, Router
 from bot.rules import network as network_rules
 from bot.rules import sectors as sector_rules
 from bot.services import network as network_setup
 from bot.services import sectors
 from handlers.common import person
-from storage.models import Network
+from storage.models import Member, Network
 
 
 def greeting(network: Network) -> Reply:
@@ -53,13 +58,106 @@ def help_text(router: Router, coordinator: bool) -> str:
 
 
 async def set_sector(ctx: Context) -> list[Reply]:
-    """``/setor CRAS``: the member represents that sector."""
+    """``/setor CRAS``: the member says she represents that sector; the coordination
+    confirms it (its own declarations count at once)."""
     name = ctx.msg.args.strip()
     if not name:
         return await _ask_sector(ctx)
-    sector = await sectors.join(ctx.session, ctx.network, ctx.member, name)
-    text = _("Done, {person}: you represent {sector} in the network.")
-    return [Reply(text=text.format(person=ctx.member.name, sector=sector.name))]
+    joined = await sectors.join(
+        ctx.session, ctx.network, ctx.member, name, is_coordinator=ctx.is_coordinator, now=ctx.now
+    )
+    who, sector = ctx.member.name, joined.sector.name
+    if joined.standing is sectors.Standing.CONFIRMED:
+        text = _("Done, {person}: you represent {sector} in the network.")
+        return [Reply(text=text.format(person=who, sector=sector))]
+    if joined.standing is sectors.Standing.ALREADY:
+        text = _("{person}, you already represent {sector} in the network.")
+        return [Reply(text=text.format(person=who, sector=sector))]
+    return [Reply(text=_waiting_text(who, sector), buttons=(_claim_buttons(joined.member),))]
+
+
+def _waiting_text(who: str, sector: str) -> str:
+    return _(
+        "{person} says they represent {sector}. Coordination: confirm it with the buttons "
+        "below (or later with /setores pendentes). Until then {person} can answer RSVPs and "
+        "mark presence, but does not act for the sector (convene, devolutivas, atas, deadlines)."
+    ).format(person=who, sector=sector)
+
+
+class Origin(StrEnum):
+    """Where a confirmation button was pressed: under the declaration, or in the list."""
+
+    DECLARATION = "d"
+    LIST = "l"
+
+
+@dataclass(frozen=True)
+class ClaimDecision(ButtonData, prefix="rep"):
+    """The coordination confirms or refuses that a member represents a sector."""
+
+    decision: Decision
+    member_id: int
+    sector_id: int
+    origin: Origin
+
+
+def _claim_buttons(member: Member, origin: Origin = Origin.DECLARATION) -> tuple[Button, ...]:
+    assert member.sector_id is not None
+    ok = ClaimDecision(Decision.OK, member.id, member.sector_id, origin).encode()
+    no = ClaimDecision(Decision.NO, member.id, member.sector_id, origin).encode()
+    if origin is Origin.LIST:
+        sector = member.sector.name if member.sector else "?"
+        label = _("✅ {name} — {sector}").format(name=member.name, sector=sector)
+        return (Button(label, ok), Button(_("✖ Refuse"), no))
+    return (Button(_("✅ Confirm"), ok), Button(_("✖ Refuse"), no))
+
+
+async def claim_button(ctx: Context, press: ClaimDecision) -> list[Reply]:
+    decided = await sectors.decide(
+        ctx.session,
+        ctx.network,
+        ctx.member,
+        is_coordinator=ctx.is_coordinator,
+        now=ctx.now,
+        member_id=press.member_id,
+        sector_id=press.sector_id,
+        confirm=press.decision is Decision.OK,
+    )
+    who, sector = decided.member.name, decided.sector.name
+    if decided.confirmed:
+        text = _("✅ {person} represents {sector}: confirmed by {coordinator}.").format(
+            person=who, sector=sector, coordinator=ctx.member.name
+        )
+    else:
+        text = _(
+            "✖ The coordination did not confirm {person} as a representative of {sector}. "
+            "{person}: if it was a mistake, send /setor with your sector again."
+        ).format(person=who, sector=sector)
+    if press.origin is Origin.LIST:
+        return [_pending_reply(decided.waiting, head=text, edit=True)]
+    return [Reply(text=text, edit=True, mentions=(person(decided.member),))]
+
+
+MAX_LISTED = 10
+
+
+def _pending_reply(waiting: Sequence[Member], *, head: str = "", edit: bool = False) -> Reply:
+    """The declarations waiting, each with its buttons (the first ten)."""
+    lines = [head] if head else []
+    if not waiting:
+        lines.append(_("No declaration is waiting for the coordination."))
+        return Reply(text="\n".join(lines), edit=edit)
+    lines.append(_("Declarations waiting for the coordination:"))
+    lines += [f"• {m.name} — {m.sector.name if m.sector else '?'}" for m in waiting]
+    if len(waiting) > MAX_LISTED:
+        more = ngettext(
+            "Buttons for the first {n}; send /setores pendentes again for the others.",
+            "Buttons for the first {n}; send /setores pendentes again for the others.",
+            MAX_LISTED,
+        )
+        lines.append(more.format(n=MAX_LISTED))
+    buttons = tuple(_claim_buttons(m, Origin.LIST) for m in waiting[:MAX_LISTED])
+    return Reply(text="\n".join(lines), buttons=buttons, edit=edit)
 
 
 async def _ask_sector(ctx: Context) -> list[Reply]:
@@ -81,7 +179,12 @@ async def list_sectors(ctx: Context) -> list[Reply]:
         return await _change_sectors(ctx, args)
     lines = [_("Sectors of the network and their representatives:")]
     for item in await sectors.representation(ctx.session, ctx.network):
-        lines.append(f"• {item.sector}: {', '.join(item.people) or '—'}")
+        line = f"• {item.sector}: {', '.join(item.people) or '—'}"
+        if item.waiting:
+            line += " " + _("(waiting for the coordination: {people})").format(
+                people=", ".join(item.waiting)
+            )
+        lines.append(line)
     lines.append(_("To join one: /setor <name>."))
     return [Reply(text="\n".join(lines))]
 
@@ -91,6 +194,8 @@ async def _change_sectors(ctx: Context, args: str) -> list[Reply]:
     if not ctx.is_coordinator:
         raise UserError(N_("Only the network's coordination can change the sectors."))
     change = sector_rules.parse_change(args)
+    if isinstance(change, sector_rules.ListPending):
+        return [_pending_reply(await sectors.pending(ctx.session, ctx.network))]
     if isinstance(change, sector_rules.AddSector):
         await sectors.add(ctx.session, ctx.network, change)
         return [Reply(text=_("Sector {name} added.").format(name=change.name))]
@@ -121,7 +226,7 @@ async def coordinators(ctx: Context) -> list[Reply]:
         return await _coordination(ctx)
     add = network_rules.parse_coordinator_sign(args[0])
     target = await network_setup.set_coordinator(
-        ctx.session, ctx.network, _nominee(ctx, args), add=add, now=ctx.now
+        ctx.session, ctx.network, _nominee(ctx, args), add=add, by=ctx.member, now=ctx.now
     )
     text = (
         _("{name} is now part of the coordination.")
@@ -213,6 +318,7 @@ def register(router: Router) -> None:
     router.command("ajuda", N_("list the commands"), "/ajuda")(ajuda)
     router.command("setor", N_("say which sector you represent"), "/setor CRAS")(set_sector)
     router.command("setores", N_("sectors and their representatives"), "/setores")(list_sectors)
+    router.button(ClaimDecision)(claim_button)
     router.command(
         "coordenador", N_("add or remove coordinators"), "/coordenador + @maria", coordinator=True
     )(coordinators)

@@ -55,6 +55,8 @@ def _rsvp_notice(member: Member, answer: str) -> str:
     notice = notices[answer]
     if member.sector_id is None:
         notice += " " + _("Tell the group your sector with /setor.")
+    elif member.pending:
+        notice += " " + _("It counts for your sector once the coordination confirms you.")
     return notice
 
 
@@ -149,6 +151,8 @@ async def presence_button(ctx: Context, press: PresencePress) -> list[Reply]:
     notice = _("Presence noted. Welcome!")
     if ctx.member.sector_id is None:
         notice = _("Presence noted, but you have no sector: send /setor so your sector counts.")
+    elif ctx.member.pending:
+        notice = _("Presence noted; it counts for your sector once the coordination confirms you.")
     text = presence_text(view, ctx.network.timezone)
     return [Reply(text=text, buttons=presence_buttons(view.meeting.id), edit=True, notice=notice)]
 

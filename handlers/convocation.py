@@ -17,7 +17,6 @@ from bot.rules import convocation as rules
 from bot.rules import dates
 from bot.rules.kinds import failed
 from bot.rules.names import kind_name
-from bot.rules.sectors import find as find_sector
 from bot.services import convocation as convocation_service
 from bot.services.convocation import CANCEL, MAIL_KIND, MailTarget, Notified, Outcome, Preview
 from handlers.common import person
@@ -61,7 +60,7 @@ async def convene(ctx: Context) -> list[Reply]:
     asked = rules.check_convocation(
         parts,
         urgent_asked,
-        sector_name=ctx.member.sector.name if ctx.member.sector else None,
+        member=ctx.member,
         is_coordinator=ctx.is_coordinator,
         now=ctx.now,
         tz=ctx.network.timezone,
@@ -238,13 +237,58 @@ def _email_list(sectors: Sequence[Sector]) -> str:
 
 async def set_email(ctx: Context) -> list[Reply]:
     args = ctx.msg.args.split()
-    sectors = await convocation_service.sectors(ctx.session, ctx.network)
     if not args:
+        sectors = await convocation_service.sectors(ctx.session, ctx.network)
         return [Reply(text=_email_list(sectors))]
     name, address = rules.parse_email(args)
-    sector = convocation_service.set_email(find_sector(sectors, name, EMAIL_EXAMPLE), address)
-    done = _("Done: convocations for {sector} go to {email}.")
-    return [Reply(text=done.format(sector=sector.name, email=sector.email))]
+    done = await convocation_service.set_email(
+        ctx.session, ctx.network, ctx.member, ctx.now, name, address
+    )
+    if done.draft_id is not None:
+        return [_personal_address_question(done.sector.name, address, done.draft_id)]
+    text = _("Done: convocations for {sector} go to {email}.")
+    return [Reply(text=text.format(sector=done.sector.name, email=done.address))]
+
+
+@dataclass(frozen=True)
+class EmailDecision(ButtonData, prefix="email"):
+    """The coordination keeps a sector's address at a personal mail provider, or not."""
+
+    decision: Decision
+    draft_id: int
+
+
+def _personal_address_question(sector: str, address: str, draft_id: int) -> Reply:
+    text = _(
+        "⚠️ {email} is at a personal mail provider: it is a person's box, not {sector}'s. "
+        "Convocations carry the agenda and the justification of the network's cases, and "
+        "would stay there when that person leaves. Prefer the sector's institutional address "
+        "(@municipio.gov.br). Keep {email} as {sector}'s address anyway?"
+    ).format(email=address, sector=sector)
+    use = EmailDecision(Decision.OK, draft_id).encode()
+    cancel = EmailDecision(Decision.NO, draft_id).encode()
+    return Reply(
+        text=text, buttons=((Button(_("✔ Use this address"), use), Button(_("✖ Cancel"), cancel)),)
+    )
+
+
+async def email_button(ctx: Context, press: EmailDecision) -> list[Reply]:
+    done = await convocation_service.decide_email(
+        ctx.session,
+        ctx.network,
+        press.draft_id,
+        use=press.decision is Decision.OK,
+        coordinator=ctx.is_coordinator,
+    )
+    if done is None:
+        return [Reply(text=_("Cancelled: the sector's address was not changed."), edit=True)]
+    text = _("Done: convocations for {sector} go to {email} (confirmed by {name}).")
+    return [
+        Reply(
+            text=text.format(sector=done.sector.name, email=done.address, name=ctx.member.name),
+            edit=True,
+        )
+    ]
 
 
 def _network_name(network: Network) -> str:
@@ -351,5 +395,6 @@ def register(router: Router) -> None:
     router.command(
         "email", N_("institutional e-mail of a sector"), EMAIL_EXAMPLE, coordinator=True
     )(set_email)
+    router.button(EmailDecision)(email_button)
     router.scheduled(MAIL_KIND, quiet=False)(render_mail)
     router.scheduled(failed(MAIL_KIND), quiet=False)(render_mail_failure)

@@ -132,8 +132,28 @@ class Member(Base):
     # Whether the platform said this person administers the group, when last seen.
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
+    # When the coordination confirmed that this person speaks for ``sector`` (issue 13),
+    # and who did: None while the declaration (/setor) waits. A new sector clears both.
+    confirmed_at: Mapped[datetime | None]
+    confirmed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL")
+    )
 
     sector: Mapped[Sector | None] = relationship()
+
+    @property
+    def confirmed_sector_id(self) -> int | None:
+        """The sector this person acts for: the declared one, once confirmed."""
+        return self.sector_id if self.confirmed_at is not None else None
+
+    @property
+    def confirmed_sector(self) -> Sector | None:
+        return self.sector if self.confirmed_at is not None else None
+
+    @property
+    def pending(self) -> bool:
+        """A sector declared, not yet confirmed by the coordination."""
+        return self.sector_id is not None and self.confirmed_at is None
 
 
 class Meeting(Base):

@@ -24,6 +24,7 @@ from bot.rules.status import (
     MarkedBy,
     MeetingStatus,
     OutboxStatus,
+    Presence,
     QuestionStatus,
     RoleStatus,
 )
@@ -216,6 +217,12 @@ async def member(*, session: AsyncSession, network_id: int, user_id: str) -> Mem
         select(Member)
         .options(joinedload(Member.sector))
         .where(Member.network_id == network_id, Member.user_id == user_id)
+    )
+
+
+async def member_by_id(*, session: AsyncSession, member_id: int) -> Member | None:
+    return await session.scalar(
+        select(Member).options(joinedload(Member.sector)).where(Member.id == member_id)
     )
 
 
@@ -1059,7 +1066,10 @@ async def _merge_members(
         if kept is None:
             row.user_id = user_id
             continue
-        kept.sector_id = kept.sector_id or row.sector_id
+        if kept.sector_id is None and row.sector_id is not None:
+            # The declaration and its confirmation go together (issue 13).
+            kept.sector_id = row.sector_id
+            kept.confirmed_at, kept.confirmed_by_id = row.confirmed_at, row.confirmed_by_id
         kept.is_coordinator = kept.is_coordinator or row.is_coordinator
         kept.is_admin = kept.is_admin or row.is_admin
         await _repoint(session, old=row.id, new=kept.id)
@@ -1221,7 +1231,22 @@ async def members_of_user(
 async def representatives(
     *, session: AsyncSession, network_id: int, sector_ids: Iterable[int] | None = None
 ) -> Sequence[Member]:
-    """Members who declared a sector (optionally: one of ``sector_ids``)."""
+    """Members who speak for a sector: declared and confirmed by the coordination
+    (optionally: of one of ``sector_ids``). They are mentioned, chased, counted."""
+    return await declared(
+        session=session, network_id=network_id, sector_ids=sector_ids, confirmed=True
+    )
+
+
+async def declared(
+    *,
+    session: AsyncSession,
+    network_id: int,
+    sector_ids: Iterable[int] | None = None,
+    confirmed: bool | None = None,
+) -> Sequence[Member]:
+    """Members who declared a sector: all (``confirmed`` None), only those confirmed
+    (True), or only those waiting for the coordination (False)."""
     query = (
         select(Member)
         .options(selectinload(Member.sector))
@@ -1229,7 +1254,11 @@ async def representatives(
     )
     if sector_ids is not None:
         query = query.where(Member.sector_id.in_(list(sector_ids)))
-    result = await session.scalars(query.order_by(Member.name))
+    if confirmed is True:
+        query = query.where(Member.confirmed_at.is_not(None))
+    elif confirmed is False:
+        query = query.where(Member.confirmed_at.is_(None))
+    result = await session.scalars(query.order_by(Member.name, Member.id))
     return result.all()
 
 
@@ -1295,12 +1324,14 @@ async def mark_presence(
             Attendance.meeting_id == meeting_id, Attendance.member_id == member.id
         )
     )
+    # Only a confirmed representative makes her sector present (issue 13).
+    sector_id = member.confirmed_sector_id
     if row is None:
         session.add(
             Attendance(
                 meeting_id=meeting_id,
                 member_id=member.id,
-                sector_id=member.sector_id,
+                sector_id=sector_id,
                 present=present,
                 marked_by=by,
                 marked_at=now,
@@ -1308,11 +1339,33 @@ async def mark_presence(
         )
     else:
         row.present, row.marked_by, row.marked_at = present, by, now
-        row.sector_id = member.sector_id
-    if present and member.sector_id is not None:
+        row.sector_id = sector_id
+    if present and sector_id is not None:
         # Someone of the sector is named now: the sector's unnamed mark says nothing more
         # (the presence of a representative who erased their data stays: it is theirs).
-        await _drop_sector_only(session, meeting_id, member.sector_id, keep_erased=True)
+        await _drop_sector_only(session, meeting_id, sector_id, keep_erased=True)
+    await session.flush()
+
+
+async def presence_follows_confirmation(*, session: AsyncSession, member: Member) -> None:
+    """A representative just confirmed: where her presence is on a list still open, it
+    now counts for her sector."""
+    sector_id = member.confirmed_sector_id
+    if sector_id is None:
+        return
+    open_lists = select(Meeting.id).where(
+        Meeting.network_id == member.network_id, Meeting.presence == Presence.OPEN
+    )
+    rows = await session.scalars(
+        select(Attendance).where(
+            Attendance.member_id == member.id,
+            Attendance.meeting_id.in_(open_lists),
+        )
+    )
+    for row in rows.all():
+        row.sector_id = sector_id
+        if row.present:
+            await _drop_sector_only(session, row.meeting_id, sector_id, keep_erased=True)
     await session.flush()
 
 

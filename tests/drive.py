@@ -46,6 +46,16 @@ class Group:
         replies = await self.say(person, text, **kwargs)  # type: ignore[arg-type]
         return "\n".join(r.text or r.notice or "" for r in replies)
 
+    async def seat(self, person: Person, sector: str, by: Person | None = None) -> str:
+        """``person`` sends ``/setor <sector>`` and the coordination (``by``, COORDINATOR
+        unless said) confirms it by pressing ✅ under the declaration, as it would."""
+        replies = await self.say(person, f"/setor {sector}")
+        said = "\n".join(r.text for r in replies)
+        claims = [r for r in replies if r.buttons]
+        if claims:
+            await self.press(by or COORDINATOR, claims[0].buttons[0][0].data)
+        return said
+
     async def convene(self, person: Person, text: str) -> str:
         """``/convocar ...`` and 📣 Enviar on its preview: what the group then sees."""
         preview = [r for r in await self.say(person, text) if r.buttons]

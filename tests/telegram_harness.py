@@ -65,10 +65,19 @@ class Harness:
         return await self.api.wait_for_message(GROUP, since=mark)
 
     async def seat_members(self) -> None:
-        """Add the bot to the group and have MEMBERS declare their sectors."""
+        """Add the bot to the group and have MEMBERS declare their sectors (confirmed by
+        the coordination)."""
         await self.add_to_group()
         for user, sector in MEMBERS:
-            await self.say(user, f"/setor {sector}")
+            await self.seat(user, sector)
+
+    async def seat(self, user: FakeUser, sector: str) -> dict[str, Any]:
+        """``user`` sends ``/setor <sector>`` and the coordination confirms it as it would:
+        by pressing ✅ under the declaration (its own declarations count at once)."""
+        answer = await self.say(user, f"/setor {sector}")
+        if answer.get("reply_markup"):
+            await self.press(answer, buttons(answer)[0], COORD)
+        return answer
 
     async def convene(self, user: FakeUser, text: str) -> dict[str, Any]:
         """``user`` types ``/convocar …`` and presses Enviar under the preview; returns the

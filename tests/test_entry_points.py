@@ -124,6 +124,9 @@ async def test_the_console_plays_a_whole_session(sqlite_url: str, tmp_path: Path
             ":botao 9",
             ":botao 1",
             "/ics",
+            ":eu Coordenação",
+            "/setores pendentes",
+            ":botao 1",
             ":eu Carla",
             ":eu Ana",
             "/lembretes",
@@ -136,7 +139,9 @@ async def test_the_console_plays_a_whole_session(sqlite_url: str, tmp_path: Path
         await runtime.close()
     text = out.getvalue()
     assert f"Calendário {year} salvo: 12 reuniões ordinárias" in text
-    assert "Pronto, Ana: você representa Saúde na Rede." in text
+    assert "Ana diz que representa Saúde. Coordenação: confirme pelos botões" in text
+    assert "• Ana — Saúde" in text
+    assert "✅ Ana representa Saúde: confirmado por Coordenação." in text
     assert "📌 Próxima reunião" in text
     assert "Só a coordenação da Rede pode usar /gerarcalendario." in text
     assert "  [aviso] Só a coordenação da Rede pode decidir isso." in text  # a popup only

@@ -161,7 +161,7 @@ KNOWN = [
 
 def button_payloads(rng: random.Random) -> Iterator[str]:
     prefixes = ["rsvp", "pres", "cal", "calpick", "calundo", "plan", "plansec", "erase"]
-    prefixes += ["ext", "role", "conv", "ataok", "zzz", ""]
+    prefixes += ["ext", "role", "conv", "ataok", "rep", "email", "zzz", ""]
     fields = ["1", "0", "999999", "y", "n", "m", "a", "r", "c", "ok", "no", "²", "x", "-1", ""]
     while True:
         version = rng.choice(["v1", "v1", "v1", "v0", "v2", ""])
@@ -199,7 +199,7 @@ async def test_a_fuzz_of_every_command_is_answered_and_never_crashes(
     # A network with a calendar, sectors, a meeting with an open presence list and a
     # referral, so most commands reach their deeper branches.
     for person, sector in ((COORDINATOR, "CRAS"), (ANA, "Saúde"), (BRUNO, "CREAS")):
-        await group.say(person, f"/setor {sector}")
+        await group.seat(person, sector)
     for reply in await group.say(COORDINATOR, "/gerarcalendario 2026 2ª terça 14h CRAS"):
         for row in reply.buttons:
             await group.press(COORDINATOR, row[0].data)

@@ -162,7 +162,7 @@ async def test_after_a_long_gap_a_referral_is_chased_once_with_its_current_state
     runtime: Runtime, clock: object
 ) -> None:
     group, sink = await _group_with_sink(runtime)
-    await group.say(ANA, "/setor Saúde")
+    await group.seat(ANA, "Saúde")
     await group.say(COORDINATOR, "/encaminhar Saúde | 2 dias | CASO-2026-001: avaliação")
     # The bot was down for a month: every step of the ladder is due at once.
     await clock.set(NOW + timedelta(days=30, hours=2))  # type: ignore[attr-defined]
@@ -195,7 +195,7 @@ async def test_without_smtp_the_email_step_is_skipped_and_the_coordination_told_
     runtime: Runtime, clock: object
 ) -> None:
     group, sink = await _group_with_sink(runtime)
-    await group.say(ANA, "/setor Saúde")
+    await group.seat(ANA, "Saúde")
     await group.say(COORDINATOR, "/email Saúde saude@palmital.pr.gov.br")
     for code in ("001", "002"):
         await group.say(COORDINATOR, f"/encaminhar Saúde | 2 dias | CASO-2026-{code}: visita")

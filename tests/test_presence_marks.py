@@ -35,7 +35,7 @@ async def group(runtime: Runtime) -> Group:
         (HELENA, "Saúde Mental"),
         (BRUNO, "Conselho Tutelar"),
     ):
-        await group.say(who, f"/setor {sector}")
+        await group.seat(who, sector)
     convened = await group.convene(
         COORDINATOR, f"/convocar hoje 16h | CRAS | CASO-2026-001 | {JUSTIFICATION} | urgente"
     )
@@ -100,7 +100,7 @@ async def test_a_prefix_of_two_sectors_is_asked_about(group: Group) -> None:
 
 
 async def test_a_name_of_two_members_is_asked_about(group: Group) -> None:
-    await group.say(HELENA_LIMA, "/setor CRAS")
+    await group.seat(HELENA_LIMA, "CRAS")
     said = await group.text(COORDINATOR, "/presenca + Helena")
     assert "Helena pode ser: Helena Lima (CRAS), Helena Souza (Saúde Mental)" in said
     assert await _rows(group) == []

@@ -435,7 +435,7 @@ async def network(sqlite_runtime: Runtime) -> Group:
     group = Group(sqlite_runtime)
     group.attach_dispatcher()
     for sector, who in SECTOR_PEOPLE.items():
-        await group.say(who, f"/setor {sector}")
+        await group.seat(who, sector)
     for day, month in DAYS:
         said = await group.convene(
             drive.COORDINATOR, f"/convocar {day}/{month} 14h | CRAS | casos | {JUSTIFICATION}"

@@ -16,7 +16,16 @@ from bot.clock import ManualClock
 from storage.models import Meeting, Network, ScheduledMessage
 from tests.conftest import NOW
 from tests.fakes.bot_api import ANONYMOUS_ADMIN, FakeUser
-from tests.telegram_harness import ANA, BRUNO, COORD, GROUP, MEMBERS, Harness, running_bot
+from tests.telegram_harness import (
+    ANA,
+    BRUNO,
+    COORD,
+    GROUP,
+    MEMBERS,
+    Harness,
+    buttons,
+    running_bot,
+)
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*retry_after.*:DeprecationWarning")
 
@@ -70,7 +79,17 @@ async def test_a_member_declares_a_sector_and_appears_in_the_list(tg: Harness) -
     answer = await tg.say(ANA, "/setor saude")
     assert "Saúde" in answer["text"] and "Ana" in answer["text"]
     listing = await tg.say(BRUNO, "/setores")
-    assert "• Saúde: Ana" in listing["text"]
+    assert "• Saúde: — (aguardando a coordenação: Ana)" in listing["text"]
+    # Only the coordination confirms (issue 13): Ana's own press is refused.
+    mark = tg.api.mark()
+    tg.api.press_button(answer, buttons(answer)[0], ANA)
+    call = await tg.api.wait_for_call("answerCallbackQuery", since=mark)
+    assert "Só a coordenação" in call.params["text"]
+    await tg.press(answer, buttons(answer)[0], COORD)
+    confirmed = tg.api.calls_of("editMessageText")[-1].params["text"]
+    assert "✅ Ana representa Saúde: confirmado por Carla Lima." in confirmed
+    listing = await tg.say(BRUNO, "/setores")
+    assert "• Saúde: Ana" in listing["text"] and "aguardando" not in listing["text"]
 
 
 async def test_an_unknown_sector_is_answered_with_the_right_form(tg: Harness) -> None:
@@ -337,7 +356,7 @@ async def test_ics_file_and_subscription_url(tg: Harness) -> None:
 
 
 async def test_the_network_follows_its_group_to_a_supergroup(tg: Harness) -> None:
-    await tg.say(ANA, "/setor CRAS")
+    await tg.seat(ANA, "CRAS")
     await _generate_2027(tg)
     new_id = -1009999
     mark = tg.api.mark()
@@ -439,7 +458,7 @@ async def test_webhook_refuses_strangers_and_applies_a_redelivery_once(
         confirmations = [
             c
             for c in tg.api.calls_since(mark)
-            if c.method == "sendMessage" and "você representa" in c.params["text"]
+            if c.method == "sendMessage" and "Ana diz que representa CRAS" in c.params["text"]
         ]
         assert len(confirmations) == 1
 
@@ -450,8 +469,8 @@ async def test_a_text_mention_marks_that_person_and_names_mark_sectors(tg: Harne
     helena = FakeUser(14, "Helena", "Souza")  # no username
     namesake = FakeUser(15, "Helena", "Lima")
     for user, sector in ((COORD, "CRAS"), (ANA, "Saúde"), (helena, "Saúde Mental")):
-        await tg.say(user, f"/setor {sector}")
-    await tg.say(namesake, "/setor CREAS")
+        await tg.seat(user, sector)
+    await tg.seat(namesake, "CREAS")
     convened = await tg.convene(
         COORD, "/convocar hoje 16h | CRAS | CASO-2026-001 | risco iminente à criança | urgente"
     )

@@ -643,12 +643,17 @@ async def test_one_person_written_by_phone_then_by_lid_is_merged_into_one(wa: Wh
     await wa.act(wa.bridge.add_bot(GROUP, CARLA))
     by_phone = wa.bridge.message_data(GROUP, ANA, {"conversation": "/setor Saúde"}, alt=False)
     by_phone["key"]["participant"] = ANA.pn
-    await wa.act(wa.bridge.post(wa.bridge.envelope("messages.upsert", by_phone)))
+    declared = await wa.act(wa.bridge.post(wa.bridge.envelope("messages.upsert", by_phone)))
+    # The coordination confirms the declaration (issue 13): the confirmation goes with it.
+    poll = next(s for s in declared if s.route == "sendPoll")
+    await wa.act(wa.bridge.vote(GROUP, CARLA, poll, [poll.body["values"][0]], at_ms=1))
     await wa.say(ANA, "/proxima", alt=False)  # by LID alone: a second member, for now
     await wa.say(ANA, "/proxima")  # LID and phone together: the two are one
     async with wa.runtime.sessions() as session:
         rows = (await session.scalars(select(Member).where(Member.name == "Ana"))).all()
-    assert [(m.user_id, m.sector_id is not None) for m in rows] == [(ANA.lid, True)]
+    assert [(m.user_id, m.sector_id is not None, m.confirmed_at is not None) for m in rows] == [
+        (ANA.lid, True, True)
+    ]
 
 
 async def test_a_late_vote_on_the_announcement_loses_to_a_newer_one_on_a_reminder(

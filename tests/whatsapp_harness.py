@@ -72,7 +72,16 @@ class WhatsApp:
     async def seat_members(self) -> None:
         await self.act(self.bridge.add_bot(GROUP, CARLA))
         for phone, sector in MEMBERS:
-            await self.say(phone, f"/setor {sector}")
+            await self.seat(phone, sector)
+
+    async def seat(self, phone: Phone, sector: str) -> list[Sent]:
+        """``phone`` sends ``/setor <sector>``; the coordination (Carla, a group admin)
+        confirms it as it would: by voting ✅ in the poll under the declaration."""
+        sent = await self.say(phone, f"/setor {sector}")
+        poll = next((s for s in sent if s.route == "sendPoll"), None)
+        if poll is not None:
+            await self.act(self.bridge.vote(GROUP, CARLA, poll, [poll.body["values"][0]], at_ms=1))
+        return sent
 
 
 def whatsapp_settings(bridge: FakeEvolution, port: int, **overrides: object) -> dict[str, object]:

@@ -81,12 +81,6 @@ def require_coordinator(is_coordinator: bool, command: str) -> None:
         raise UserError(N_("Only the network's coordination can use /{name}."), name=command)
 
 
-def require_sector(sector_id: int | None, *, is_coordinator: bool) -> None:
-    """An ata is delivered by its author's sector (or by the coordination)."""
-    if sector_id is None and not is_coordinator:
-        raise UserError(N_("Tell me your sector first with /setor."), example="/setor CREAS")
-
-
 class Authored(Protocol):
     @property
     def author_sector_id(self) -> int | None: ...

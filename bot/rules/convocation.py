@@ -10,7 +10,7 @@ from enum import StrEnum
 
 from bot.errors import UserError, check_length
 from bot.i18n import N_
-from bot.rules import dates, privacy
+from bot.rules import dates, privacy, trust
 from bot.rules.names import name_key
 
 EXAMPLE = (
@@ -145,19 +145,22 @@ def check_convocation(
     parts: list[str],
     urgent_asked: bool,
     *,
-    sector_name: str | None,
+    member: trust.Declared,
     is_coordinator: bool,
     now: datetime,
     tz: str,
 ) -> Convocation:
     """The checked request of ``/convocar`` (its parts from :func:`parse_parts`), seed 000 §3:
-    who convenes and on what basis, no personal data, and enough notice."""
+    who convenes and on what basis, no personal data, and enough notice. One convenes on
+    the authority of a sector the coordination confirmed (issue 13): a declaration alone
+    gives no Conselho Tutelar's right."""
     when_text, place, agenda, justification = parts
-    if sector_name is None:
-        raise UserError(
-            N_("Tell me your sector first, so the network knows who is convening."),
-            example="/setor Conselho Tutelar",
-        )
+    trust.speaks_for(
+        member,
+        example="/setor Conselho Tutelar",
+        missing=N_("Tell me your sector first, so the network knows who is convening."),
+    )
+    sector_name = member.sector.name if member.sector is not None else None
     for text in (place, agenda, justification):
         privacy.screen(text)
     check_length(place, 255, N_("the place"))

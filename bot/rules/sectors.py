@@ -140,10 +140,18 @@ class RemoveSector:
     name: str
 
 
-def parse_change(args: str) -> AddSector | RenameSector | RemoveSector:
-    """``adicionar <nome>``, ``renomear <antigo> | <novo>`` or ``remover <nome>`` (after
-    /setores); a new name is screened for personal data (it is shown in every list)."""
+@dataclass(frozen=True)
+class ListPending:
+    """``/setores pendentes``: the declarations waiting for the coordination."""
+
+
+def parse_change(args: str) -> AddSector | RenameSector | RemoveSector | ListPending:
+    """``adicionar <nome>``, ``renomear <antigo> | <novo>``, ``remover <nome>`` or
+    ``pendentes`` (after /setores); a new name is screened for personal data (it is shown
+    in every list)."""
     verb, _sep, rest = args.partition(" ")
+    if name_key(verb) in {"pendentes", "pendente", "pending"} and not rest.strip():
+        return ListPending()
     if name_key(verb) in {"adicionar", "add", "novo"}:
         name = " ".join(rest.split())
         if not name or len(name) > MAX_NAME:

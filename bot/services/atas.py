@@ -15,7 +15,7 @@ from bot.errors import UserError
 from bot.i18n import N_, Np_
 from bot.messages import Attachment
 from bot.rules import atas as rules
-from bot.rules import dates, privacy
+from bot.rules import dates, privacy, trust
 from bot.rules.names import representative
 from bot.rules.rotation import ROLES, SECRETARY
 from bot.rules.status import ATA_IN_PROGRESS, AtaStatus, MarkedBy
@@ -152,7 +152,7 @@ async def draft(session: AsyncSession, network: Network, meeting: Meeting) -> ru
             if row.marked_by == MarkedBy.ERASED:  # someone who erased their data
                 people.append(representative(row.sector.name if row.sector else None))
             continue
-        sector = row.member.sector.name if row.member.sector else "—"
+        sector = row.member.confirmed_sector.name if row.member.confirmed_sector else "—"
         by_sector.setdefault(sector, []).append(row.member.name)
     current = await roles_store.live_assignments(session=session, meeting_id=meeting.id)
     names = {
@@ -180,27 +180,51 @@ async def draft(session: AsyncSession, network: Network, meeting: Meeting) -> ru
 
 
 async def _in_progress(
-    session: AsyncSession, network: Network, member: Member, *, is_coordinator: bool
+    session: AsyncSession, network: Network, sector_id: int | None, *, is_coordinator: bool
 ) -> Sequence[Ata]:
-    """The atas still to deliver: the member's sector's, or all for the coordination."""
+    """The atas still to deliver: the sector's, or all for the coordination."""
+    if sector_id is None and not is_coordinator:
+        return []
     return await repo.atas(
         session=session,
         network_id=network.id,
         statuses=list(ATA_IN_PROGRESS),
-        sector_id=None if is_coordinator else member.sector_id,
+        sector_id=None if is_coordinator else sector_id,
     )
 
 
 async def current_draft(
     session: AsyncSession, network: Network, member: Member, *, is_coordinator: bool
 ) -> rules.AtaDraft:
-    """``/ata rascunho``: the draft of the newest ata the member's sector still owes."""
-    pending = await _in_progress(session, network, member, is_coordinator=is_coordinator)
-    if not pending:
-        raise UserError(N_("There is no ata waiting for your sector."), example="/ata")
-    meeting = await repo.meeting(session=session, meeting_id=pending[-1].meeting_id)
-    assert meeting is not None
-    return await draft(session, network, meeting)
+    """``/ata rascunho``: the draft of the newest ata in progress, for the coordination and
+    the confirmed representatives of the meeting's sectors only (it names who was there,
+    the justification and the encaminhamentos): the ata the member's sector writes first."""
+    sector_id = None if is_coordinator else trust.speaks_for(member, example="/setor CREAS")
+    newest = list(reversed(await _in_progress(session, network, None, is_coordinator=True)))
+    if not is_coordinator:
+        newest.sort(key=lambda a: a.author_sector_id != sector_id)
+    for ata in newest:
+        meeting = await repo.meeting(session=session, meeting_id=ata.meeting_id)
+        assert meeting is not None
+        if is_coordinator or await _of_meeting(session, network, meeting, ata, sector_id):
+            return await draft(session, network, meeting)
+    raise UserError(N_("There is no ata waiting for your sector."), example="/ata")
+
+
+async def _of_meeting(
+    session: AsyncSession, network: Network, meeting: Meeting, ata: Ata, sector_id: int | None
+) -> bool:
+    """Whether ``sector_id`` is one of the meeting's sectors: expected there, present, or
+    the ata's author."""
+    if sector_id is None:
+        return False
+    if sector_id == ata.author_sector_id:
+        return True
+    expected = await meetings_store.expected_sectors(
+        session=session, network=network, meeting=meeting
+    )
+    present = await repo.attendance(session=session, meeting_id=meeting.id)
+    return sector_id in {s.id for s in expected} | {r.sector_id for r in present if r.present}
 
 
 # --- delivery and approval ------------------------------------------------------------------
@@ -218,9 +242,13 @@ async def deliver(
 ) -> Meeting:
     """The author's sector delivers the ata (typed, or a file); its reminders stop.
     The meeting whose ata it is."""
-    rules.require_sector(member.sector_id, is_coordinator=is_coordinator)
-    pending = await _in_progress(session, network, member, is_coordinator=is_coordinator)
-    target = rules.delivery_target(pending, member.sector_id, is_coordinator=is_coordinator)
+    sector_id = (
+        member.confirmed_sector_id
+        if is_coordinator
+        else trust.speaks_for(member, example="/setor CREAS")
+    )
+    pending = await _in_progress(session, network, sector_id, is_coordinator=is_coordinator)
+    target = rules.delivery_target(pending, sector_id, is_coordinator=is_coordinator)
     if attachment is not None:
         await _keep_file(target, attachment)
     else:

@@ -179,7 +179,8 @@ def _attendee(row: Attendance) -> tuple[str | None, str | None]:
     if row.member is None:
         sector = row.sector.name if row.sector else None
         return sector, (representative(sector) if row.marked_by == MarkedBy.ERASED else None)
-    return (row.member.sector.name if row.member.sector else None), row.member.name
+    confirmed = row.member.confirmed_sector
+    return (confirmed.name if confirmed else None), row.member.name
 
 
 async def _today_meeting(session: AsyncSession, network: Network, now: datetime) -> Meeting:
@@ -383,7 +384,7 @@ def _attendees(
     return [
         documents.Attendee(
             name=m.name,
-            sector=m.sector.name if m.sector else "—",
+            sector=m.confirmed_sector.name if m.confirmed_sector else "—",
             present=m.id in present,
             rsvp=answers[m.id].answer if m.id in answers else None,
             absence_reason=answers[m.id].reason if m.id in answers else None,
@@ -446,7 +447,7 @@ async def quorum_warning(
         return None
     expected = await _expected(session, network, meeting)
     answers = await repo.rsvps(session=session, meeting_id=meeting.id)
-    confirmed = (a.member.sector_id for a in answers if a.answer == "yes")
+    confirmed = (a.member.confirmed_sector_id for a in answers if a.answer == "yes")
     count = rules.count_sectors(expected, confirmed)
     needed = rules.quorum_short(count, network.quorum)
     if needed is None:

@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.errors import UserError
 from bot.i18n import N_
 from bot.rules import convocation as rules
-from bot.rules import dates
+from bot.rules import dates, trust
+from bot.rules import sectors as sector_rules
 from bot.rules.calendar import holidays_for
 from bot.rules.convocation import Basis, Caveats, Convocation
 from bot.rules.kinds import Kind
@@ -32,6 +33,10 @@ DRAFT_KIND = "convocation"
 # A preview not sent within this time is closed: what it checked may no longer hold.
 DRAFT_LIFETIME = timedelta(hours=2)
 GONE = N_("Who wrote this convocation is no longer in the network.")
+NO_LONGER = N_(
+    "who wrote this convocation no longer speaks for the sector it was written for "
+    "(a new sector waits for the coordination's confirmation)."
+)
 
 
 @dataclass(frozen=True)
@@ -95,7 +100,7 @@ def _meeting_of(network: Network, member: Member, now: datetime, asked: Convocat
         basis=asked.basis.value,
         urgent=asked.urgent,
         convened_by_id=member.id,
-        convened_by_sector_id=member.sector_id,
+        convened_by_sector_id=member.confirmed_sector_id,
         created_at=now,
         updated_at=now,
     )
@@ -173,6 +178,8 @@ def _seen(caveats: Caveats) -> list[str]:
 def _payload(member: Member, asked: Convocation, caveats: Caveats) -> dict[str, Any]:
     return {
         "member_id": member.id,
+        # The sector on whose authority it is convened: still the author's at Enviar?
+        "sector_id": member.confirmed_sector_id,
         "starts_at": asked.starts_at.isoformat(),
         "place": asked.place,
         "agenda": asked.agenda,
@@ -292,6 +299,10 @@ async def decide(
     asked = _asked(draft.payload)
     if author is None:
         return Decided(Outcome.REFUSED, error=UserError(GONE))
+    if author.confirmed_sector_id is None or author.confirmed_sector_id != draft.payload.get(
+        "sector_id", author.confirmed_sector_id
+    ):
+        return Decided(Outcome.REFUSED, error=UserError(NO_LONGER))
     try:
         rules.check_notice(starts_at=asked.starts_at, now=now, urgent=asked.urgent)
         caveats = await _caveats(session, network, asked)
@@ -353,10 +364,68 @@ async def sectors(session: AsyncSession, network: Network) -> Sequence[Sector]:
     return await repo.sectors(session=session, network_id=network.id)
 
 
-def set_email(sector: Sector, address: str) -> Sector:
-    """Convocations for ``sector`` go to ``address`` from now on."""
+EMAIL_DRAFT = "sector_email"
+
+
+@dataclass(frozen=True)
+class EmailSet:
+    """A sector's address set, or (``draft_id``) one at a personal mail provider waiting
+    for the coordination's explicit confirmation."""
+
+    sector: Sector
+    address: str
+    draft_id: int | None = None
+
+
+async def set_email(
+    session: AsyncSession, network: Network, member: Member, now: datetime, name: str, address: str
+) -> EmailSet:
+    """Convocations for the sector called ``name`` go to ``address`` from now on; an
+    address at a personal mail provider (gmail.com...) is only kept as a draft: it is a
+    person's box, and it becomes the sector's only when the coordination confirms it."""
+    found = sector_rules.find(await sectors(session, network), name, rules.EMAIL_EXAMPLE)
+    if not trust.is_personal_mail(address):
+        found.email = address
+        return EmailSet(found, address)
+    draft = await repo.add_draft(
+        session=session,
+        network_id=network.id,
+        user_id=member.user_id,
+        kind=EMAIL_DRAFT,
+        payload={"sector_id": found.id, "address": address, "previous": found.email},
+        now=now,
+    )
+    return EmailSet(found, address, draft.id)
+
+
+async def decide_email(
+    session: AsyncSession, network: Network, draft_id: int, *, use: bool, coordinator: bool
+) -> EmailSet | None:
+    """The coordination keeps (``use``) the personal address it was warned about, or not
+    (None). A press after the sector's address changed otherwise does nothing."""
+    draft = await drafts.undecided(
+        session,
+        network,
+        draft_id,
+        kind=EMAIL_DRAFT,
+        coordinator=coordinator,
+        decided=N_("This address was already decided."),
+    )
+    sector = await meeting_store.sector(session=session, sector_id=int(draft.payload["sector_id"]))
+    address, previous = str(draft.payload["address"]), draft.payload.get("previous")
+    # Decided: the address is not kept in the draft any more (it is a person's).
+    draft.payload = {"sector_id": draft.payload["sector_id"]}
+    draft.status = DraftStatus.SAVED if use else DraftStatus.DISCARDED
+    if not use:
+        return None
+    if sector is None or sector.network_id != network.id or sector.removed_at is not None:
+        raise UserError(N_("This choice is no longer valid."))
+    if sector.email != previous:
+        raise UserError(
+            N_("{sector}'s address changed since: nothing was done."), sector=sector.name
+        )
     sector.email = address
-    return sector
+    return EmailSet(sector, address)
 
 
 async def mail_target(session: AsyncSession, row: ScheduledMessage) -> MailTarget | None:

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import UserError
 from bot.i18n import N_
-from bot.rules import dates, privacy
+from bot.rules import dates, privacy, trust
 from bot.rules.referrals import EXTENSION_EXAMPLE
 from bot.rules.status import ExtensionStatus
 from bot.services.referrals import by_code, due_of, owed_by, plan_chase
@@ -40,8 +40,9 @@ async def ask(
     reason: str,
 ) -> Asked:
     """The member's sector, still owing ``code``, asks for a later deadline (``day``)."""
+    sector_id = trust.speaks_for(member, example="/setor Saúde")
     referral = await by_code(session, network, code, example=EXTENSION_EXAMPLE)
-    owed = owed_by(referral, member.sector_id)
+    owed = owed_by(referral, sector_id)
     if owed is None or owed.answered_at is not None:
         raise UserError(N_("Your sector has nothing pending on {code}."), code=referral.code)
     new = dates.parse_day(day, now=now, tz=network.timezone)

@@ -48,7 +48,7 @@ async def unanswered(session: AsyncSession, network: Network, meeting: Meeting) 
     The sector that convened the meeting has answered by convening it."""
     expected = await store.expected_sectors(session=session, network=network, meeting=meeting)
     answers = await repo.rsvps(session=session, meeting_id=meeting.id)
-    answered = {a.member.sector_id for a in answers} | {meeting.convened_by_sector_id}
+    answered = {a.member.confirmed_sector_id for a in answers} | {meeting.convened_by_sector_id}
     missing = [s.id for s in expected if s.id not in answered]
     return list(
         await repo.representatives(session=session, network_id=network.id, sector_ids=missing)

@@ -72,6 +72,7 @@ class Called:
 
 
 async def representatives_by_name(session: AsyncSession, network: Network) -> list[Called]:
-    """The members who told their sector (/setor), to be found by their names."""
-    people = await repo.representatives(session=session, network_id=network.id)
+    """The members who told their sector (/setor), to be found by their names (those
+    whose declaration waits too: marked present, they count for no sector yet)."""
+    people = await repo.declared(session=session, network_id=network.id)
     return [Called(member) for member in people]

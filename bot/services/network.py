@@ -38,11 +38,21 @@ async def coordinator_names(session: AsyncSession, network: Network) -> list[str
 
 
 async def set_coordinator(
-    session: AsyncSession, network: Network, nominee: Nominee, *, add: bool, now: datetime
+    session: AsyncSession,
+    network: Network,
+    nominee: Nominee,
+    *,
+    add: bool,
+    by: Member,
+    now: datetime,
 ) -> Member:
-    """The nominee joins (``add``) or leaves the coordination."""
+    """The nominee joins (``add``) or leaves the coordination. Joining it, her declared
+    sector counts from now on (the coordination is trusted: issue 13)."""
     target = await _nominated(session, network, nominee, add=add, now=now)
     target.is_coordinator = add
+    if add and target.pending:
+        target.confirmed_at, target.confirmed_by_id = now, by.id
+        await repo.presence_follows_confirmation(session=session, member=target)
     return target
 
 

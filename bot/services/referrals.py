@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import UserError
 from bot.i18n import N_
-from bot.rules import dates, deadlines, privacy
+from bot.rules import dates, deadlines, privacy, trust
 from bot.rules import referrals as rules
 from bot.rules.kinds import Kind
 from bot.rules.referrals import Audience
@@ -222,8 +222,11 @@ async def refer(
     description: str,
     find: SectorFinder,
 ) -> Referred:
-    """``/encaminhar``: at a meeting with its presence list open anyone may refer; outside
-    one only the coordination (seed 000 §5-6). The deadline is read in the network's zone."""
+    """``/encaminhar``: at a meeting with its presence list open any sector may refer (by a
+    confirmed representative, issue 13); outside one only the coordination (seed 000 §5-6).
+    The deadline is read in the network's zone."""
+    if not is_coordinator:
+        trust.speaks_for(member, example="/setor Saúde")
     meeting = await _open_meeting(session, network, now)
     if not is_coordinator and meeting is None:
         raise UserError(
@@ -266,11 +269,13 @@ async def record_devolutiva(
     session: AsyncSession, network: Network, member: Member, *, now: datetime, code: str, text: str
 ) -> Recorded:
     """The member's sector answers ``code``: its chase stops; once every sector answered,
-    the referral waits for the coordination to conclude it."""
+    the referral waits for the coordination to conclude it. Only a confirmed representative
+    speaks for the sector (issue 13)."""
+    sector_id = trust.speaks_for(member, example="/setor Saúde")
     referral = await by_code(session, network, code, example=rules.DEVOLUTIVA_EXAMPLE)
     rules.check_devolutiva(text)
     privacy.screen(text)
-    owed = owed_by(referral, member.sector_id)
+    owed = owed_by(referral, sector_id)
     if owed is None:
         raise UserError(
             N_("{code} is not owed by your sector ({owers})."),

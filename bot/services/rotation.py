@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.errors import UserError
 from bot.i18n import N_
 from bot.rules import rotation as rules
+from bot.rules import trust
 from bot.rules.kinds import Kind
 from bot.rules.rotation import AUTHOR, ROLES, SECRETARY
 from bot.rules.status import MeetingStatus, OutboxStatus, RoleStatus
@@ -154,9 +155,9 @@ async def _excluded(session: AsyncSession, network: Network) -> set[int]:
     if not network.rotation_skips_coordination:
         return set()
     return {
-        m.sector_id
+        m.confirmed_sector_id
         for m in await repo.coordinators(session=session, network_id=network.id)
-        if m.sector_id is not None
+        if m.confirmed_sector_id is not None
     }
 
 
@@ -164,10 +165,11 @@ async def _pool(session: AsyncSession, network: Network, meeting: Meeting) -> ru
     """Who can serve now: the sectors present, else those that confirmed (PRODUCT.md §4)."""
     rows = await repo.attendance(session=session, meeting_id=meeting.id)
     present = {r.sector_id for r in rows if r.present and r.sector_id is not None}
+    # Only confirmed representatives bring their sector into the pool (issue 13).
     confirmed = {
-        rsvp.member.sector_id
+        rsvp.member.confirmed_sector_id
         for rsvp in await repo.rsvps(session=session, meeting_id=meeting.id)
-        if rsvp.answer == "yes" and rsvp.member.sector_id is not None
+        if rsvp.answer == "yes" and rsvp.member.confirmed_sector_id is not None
     }
     if meeting.convened_by_sector_id is not None:
         confirmed.add(meeting.convened_by_sector_id)
@@ -311,7 +313,9 @@ async def decide(
         raise UserError(N_("This choice is no longer valid."))
     if row.status != RoleStatus.PROPOSED:
         raise UserError(N_("This was already decided."))
-    if member.sector_id != row.sector_id and not is_coordinator:
+    if member.confirmed_sector_id != row.sector_id and not is_coordinator:
+        if member.sector_id == row.sector_id:
+            raise trust.not_confirmed(member)
         raise UserError(N_("Only a representative of that sector can answer."))
     meeting = await repo.meeting(session=session, meeting_id=row.meeting_id)
     if meeting is None:

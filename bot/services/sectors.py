@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,10 +21,11 @@ JOIN_EXAMPLE = "/setor CRAS"
 
 @dataclass(frozen=True)
 class Representation:
-    """A sector and the names of the members who represent it."""
+    """A sector, the members who represent it, and those whose declaration waits."""
 
     sector: str
     people: tuple[str, ...]
+    waiting: tuple[str, ...] = ()
 
 
 async def names(session: AsyncSession, network: Network) -> list[str]:
@@ -31,24 +33,117 @@ async def names(session: AsyncSession, network: Network) -> list[str]:
     return [s.name for s in await repo.sectors(session=session, network_id=network.id)]
 
 
-async def join(session: AsyncSession, network: Network, member: Member, name: str) -> Sector:
-    """``member`` represents the sector called ``name`` from now on."""
+class Standing(StrEnum):
+    """What a declaration (/setor) left: the person speaks for the sector, or waits."""
+
+    CONFIRMED = "confirmed"  # the coordination declared itself: it counts at once
+    ALREADY = "already"  # the same sector, confirmed before: nothing changed
+    WAITING = "waiting"  # for the coordination's confirmation
+
+
+@dataclass(frozen=True)
+class Joined:
+    member: Member
+    sector: Sector
+    standing: Standing
+
+
+async def join(
+    session: AsyncSession,
+    network: Network,
+    member: Member,
+    name: str,
+    *,
+    is_coordinator: bool,
+    now: datetime,
+) -> Joined:
+    """``member`` declares the sector called ``name`` (issue 13). The coordination's
+    declaration counts at once; anyone else's waits for the coordination to confirm it,
+    a change of sector too (the confirmation was for the other one)."""
     sectors = await repo.sectors(session=session, network_id=network.id)
     sector = rules.find(sectors, name, JOIN_EXAMPLE)
-    member.sector_id = sector.id
-    member.sector = sector
-    return sector
+    if member.sector_id == sector.id and member.confirmed_at is not None:
+        return Joined(member, sector, Standing.ALREADY)
+    if member.sector_id != sector.id:
+        member.sector_id, member.sector = sector.id, sector
+        member.confirmed_at, member.confirmed_by_id = None, None
+    if not is_coordinator:
+        return Joined(member, sector, Standing.WAITING)
+    member.confirmed_at, member.confirmed_by_id = now, member.id
+    await repo.presence_follows_confirmation(session=session, member=member)
+    return Joined(member, sector, Standing.CONFIRMED)
+
+
+@dataclass(frozen=True)
+class Decided:
+    """The coordination's answer to a declaration: ``member`` speaks for ``sector`` now
+    (``confirmed``), or her declaration was refused and she has no sector."""
+
+    member: Member
+    sector: Sector
+    confirmed: bool
+    waiting: Sequence[Member]  # the declarations still waiting, for the list
+
+
+async def decide(
+    session: AsyncSession,
+    network: Network,
+    presser: Member,
+    *,
+    is_coordinator: bool,
+    now: datetime,
+    member_id: int,
+    sector_id: int,
+    confirm: bool,
+) -> Decided:
+    """Confirm or refuse that member ``member_id`` represents sector ``sector_id``: the
+    coordination's only. A press on a declaration decided before, or changed since (another
+    sector, or none), does nothing."""
+    if not is_coordinator:
+        raise UserError(N_("Only the network's coordination can confirm who represents a sector."))
+    target = await repo.member_by_id(session=session, member_id=member_id)
+    if target is None or target.network_id != network.id:
+        raise UserError(N_("This choice is no longer valid."))
+    if target.sector_id != sector_id or target.sector is None:
+        raise UserError(
+            N_("{name}'s declaration changed since: nothing was done. See /setores pendentes."),
+            name=target.name,
+        )
+    if target.confirmed_at is not None:
+        raise UserError(
+            N_("{name} was already confirmed for {sector}."),
+            name=target.name,
+            sector=target.sector.name,
+        )
+    sector = target.sector
+    if confirm:
+        target.confirmed_at, target.confirmed_by_id = now, presser.id
+        await repo.presence_follows_confirmation(session=session, member=target)
+    else:
+        target.sector_id, target.sector = None, None
+    await session.flush()
+    return Decided(target, sector, confirm, await pending(session, network))
+
+
+async def pending(session: AsyncSession, network: Network) -> Sequence[Member]:
+    """The declarations waiting for the coordination, by name."""
+    return await repo.declared(session=session, network_id=network.id, confirmed=False)
 
 
 async def representation(session: AsyncSession, network: Network) -> list[Representation]:
-    """Every sector with its representatives (by name)."""
+    """Every sector with its representatives (by name), and the declarations waiting."""
     sectors = await repo.sectors(session=session, network_id=network.id)
     people = await repo.members(session=session, network_id=network.id)
     by_sector: dict[int, list[str]] = {}
+    waiting: dict[int, list[str]] = {}
     for person in people:
         if person.sector_id is not None:
-            by_sector.setdefault(person.sector_id, []).append(person.name)
-    return [Representation(s.name, tuple(by_sector.get(s.id, []))) for s in sectors]
+            into = by_sector if person.confirmed_at is not None else waiting
+            into.setdefault(person.sector_id, []).append(person.name)
+    return [
+        Representation(s.name, tuple(by_sector.get(s.id, [])), tuple(waiting.get(s.id, [])))
+        for s in sectors
+    ]
 
 
 async def add(session: AsyncSession, network: Network, change: rules.AddSector) -> Sector:
@@ -129,5 +224,6 @@ async def remove(
     ]
     for member in members:
         member.sector_id = None
+        member.confirmed_at, member.confirmed_by_id = None, None
     sector.removed_at = now
     return Removed(sector, members)

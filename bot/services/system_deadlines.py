@@ -13,6 +13,7 @@ from bot.errors import UserError
 from bot.i18n import N_
 from bot.rules import sectors as sector_rules
 from bot.rules import system_deadlines as rules
+from bot.rules import trust
 from bot.rules.names import name_key
 from storage import repo
 from storage import system_deadlines as store
@@ -116,7 +117,9 @@ async def confirm(
     session: AsyncSession, network: Network, member: Member, name: str, now: datetime
 ) -> tuple[ReportingDeadline, str]:
     """The member's sector filled the deadline called ``name``: the deadline and the
-    period confirmed (confirming twice is harmless)."""
+    period confirmed (confirming twice is harmless). Only a confirmed representative
+    confirms for her sector (issue 13)."""
+    sector_id = trust.speaks_for(member, example="/setor CRAS")
     item = await store.deadline_by_key(session=session, network_id=network.id, key=name_key(name))
     if item is None:
         raise UserError(
@@ -124,14 +127,14 @@ async def confirm(
             example=rules.OK_EXAMPLE,
             name=name or "—",
         )
-    if member.sector_id is None or member.sector_id not in item.sector_ids:
+    if sector_id not in item.sector_ids:
         raise UserError(N_("Your sector is not responsible for {name}."), name=item.name)
     due = rules.confirmed_occurrence(item, now.astimezone(ZoneInfo(network.timezone)).date())
     period = rules.period_of(item, due)
     done = await repo.confirmations(session=session, deadline_id=item.id, period=period)
-    if member.sector_id not in done:
+    if sector_id not in done:
         confirmation = ReportingConfirmation(
-            deadline_id=item.id, period=period, sector_id=member.sector_id, confirmed_at=now
+            deadline_id=item.id, period=period, sector_id=sector_id, confirmed_at=now
         )
         await store.add_confirmation(session=session, confirmation=confirmation)
     return item, period
