@@ -98,7 +98,7 @@ async def group(runtime: Runtime, clock: ManualClock) -> Group:
     group = Group(runtime)
     group.attach_dispatcher()
     for who, sector in ((COORDINATOR, "CRAS"), (ANA, "Saúde"), (BRUNO, "Conselho Tutelar")):
-        await group.say(who, f"/setor {sector}")
+        await group.seat(who, sector)
     await _private(group, ANA, "/start")
     preview = await group.say(ANA, f"/convocar 24/11 9h | CRAS | CASO-2026-001 | {JUSTIFICATION}")
     convocation = await group.press(ANA, _button(preview, "Enviar"))
@@ -265,7 +265,7 @@ async def test_the_ata_draft_names_the_sector_of_whoever_erased_their_data(
 
     group = Group(runtime)
     for who, sector in ((COORDINATOR, "CRAS"), (ANA, "Saúde")):
-        await group.say(who, f"/setor {sector}")
+        await group.seat(who, sector)
     await group.convene(COORDINATOR, f"/convocar 24/11 9h | CRAS | CASO-2026-001 | {JUSTIFICATION}")
     await clock.set(TOMORROW_9H - timedelta(minutes=5))
     opened = await group.say(COORDINATOR, "/presenca")
@@ -274,7 +274,7 @@ async def test_the_ata_draft_names_the_sector_of_whoever_erased_their_data(
     await group.press(ANA, _button(ask, "Apagar"))
     # Someone else of Saúde marked later: her presence stays beside theirs.
     helena = Person(user_id="7", name="Helena")
-    await group.say(helena, "/setor Saúde")
+    await group.seat(helena, "Saúde")
     await group.press(helena, _button(opened, "Presente"))
     assert await _count(runtime, Attendance, Attendance.marked_by == "erased") == 1
     shown = await group.text(COORDINATOR, "/presenca")

@@ -25,7 +25,7 @@ CPF = "529.982.247-25"
 async def group(sqlite_runtime: Runtime) -> Group:
     chat = Group(sqlite_runtime)
     await chat.say(COORDINATOR, "/setor CRAS")  # the bot meets the group
-    await chat.say(ANA, "/setor Saúde")
+    await chat.seat(ANA, "Saúde")
     return chat
 
 

@@ -122,7 +122,7 @@ async def group(runtime: Runtime, clock: ManualClock) -> Group:
     group = Group(runtime)
     group.attach_dispatcher()
     for who, sector in ((COORDINATOR, "CRAS"), (ANA, "Saúde"), (BRUNO, "Conselho Tutelar")):
-        await group.say(who, f"/setor {sector}")
+        await group.seat(who, sector)
     preview = await group.say(COORDINATOR, f"/convocar 24/11 9h | CRAS | casos | {JUSTIFICATION}")
     convocation = await group.press(COORDINATOR, _button(preview, "Enviar"))
     await group.press(ANA, _button(convocation, "Vou"))
