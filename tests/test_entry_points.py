@@ -118,7 +118,7 @@ async def test_the_console_plays_a_whole_session(sqlite_url: str, tmp_path: Path
             ":eu Ana Saúde",
             "/proxima",
             "/gerarcalendario 2027 2ª terça 14h CRAS",
-            ":botao 1",  # the year's preview, decided already: refused in a popup
+            ":botao 1",  # Ana confirming herself: refused in a popup
             ":coordenador",
             f":arquivo {table} /importar {year} 2ª terça 14h CRAS",
             ":botao 9",
@@ -144,7 +144,7 @@ async def test_the_console_plays_a_whole_session(sqlite_url: str, tmp_path: Path
     assert "✅ Ana representa Saúde: confirmado por Coordenação." in text
     assert "📌 Próxima reunião" in text
     assert "Só a coordenação da Rede pode usar /gerarcalendario." in text
-    assert "  [aviso] Só a coordenação da Rede pode decidir isso." in text  # a popup only
+    assert "  [aviso] Só a coordenação da Rede pode confirmar quem representa" in text
     assert "Casos complexos" in text and "Não há esse botão" in text
     assert f"Calendário {year} salvo: 1 reunião ordinária." in text
     assert (tmp_path / "files" / "rede-calendario.ics").exists()
