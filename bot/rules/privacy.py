@@ -132,6 +132,7 @@ SCREEN_EXAMPLE = "CASO-2025-014: avaliação de saúde mental e retorno à Rede"
 
 INSTITUTIONAL_SUFFIXES = ("gov.br", "leg.br", "jus.br", "mp.br", "def.br", "mil.br")
 
+# Providers where anyone opens a personal mailbox (also bot.rules.trust's list).
 GENERIC_PROVIDERS = frozenset(
     {
         "gmail.com",
@@ -141,12 +142,16 @@ GENERIC_PROVIDERS = frozenset(
         "outlook.com",
         "outlook.com.br",
         "live.com",
+        "live.com.br",
         "msn.com",
         "yahoo.com",
         "yahoo.com.br",
         "ymail.com",
+        "rocketmail.com",
         "icloud.com",
         "me.com",
+        "mac.com",
+        "oi.com.br",
         "uol.com.br",
         "bol.com.br",
         "terra.com.br",
@@ -159,6 +164,9 @@ GENERIC_PROVIDERS = frozenset(
         "proton.me",
         "aol.com",
         "gmx.com",
+        "yandex.com",
+        "mail.com",
+        "zoho.com",
     }
 )
 

@@ -15,6 +15,7 @@ from typing import Protocol
 
 from bot.errors import UserError
 from bot.i18n import N_
+from bot.rules.privacy import GENERIC_PROVIDERS
 
 JOIN_EXAMPLE = "/setor CRAS"
 PENDING_EXAMPLE = "/setores pendentes"
@@ -64,42 +65,7 @@ def speaks_for(member: Declared, *, example: str = JOIN_EXAMPLE, missing: str = 
 
 # Mail providers where anyone opens a personal box: an address there is a person's, not a
 # sector's, unless the coordination says otherwise (small municipalities do use them).
-PERSONAL_MAIL_DOMAINS = frozenset(
-    {
-        "gmail.com",
-        "googlemail.com",
-        "hotmail.com",
-        "hotmail.com.br",
-        "outlook.com",
-        "outlook.com.br",
-        "live.com",
-        "live.com.br",
-        "msn.com",
-        "yahoo.com",
-        "yahoo.com.br",
-        "ymail.com",
-        "rocketmail.com",
-        "icloud.com",
-        "me.com",
-        "mac.com",
-        "bol.com.br",
-        "uol.com.br",
-        "terra.com.br",
-        "ig.com.br",
-        "globo.com",
-        "globomail.com",
-        "r7.com",
-        "zipmail.com.br",
-        "oi.com.br",
-        "protonmail.com",
-        "proton.me",
-        "aol.com",
-        "gmx.com",
-        "yandex.com",
-        "mail.com",
-        "zoho.com",
-    }
-)
+PERSONAL_MAIL_DOMAINS = GENERIC_PROVIDERS
 
 
 def is_personal_mail(address: str) -> bool:
