@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.buttons import ButtonData, Decision
-from bot.i18n import N_, ngettext
+from bot.i18n import N_, Np_, ngettext
 from bot.i18n import gettext as _
 from bot.messages import Button, OutFile, Reply
 from bot.router import Context, Router
@@ -119,64 +119,40 @@ def _recorded(data: MyData) -> list[str]:
                 "{n} presence at a meeting", "{n} presences at meetings", data.present
             ).format(n=data.present)
         )
-    if data.devolutivas:
-        codes = [d.code for d in data.devolutivas]
-        lines.append(
-            "• "
-            + ngettext(
-                "{n} devolutiva delivered: {codes}",
-                "{n} devolutivas delivered: {codes}",
-                len(codes),
-            ).format(n=len(codes), codes=_listed(codes))
-        )
-    if data.atas:
-        days = [_day(a.meeting_at, tz) for a in data.atas]
-        lines.append(
-            "• "
-            + ngettext(
-                "{n} ata delivered (meeting of {days})",
-                "{n} atas delivered (meetings of {days})",
-                len(days),
-            ).format(n=len(days), days=_listed(days))
-        )
-    if data.referrals:
-        codes = [r.code for r in data.referrals]
-        lines.append(
-            "• "
-            + ngettext(
-                "{n} encaminhamento registered: {codes}",
-                "{n} encaminhamentos registered: {codes}",
-                len(codes),
-            ).format(n=len(codes), codes=_listed(codes))
-        )
-    if data.deleted_referrals:
-        codes = [r.code for r in data.deleted_referrals]
-        lines.append(
-            "• "
-            + ngettext(
-                "{n} encaminhamento deleted: {codes}",
-                "{n} encaminhamentos deleted: {codes}",
-                len(codes),
-            ).format(n=len(codes), codes=_listed(codes))
-        )
-    if data.extensions:
-        codes = [e.code for e in data.extensions]
-        lines.append(
-            "• "
-            + ngettext(
-                "{n} request for more time: {codes}",
-                "{n} requests for more time: {codes}",
-                len(codes),
-            ).format(n=len(codes), codes=_listed(codes))
-        )
-    if data.convened:
-        days = [_day(m.starts_at, tz) for m in data.convened]
-        lines.append(
-            "• "
-            + ngettext(
-                "{n} meeting convened ({days})", "{n} meetings convened ({days})", len(days)
-            ).format(n=len(days), days=_listed(days))
-        )
+    listed = (
+        (
+            Np_("{n} devolutiva delivered: {items}", "{n} devolutivas delivered: {items}"),
+            [d.code for d in data.devolutivas],
+        ),
+        (
+            Np_(
+                "{n} ata delivered (meeting of {items})", "{n} atas delivered (meetings of {items})"
+            ),
+            [_day(a.meeting_at, tz) for a in data.atas],
+        ),
+        (
+            Np_(
+                "{n} encaminhamento registered: {items}", "{n} encaminhamentos registered: {items}"
+            ),
+            [r.code for r in data.referrals],
+        ),
+        (
+            Np_("{n} encaminhamento deleted: {items}", "{n} encaminhamentos deleted: {items}"),
+            [r.code for r in data.deleted_referrals],
+        ),
+        (
+            Np_("{n} request for more time: {items}", "{n} requests for more time: {items}"),
+            [e.code for e in data.extensions],
+        ),
+        (
+            Np_("{n} meeting convened ({items})", "{n} meetings convened ({items})"),
+            [_day(m.starts_at, tz) for m in data.convened],
+        ),
+    )
+    for message, items in listed:
+        if items:
+            counted = ngettext(*message, len(items))
+            lines.append("• " + counted.format(n=len(items), items=_listed(items)))
     return lines
 
 
