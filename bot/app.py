@@ -298,7 +298,7 @@ class Redebot:
             username=msg.sender.username,
             now=now,
         )
-        if msg.admin_checked:
+        if msg.admin_checked and member.is_admin != msg.sender.is_admin:
             # The channel looked the sender's rights up (Telegram: for commands and buttons).
             member.is_admin = msg.sender.is_admin
         is_admin = msg.sender.is_admin if msg.admin_checked else member.is_admin

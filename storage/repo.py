@@ -254,7 +254,9 @@ async def touch_member(
         else:
             await session.refresh(new, ["sector"])
             return new
-    if name:
+    # Assigned only when they changed: an assignment marks the row dirty even with the
+    # same value, and every later query of the update would flush it first.
+    if name and (found.name != name or found.username != username):
         found.name = name
         found.username = username
     return found
