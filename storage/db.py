@@ -80,7 +80,13 @@ def make_engine(url: str) -> AsyncEngine:
         @event.listens_for(engine.sync_engine, "begin")
         def _begin_immediate(conn: Connection) -> None:
             # Writers queue on the busy timeout instead of failing (updates run concurrently).
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # The BEGIN goes to SQLite with the transaction's first statement, in one trip
+            # to the connection's thread (storage/sqlite_driver.py).
+            driver = conn.connection.driver_connection
+            if isinstance(driver, sqlite_driver.Connection):
+                driver.begin_with_next("BEGIN IMMEDIATE")
+            else:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_async_engine(url, pool_pre_ping=True, hide_parameters=True)

@@ -9,7 +9,9 @@ statement costs one hand-off; the rows, the description, ``rowcount`` and ``last
 come back together and are read from memory.
 
 A commit or rollback with no transaction open (the pool rolls back every connection it
-gets back, even after a commit) is skipped: SQLite would do nothing either.
+gets back, even after a commit) is skipped: SQLite would do nothing either. And the
+``BEGIN IMMEDIATE`` that ``storage.db`` opens every transaction with travels with the
+transaction's first statement (:meth:`Connection.begin_with_next`) instead of alone.
 Everything else is aiosqlite's own (the thread, the queue, close).
 Rows were already fetched in full by SQLAlchemy's adapter (it buffers a result before
 returning it), so buffering them here changes nothing but the number of trips.
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import deque
-from collections.abc import Generator, Iterable, Sequence
+from collections.abc import Callable, Generator, Iterable, Sequence
 from typing import Any
 
 import aiosqlite
@@ -63,9 +65,7 @@ class BufferedCursor:
 
     async def _trip(self, sql: str, parameters: Any, many: bool) -> BufferedCursor:
         conn = self._connection
-        outcome: Outcome = await conn._execute(  # type: ignore[no-untyped-call]
-            _run, conn._conn, sql, parameters, many
-        )
+        outcome: Outcome = await conn._execute(_run, conn._conn, sql, parameters, many)
         self.description, rows, self.rowcount, self.lastrowid = outcome
         self._rows = deque(rows)
         return self
@@ -105,11 +105,35 @@ class BufferedCursor:
 class Connection(aiosqlite.Connection):
     """An aiosqlite connection whose cursors make one hand-off per statement."""
 
+    def __init__(self, connector: Callable[[], sqlite3.Connection], iter_chunk_size: int) -> None:
+        super().__init__(connector, iter_chunk_size)
+        self._begin: str | None = None
+
     def cursor(self) -> BufferedCursor:  # type: ignore[override]
         return BufferedCursor(self)
 
+    def begin_with_next(self, sql: str) -> None:
+        """Run ``sql`` (``BEGIN IMMEDIATE``) in the thread right before the next call on
+        this connection, in the same trip: a transaction's BEGIN costs no hand-off of its
+        own. Nothing runs between the two, so SQLite sees what it would have seen."""
+        self._begin = sql
+
+    async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        begin, self._begin = self._begin, None
+        if begin is None:
+            return await super()._execute(fn, *args, **kwargs)  # type: ignore[no-untyped-call]
+        conn = self._conn
+
+        def begun() -> Any:  # pragma: no cover - runs in aiosqlite's thread
+            conn.execute(begin)
+            return fn(*args, **kwargs)
+
+        return await super()._execute(begun)  # type: ignore[no-untyped-call]
+
     def _idle(self) -> bool:
-        """No transaction is open (SQLite's own flag, safe to read from any thread)."""
+        """No transaction is open (SQLite's own flag, safe to read from any thread); a
+        BEGIN still waiting for its first statement was never sent, so it is dropped."""
+        self._begin = None
         return self._connection is not None and not self._connection.in_transaction
 
     async def commit(self) -> None:
@@ -121,6 +145,10 @@ class Connection(aiosqlite.Connection):
         # with no transaction open there is nothing to undo, so no trip to the thread.
         if not self._idle():
             await super().rollback()
+
+    async def close(self) -> None:
+        self._begin = None
+        await super().close()
 
 
 def connect(database: str, **kwargs: Any) -> Connection:

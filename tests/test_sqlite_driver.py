@@ -3,6 +3,8 @@ same results SQLAlchemy gets through aiosqlite's own cursors."""
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -86,17 +88,47 @@ async def test_errors_are_the_drivers_and_the_transaction_rolls_back(engine: Asy
 async def test_a_statement_is_one_thread_handoff(
     engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # aiosqlite's own cursors make four (open, execute, fetch, close), and the pool's
-    # rollback of a connection it gets back one more: three statements and the commit
-    # made 12 before this driver, 4 with it.
+    # aiosqlite's own cursors make four (open, execute, fetch, close), the BEGIN is a
+    # statement of its own and the pool rolls back a connection it gets back: a BEGIN,
+    # two statements and the commit made 12 before this driver; here 3, the BEGIN going
+    # with the first statement.
     async with engine.connect() as conn:
         await conn.execute(insert(ITEMS).values(name="warm"))
         await conn.commit()
     handoffs = count_handoffs(monkeypatch)
-    async with engine.begin() as conn:  # BEGIN IMMEDIATE, an insert, a select, COMMIT
+    async with engine.begin() as conn:
         await conn.execute(insert(ITEMS).values(name="y"))
         assert await conn.scalar(select(func.count()).select_from(ITEMS)) == 2
-    assert handoffs() == 4
+    assert handoffs() == 3
+
+
+async def test_a_transaction_holds_the_write_lock_from_its_first_statement(
+    engine: AsyncEngine, sqlite_url: str
+) -> None:
+    # BEGIN IMMEDIATE (storage.db) goes with the first statement: after a mere read the
+    # transaction already holds SQLite's write lock, so two updates that read, then
+    # write, queue on the busy timeout instead of one failing at once.
+    path = sqlite_url.removeprefix("sqlite+aiosqlite:///")
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        async with engine.begin() as conn:
+            assert await conn.scalar(select(func.count()).select_from(ITEMS)) == 0
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("BEGIN IMMEDIATE")
+        other.execute("BEGIN IMMEDIATE")  # free again after the commit
+        other.execute("ROLLBACK")
+
+        async def read_then_write(name: str) -> None:
+            async with engine.begin() as conn:
+                await conn.scalar(select(func.count()).select_from(ITEMS))
+                await asyncio.sleep(0.01)  # the other transaction tries to begin meanwhile
+                await conn.execute(insert(ITEMS).values(name=name))
+
+        await asyncio.gather(read_then_write("p"), read_then_write("q"))
+        async with engine.connect() as conn:
+            assert await conn.scalar(select(func.count()).select_from(ITEMS)) == 2
+    finally:
+        other.close()
 
 
 async def test_the_bots_queries_run_on_it(sqlite_url: str) -> None:
