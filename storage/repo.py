@@ -6,9 +6,20 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import ColumnElement, and_, delete, func, inspect, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    func,
+    inspect,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -81,20 +92,27 @@ _T = TypeVar("_T")
 # --- updates ---------------------------------------------------------------
 
 
+# Built once: statements run by every update skip their construction (and the cache key
+# it implies) on each call; their values are bound parameters.
+_MARK_PROCESSED = {
+    name: insert(cast(Table, ProcessedUpdate.__table__)).on_conflict_do_nothing()
+    for name, insert in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))
+}
+
+
 async def mark_update_processed(
     *, session: AsyncSession, platform: str, update_id: int, now: datetime
 ) -> bool:
     """Record an update id; False when it was already applied (a redelivery).
 
     One statement (INSERT … ON CONFLICT DO NOTHING) on both databases: a concurrent
-    redelivery waits on the primary key and then finds it taken.
+    redelivery waits on the primary key and then finds it taken. A Core insert of the
+    table (no ORM object is involved), so the ORM's bulk-insert machinery stays out.
     """
-    values = {"platform": platform, "update_id": update_id, "processed_at": now}
     dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    result = await session.execute(
-        insert(ProcessedUpdate).values(**values).on_conflict_do_nothing()
-    )
+    statement = _MARK_PROCESSED["postgresql" if dialect == "postgresql" else "sqlite"]
+    values = {"platform": platform, "update_id": update_id, "processed_at": now}
+    result = await session.execute(statement, values)
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
@@ -105,10 +123,35 @@ async def forget_old_updates(*, session: AsyncSession, before: datetime) -> None
 # --- networks ----------------------------------------------------------------
 
 
+_NETWORK_BY_CHAT = select(Network).where(
+    Network.platform == bindparam("platform"), Network.chat_id == bindparam("chat_id")
+)
+
+
 async def network_by_chat(*, session: AsyncSession, platform: str, chat_id: str) -> Network | None:
-    return await session.scalar(
-        select(Network).where(Network.platform == platform, Network.chat_id == chat_id)
+    return await session.scalar(_NETWORK_BY_CHAT, {"platform": platform, "chat_id": chat_id})
+
+
+_NETWORK_AND_MEMBER = (
+    select(Network, Member)
+    .outerjoin(
+        Member, and_(Member.network_id == Network.id, Member.user_id == bindparam("user_id"))
     )
+    .options(joinedload(Member.sector))
+    .where(Network.platform == bindparam("platform"), Network.chat_id == bindparam("chat_id"))
+)
+
+
+async def network_and_member(
+    *, session: AsyncSession, platform: str, chat_id: str, user_id: str
+) -> tuple[Network | None, Member | None]:
+    """The chat's network and ``user_id``'s member row in it (with the sector), in one
+    query: what :func:`network_by_chat` and :func:`member` give, for every update."""
+    params = {"platform": platform, "chat_id": chat_id, "user_id": user_id}
+    row = (await session.execute(_NETWORK_AND_MEMBER, params)).first()
+    if row is None:
+        return None, None
+    return row[0], row[1]
 
 
 async def network_by_ics_token(*, session: AsyncSession, token: str) -> Network | None:
@@ -214,12 +257,15 @@ async def add_sector(*, session: AsyncSession, network_id: int, name: str) -> Se
 # --- members -----------------------------------------------------------------
 
 
+_MEMBER = (
+    select(Member)
+    .options(joinedload(Member.sector))
+    .where(Member.network_id == bindparam("network_id"), Member.user_id == bindparam("user_id"))
+)
+
+
 async def member(*, session: AsyncSession, network_id: int, user_id: str) -> Member | None:
-    return await session.scalar(
-        select(Member)
-        .options(joinedload(Member.sector))
-        .where(Member.network_id == network_id, Member.user_id == user_id)
-    )
+    return await session.scalar(_MEMBER, {"network_id": network_id, "user_id": user_id})
 
 
 async def touch_member(
@@ -234,6 +280,29 @@ async def touch_member(
     """The member row for this person, created or refreshed (names change). An empty
     ``name`` (the platform did not say it) keeps the stored one."""
     found = await member(session=session, network_id=network_id, user_id=user_id)
+    return await refresh_member(
+        session=session,
+        found=found,
+        network_id=network_id,
+        user_id=user_id,
+        name=name,
+        username=username,
+        now=now,
+    )
+
+
+async def refresh_member(
+    *,
+    session: AsyncSession,
+    found: Member | None,
+    network_id: int,
+    user_id: str,
+    name: str,
+    username: str | None,
+    now: datetime,
+) -> Member:
+    """:func:`touch_member` for a row already looked up (``found``: None when there is
+    none, e.g. from :func:`network_and_member`)."""
     if found is None:
         new = Member(
             network_id=network_id,
@@ -1276,9 +1345,11 @@ async def set_rsvp(
 
 
 async def rsvps(*, session: AsyncSession, meeting_id: int) -> Sequence[Rsvp]:
+    # Joined, not "selectin": the answers, their members and sectors in one query (the
+    # live counts are drawn at every press).
     result = await session.scalars(
         select(Rsvp)
-        .options(selectinload(Rsvp.member).selectinload(Member.sector))
+        .options(joinedload(Rsvp.member, innerjoin=True).joinedload(Member.sector))
         .where(Rsvp.meeting_id == meeting_id)
         .order_by(Rsvp.answered_at)
     )
