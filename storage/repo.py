@@ -13,6 +13,7 @@ from sqlalchemy import (
     Table,
     and_,
     bindparam,
+    case,
     delete,
     func,
     inspect,
@@ -25,6 +26,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.util import identity_key
 
 from bot.rules.kinds import DIGEST
 from bot.rules.names import name_key
@@ -345,7 +347,7 @@ async def member_by_username(
 async def members(*, session: AsyncSession, network_id: int) -> Sequence[Member]:
     result = await session.scalars(
         select(Member)
-        .options(selectinload(Member.sector))
+        .options(joinedload(Member.sector))
         .where(Member.network_id == network_id)
         .order_by(Member.name)
     )
@@ -1303,7 +1305,7 @@ async def representatives(
     """Members who declared a sector (optionally: one of ``sector_ids``)."""
     query = (
         select(Member)
-        .options(selectinload(Member.sector))
+        .options(joinedload(Member.sector))
         .where(Member.network_id == network_id, Member.sector_id.is_not(None))
     )
     if sector_ids is not None:
@@ -1326,22 +1328,40 @@ async def coordinators(*, session: AsyncSession, network_id: int) -> Sequence[Me
 # --- RSVPs and attendance ------------------------------------------------------------
 
 
+def _rsvp_upsert(insert: Any) -> Any:
+    """INSERT the answer, or update the one given before (a changed answer drops the reason
+    given for the old one), returning the row's id."""
+    table = cast(Table, Rsvp.__table__)
+    statement = insert(table)
+    new = statement.excluded
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.meeting_id, table.c.member_id],
+        set_={
+            "answer": new.answer,
+            "answered_at": new.answered_at,
+            "reason": case((table.c.answer == new.answer, table.c.reason), else_=None),
+        },
+    ).returning(table.c.id)
+
+
+_SET_RSVP = {"postgresql": _rsvp_upsert(postgresql_insert), "sqlite": _rsvp_upsert(sqlite_insert)}
+
+
 async def set_rsvp(
     *, session: AsyncSession, meeting_id: int, member_id: int, answer: str, now: datetime
-) -> Rsvp:
-    rsvp = await session.scalar(
-        select(Rsvp).where(Rsvp.meeting_id == meeting_id, Rsvp.member_id == member_id)
-    )
-    if rsvp is None:
-        rsvp = Rsvp(meeting_id=meeting_id, member_id=member_id, answer=answer, answered_at=now)
-        session.add(rsvp)
-    else:
-        if rsvp.answer != answer:
-            rsvp.reason = None
-        rsvp.answer = answer
-        rsvp.answered_at = now
-    await session.flush()
-    return rsvp
+) -> None:
+    """Note ``member_id``'s answer to the meeting, in one statement (an RSVP press is the
+    most frequent write)."""
+    dialect = session.get_bind().dialect.name
+    statement = _SET_RSVP["postgresql" if dialect == "postgresql" else "sqlite"]
+    values = {"meeting_id": meeting_id, "member_id": member_id, "answer": answer}
+    result = await session.execute(statement, {**values, "answered_at": now})
+    rsvp_id = result.scalar_one()
+    # The row was written without the ORM: an Rsvp already loaded in this session would
+    # still show the old answer, so it is read again (rare: a press loads none before).
+    loaded = session.sync_session.identity_map.get(identity_key(Rsvp, rsvp_id))
+    if loaded is not None:
+        await session.refresh(loaded)
 
 
 async def rsvps(*, session: AsyncSession, meeting_id: int) -> Sequence[Rsvp]:
