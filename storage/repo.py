@@ -6,10 +6,12 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
     ColumnElement,
+    Select,
     Table,
     and_,
     bindparam,
@@ -219,15 +221,21 @@ async def move_network(
 # --- sectors -----------------------------------------------------------------
 
 
+@cache
+def _sectors_query(include_removed: bool) -> Select[Sector]:
+    query = select(Sector).where(Sector.network_id == bindparam("network_id"))
+    if not include_removed:
+        query = query.where(Sector.removed_at.is_(None))
+    return query.order_by(Sector.key)
+
+
 async def sectors(
     *, session: AsyncSession, network_id: int, include_removed: bool = False
 ) -> Sequence[Sector]:
     """The network's sectors by name; a removed one (/setores remover) only when asked,
     as the records it appears in still name it."""
-    query = select(Sector).where(Sector.network_id == network_id)
-    if not include_removed:
-        query = query.where(Sector.removed_at.is_(None))
-    result = await session.scalars(query.order_by(Sector.key))
+    query = _sectors_query(include_removed)
+    result = await session.scalars(query, {"network_id": network_id})
     return result.all()
 
 
@@ -344,13 +352,16 @@ async def member_by_username(
     )
 
 
+_MEMBERS = (
+    select(Member)
+    .options(joinedload(Member.sector))
+    .where(Member.network_id == bindparam("network_id"))
+    .order_by(Member.name)
+)
+
+
 async def members(*, session: AsyncSession, network_id: int) -> Sequence[Member]:
-    result = await session.scalars(
-        select(Member)
-        .options(joinedload(Member.sector))
-        .where(Member.network_id == network_id)
-        .order_by(Member.name)
-    )
+    result = await session.scalars(_MEMBERS, {"network_id": network_id})
     return result.all()
 
 
@@ -389,15 +400,26 @@ async def meetings_between(
     kinds: Sequence[str] | None = None,
     include_cancelled: bool = True,
 ) -> Sequence[Meeting]:
-    query = select(Meeting).where(
-        Meeting.network_id == network_id, Meeting.starts_at >= start, Meeting.starts_at < end
-    )
+    query = _meetings_between_query(kinds is not None, include_cancelled)
+    params: dict[str, Any] = {"network_id": network_id, "start": start, "end": end}
     if kinds is not None:
-        query = query.where(Meeting.kind.in_(kinds))
+        params["kinds"] = list(kinds)
+    result = await session.scalars(query, params)
+    return result.all()
+
+
+@cache
+def _meetings_between_query(by_kind: bool, include_cancelled: bool) -> Select[Meeting]:
+    query = select(Meeting).where(
+        Meeting.network_id == bindparam("network_id"),
+        Meeting.starts_at >= bindparam("start"),
+        Meeting.starts_at < bindparam("end"),
+    )
+    if by_kind:
+        query = query.where(Meeting.kind.in_(bindparam("kinds", expanding=True)))
     if not include_cancelled:
         query = query.where(Meeting.status == MeetingStatus.SCHEDULED)
-    result = await session.scalars(query.order_by(Meeting.starts_at))
-    return result.all()
+    return query.order_by(Meeting.starts_at)
 
 
 async def meeting(*, session: AsyncSession, meeting_id: int) -> Meeting | None:
@@ -1365,15 +1387,18 @@ async def set_rsvp(
 
 
 async def rsvps(*, session: AsyncSession, meeting_id: int) -> Sequence[Rsvp]:
-    # Joined, not "selectin": the answers, their members and sectors in one query (the
-    # live counts are drawn at every press).
-    result = await session.scalars(
-        select(Rsvp)
-        .options(joinedload(Rsvp.member, innerjoin=True).joinedload(Member.sector))
-        .where(Rsvp.meeting_id == meeting_id)
-        .order_by(Rsvp.answered_at)
-    )
+    result = await session.scalars(_RSVPS, {"meeting_id": meeting_id})
     return result.all()
+
+
+# Joined, not "selectin": the answers, their members and sectors in one query (the live
+# counts are drawn at every press).
+_RSVPS = (
+    select(Rsvp)
+    .options(joinedload(Rsvp.member, innerjoin=True).joinedload(Member.sector))
+    .where(Rsvp.meeting_id == bindparam("meeting_id"))
+    .order_by(Rsvp.answered_at)
+)
 
 
 async def rsvp_of(*, session: AsyncSession, meeting_id: int, member_id: int) -> Rsvp | None:
@@ -1503,11 +1528,17 @@ async def meetings_with_presence(
 async def working_groups(
     *, session: AsyncSession, network_id: int, active_only: bool = True
 ) -> Sequence[WorkingGroup]:
-    query = select(WorkingGroup).where(WorkingGroup.network_id == network_id)
+    query = _working_groups_query(active_only)
+    result = await session.scalars(query, {"network_id": network_id})
+    return result.all()
+
+
+@cache
+def _working_groups_query(active_only: bool) -> Select[WorkingGroup]:
+    query = select(WorkingGroup).where(WorkingGroup.network_id == bindparam("network_id"))
     if active_only:
         query = query.where(WorkingGroup.active.is_(True))
-    result = await session.scalars(query.order_by(WorkingGroup.name))
-    return result.all()
+    return query.order_by(WorkingGroup.name)
 
 
 async def working_group(*, session: AsyncSession, group_id: int) -> WorkingGroup | None:
