@@ -35,8 +35,9 @@ async def join(session: AsyncSession, network: Network, member: Member, name: st
     """``member`` represents the sector called ``name`` from now on."""
     sectors = await repo.sectors(session=session, network_id=network.id)
     sector = rules.find(sectors, name, JOIN_EXAMPLE)
-    member.sector_id = sector.id
-    member.sector = sector
+    if member.sector_id != sector.id:  # the same sector again leaves the row clean
+        member.sector_id = sector.id
+        member.sector = sector
     return sector
 
 
