@@ -1656,15 +1656,24 @@ async def referral(*, session: AsyncSession, referral_id: int) -> Referral | Non
 async def open_referrals(
     *, session: AsyncSession, network_id: int, plan_id: int | None = None
 ) -> Sequence[Referral]:
+    query = _open_referrals_query(plan_id is not None)
+    params: dict[str, Any] = {"network_id": network_id}
+    if plan_id is not None:
+        params["plan_id"] = plan_id
+    result = await session.scalars(query, params)
+    return result.all()
+
+
+@cache
+def _open_referrals_query(by_plan: bool) -> Select[Referral]:
     query = (
         select(Referral)
-        .options(selectinload(Referral.owed).selectinload(Devolutiva.sector))
-        .where(Referral.network_id == network_id, Referral.status.in_(REFERRAL_OPEN))
+        .options(selectinload(Referral.owed).joinedload(Devolutiva.sector))
+        .where(Referral.network_id == bindparam("network_id"), Referral.status.in_(REFERRAL_OPEN))
     )
-    if plan_id is not None:
-        query = query.where(Referral.plan_id == plan_id)
-    result = await session.scalars(query.order_by(Referral.deadline, Referral.code))
-    return result.all()
+    if by_plan:
+        query = query.where(Referral.plan_id == bindparam("plan_id"))
+    return query.order_by(Referral.deadline, Referral.code)
 
 
 async def plan_referrals(*, session: AsyncSession, plan_id: int) -> Sequence[Referral]:
