@@ -17,8 +17,12 @@ figures. Each bot long-polls the fake server with the real python-telegram-bot c
      /calendario, /setores, /setor X, /pendencias, /ajuda, /ics, RSVP presses).
    Figures per update: process CPU (time.process_time: every thread of the bot's process,
    so aiosqlite's threads count too), how much of it ran on the event loop's thread, SQL
-   statements (SQLAlchemy before_cursor_execute, split between the update's handler and
-   the dispatcher round it wakes), commits, aiosqlite thread hand-offs, context switches.
+   statements (SQLAlchemy before_cursor_execute, and SQLite's BEGIN IMMEDIATE however it is
+   sent; split between the update's handler and the dispatcher round it wakes), commits,
+   aiosqlite thread hand-offs, context switches.
+   Then the floor: the same batches with every reply recorded once and replayed (the same
+   messages, edits, files and notices, with no database and no handler behind them), with
+   the 30 messages/s limit and without it; and redebot itself without it.
 2. Head-of-line: 40 commands in group A, then one /proxima in group B at once; how long
    B waits for its answer and how long A's burst takes. Once with Telegram's group limit
    relaxed (CPU only), once with the production limit (20 messages/min per group).
@@ -274,10 +278,20 @@ class Probe:
         from sqlalchemy import event
 
         def on_execute(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            if statement.startswith("BEGIN"):
+                return  # counted by on_begin
             where = self._where()
             self.counts[f"sql_{where}"] += 1
             if self.captured is not None:
                 self.captured.append((where, " ".join(statement.split())))
+
+        def on_begin(conn: Any) -> None:
+            # SQLite's BEGIN IMMEDIATE (storage.db) counts as a statement, whether it is
+            # executed alone or sent to SQLite with the next one (storage/sqlite_driver.py).
+            where = self._where()
+            self.counts[f"sql_{where}"] += 1
+            if self.captured is not None:
+                self.captured.append((where, "BEGIN IMMEDIATE"))
 
         def on_commit(conn: Any) -> None:
             self.counts[f"commit_{self._where()}"] += 1
@@ -286,6 +300,8 @@ class Probe:
             self.counts[f"rollback_{self._where()}"] += 1
 
         event.listen(engine.sync_engine, "before_cursor_execute", on_execute)
+        if engine.dialect.name == "sqlite":
+            event.listen(engine.sync_engine, "begin", on_begin)
         event.listen(engine.sync_engine, "commit", on_commit)
         event.listen(engine.sync_engine, "rollback", on_rollback)
 
