@@ -17,8 +17,12 @@ figures. Each bot long-polls the fake server with the real python-telegram-bot c
      /calendario, /setores, /setor X, /pendencias, /ajuda, /ics, RSVP presses).
    Figures per update: process CPU (time.process_time: every thread of the bot's process,
    so aiosqlite's threads count too), how much of it ran on the event loop's thread, SQL
-   statements (SQLAlchemy before_cursor_execute, split between the update's handler and
-   the dispatcher round it wakes), commits, aiosqlite thread hand-offs, context switches.
+   statements (SQLAlchemy before_cursor_execute, and SQLite's BEGIN IMMEDIATE however it is
+   sent; split between the update's handler and the dispatcher round it wakes), commits,
+   aiosqlite thread hand-offs, context switches.
+   Then the floor: the same batches with every reply recorded once and replayed (the same
+   messages, edits, files and notices, with no database and no handler behind them), with
+   the 30 messages/s limit and without it; and redebot itself without it.
 2. Head-of-line: 40 commands in group A, then one /proxima in group B at once; how long
    B waits for its answer and how long A's burst takes. Once with Telegram's group limit
    relaxed (CPU only), once with the production limit (20 messages/min per group).
@@ -47,6 +51,7 @@ import traceback
 import urllib.request
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -273,10 +278,20 @@ class Probe:
         from sqlalchemy import event
 
         def on_execute(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            if statement.startswith("BEGIN"):
+                return  # counted by on_begin
             where = self._where()
             self.counts[f"sql_{where}"] += 1
             if self.captured is not None:
                 self.captured.append((where, " ".join(statement.split())))
+
+        def on_begin(conn: Any) -> None:
+            # SQLite's BEGIN IMMEDIATE (storage.db) counts as a statement, whether it is
+            # executed alone or sent to SQLite with the next one (storage/sqlite_driver.py).
+            where = self._where()
+            self.counts[f"sql_{where}"] += 1
+            if self.captured is not None:
+                self.captured.append((where, "BEGIN IMMEDIATE"))
 
         def on_commit(conn: Any) -> None:
             self.counts[f"commit_{self._where()}"] += 1
@@ -285,6 +300,8 @@ class Probe:
             self.counts[f"rollback_{self._where()}"] += 1
 
         event.listen(engine.sync_engine, "before_cursor_execute", on_execute)
+        if engine.dialect.name == "sqlite":
+            event.listen(engine.sync_engine, "begin", on_begin)
         event.listen(engine.sync_engine, "commit", on_commit)
         event.listen(engine.sync_engine, "rollback", on_rollback)
 
@@ -530,6 +547,56 @@ async def head_of_line(
     }
 
 
+class Canned:
+    """Redebot.handle with its replies recorded, then replayed: the same replies go out
+    (texts, buttons, edits, files, notices) with no database and no handler behind them.
+    What redebot then costs per update is its floor on this transport: PTB, the
+    channel, the courier and the rate limiter."""
+
+    def __init__(self, redebot: Any) -> None:
+        self.redebot = redebot
+        self.real = redebot.handle
+        self.replies: dict[tuple[Any, ...], Any] = {}
+        self.replaying = False
+        self.misses = 0
+        self.flips: dict[str, bool] = {}
+        redebot.handle = self.handle
+
+    @staticmethod
+    def key(msg: Any) -> tuple[Any, ...]:
+        return (msg.chat_id, msg.sender.user_id, msg.command, msg.args, msg.button)
+
+    async def handle(self, msg: Any) -> Any:
+        key = self.key(msg)
+        if self.replaying and key in self.replies:
+            # An edit must change the message, as each press does in the real run (the
+            # fake server refuses an edit that changes nothing, as Telegram does).
+            flip = self.flips[msg.chat_id] = not self.flips.get(msg.chat_id, False)
+            mark = "\u2060" if flip else ""
+            return [replace(r, text=r.text + mark) if r.edit else r for r in self.replies[key]]
+        self.misses += self.replaying
+        replies = await self.real(msg)
+        self.replies[key] = replies
+        return replies
+
+    def restore(self) -> None:
+        self.redebot.handle = self.real
+
+
+def lift_overall_limit(channel: Any) -> Callable[[], None]:
+    """Lift the bot-wide 30 messages/s budget of ``channel``'s limiter; returns the undo."""
+    from bot.ratelimit import WindowLimiter
+
+    limiter = channel.application.bot.rate_limiter
+    kept = limiter.overall
+    limiter.overall = WindowLimiter(10**9, 1.0)
+
+    def undo() -> None:
+        limiter.overall = kept
+
+    return undo
+
+
 async def run_redebot(ports: dict[str, int], updates: int, groups: int) -> dict[str, Any]:
     from bot.clock import ManualClock
     from bot.config import Settings
@@ -569,6 +636,30 @@ async def run_redebot(ports: dict[str, int], updates: int, groups: int) -> dict[
             out["main"] = await measure(
                 control, mix.batch(updates), probe, within=wait_budget(updates)
             )
+            # The floor: the same kind of batch with every reply precomputed, with the
+            # 30 messages/s limit and without it (the replies then come back at once).
+            canned = Canned(runtime.redebot)
+            try:
+                recording = mix.batch(updates)
+                await measure(control, recording, probe, within=wait_budget(updates))
+                canned.replaying = True
+                out["canned"] = await measure(
+                    control, mix.batch(updates), probe, within=wait_budget(updates)
+                )
+                undo = lift_overall_limit(serving.channel)
+                try:
+                    out["canned_unlimited"] = await measure(
+                        control, mix.batch(updates), probe, within=wait_budget(updates)
+                    )
+                    canned.replaying = False
+                    out["unlimited"] = await measure(
+                        control, mix.batch(updates), probe, within=wait_budget(updates)
+                    )
+                finally:
+                    undo()
+                out["canned_misses"] = canned.misses
+            finally:
+                canned.restore()
             rounds = max(1, round(40 / groups))
             out["kinds"] = {}
             for kind in dict.fromkeys(MIX):
@@ -741,6 +832,26 @@ def report(updates: int, groups: int, echo: dict[str, Any], red: dict[str, Any])
     print(
         f"  redebot setup ({groups} groups: added, 4 sectors, 2027 generated, confirmed, "
         f"announced): {red['setup_s']:.1f} s"
+    )
+
+    canned, lifted, unlimited = red["canned"], red["canned_unlimited"], red["unlimited"]
+    handlers = main["cpu_ms"] - canned["cpu_ms"]
+    print(
+        "\n  The floor: redebot with every reply precomputed (the same messages, edits, files "
+        "and notices; no database, no handler)"
+    )
+    for label, m in (
+        ("replies precomputed", canned),
+        ("  and the 30 msg/s limit lifted", lifted),
+        ("redebot, the 30 msg/s limit lifted", unlimited),
+    ):
+        print(
+            f"    {label:<36} {_ms(m['cpu_ms']):>8}  {m['cpu_ms'] / echo['cpu_ms']:.1f}x echo  "
+            f"({m['failed_calls']} failed Bot API calls)"
+        )
+    print(
+        f"    handlers + database (redebot - precomputed): {_ms(handlers)} per update; "
+        f"{red['canned_misses']} replies not precomputed"
     )
 
     print("\n  redebot per command (each alone, once per group per round):")

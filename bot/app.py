@@ -21,7 +21,7 @@ from bot.messages import ChatKind, Event, Incoming, Person, Reply
 from bot.router import Context, Router
 from bot.rules.choices import match_choice, subject
 from storage import repo
-from storage.models import Network
+from storage.models import Member, Network
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +105,7 @@ class Redebot:
                 if msg.chat_kind is ChatKind.PRIVATE:
                     replies, locale = await self._private(session, msg, now)
                 else:
-                    network, created = await self._network(session, msg, now)
+                    network, created, found = await self._network(session, msg, now)
                     if network is None:
                         return []
                     locale = network.locale
@@ -114,7 +114,7 @@ class Redebot:
                         if typed is None:
                             return []
                         msg = typed
-                        replies = await self._in_group(session, msg, network, created, now)
+                        replies = await self._in_group(session, msg, network, created, found, now)
             if session.info.get(repo.SCHEDULED_FLAG):
                 self.on_scheduled()
             with use_locale(locale):
@@ -239,7 +239,9 @@ class Redebot:
 
     async def _network(
         self, session: AsyncSession, msg: Incoming, now: datetime
-    ) -> tuple[Network | None, bool]:
+    ) -> tuple[Network | None, bool, Member | None]:
+        """The chat's network (created if new), whether it is new, and the sender's member
+        row in it if there is one (looked up in the same query)."""
         if msg.event is Event.MIGRATED and msg.new_chat_id:
             network = await repo.move_network(
                 session=session,
@@ -249,14 +251,17 @@ class Redebot:
             )
             if network is not None:
                 log.info("network followed its group %s -> %s", msg.chat_id, msg.new_chat_id)
-            return None, False
-        network = await repo.network_by_chat(
-            session=session, platform=msg.platform, chat_id=msg.chat_id
+            return None, False, None
+        network, member = await repo.network_and_member(
+            session=session,
+            platform=msg.platform,
+            chat_id=msg.chat_id,
+            user_id=msg.sender.user_id,
         )
         if network is not None:
             if msg.chat_title and network.title != msg.chat_title:
                 network.title = msg.chat_title
-            return network, False
+            return network, False, member
         network = await repo.create_network(
             session=session,
             platform=msg.platform,
@@ -268,7 +273,7 @@ class Redebot:
             now=now,
         )
         log.info("new network %s for chat %s", network.id, msg.chat_id)
-        return network, True
+        return network, True, None
 
     async def _in_group(
         self,
@@ -276,6 +281,7 @@ class Redebot:
         msg: Incoming,
         network: Network,
         created: bool,
+        found: Member | None,
         now: datetime,
     ) -> list[Reply]:
         if msg.event is Event.BOT_ADDED:
@@ -290,15 +296,16 @@ class Redebot:
                 if found is not None:
                     found.is_admin = msg.text == "promote"
             return []
-        member = await repo.touch_member(
+        member = await repo.refresh_member(
             session=session,
+            found=found,
             network_id=network.id,
             user_id=msg.sender.user_id,
             name=msg.sender.name,
             username=msg.sender.username,
             now=now,
         )
-        if msg.admin_checked:
+        if msg.admin_checked and member.is_admin != msg.sender.is_admin:
             # The channel looked the sender's rights up (Telegram: for commands and buttons).
             member.is_admin = msg.sender.is_admin
         is_admin = msg.sender.is_admin if msg.admin_checked else member.is_admin

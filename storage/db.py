@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from storage import limits as _limits  # noqa: F401  (registers the check before each flush)
+from storage import sqlite_driver
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -51,8 +52,15 @@ def make_engine(url: str) -> AsyncEngine:
     """An async engine; SQLite gets foreign keys on and a busy timeout for several writers."""
     if url.startswith("sqlite"):
         # hide_parameters: an error's log line never carries what people wrote.
+        # async_creator_fn: aiosqlite connections that make one thread hand-off per
+        # statement instead of four (storage/sqlite_driver.py).
         engine = create_async_engine(
-            url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT}, hide_parameters=True
+            url,
+            connect_args={
+                "timeout": SQLITE_BUSY_TIMEOUT,
+                "async_creator_fn": sqlite_driver.connect,
+            },
+            hide_parameters=True,
         )
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -72,7 +80,13 @@ def make_engine(url: str) -> AsyncEngine:
         @event.listens_for(engine.sync_engine, "begin")
         def _begin_immediate(conn: Connection) -> None:
             # Writers queue on the busy timeout instead of failing (updates run concurrently).
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # The BEGIN goes to SQLite with the transaction's first statement, in one trip
+            # to the connection's thread (storage/sqlite_driver.py).
+            driver = conn.connection.driver_connection
+            if isinstance(driver, sqlite_driver.Connection):
+                driver.begin_with_next("BEGIN IMMEDIATE")
+            else:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_async_engine(url, pool_pre_ping=True, hide_parameters=True)

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Select, and_, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.rules.status import MeetingStatus
@@ -19,18 +19,28 @@ async def next_slot(
 ) -> Sequence[Meeting]:
     """Every scheduled meeting of the whole network (no working group's) at the earliest
     start from ``after``: two meetings at the same hour are both the next one."""
+    result = await session.scalars(_NEXT_SLOT, {"network_id": network_id, "after": after})
+    return result.all()
+
+
+def _next_slot() -> Select[Meeting]:
+    """Built once (/proxima runs it often); the values are bound parameters."""
     ahead = (
-        Meeting.network_id == network_id,
+        Meeting.network_id == bindparam("network_id"),
         Meeting.status == MeetingStatus.SCHEDULED,
         Meeting.working_group_id.is_(None),
     )
-    first = select(func.min(Meeting.starts_at)).where(*ahead, Meeting.starts_at >= after)
-    result = await session.scalars(
+    first = select(func.min(Meeting.starts_at)).where(
+        *ahead, Meeting.starts_at >= bindparam("after")
+    )
+    return (
         select(Meeting)
         .where(*ahead, Meeting.starts_at == first.scalar_subquery())
         .order_by(Meeting.id)
     )
-    return result.all()
+
+
+_NEXT_SLOT = _next_slot()
 
 
 async def next_of_groups(

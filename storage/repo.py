@@ -6,14 +6,29 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from functools import cache
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import ColumnElement, and_, delete, func, inspect, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    inspect,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.util import identity_key
 
 from bot.rules.kinds import DIGEST
 from bot.rules.names import name_key
@@ -83,30 +98,62 @@ _T = TypeVar("_T")
 # --- updates ---------------------------------------------------------------
 
 
+# Built once: statements run by every update skip their construction (and the cache key
+# it implies) on each call; their values are bound parameters.
+_MARK_PROCESSED = {
+    name: insert(cast(Table, ProcessedUpdate.__table__)).on_conflict_do_nothing()
+    for name, insert in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))
+}
+
+
 async def mark_update_processed(
     *, session: AsyncSession, platform: str, update_id: int, now: datetime
 ) -> bool:
     """Record an update id; False when it was already applied (a redelivery).
 
     One statement (INSERT … ON CONFLICT DO NOTHING) on both databases: a concurrent
-    redelivery waits on the primary key and then finds it taken.
+    redelivery waits on the primary key and then finds it taken. A Core insert of the
+    table (no ORM object is involved), so the ORM's bulk-insert machinery stays out.
     """
-    values = {"platform": platform, "update_id": update_id, "processed_at": now}
     dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    result = await session.execute(
-        insert(ProcessedUpdate).values(**values).on_conflict_do_nothing()
-    )
+    statement = _MARK_PROCESSED["postgresql" if dialect == "postgresql" else "sqlite"]
+    values = {"platform": platform, "update_id": update_id, "processed_at": now}
+    result = await session.execute(statement, values)
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 # --- networks ----------------------------------------------------------------
 
 
+_NETWORK_BY_CHAT = select(Network).where(
+    Network.platform == bindparam("platform"), Network.chat_id == bindparam("chat_id")
+)
+
+
 async def network_by_chat(*, session: AsyncSession, platform: str, chat_id: str) -> Network | None:
-    return await session.scalar(
-        select(Network).where(Network.platform == platform, Network.chat_id == chat_id)
+    return await session.scalar(_NETWORK_BY_CHAT, {"platform": platform, "chat_id": chat_id})
+
+
+_NETWORK_AND_MEMBER = (
+    select(Network, Member)
+    .outerjoin(
+        Member, and_(Member.network_id == Network.id, Member.user_id == bindparam("user_id"))
     )
+    .options(joinedload(Member.sector))
+    .where(Network.platform == bindparam("platform"), Network.chat_id == bindparam("chat_id"))
+)
+
+
+async def network_and_member(
+    *, session: AsyncSession, platform: str, chat_id: str, user_id: str
+) -> tuple[Network | None, Member | None]:
+    """The chat's network and ``user_id``'s member row in it (with the sector), in one
+    query: what :func:`network_by_chat` and :func:`member` give, for every update."""
+    params = {"platform": platform, "chat_id": chat_id, "user_id": user_id}
+    row = (await session.execute(_NETWORK_AND_MEMBER, params)).first()
+    if row is None:
+        return None, None
+    return row[0], row[1]
 
 
 async def network_by_ics_token(*, session: AsyncSession, token: str) -> Network | None:
@@ -172,15 +219,21 @@ async def move_network(
 # --- sectors -----------------------------------------------------------------
 
 
+@cache
+def _sectors_query(include_removed: bool) -> Select[Sector]:
+    query = select(Sector).where(Sector.network_id == bindparam("network_id"))
+    if not include_removed:
+        query = query.where(Sector.removed_at.is_(None))
+    return query.order_by(Sector.key)
+
+
 async def sectors(
     *, session: AsyncSession, network_id: int, include_removed: bool = False
 ) -> Sequence[Sector]:
     """The network's sectors by name; a removed one (/setores remover) only when asked,
     as the records it appears in still name it."""
-    query = select(Sector).where(Sector.network_id == network_id)
-    if not include_removed:
-        query = query.where(Sector.removed_at.is_(None))
-    result = await session.scalars(query.order_by(Sector.key))
+    query = _sectors_query(include_removed)
+    result = await session.scalars(query, {"network_id": network_id})
     return result.all()
 
 
@@ -212,12 +265,15 @@ async def add_sector(*, session: AsyncSession, network_id: int, name: str) -> Se
 # --- members -----------------------------------------------------------------
 
 
+_MEMBER = (
+    select(Member)
+    .options(joinedload(Member.sector))
+    .where(Member.network_id == bindparam("network_id"), Member.user_id == bindparam("user_id"))
+)
+
+
 async def member(*, session: AsyncSession, network_id: int, user_id: str) -> Member | None:
-    return await session.scalar(
-        select(Member)
-        .options(joinedload(Member.sector))
-        .where(Member.network_id == network_id, Member.user_id == user_id)
-    )
+    return await session.scalar(_MEMBER, {"network_id": network_id, "user_id": user_id})
 
 
 async def member_by_id(*, session: AsyncSession, member_id: int) -> Member | None:
@@ -238,6 +294,29 @@ async def touch_member(
     """The member row for this person, created or refreshed (names change). An empty
     ``name`` (the platform did not say it) keeps the stored one."""
     found = await member(session=session, network_id=network_id, user_id=user_id)
+    return await refresh_member(
+        session=session,
+        found=found,
+        network_id=network_id,
+        user_id=user_id,
+        name=name,
+        username=username,
+        now=now,
+    )
+
+
+async def refresh_member(
+    *,
+    session: AsyncSession,
+    found: Member | None,
+    network_id: int,
+    user_id: str,
+    name: str,
+    username: str | None,
+    now: datetime,
+) -> Member:
+    """:func:`touch_member` for a row already looked up (``found``: None when there is
+    none, e.g. from :func:`network_and_member`)."""
     if found is None:
         new = Member(
             network_id=network_id,
@@ -258,7 +337,9 @@ async def touch_member(
         else:
             await session.refresh(new, ["sector"])
             return new
-    if name:
+    # Assigned only when they changed: an assignment marks the row dirty even with the
+    # same value, and every later query of the update would flush it first.
+    if name and (found.name != name or found.username != username):
         found.name = name
         found.username = username
     return found
@@ -275,13 +356,16 @@ async def member_by_username(
     )
 
 
+_MEMBERS = (
+    select(Member)
+    .options(joinedload(Member.sector))
+    .where(Member.network_id == bindparam("network_id"))
+    .order_by(Member.name)
+)
+
+
 async def members(*, session: AsyncSession, network_id: int) -> Sequence[Member]:
-    result = await session.scalars(
-        select(Member)
-        .options(selectinload(Member.sector))
-        .where(Member.network_id == network_id)
-        .order_by(Member.name)
-    )
+    result = await session.scalars(_MEMBERS, {"network_id": network_id})
     return result.all()
 
 
@@ -320,15 +404,26 @@ async def meetings_between(
     kinds: Sequence[str] | None = None,
     include_cancelled: bool = True,
 ) -> Sequence[Meeting]:
-    query = select(Meeting).where(
-        Meeting.network_id == network_id, Meeting.starts_at >= start, Meeting.starts_at < end
-    )
+    query = _meetings_between_query(kinds is not None, include_cancelled)
+    params: dict[str, Any] = {"network_id": network_id, "start": start, "end": end}
     if kinds is not None:
-        query = query.where(Meeting.kind.in_(kinds))
+        params["kinds"] = list(kinds)
+    result = await session.scalars(query, params)
+    return result.all()
+
+
+@cache
+def _meetings_between_query(by_kind: bool, include_cancelled: bool) -> Select[Meeting]:
+    query = select(Meeting).where(
+        Meeting.network_id == bindparam("network_id"),
+        Meeting.starts_at >= bindparam("start"),
+        Meeting.starts_at < bindparam("end"),
+    )
+    if by_kind:
+        query = query.where(Meeting.kind.in_(bindparam("kinds", expanding=True)))
     if not include_cancelled:
         query = query.where(Meeting.status == MeetingStatus.SCHEDULED)
-    result = await session.scalars(query.order_by(Meeting.starts_at))
-    return result.all()
+    return query.order_by(Meeting.starts_at)
 
 
 async def meeting(*, session: AsyncSession, meeting_id: int) -> Meeting | None:
@@ -1249,7 +1344,7 @@ async def declared(
     (True), or only those waiting for the coordination (False)."""
     query = (
         select(Member)
-        .options(selectinload(Member.sector))
+        .options(joinedload(Member.sector))
         .where(Member.network_id == network_id, Member.sector_id.is_not(None))
     )
     if sector_ids is not None:
@@ -1276,32 +1371,55 @@ async def coordinators(*, session: AsyncSession, network_id: int) -> Sequence[Me
 # --- RSVPs and attendance ------------------------------------------------------------
 
 
+def _rsvp_upsert(insert: Any) -> Any:
+    """INSERT the answer, or update the one given before (a changed answer drops the reason
+    given for the old one), returning the row's id."""
+    table = cast(Table, Rsvp.__table__)
+    statement = insert(table)
+    new = statement.excluded
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.meeting_id, table.c.member_id],
+        set_={
+            "answer": new.answer,
+            "answered_at": new.answered_at,
+            "reason": case((table.c.answer == new.answer, table.c.reason), else_=None),
+        },
+    ).returning(table.c.id)
+
+
+_SET_RSVP = {"postgresql": _rsvp_upsert(postgresql_insert), "sqlite": _rsvp_upsert(sqlite_insert)}
+
+
 async def set_rsvp(
     *, session: AsyncSession, meeting_id: int, member_id: int, answer: str, now: datetime
-) -> Rsvp:
-    rsvp = await session.scalar(
-        select(Rsvp).where(Rsvp.meeting_id == meeting_id, Rsvp.member_id == member_id)
-    )
-    if rsvp is None:
-        rsvp = Rsvp(meeting_id=meeting_id, member_id=member_id, answer=answer, answered_at=now)
-        session.add(rsvp)
-    else:
-        if rsvp.answer != answer:
-            rsvp.reason = None
-        rsvp.answer = answer
-        rsvp.answered_at = now
-    await session.flush()
-    return rsvp
+) -> None:
+    """Note ``member_id``'s answer to the meeting, in one statement (an RSVP press is the
+    most frequent write)."""
+    dialect = session.get_bind().dialect.name
+    statement = _SET_RSVP["postgresql" if dialect == "postgresql" else "sqlite"]
+    values = {"meeting_id": meeting_id, "member_id": member_id, "answer": answer}
+    result = await session.execute(statement, {**values, "answered_at": now})
+    rsvp_id = result.scalar_one()
+    # The row was written without the ORM: an Rsvp already loaded in this session would
+    # still show the old answer, so it is read again (rare: a press loads none before).
+    loaded = session.sync_session.identity_map.get(identity_key(Rsvp, rsvp_id))
+    if loaded is not None:
+        await session.refresh(loaded)
 
 
 async def rsvps(*, session: AsyncSession, meeting_id: int) -> Sequence[Rsvp]:
-    result = await session.scalars(
-        select(Rsvp)
-        .options(selectinload(Rsvp.member).selectinload(Member.sector))
-        .where(Rsvp.meeting_id == meeting_id)
-        .order_by(Rsvp.answered_at)
-    )
+    result = await session.scalars(_RSVPS, {"meeting_id": meeting_id})
     return result.all()
+
+
+# Joined, not "selectin": the answers, their members and sectors in one query (the live
+# counts are drawn at every press).
+_RSVPS = (
+    select(Rsvp)
+    .options(joinedload(Rsvp.member, innerjoin=True).joinedload(Member.sector))
+    .where(Rsvp.meeting_id == bindparam("meeting_id"))
+    .order_by(Rsvp.answered_at)
+)
 
 
 async def rsvp_of(*, session: AsyncSession, meeting_id: int, member_id: int) -> Rsvp | None:
@@ -1457,11 +1575,17 @@ async def meetings_with_presence(
 async def working_groups(
     *, session: AsyncSession, network_id: int, active_only: bool = True
 ) -> Sequence[WorkingGroup]:
-    query = select(WorkingGroup).where(WorkingGroup.network_id == network_id)
+    query = _working_groups_query(active_only)
+    result = await session.scalars(query, {"network_id": network_id})
+    return result.all()
+
+
+@cache
+def _working_groups_query(active_only: bool) -> Select[WorkingGroup]:
+    query = select(WorkingGroup).where(WorkingGroup.network_id == bindparam("network_id"))
     if active_only:
         query = query.where(WorkingGroup.active.is_(True))
-    result = await session.scalars(query.order_by(WorkingGroup.name))
-    return result.all()
+    return query.order_by(WorkingGroup.name)
 
 
 async def working_group(*, session: AsyncSession, group_id: int) -> WorkingGroup | None:
@@ -1579,15 +1703,24 @@ async def referral(*, session: AsyncSession, referral_id: int) -> Referral | Non
 async def open_referrals(
     *, session: AsyncSession, network_id: int, plan_id: int | None = None
 ) -> Sequence[Referral]:
+    query = _open_referrals_query(plan_id is not None)
+    params: dict[str, Any] = {"network_id": network_id}
+    if plan_id is not None:
+        params["plan_id"] = plan_id
+    result = await session.scalars(query, params)
+    return result.all()
+
+
+@cache
+def _open_referrals_query(by_plan: bool) -> Select[Referral]:
     query = (
         select(Referral)
-        .options(selectinload(Referral.owed).selectinload(Devolutiva.sector))
-        .where(Referral.network_id == network_id, Referral.status.in_(REFERRAL_OPEN))
+        .options(selectinload(Referral.owed).joinedload(Devolutiva.sector))
+        .where(Referral.network_id == bindparam("network_id"), Referral.status.in_(REFERRAL_OPEN))
     )
-    if plan_id is not None:
-        query = query.where(Referral.plan_id == plan_id)
-    result = await session.scalars(query.order_by(Referral.deadline, Referral.code))
-    return result.all()
+    if by_plan:
+        query = query.where(Referral.plan_id == bindparam("plan_id"))
+    return query.order_by(Referral.deadline, Referral.code)
 
 
 async def plan_referrals(*, session: AsyncSession, plan_id: int) -> Sequence[Referral]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,6 +17,7 @@ from bot.rules.calendar import (
     IcsEvent,
     MeetingRule,
     PlannedMeeting,
+    _ics_template,
     build_ics,
     generate_year,
     holidays_for,
@@ -589,6 +591,30 @@ def test_ics_is_the_same_bytes_for_the_same_input() -> None:
     again = build_ics("Rede", _events(), tz="America/Sao_Paulo", stamp=stamp)
     assert first == again
     assert b"METHOD" not in first
+
+
+def test_ics_built_again_with_another_stamp_differs_only_in_its_stamps() -> None:
+    # The file is built once per input and restamped (see build_ics): each call must give
+    # the bytes of a fresh build, and a changed event must never get the old file back.
+    events = _events()
+    first = build_ics(
+        "Rede", events, tz="America/Sao_Paulo", stamp=datetime(2025, 12, 1, tzinfo=UTC)
+    )
+    later = datetime(2026, 3, 2, 10, 15, 30, 999, tzinfo=SAO_PAULO)
+    again = build_ics("Rede", events, tz="America/Sao_Paulo", stamp=later)
+    assert again.count(b"DTSTAMP:20260302T131530Z\r\n") == len(events)
+    assert b"DTSTAMP:20251201T000000Z" not in again
+    assert again.replace(b"20260302T131530Z", b"20251201T000000Z") == first
+    _ics_template.cache_clear()
+    assert build_ics("Rede", events, tz="America/Sao_Paulo", stamp=later) == again
+
+    moved = [replace(events[0], location="Câmara Municipal", sequence=1), events[1]]
+    changed = Calendar.from_ical(
+        build_ics("Rede", moved, tz="America/Sao_Paulo", stamp=later)
+    ).walk("VEVENT")[0]
+    assert str(changed["LOCATION"]) == "Câmara Municipal"
+    assert changed.decoded("SEQUENCE") == 1
+    assert b"Rede 2" in build_ics("Rede 2", events, tz="America/Sao_Paulo", stamp=later)
 
 
 def test_empty_ics_still_describes_its_time_zone() -> None:

@@ -144,6 +144,37 @@ async def test_rsvp_buttons_count_sectors_in_place_and_ask_why_not(tg: Harness) 
     await tg.api.wait_for_message(DORA.id, "Motivo anotado", since=mark)
 
 
+async def test_the_same_answer_keeps_its_reason_and_another_drops_it(tg: Harness) -> None:
+    # An RSVP press is one upsert (storage.repo.set_rsvp): the reason of a "não vou"
+    # stays while the answer stays, and goes with it.
+    convocation = await tg.convene(
+        DORA, f"/convocar 27/11 14h | CREAS | CASO-2025-020 | {JUSTIFICATION}"
+    )
+    yes, no, _maybe = buttons(convocation)
+
+    async def stored() -> tuple[str, str | None]:
+        async with tg.runtime.sessions() as session:
+            rsvp = await session.scalar(select(Rsvp))
+        assert rsvp is not None
+        return rsvp.answer, rsvp.reason
+
+    mark = tg.api.mark()
+    tg.api.press_button(convocation, no, BRUNO)
+    question = await tg.api.wait_for_message(GROUP, "por que", since=mark)
+    await tg.say(BRUNO, "audiência no fórum", reply_to=question)
+    assert await stored() == ("no", "audiência no fórum")
+    mark = tg.api.mark()
+    await tg.press(convocation, no, BRUNO)
+    await tg.api.wait_for_call("editMessageText", since=mark)
+    assert await stored() == ("no", "audiência no fórum")
+    mark = tg.api.mark()
+    await tg.press(convocation, yes, BRUNO)
+    edited = await tg.api.wait_for_call("editMessageText", since=mark)
+    assert "✅ Vão (1): Conselho Tutelar" in edited.params["text"]
+    assert "❌ Não vão (0)" in edited.params["text"]
+    assert await stored() == ("yes", None)
+
+
 async def test_a_reason_with_a_phone_number_is_not_stored(tg: Harness) -> None:
     convocation = await tg.convene(
         DORA, f"/convocar 27/11 14h | CREAS | CASO-2025-020 | {JUSTIFICATION}"

@@ -355,6 +355,34 @@ async def test_ics_file_and_subscription_url(tg: Harness) -> None:
     assert len(served.walk("VEVENT")) == 12
 
 
+async def test_ics_follows_a_cancelled_meeting_at_once(tg: Harness) -> None:
+    # The file is cached per input (bot.rules.calendar.build_ics): the next /ics and the
+    # subscription must both show the change, never the file asked for before it.
+    await _generate_2027(tg)
+
+    async def ics_events() -> dict[str, str]:
+        mark = tg.api.mark()
+        tg.api.group_message(GROUP, ANA, "/ics")
+        call = await tg.api.wait_for_call("sendDocument", since=mark)
+        _name, content = next(iter(call.files.values()))
+        events = icalendar.Calendar.from_ical(content).walk("VEVENT")
+        return {e.decoded("DTSTART").strftime("%d/%m"): str(e["STATUS"]) for e in events}
+
+    assert (await ics_events())["12/01"] == "CONFIRMED"
+    await tg.say(COORD, "/cancelar 12/01/2027 | sem quórum")
+    after = await ics_events()
+    assert after["12/01"] == "CANCELLED"
+    assert list(after.values()).count("CONFIRMED") == 11
+    async with tg.runtime.sessions() as session:
+        network = await session.scalar(select(Network))
+    assert network is not None
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{tg.http_url}/ics/{network.ics_token}.ics") as response:
+            served = icalendar.Calendar.from_ical(await response.read())
+    statuses = [str(e["STATUS"]) for e in served.walk("VEVENT")]
+    assert statuses.count("CANCELLED") == 1
+
+
 async def test_the_network_follows_its_group_to_a_supergroup(tg: Harness) -> None:
     await tg.seat(ANA, "CRAS")
     await _generate_2027(tg)

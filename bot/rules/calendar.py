@@ -16,11 +16,12 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from holidays.countries.brazil import Brazil
-from icalendar import Calendar, Event, Timezone
+from icalendar import Calendar, Event, Timezone, vDDDTypes
 
 from bot.errors import UserError, check_length
 from bot.i18n import N_, current_locale, gettext, translations
@@ -845,9 +846,44 @@ def build_ics(
 
     ``stamp`` (aware) is every event's DTSTAMP: the caller decides it (e.g. the time the
     calendar last changed), so the same input always gives the same bytes.
+
+    icalendar is slow (a year of meetings takes tens of milliseconds, and describing a
+    zone's transitions from 1970 to 2038 as many again), and the same calendar is asked
+    for again and again with only the stamp moved. So the file is built once per input
+    (name, events, zone, method) with a stand-in stamp, and each call puts its own stamp
+    in its place: the bytes are exactly those a fresh build would give. The cache is
+    keyed on the whole input, so a changed meeting is a new key: nothing stale can come
+    out of it.
     """
     if stamp.tzinfo is None:
         raise ValueError("stamp must be an aware datetime")
+    items = tuple(events)
+    for item in items:
+        if item.start.tzinfo is None or item.end.tzinfo is None:
+            raise ValueError(f"event {item.uid} has a naive start or end")
+    template, stamps = _ics_template(calendar_name, items, tz, method)
+    if not stamps:
+        return template
+    result = template.replace(_stamp_line(_STAND_IN_STAMP), _stamp_line(stamp))
+    return result
+
+
+# The DTSTAMP a cached calendar is built with (see build_ics); no meeting is ever stamped
+# 1900, and a property line can only start after CRLF (text values escape line breaks).
+_STAND_IN_STAMP = datetime(1900, 1, 1, tzinfo=UTC)
+ICS_CACHE_SIZE = 256  # calendars kept (a year of meetings is about 10 KB)
+
+
+def _stamp_line(stamp: datetime) -> bytes:
+    value: bytes = vDDDTypes(stamp.astimezone(UTC)).to_ical()
+    return b"\r\nDTSTAMP:" + value + b"\r\n"
+
+
+@lru_cache(maxsize=ICS_CACHE_SIZE)
+def _ics_template(
+    calendar_name: str, events: tuple[IcsEvent, ...], tz: str, method: str | None
+) -> tuple[bytes, int]:
+    """The file stamped with ``_STAND_IN_STAMP``, and how many DTSTAMP lines it has."""
     zone = ZoneInfo(tz)
     cal = Calendar()
     cal.add("prodid", "-//redebot//pt_BR")
@@ -857,13 +893,10 @@ def build_ics(
         cal.add("method", method.upper())
     cal.add("x-wr-calname", calendar_name)
     cal.add("x-wr-timezone", tz)
-    dtstamp = stamp.astimezone(UTC)
     for item in events:
-        if item.start.tzinfo is None or item.end.tzinfo is None:
-            raise ValueError(f"event {item.uid} has a naive start or end")
         event = Event()
         event.add("uid", item.uid)
-        event.add("dtstamp", dtstamp)
+        event.add("dtstamp", _STAND_IN_STAMP)
         event.add("dtstart", item.start.astimezone(zone))
         event.add("dtend", item.end.astimezone(zone))
         event.add("summary", item.summary)
@@ -874,11 +907,28 @@ def build_ics(
         event.add("sequence", item.sequence)
         event.add("status", "CANCELLED" if item.cancelled else "CONFIRMED")
         cal.add_component(event)
-    cal.add_missing_timezones()
+    # Calendar.add_missing_timezones, with each zone described once per process.
+    for index, tzid in enumerate(sorted(cal.get_missing_tzids())):
+        timezone = _vtimezone(tzid)
+        if timezone is not None:
+            cal.subcomponents.insert(index, timezone)
     if not cal.timezones:  # no events: still describe the zone X-WR-TIMEZONE names
-        cal.add_component(Timezone.from_tzid(tz))
-    result: bytes = cal.to_ical()
-    return result
+        cal.add_component(_vtimezone(tz) or Timezone.from_tzid(tz))
+    data: bytes = cal.to_ical()
+    stamps = data.count(_stamp_line(_STAND_IN_STAMP))
+    if stamps != len(events):  # pragma: no cover - a change in icalendar's output
+        raise RuntimeError(f"{stamps} DTSTAMP lines for {len(events)} events")
+    return data, stamps
+
+
+@lru_cache(maxsize=64)
+def _vtimezone(tzid: str) -> Timezone | None:
+    """The VTIMEZONE of ``tzid`` (1970-2038, icalendar's default span); None if unknown.
+    Shared by the calendars built here, which only read it."""
+    try:
+        return Timezone.from_tzid(tzid)
+    except ValueError:
+        return None
 
 
 def parse_weekday(token: str) -> int | None:

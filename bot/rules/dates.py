@@ -632,14 +632,33 @@ def _babel_locale() -> str:
 
 def weekday_name(d: date) -> str:
     """The weekday of ``d`` in the current locale, pt_BR without "-feira": "terça"."""
-    name: str = _babel_format_date(d, "EEEE", locale=_babel_locale())
-    return name.removesuffix("-feira")
+    return _weekday_names(_babel_locale())[d.weekday()]
 
 
 def month_name(month: int) -> str:
     """The month name in the current locale: "janeiro", "January", "enero"."""
-    names = get_month_names("wide", context="format", locale=_babel_locale())
-    return str(names[month])
+    return _month_names(_babel_locale())[month - 1]
+
+
+# Babel parses the locale and the pattern at every call (a year's calendar names dozens
+# of days): the seven weekdays and twelve months of a locale are looked up once.
+_A_MONDAY = date(2024, 1, 1)
+
+
+@functools.cache
+def _weekday_names(locale: str) -> tuple[str, ...]:
+    return tuple(
+        str(_babel_format_date(_A_MONDAY + timedelta(days=k), "EEEE", locale=locale)).removesuffix(
+            "-feira"
+        )
+        for k in range(7)
+    )
+
+
+@functools.cache
+def _month_names(locale: str) -> tuple[str, ...]:
+    names = get_month_names("wide", context="format", locale=locale)
+    return tuple(str(names[month]) for month in range(1, 13))
 
 
 def parse_month(text: str) -> int:
