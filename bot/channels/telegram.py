@@ -437,13 +437,19 @@ class TelegramChannel:
         bot = self.application.bot
         text, entities = with_mentions(reply)
         if reply.edit and origin is not None and origin.message_id and reply.to_user is None:
-            await bot.edit_message_text(
-                chat_id=int(chat_id),
-                message_id=int(origin.message_id),
-                text=chunks(text, CAPABILITIES.max_text)[0],
-                entities=entities or None,
-                reply_markup=_markup(reply),
-            )
+            try:
+                await bot.edit_message_text(
+                    chat_id=int(chat_id),
+                    message_id=int(origin.message_id),
+                    text=chunks(text, CAPABILITIES.max_text)[0],
+                    entities=entities or None,
+                    reply_markup=_markup(reply),
+                )
+            except BadRequest as refused:
+                # A press that changes nothing (the same answer again) edits the message
+                # into what it already shows: Telegram refuses that, and it is no failure.
+                if "not modified" not in str(refused).lower():
+                    raise
             return Sent((origin.message_id,))
         target = int(reply.to_user.user_id if reply.to_user else chat_id)
         ids: list[str] = []
