@@ -28,12 +28,16 @@ figures. Each bot long-polls the fake server with the real python-telegram-bot c
    relaxed (CPU only), once with the production limit (20 messages/min per group).
 3. The machine and the configuration.
 
+With REDEBOT_BENCH_PROFILE=<file>, part 1's main batch is profiled (cProfile, the event
+loop's thread) into <file>; read it with ``python -m pstats <file>``.
+
 The bench stops by itself: every wait has a timeout, and the helper processes are ended.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import asyncio
 import json
 import logging
@@ -633,9 +637,16 @@ async def run_redebot(ports: dict[str, int], updates: int, groups: int) -> dict[
             out["setup_s"] = time.perf_counter() - started
             mix = Mix(chats, announcements)
             await warm_up(control, mix.batch(len(MIX) * groups), within=wait_budget(100))
+            profile_to = os.environ.get("REDEBOT_BENCH_PROFILE")
+            profiler = cProfile.Profile() if profile_to else None
+            if profiler is not None:
+                profiler.enable()  # the event loop's thread only (cProfile's reach)
             out["main"] = await measure(
                 control, mix.batch(updates), probe, within=wait_budget(updates)
             )
+            if profiler is not None and profile_to:
+                profiler.disable()
+                profiler.dump_stats(profile_to)
             # The floor: the same kind of batch with every reply precomputed, with the
             # 30 messages/s limit and without it (the replies then come back at once).
             canned = Canned(runtime.redebot)

@@ -442,7 +442,7 @@ async def test_a_flood_keeps_being_retried_until_max_retries() -> None:
 # --- end to end: the real PTB client against the fake server's strict flood control -----
 
 
-async def test_a_fan_out_fills_every_window_without_a_single_429() -> None:
+async def test_a_fan_out_fills_a_window_to_its_limit_without_a_single_429() -> None:
     """Telegram's windows scaled down: 10 per 0.5 s for the bot, 3 per 0.5 s per group.
 
     One busy group gets 6 messages (its window binds), 44 groups one each. Each window
@@ -464,8 +464,10 @@ async def test_a_fan_out_fills_every_window_without_a_single_429() -> None:
         await asyncio.gather(*(sender() for _ in range(16)))
     assert server.flood_refusals == 0
     assert len(server.send_times) == 50
+    # A window is filled to its limit, never past it. How close the fan-out comes to the
+    # allowed rate is a speed: bench/bench_fanout.py measures it (on a loaded machine a
+    # rate asserted here measured the machine, not the limiter).
     assert server.most_sends_in(0.5) == 10
-    assert server.send_rate(0.5) >= 0.9 * 10 / 0.5
 
 
 async def test_a_forced_429_is_waited_out_and_delivered_once_while_others_flow() -> None:
