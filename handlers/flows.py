@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from bot.errors import UserError
 from bot.i18n import N_, ngettext
 from bot.i18n import gettext as _
 from bot.messages import Attachment, OutFile, Reply
@@ -90,8 +91,11 @@ async def list_flows(ctx: Context) -> list[Reply]:
 
 
 async def _set_review(ctx: Context, months: int) -> list[Reply]:
-    if not ctx.is_coordinator:
-        return [Reply(text=_("Only the network's coordination can change the review period."))]
+    if not ctx.is_coordinator:  # raised: nothing of the update is saved
+        raise UserError(
+            N_("Only the network's coordination can change the review period."),
+            example="/fluxos",
+        )
     await flows.set_review_months(ctx.session, ctx.network, months)
     text = ngettext(
         "Flow documents are now due for review {n} month after their approval.",

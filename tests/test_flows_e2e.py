@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
@@ -15,7 +16,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from bot.clock import ManualClock
-from bot.messages import Reply
+from bot.messages import ChatKind, Incoming, Reply
 from bot.runtime import Runtime
 from storage.models import FlowVersion, ScheduledMessage
 from tests.conftest import NOW
@@ -288,6 +289,50 @@ async def test_the_annual_report_lists_the_flows_approved_in_the_year(
     assert rows[1][3] == datetime(2026, 11, 24, 9, 0)
     assert len(rows) == 2
 
+
+
+async def test_my_data_shows_the_versions_i_sent_and_erasure_keeps_them(
+    group: Group, runtime: Runtime, clock: ManualClock
+) -> None:
+    await _send(group, COORDINATOR, "/fluxo Fluxo de atendimento | CREAS")
+    await _meeting_now(group, clock)
+    await group.text(COORDINATOR, "/fluxo aprovar Fluxo de atendimento")
+    await _send(group, ANA, "/fluxo Fluxo de atendimento", NEW_TEXT)
+    await group.runtime.redebot.handle(
+        Incoming(
+            platform=group.platform,
+            chat_id=ANA.user_id,
+            chat_kind=ChatKind.PRIVATE,
+            sender=ANA,
+            text="/start",
+            command="start",
+        )
+    )
+    private = [r for r in await group.say(ANA, "/meusdados") if r.to_user is not None]
+    (summary,) = [r for r in private if r.file is not None]
+    assert "1 versão de documento de fluxo enviada ou aprovada: Fluxo de atendimento v2" in (
+        summary.text
+    )
+    assert summary.file is not None
+    mine = json.loads(summary.file.content)["versoes_de_fluxos"]
+    assert mine == [
+        {
+            "documento": "Fluxo de atendimento",
+            "versao": 2,
+            "enviada_por_voce": True,
+            "aprovada_por_voce": False,
+            "enviada_em": "2026-11-24T09:30-03:00",
+        }
+    ]
+    ask = await group.say(ANA, "/apagarmeusdados")
+    erase = next(b.data for r in ask for row in r.buttons for b in row if "Apagar" in b.label)
+    await group.press(ANA, erase)
+    versions = await _versions(runtime)
+    assert [v.number for v in versions] == [1, 2]  # the network's record stays
+    assert versions[1].sent_by_id is None and versions[0].sent_by_id is not None
+    assert "Fluxo de atendimento: 2 versões" in await group.text(
+        BRUNO, "/fluxo Fluxo de atendimento historico"
+    )
 
 # --- the platforms: a file with its caption --------------------------------------------------
 
