@@ -290,7 +290,6 @@ async def test_the_annual_report_lists_the_flows_approved_in_the_year(
     assert len(rows) == 2
 
 
-
 async def test_my_data_shows_the_versions_i_sent_and_erasure_keeps_them(
     group: Group, runtime: Runtime, clock: ManualClock
 ) -> None:
@@ -333,6 +332,7 @@ async def test_my_data_shows_the_versions_i_sent_and_erasure_keeps_them(
     assert "Fluxo de atendimento: 2 versões" in await group.text(
         BRUNO, "/fluxo Fluxo de atendimento historico"
     )
+
 
 # --- the platforms: a file with its caption --------------------------------------------------
 
