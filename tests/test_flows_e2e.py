@@ -155,6 +155,10 @@ async def test_wrong_forms_are_refused_with_an_example(group: Group) -> None:
         attachment=file_attachment("f.pdf", scanned_pdf()),
     )
     assert "Não consegui ler o texto deste arquivo" in scan
+    with_file = await _send(group, COORDINATOR, "/fluxo aprovar Fluxo de atendimento")
+    assert "sem arquivo, em reunião" in with_file
+    no_file = await group.text(COORDINATOR, "/fluxo Fluxo de atendimento | CREAS")
+    assert "mande o arquivo do documento com esta legenda" in no_file
     setting = await group.text(COORDINATOR, "/fluxos revisao 0")
     assert "de 1 a 60" in setting and "Exemplo: /fluxos revisao 12" in setting
 
@@ -164,7 +168,8 @@ async def test_a_document_with_a_cpf_is_refused_and_nothing_is_saved(
 ) -> None:
     with_cpf = [*FLOW_TEXT, "Familia acompanhada: CPF 529.982.247-25"]
     said = await _send(group, COORDINATOR, "/fluxo Fluxo de atendimento", with_cpf)
-    assert "CPF" in said and "529.982.247-25" not in said
+    assert "Não guardei este arquivo: ele tem um CPF." in said
+    assert "529.982.247-25" not in said and "Exemplo: /fluxo" in said
     assert await _versions(runtime) == []
     assert "ainda não tem documentos de fluxo" in await group.text(ANA, "/fluxos")
 

@@ -69,9 +69,13 @@ def parse_command(args: str, *, has_file: bool) -> FlowCommand:
             example=UPLOAD_EXAMPLE if has_file else FLOW_EXAMPLE,
         )
     first, _sep, rest = text.partition(" ")
-    if name_key(first) == "aprovar" and not has_file:
-        name = _checked_name(rest, APPROVE_EXAMPLE)
-        return FlowCommand(FlowAction.APPROVE, name)
+    if name_key(first) == "aprovar":
+        if has_file:
+            raise UserError(
+                N_("A version is approved without a file, at a meeting."),
+                example=APPROVE_EXAMPLE,
+            )
+        return FlowCommand(FlowAction.APPROVE, _checked_name(rest, APPROVE_EXAMPLE))
     if has_file:
         name, _bar, sector = text.partition("|")
         return FlowCommand(FlowAction.SEND, _checked_name(name, UPLOAD_EXAMPLE), sector.strip())
@@ -123,7 +127,18 @@ def check_file_text(name: str, content: bytes) -> None:
             ),
             example=UPLOAD_EXAMPLE,
         )
-    privacy.screen(text)
+    try:
+        privacy.screen(text)
+    except privacy.PersonalDataError as error:  # said of the file, with this command's form
+        raise UserError(
+            N_(
+                "I did not keep this file: it has {kinds}. Anyone in the group can ask for a "
+                "flow document: take out the data of the people served (use case codes, e.g. "
+                "CASO-2025-014) and send it again."
+            ),
+            example=UPLOAD_EXAMPLE,
+            kinds=error.params["kinds"],
+        ) from None
 
 
 def sha256(content: bytes) -> str:
