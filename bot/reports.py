@@ -1306,7 +1306,7 @@ def _flows_section(report: AnnualReport, st: dict[str, ParagraphStyle]) -> list[
         n,
     ).format(n=_integer(n), year=report.year)
     rows = [[f.document, str(f.version), f.sector, f.meeting] for f in report.flows]
-    widths = (_CONTENT_WIDTH - 12.4 * cm, 1.8 * cm, 4.4 * cm, 6.2 * cm)
+    widths = (_CONTENT_WIDTH - 10.8 * cm, 1.6 * cm, 3.8 * cm, 5.4 * cm)
     table = _table(_flows_header(), rows, widths, st, numeric=(1,))
     return [[Paragraph(escape(intro), st["intro"]), table]]
 
