@@ -36,16 +36,22 @@ def _approved_by(version: flows.Version, network: Network) -> str:
     )
 
 
-def _document_lines(item: flows.Document, network: Network) -> list[str]:
+def _document_lines(item: flows.Document, network: Network, today: date) -> list[str]:
     head = item.row.name + (f" ({item.sector})" if item.sector else "")
     lines = [f"• {head}"]
     current = item.current
     if current is not None:
         due = item.review_due(network.timezone)
         assert due is not None
+        overdue = due <= today
+        line = (
+            _("Version {n}, {approved}; review overdue since {due}.")
+            if overdue
+            else _("Version {n}, {approved}; review due {due}.")
+        )
         lines.append(
             "  "
-            + _("Version {n}, {approved}; review due {due}.").format(
+            + line.format(
                 n=current.row.number, approved=_approved_by(current, network), due=_day(due)
             )
         )
@@ -85,7 +91,7 @@ async def list_flows(ctx: Context) -> list[Reply]:
         ).format(n=n)
     ]
     for item in found:
-        lines += _document_lines(item, ctx.network)
+        lines += _document_lines(item, ctx.network, ctx.now.astimezone(ctx.tz).date())
     lines.append(_("The file: /fluxo followed by the name. Its versions: add historico."))
     return [Reply(text="\n".join(lines))]
 
@@ -286,5 +292,5 @@ def register(router: Router) -> None:
         rules.FLOW_EXAMPLE,
         accepts_file=True,
     )(flow)
-    router.agenda(order=30)(flows_agenda)
+    router.agenda(order=40)(flows_agenda)  # after atas (10), devolutivas (20)
     router.scheduled(Kind.FLOW_REVIEW)(render_review)

@@ -220,6 +220,12 @@ async def test_a_new_approval_and_the_review_setting_move_the_reminder(
     await group.text(COORDINATOR, "/fluxo aprovar Fluxo de atendimento")
     setting = await group.text(COORDINATOR, "/fluxos revisao 6")
     assert "6 meses depois da aprovação" in setting
+    await clock.set(datetime(2027, 5, 25, 13, 0, tzinfo=NOW.tzinfo))
+    listed = await group.text(BRUNO, "/fluxos")
+    assert "Versão 2, aprovada na reunião extraordinária de 24/11/2026; revisão vencida desde " in (
+        listed
+    )
+    assert "24/05/2027" in listed
     assert "Só a coordenação" in await group.text(ANA, "/fluxos revisao 3")
     async with runtime.sessions() as session:
         rows = (
