@@ -22,7 +22,7 @@ from storage.models import FlowVersion, ScheduledMessage
 from tests.conftest import NOW
 from tests.drive import ANA, BRUNO, COORDINATOR, Group, file_attachment
 from tests.fakes.evolution import INSTANCE
-from tests.office_files import pdf_file, scanned_pdf
+from tests.office_files import docx_file, pdf_file, scanned_pdf
 from tests.telegram_harness import ANA as TG_ANA
 from tests.telegram_harness import COORD, Harness, running_bot
 from tests.telegram_harness import GROUP as TG_GROUP
@@ -155,6 +155,13 @@ async def test_wrong_forms_are_refused_with_an_example(group: Group) -> None:
         attachment=file_attachment("f.pdf", scanned_pdf()),
     )
     assert "Não consegui ler o texto deste arquivo" in scan
+    # A DOCX is read too; sent while version 1 waits, it takes its place.
+    docx = await group.text(
+        COORDINATOR,
+        "/fluxo Fluxo de atendimento",
+        attachment=file_attachment("fluxo.docx", docx_file(NEW_TEXT)),
+    )
+    assert "A versão 1 de Fluxo de atendimento foi substituída por este arquivo" in docx
     with_file = await _send(group, COORDINATOR, "/fluxo aprovar Fluxo de atendimento")
     assert "sem arquivo, em reunião" in with_file
     no_file = await group.text(COORDINATOR, "/fluxo Fluxo de atendimento | CREAS")
