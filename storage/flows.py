@@ -96,13 +96,14 @@ async def sectors(*, session: AsyncSession, network_id: int) -> dict[int, Sector
 async def next_meeting(
     *, session: AsyncSession, network_id: int, since: datetime
 ) -> Meeting | None:
-    """The first scheduled meeting starting at or after ``since`` (working groups apart)."""
+    """The first scheduled ordinary meeting starting at or after ``since``: the one whose
+    pauta the monthly announcement shows."""
     return await session.scalar(
         select(Meeting)
         .where(
             Meeting.network_id == network_id,
             Meeting.status == MeetingStatus.SCHEDULED,
-            Meeting.kind != "working_group",
+            Meeting.kind == "ordinary",
             Meeting.starts_at >= since,
         )
         .order_by(Meeting.starts_at)

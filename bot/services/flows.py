@@ -373,9 +373,9 @@ class Pauta:
 
 
 async def pauta(session: AsyncSession, network: Network, now: datetime) -> Pauta:
-    """The versions em revisão go on the next meeting's pauta (they are approved at a
-    meeting); a meeting whose topic is the flows (seed 000 §1) also lists the documents
-    due for review by its day."""
+    """The versions em revisão go on the next ordinary meeting's pauta (they are approved
+    at a meeting); a meeting whose topic is the flows (seed 000 §1) also lists the
+    documents due for review by its day."""
     found = await all_documents(session, network)
     if not found:
         return Pauta((), ())
