@@ -133,6 +133,7 @@ def _section_titles() -> list[str]:
         _("Action plans"),
         _("Minutes"),
         _("Deadlines of the systems"),
+        _("Flows and protocols"),
     ]
 
 
@@ -380,6 +381,7 @@ def report_csv(report: AnnualReport) -> bytes:
         (_("attendance.csv"), _csv_file(_attendance_header(), attendance)),
         (_("referrals.csv"), _csv_file(_referral_header(), referrals)),
         (_("feedback.csv"), _csv_file(_devolutivas_header(), devolutivas)),
+        _flows_csv(report),
     ]
     return _zip(files, _zip_stamp(report))
 
@@ -641,6 +643,7 @@ def _workbook(report: AnnualReport) -> Workbook:
         (_DATETIME_FORMAT,),
         wrap=(3, 5, 6),
     )
+    _flows_sheet(wb, report)
     created = _local_naive(report.generated_at, "UTC")  # the core properties are in UTC
     wb.properties.created = wb.properties.modified = created
     wb.properties.creator = "redebot"
@@ -1284,6 +1287,67 @@ def _deadlines_section(report: AnnualReport, st: dict[str, ParagraphStyle]) -> l
     return [[table, Paragraph(escape(note), st["note"])]]
 
 
+# --- flows and protocols (issue 15) ------------------------------------------------------
+
+
+def _flows_header() -> list[str]:
+    return [_("Document"), _("Version"), _("Responsible sector"), _("Approved at the meeting")]
+
+
+def _flows_section(report: AnnualReport, st: dict[str, ParagraphStyle]) -> list[Any]:
+    """The flow documents updated in the year (seed 000 §6: "Fluxos de atendimento
+    atualizados"), each version with the meeting that approved it."""
+    if not report.flows:
+        return _none(_("No flow document was updated in {year}.").format(year=report.year), st)
+    n = len(report.flows)
+    intro = ngettext(
+        "{n} version of the network's flows and protocols was approved in {year}.",
+        "{n} versions of the network's flows and protocols were approved in {year}.",
+        n,
+    ).format(n=_integer(n), year=report.year)
+    rows = [[f.document, str(f.version), f.sector, f.meeting] for f in report.flows]
+    widths = (_CONTENT_WIDTH - 10.8 * cm, 1.6 * cm, 3.8 * cm, 5.4 * cm)
+    table = _table(_flows_header(), rows, widths, st, numeric=(1,))
+    return [[Paragraph(escape(intro), st["intro"]), table]]
+
+
+def _flows_sheet(wb: Workbook, report: AnnualReport) -> None:
+    tz = report.timezone
+    _data_sheet(
+        wb,
+        _("Flows"),
+        [*_flows_header(), _("Meeting"), _("Approved on")],
+        (
+            [
+                f.document,
+                f.version,
+                f.sector,
+                None if f.meeting_at is None else _local_naive(f.meeting_at, tz),
+                f.meeting,
+                _local_naive(f.approved_at, tz),
+            ]
+            for f in report.flows
+        ),
+        (40, 10, 30, 20, 36, 17),
+        (None, None, None, _DATETIME_FORMAT, None, _DATETIME_FORMAT),
+    )
+
+
+def _flows_csv(report: AnnualReport) -> tuple[str, bytes]:
+    rows = [
+        [
+            f.document,
+            str(f.version),
+            f.sector,
+            _csv_when(f.meeting_at, report.timezone),
+            _csv_when(f.approved_at, report.timezone),
+        ]
+        for f in report.flows
+    ]
+    header = [*_flows_header(), _("Approved on")]
+    return _("flows.csv"), _csv_file(header, rows)
+
+
 _SECTIONS: tuple[Callable[[AnnualReport, dict[str, ParagraphStyle]], list[Any]], ...] = (
     _meetings_section,
     _extraordinary_section,
@@ -1292,6 +1356,7 @@ _SECTIONS: tuple[Callable[[AnnualReport, dict[str, ParagraphStyle]], list[Any]],
     _plans_section,
     _atas_section,
     _deadlines_section,
+    _flows_section,
 )
 
 
@@ -1388,7 +1453,8 @@ def _story(report: AnnualReport, anchors: dict[int, int]) -> list[Any]:
 def report_pdf(report: AnnualReport) -> bytes:
     """The annual report as an A4 PDF in the current locale: a cover with the contents,
     then 1. meetings, 2. extraordinary meetings, 3. attendance by sector, 4. referrals
-    and feedback, 5. action plans, 6. minutes, 7. reporting deadlines; or, for a year
+    and feedback, 5. action plans, 6. minutes, 7. reporting deadlines, 8. flows and
+    protocols; or, for a year
     with nothing recorded, the cover and one page saying so."""
     title = _report_title()
     return _build_pdf(

@@ -14,6 +14,7 @@ from handlers import (
     calendar,
     convocation,
     extensions,
+    flows,
     my_data,
     plans,
     quiet,
@@ -42,5 +43,6 @@ def build_router() -> Router:
     my_data.register(router)
     reports.register(router)
     quiet.register(router)
+    flows.register(router)
     router.check()
     return router

@@ -148,6 +148,13 @@ def _recorded(data: MyData) -> list[str]:
             Np_("{n} meeting convened ({items})", "{n} meetings convened ({items})"),
             [_day(m.starts_at, tz) for m in data.convened],
         ),
+        (
+            Np_(
+                "{n} version of a flow document sent or approved: {items}",
+                "{n} versions of flow documents sent or approved: {items}",
+            ),
+            [f"{f.document} v{f.version}" for f in data.flows],
+        ),
     )
     for message, items in listed:
         if items:

@@ -30,6 +30,8 @@ TYPED: dict[tuple[str, str], str] = {
     ("reporting_deadlines", "link"): N_("the link"),
     ("action_plans", "name"): N_("the plan's name"),
     ("atas", "file_name"): N_("the file's name"),
+    ("flow_documents", "name"): N_("the document's name"),
+    ("flow_versions", "file_name"): N_("the file's name"),
 }
 
 

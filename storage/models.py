@@ -90,6 +90,8 @@ class Network(Base):
     quiet_holidays: Mapped[bool] = mapped_column(Boolean, default=True)
     # Automatic messages to the group per hour; the excess becomes one digest.
     hourly_cap: Mapped[int] = mapped_column(Integer, default=4)
+    # Months after its approval by which a flow document is due for review (issue 15).
+    flow_review_months: Mapped[int] = mapped_column(Integer, default=12)
     created_at: Mapped[datetime]
 
     sectors: Mapped[list[Sector]] = relationship(
@@ -305,6 +307,47 @@ class Ata(Base):
     approved_at: Mapped[datetime | None]
     sha256: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
+
+
+class FlowDocument(Base):
+    """A flow or protocol of the network (seed 000 §6: "Fluxos de atendimento
+    atualizados"), kept with its versions; ``sector`` is the one responsible for it."""
+
+    __tablename__ = "flow_documents"
+    __table_args__ = (UniqueConstraint("network_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(120))
+    # Lower-case, accent-free name: "fluxo de atencao" finds "Fluxo de Atenção".
+    key: Mapped[str] = mapped_column(String(120))
+    sector_id: Mapped[int | None] = mapped_column(ForeignKey("sectors.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+
+
+class FlowVersion(Base):
+    """One version (1, 2, 3…) of a flow document: em revisão until approved at a meeting."""
+
+    __tablename__ = "flow_versions"
+    __table_args__ = (UniqueConstraint("document_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("flow_documents.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int] = mapped_column(Integer)
+    file_name: Mapped[str] = mapped_column(String(255))
+    file_mime: Mapped[str] = mapped_column(String(100))
+    file_content: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+    sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    sent_at: Mapped[datetime]
+    approved_at: Mapped[datetime | None]
+    approved_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL")
+    )
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="SET NULL"))
 
 
 class ActionPlan(Base):

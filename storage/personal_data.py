@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.rules import personal_data as rules
 from bot.rules.status import MarkedBy, OutboxStatus
+from storage import flows as flows_store
 from storage import repo
 from storage.models import (
     Ata,
@@ -69,6 +70,19 @@ async def gather(session: AsyncSession, network: Network, member: Member) -> rul
         deleted_referrals=await _deleted(session, member),
         extensions=await _extensions(session, member, names),
         convened=await _convened(session, member),
+        flows=await _flows(session, member),
+    )
+
+
+async def _flows(session: AsyncSession, member: Member) -> tuple[rules.FlowVersionTouched, ...]:
+    """The flow versions they sent or approved (the rows keep the version, not the person,
+    once they erase their data: the foreign keys are SET NULL)."""
+    rows = await flows_store.member_versions(session=session, member_id=member.id)
+    return tuple(
+        rules.FlowVersionTouched(
+            name, v.number, v.sent_by_id == member.id, v.approved_by_id == member.id, v.sent_at
+        )
+        for v, name in rows
     )
 
 

@@ -6,7 +6,7 @@ The tallies are pure functions (``bot.rules.annual_report``); this module only r
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import and_, func, or_, select
@@ -14,12 +14,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot.rules.status import ATA_IN_PROGRESS, AtaStatus, MeetingStatus, ReferralStatus
+from storage import flows as flows_store
 from storage import repo
 from storage.models import (
     ActionPlan,
     Ata,
     Attendance,
     Devolutiva,
+    FlowDocument,
+    FlowVersion,
     Meeting,
     Member,
     Network,
@@ -49,6 +52,8 @@ class YearRecords:
     deadlines: list[ReportingDeadline]
     # (deadline id, period) → sectors that confirmed.
     confirmations: dict[tuple[int, str], set[int]]
+    # The flow documents' versions approved in the year, their document and meeting.
+    flows: list[tuple[FlowVersion, FlowDocument, Meeting | None]] = field(default_factory=list)
 
 
 def _past(meeting: Meeting, now: datetime) -> bool:
@@ -108,6 +113,9 @@ async def year_records(
         ),
         deadlines=deadlines,
         confirmations=await _confirmations(session, [d.id for d in deadlines]),
+        flows=await flows_store.approved_between(
+            session=session, network_id=network.id, start=start, end=end
+        ),
     )
 
 

@@ -156,6 +156,12 @@ KNOWN = [
     "/convocar amanhã 9h | CRAS | pauta | risco iminente à criança",  # convened already
     "/convocar sábado 3h | CRAS | pauta | risco iminente à criança",  # previewed, warned
     "/calendario 2026",
+    "/fluxo aprovar",
+    "/fluxo aprovar " + "F" * 200,
+    "/fluxo " + "F" * 200 + " historico",
+    "/fluxo historico",
+    "/fluxos revisao ²",
+    "/fluxos revisao 99999999999999999999",
 ]
 
 

@@ -307,7 +307,7 @@ def test_pdf_cover_contents_points_at_the_sections() -> None:
     assert f"Página 1 de {len(reader.pages)}" in cover
     assert "Sumário" in cover
     outline = list(reader.outline)
-    assert len(outline) == 7
+    assert len(outline) == 8
     for item in outline:
         assert not isinstance(item, list)
         page = reader.get_destination_page_number(item) + 1
@@ -373,6 +373,7 @@ def test_xlsx_holds_the_figures_and_real_dates() -> None:
         "Encaminhamentos",
         "Devolutivas por setor",
         "Extraordinárias",
+        "Fluxos",
     ]
     summary = wb["Resumo"]
     values = [[cell.value for cell in row] for row in summary.iter_rows()]
@@ -446,7 +447,14 @@ def _csv_files(data: bytes) -> dict[str, list[list[str]]]:
 def test_csv_zip_has_the_files() -> None:
     files = _csv_files(report_csv(build_report()))
     assert sorted(files) == sorted(
-        ["resumo.csv", "reunioes.csv", "presenca.csv", "encaminhamentos.csv", "devolutivas.csv"]
+        [
+            "resumo.csv",
+            "reunioes.csv",
+            "presenca.csv",
+            "encaminhamentos.csv",
+            "devolutivas.csv",
+            "fluxos.csv",
+        ]
     )
     assert ["Reuniões", "Reunião ordinária", "Previstas", "12"] in files["resumo.csv"]
     assert files["reunioes.csv"][1][0] == "10/01/2026 14:00"

@@ -52,6 +52,8 @@ class Records(Protocol):
     def confirmations(self) -> Mapping[tuple[int, str], set[int]]: ...
     @property
     def approved_atas(self) -> set[int]: ...
+    @property
+    def flows(self) -> list[tuple[Any, Any, Any | None]]: ...
 
 
 @dataclass
@@ -117,7 +119,31 @@ def annual_report(
         ],
         meetings=meeting_rows,
         referrals=referral_rows,
+        flows=flow_rows(records, tz),
     )
+
+
+def flow_rows(records: Records, tz: ZoneInfo) -> list[reports.FlowRow]:
+    """Issue 15: the flow documents' versions approved in the year, with the meeting that
+    approved each, in the order of their approval."""
+    rows = []
+    for version, document, meeting in sorted(records.flows, key=lambda f: f[0].approved_at):
+        sector = records.sectors.get(document.sector_id)
+        where = "—"
+        if meeting is not None:
+            day = dates.format_date(meeting.starts_at.astimezone(tz).date(), with_year=True)
+            where = _("{kind} of {day}").format(kind=first_upper(kind_name(meeting.kind)), day=day)
+        rows.append(
+            reports.FlowRow(
+                document=document.name,
+                version=version.number,
+                sector=sector.name if sector is not None else "—",
+                meeting=where,
+                meeting_at=meeting.starts_at if meeting is not None else None,
+                approved_at=version.approved_at,
+            )
+        )
+    return rows
 
 
 def _kinds(records: Records, now: datetime) -> list[reports.KindCount]:

@@ -25,6 +25,7 @@ class Kind(StrEnum):
     REPORT_ANNOUNCE = "report_announce"
     REPORT_PENDING = "report_pending"
     CONVOCATION_MAIL = "convocation_mail"
+    FLOW_REVIEW = "flow_review"
 
 
 def failed(kind: Kind) -> str:

@@ -108,6 +108,17 @@ class MeetingConvened:
 
 
 @dataclass(frozen=True)
+class FlowVersionTouched:
+    """A flow document's version the person sent, or approved for the coordination."""
+
+    document: str
+    version: int
+    sent: bool  # they sent it
+    approved: bool  # they approved it
+    at: datetime  # when it was sent
+
+
+@dataclass(frozen=True)
 class MyData:
     """Everything stored about a person in one network (and their platform-wide rows)."""
 
@@ -135,6 +146,7 @@ class MyData:
     deleted_referrals: tuple[ReferralDeleted, ...]
     extensions: tuple[ExtensionAsked, ...]
     convened: tuple[MeetingConvened, ...]
+    flows: tuple[FlowVersionTouched, ...] = ()
 
     def answer_counts(self) -> Counter[str]:
         return Counter(a.answer for a in self.answers)
@@ -159,6 +171,7 @@ class MyData:
                 self.deleted_referrals,
                 self.extensions,
                 self.convened,
+                self.flows,
             )
         )
 
@@ -254,6 +267,16 @@ def to_json(data: MyData, policy: Retention = DEFAULT) -> dict[str, Any]:
                 "situacao": STATUS_WORDS.get(m.status, m.status),
             }
             for m in data.convened
+        ],
+        "versoes_de_fluxos": [
+            {
+                "documento": f.document,
+                "versao": f.version,
+                "enviada_por_voce": f.sent,
+                "aprovada_por_voce": f.approved,
+                "enviada_em": _when(f.at, tz),
+            }
+            for f in data.flows
         ],
         "prazos_de_guarda": {
             "cadastro_respostas_e_motivos": "até você pedir /apagarmeusdados",

@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 
@@ -103,6 +103,18 @@ class ReferralRow:
 
 
 @dataclass(frozen=True)
+class FlowRow:
+    """A flow or protocol document's version approved in the year (issue 15)."""
+
+    document: str
+    version: int
+    sector: str  # the responsible sector, or "—"
+    meeting: str  # already translated: "Reunião extraordinária de 24/11/2026", or "—"
+    meeting_at: datetime | None  # aware: when the approving meeting began
+    approved_at: datetime  # aware
+
+
+@dataclass(frozen=True)
 class AnnualReport:
     """Everything in the annual report of one network and year."""
 
@@ -127,6 +139,8 @@ class AnnualReport:
     deadlines: list[DeadlineCompliance]
     meetings: list[MeetingRow]
     referrals: list[ReferralRow]
+    # The flows and protocols updated in the year, with their approving meetings.
+    flows: list[FlowRow] = field(default_factory=list)
 
     def is_empty(self) -> bool:
         """No meetings, no referrals and no action plans: nothing to report."""
