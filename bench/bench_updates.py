@@ -37,8 +37,8 @@ The bench stops by itself: every wait has a timeout, and the helper processes ar
 from __future__ import annotations
 
 import argparse
-import cProfile
 import asyncio
+import cProfile
 import json
 import logging
 import multiprocessing
