@@ -179,9 +179,12 @@ async def _close_presence(ctx: Context, _command: rules.PresenceCommand) -> list
 
 def _streak_warning(closed: service.ClosedList) -> Reply:
     return Reply(
-        text=_(
+        text=ngettext(
             "⚠️ Coordination: {sectors} missed the last {n} meetings in a row. "
-            "It may be worth a call."
+            "It may be worth a call.",
+            "⚠️ Coordination: {sectors} missed the last {n} meetings in a row. "
+            "It may be worth a call.",
+            len(closed.streak_sectors),
         ).format(sectors=", ".join(closed.streak_sectors), n=rules.ABSENCE_STREAK),
         mentions=tuple(person(m) for m in closed.coordinators),
     )
@@ -231,9 +234,12 @@ async def render_quorum_check(ctx: ScheduledContext) -> Sequence[Reply]:
 
 def _quorum_reply(warning: service.QuorumWarning, timezone: str) -> Reply:
     return Reply(
-        text=_(
+        text=ngettext(
             "⚠️ Coordination: only {n} of {total} sectors confirmed the {kind} of {when} "
-            "(quorum: {needed}). Not confirmed yet: {missing}."
+            "(quorum: {needed}). Not confirmed yet: {missing}.",
+            "⚠️ Coordination: only {n} of {total} sectors confirmed the {kind} of {when} "
+            "(quorum: {needed}). Not confirmed yet: {missing}.",
+            warning.sectors.counted,
         ).format(
             n=warning.sectors.counted,
             total=warning.sectors.expected,

@@ -9,7 +9,7 @@ from bot.i18n import gettext as _
 from bot.notify import person as person
 from bot.rules import dates
 from bot.rules.names import first_upper, kind_name
-from storage.models import Meeting
+from storage.models import Meeting, Network
 
 
 def split_pipes(args: str) -> list[str]:
@@ -39,3 +39,9 @@ def meeting_card(meeting: Meeting, tz: str, now: datetime) -> str:
         lines.append(label.format(topic=meeting.topic))
     lines.append(_("({until})").format(until=dates.format_until(meeting.starts_at, now)))
     return "\n".join(lines)
+
+
+def signature(network: Network) -> str:
+    """Who signs the network's e-mails (seed 001, Anexos I and II): the coordination,
+    as set with /assinatura, never the bot."""
+    return network.signature or _("Coordination of the Rede de Proteção Social")

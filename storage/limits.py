@@ -30,6 +30,7 @@ TYPED: dict[tuple[str, str], str] = {
     ("reporting_deadlines", "link"): N_("the link"),
     ("action_plans", "name"): N_("the plan's name"),
     ("atas", "file_name"): N_("the file's name"),
+    ("networks", "signature"): N_("the signature"),
 }
 
 

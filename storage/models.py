@@ -90,6 +90,8 @@ class Network(Base):
     quiet_holidays: Mapped[bool] = mapped_column(Boolean, default=True)
     # Automatic messages to the group per hour; the excess becomes one digest.
     hourly_cap: Mapped[int] = mapped_column(Integer, default=4)
+    # Who signs the institutional e-mails (/assinatura); None: the default signature.
+    signature: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime]
 
     sectors: Mapped[list[Sector]] = relationship(

@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.errors import UserError
 from bot.i18n import N_
 from bot.messages import Person
-from bot.rules import dates
+from bot.rules import dates, privacy
+from bot.rules import network as network_rules
 from bot.rules.network import COORDINATOR_EXAMPLE
 from bot.scheduling import plan_meetings
 from bot.services import members
@@ -113,6 +114,13 @@ async def set_reminders(
 async def set_state(network: Network, uf: str) -> None:
     """The state whose holidays the calendar skips."""
     network.state = uf
+
+
+async def set_signature(network: Network, text: str) -> None:
+    """Who signs the network's e-mails (seed 001, Anexos I and II): the coordination."""
+    signature = network_rules.parse_signature(text)
+    privacy.screen(signature)
+    network.signature = signature
 
 
 async def set_language(network: Network, locale: str) -> None:
