@@ -61,7 +61,7 @@ def _rsvp_notice(member: Member, answer: str) -> str:
 
 
 def _ask_reason(ctx: Context, meeting: Meeting, in_private: bool) -> Reply:
-    when = dates.format_when(meeting.starts_at, ctx.network.timezone)
+    when = dates.format_when(meeting.starts_at, ctx.network.timezone, now=ctx.now)
     if in_private:
         return Reply(
             text=_(
@@ -194,7 +194,7 @@ async def _presence_files(ctx: Context, _command: rules.PresenceCommand) -> list
     found = await service.latest_presence_files(ctx.session, ctx.network, ctx.now)
     text = _("Presence list of the {kind} of {when}.").format(
         kind=kind_name(found.meeting.kind),
-        when=dates.format_when(found.meeting.starts_at, ctx.network.timezone),
+        when=dates.format_when(found.meeting.starts_at, ctx.network.timezone, now=ctx.now),
     )
     # Drawing is CPU work: it runs after the commit, in a worker thread (OutFile.later).
     return [

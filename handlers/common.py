@@ -30,13 +30,12 @@ def meeting_card(meeting: Meeting, tz: str, now: datetime) -> str:
     lines = [
         _("{kind}: {when}").format(
             kind=first_upper(kind_name(meeting.kind)),
-            when=dates.format_when(meeting.starts_at, tz),
+            when=dates.format_when(meeting.starts_at, tz, now=now),
         ),
         _("Place: {place}").format(place=meeting.place),
     ]
     if meeting.topic:
-        label = _("Agenda: {topic}") if meeting.kind == "extraordinary" else _("Topic: {topic}")
-        lines.append(label.format(topic=meeting.topic))
+        lines.append(_("Agenda: {topic}").format(topic=meeting.topic))
     lines.append(_("({until})").format(until=dates.format_until(meeting.starts_at, now)))
     return "\n".join(lines)
 

@@ -72,6 +72,13 @@ async def test_the_conselho_tutelar_convenes_an_urgent_meeting_for_today(
 ) -> None:
     await tg.say(COORD, "/email CRAS cras@palmital.pr.gov.br")
     await tg.say(COORD, "/email Conselho Tutelar ct@palmital.pr.gov.br")
+    refused = await tg.say(BRUNO, "/assinatura Bruno")
+    assert "Só a coordenação da Rede pode usar /assinatura." in refused["text"]
+    signed = await tg.say(COORD, "/assinatura  Coordenação da Rede de Proteção de Palmital ")
+    assert signed["text"] == (
+        "Pronto: os e-mails da Rede agora são assinados por: "
+        "Coordenação da Rede de Proteção de Palmital."
+    )
     convocation = await tg.convene(
         BRUNO, f"/convocar hoje 16h | CRAS | CASO-2025-014: plano de proteção | {JUSTIFICATION}"
     )
@@ -95,6 +102,12 @@ async def test_the_conselho_tutelar_convenes_an_urgent_meeting_for_today(
     assert "URGENTE" in str(mail["Subject"]) and "Convocação" in str(mail["Subject"])
     body = mail.get_body(preferencelist=("plain",))
     assert body is not None and JUSTIFICATION in body.get_content()
+    content = body.get_content()
+    # Seed 001, Anexos I and II: the institutional register, signed by the coordination.
+    assert content.startswith("Prezados(as),\n\nA ")
+    assert "Local: CRAS\nPauta: CASO-2025-014: plano de proteção\n" in content
+    assert content.rstrip().endswith("Atenciosamente,\nCoordenação da Rede de Proteção de Palmital")
+    assert "redebot" not in content
     invite = next(p for p in mail.iter_attachments() if p.get_content_type() == "text/calendar")
     assert invite.get_param("method") == "REQUEST"
     event = icalendar.Calendar.from_ical(invite.get_content()).walk("VEVENT")[0]
@@ -205,6 +218,13 @@ async def test_a_button_of_a_cancelled_meeting_says_so(
     mails = await smtp_server.wait_for(2)
     cancel = mails[1].message
     assert "Cancelada" in str(cancel["Subject"])
+    cancel_body = cancel.get_body(preferencelist=("plain",))
+    assert cancel_body is not None
+    cancel_text = cancel_body.get_content()
+    assert cancel_text.startswith("Prezados(as),\n\nInformamos que a reunião extraordinária")
+    assert "(local: CREAS) foi cancelada." in cancel_text and "no local" not in cancel_text
+    assert "Motivo: o caso foi resolvido com a família" in cancel_text
+    assert cancel_text.rstrip().endswith("Atenciosamente,\nCoordenação da Rede de Proteção Social")
     invite = next(p for p in cancel.iter_attachments() if p.get_content_type() == "text/calendar")
     assert invite.get_param("method") == "CANCEL"
     mark = tg.api.mark()

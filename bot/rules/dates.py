@@ -726,10 +726,15 @@ def format_time(t: time) -> str:
     return gettext("{hour}:00").format(hour=t.hour)
 
 
-def format_when(instant: datetime, tz: str, *, with_year: bool = False) -> str:
-    """The instant seen in the zone ``tz``: "terça, 14/10 às 14h"."""
+def format_when(
+    instant: datetime, tz: str, *, with_year: bool = False, now: datetime | None = None
+) -> str:
+    """The instant seen in the zone ``tz``: "terça, 14/10 às 14h"; with the year
+    ("terça, 14/10/2027 às 14h") when asked, or when it is not the year of ``now``."""
     _require_aware(instant)
     local = instant.astimezone(zone(tz))
+    if now is not None and now.astimezone(zone(tz)).year != local.year:
+        with_year = True
     # The plural form follows the hour: pt_BR says "à 1h" but "às 14h".
     pattern = ngettext("{weekday}, {date} at {time}", "{weekday}, {date} at {time}", local.hour)
     return pattern.format(

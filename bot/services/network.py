@@ -126,3 +126,20 @@ async def set_signature(network: Network, text: str) -> None:
 async def set_language(network: Network, locale: str) -> None:
     """The language the bot speaks in this network."""
     network.locale = locale
+
+
+@dataclass(frozen=True)
+class ChatView:
+    """What a test channel (the console) shows of its group: zone and sector names."""
+
+    timezone: str | None
+    sectors: tuple[str, ...]
+
+
+async def chat_view(session: AsyncSession, platform: str, chat_id: str) -> ChatView:
+    """The group's zone and sectors, or nothing yet when the bot has not met the group."""
+    network = await repo.network_by_chat(session=session, platform=platform, chat_id=chat_id)
+    if network is None:
+        return ChatView(timezone=None, sectors=())
+    sectors = await repo.sectors(session=session, network_id=network.id)
+    return ChatView(timezone=network.timezone, sectors=tuple(s.name for s in sectors))
