@@ -307,7 +307,7 @@ async def test_the_presence_list_from_opening_to_export(tg: Harness) -> None:
     await tg.clock.set(NOW.replace(day=24, hour=16, minute=55))
     opened = await tg.say(COORD, "/presenca")
     assert "Lista de presença" in opened["text"] and "0 de 4" in opened["text"]
-    await tg.api.wait_for_message(GROUP, "Secretaria e ata")  # named 15 minutes in
+    await tg.api.wait_for_message(GROUP, "Secretaria e responsável pela ata")  # named 15 minutes in
     member_says = await tg.say(ANA, "/presenca")
     assert "coordenação" in member_says["text"].lower()
     await tg.press(opened, buttons(opened)[0], ANA)

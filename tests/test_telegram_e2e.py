@@ -107,7 +107,14 @@ async def test_a_member_cannot_use_a_coordinator_command(tg: Harness) -> None:
 
 async def test_an_anonymous_administrator_counts_as_coordinator(tg: Harness) -> None:
     answer = await tg.say(ANONYMOUS_ADMIN, "/lembretes 3d 1h")
-    assert "3d" in answer["text"] and "1h" in answer["text"]
+    assert answer["text"] == "Pronto: vou lembrar o grupo 3 dias e 1 hora antes de cada reunião."
+
+
+async def test_the_language_is_confirmed_in_words_in_the_new_language(tg: Harness) -> None:
+    spanish = await tg.say(COORD, "/idioma es")
+    assert spanish["text"] == "Listo: en esta Red, el bot ahora habla español."
+    back = await tg.say(COORD, "/idioma pt-br")
+    assert back["text"] == "Pronto: nesta Rede, o bot agora fala português (Brasil)."
 
 
 async def test_the_coordinator_generates_the_year_and_confirms_it(tg: Harness) -> None:

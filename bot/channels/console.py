@@ -32,7 +32,7 @@ HELP = """Comandos do console:
   :eu <Nome> [| Setor]  passar a ser outra pessoa (e declarar o setor), por exemplo
                         :eu Ana Paula | CRAS (sem a barra, o setor é o fim do texto
                         que for um setor conhecido: :eu Ana Paula CRAS)
-  :coordenador          passar a ser (ou deixar de ser) administrador(a) do grupo
+  :coordenador          passar a administrar o grupo (ou deixar de administrar)
   :arquivo <caminho> [/legenda ...]   mandar um arquivo, por exemplo
                         :arquivo calendario.csv /importar 2026
   :botao <n>            tocar no botão n da última mensagem com botões
@@ -156,8 +156,8 @@ class ConsoleChannel(InProcessChannel):
         elif verb == "coordenador":
             self.persona.is_admin = not self.persona.is_admin
             self.admins ^= {self.persona.name}
-            state = "administrador(a)" if self.persona.is_admin else "membro"
-            print(f"  (você agora é {state} do grupo)", file=self.out)
+            state = "administra o grupo" if self.persona.is_admin else "não administra o grupo"
+            print(f"  (agora você {state})", file=self.out)
         elif verb == "arquivo":
             await self._file(rest)
         elif verb == "botao":
