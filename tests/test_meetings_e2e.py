@@ -102,7 +102,7 @@ async def test_the_conselho_tutelar_convenes_an_urgent_meeting_for_today(
     assert "URGENTE" in str(mail["Subject"]) and "Convocação" in str(mail["Subject"])
     body = mail.get_body(preferencelist=("plain",))
     assert body is not None and JUSTIFICATION in body.get_content()
-    content = body.get_content()
+    content = body.get_content().replace("\r\n", "\n")
     # Seed 001, Anexos I and II: the institutional register, signed by the coordination.
     assert content.startswith("Prezados(as),\n\nA ")
     assert "Local: CRAS\nPauta: CASO-2025-014: plano de proteção\n" in content
@@ -220,7 +220,7 @@ async def test_a_button_of_a_cancelled_meeting_says_so(
     assert "Cancelada" in str(cancel["Subject"])
     cancel_body = cancel.get_body(preferencelist=("plain",))
     assert cancel_body is not None
-    cancel_text = cancel_body.get_content()
+    cancel_text = cancel_body.get_content().replace("\r\n", "\n")
     assert cancel_text.startswith("Prezados(as),\n\nInformamos que a reunião extraordinária")
     assert "(local: CREAS) foi cancelada." in cancel_text and "no local" not in cancel_text
     assert "Motivo: o caso foi resolvido com a família" in cancel_text

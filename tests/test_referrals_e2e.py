@@ -114,7 +114,7 @@ async def test_overdue_sectors_are_chased_step_by_step_until_they_answer(
     assert "(5 dias de atraso)" in str(mail.message["Subject"])
     mail_body = mail.message.get_body(preferencelist=("plain",))
     assert mail_body is not None
-    mail_text = mail_body.get_content()
+    mail_text = mail_body.get_content().replace("\r\n", "\n")
     assert mail_text.startswith("Prezados(as) representantes do setor Saúde,")
     assert mail_text.rstrip().endswith("Atenciosamente,\nCoordenação da Rede de Proteção Social")
     assert "redebot" not in mail_text
@@ -227,7 +227,7 @@ async def test_reporting_deadlines_are_announced_and_pending_sectors_chased(
     assert mail.rcpt_tos == ("creas@palmital.pr.gov.br",)
     mail_body = mail.message.get_body(preferencelist=("plain",))
     assert mail_body is not None
-    mail_text = mail_body.get_content()
+    mail_text = mail_body.get_content().replace("\r\n", "\n")
     assert mail_text.startswith(
         "Prezados(as) representantes do setor CREAS,\n\n"
         "Identificamos que há pendências no preenchimento do sistema RMA"
