@@ -357,6 +357,7 @@ async def test_a_sector_absent_three_times_in_a_row_is_reported(tg: Harness) -> 
         await tg.api.wait_for_message(GROUP, "Lista fechada", since=mark)
     report = await tg.api.wait_for_message(GROUP, "seguidas", since=mark)
     assert "CREAS" in report["text"] and "Saúde" not in report["text"]
+    assert "Coordenação: CREAS faltou às últimas" in report["text"]  # one sector: singular
 
 
 async def test_a_working_group_is_created_listed_and_reminded(tg: Harness) -> None:

@@ -100,6 +100,7 @@ async def test_overdue_sectors_are_chased_step_by_step_until_they_answer(
     await tg.dispatcher.run_due()
     (group,) = await _sent_texts(tg, mark)
     assert "atrasado" in group and "Saúde" in group and "CREAS" not in group
+    assert "está atrasado há 1 dia:" in group  # not "há 1 dias"
     # Day 3: private message to the representative who started the bot.
     await tg.clock.set(local_9h.replace(day=30))
     mark = tg.api.mark()

@@ -530,6 +530,7 @@ async def test_december_roles_go_round_the_sectors_present(
     # The bot warns of the same absences the rotation skips, from the third list on.
     for closing in closings[2:]:
         assert "Ministério Público, Polícia Militar" in closing and "seguidas" in closing
+        assert "Ministério Público, Polícia Militar faltaram às últimas" in closing
     # /rodizio tells who is left out, and why: last, not next.
     listing = await network.text(drive.ANA, "/rodizio")
     assert "Ministério Público — ainda não serviu · fora até voltar" in listing
