@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
 
+from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -55,6 +56,11 @@ def use_locale(locale: str) -> Iterator[None]:
         yield
     finally:
         _current.reset(token)
+
+
+def language_name(locale: str) -> str:
+    """The language's own name for itself: "português (Brasil)", "español"."""
+    return str(Locale.parse(locale).get_display_name(locale))
 
 
 def gettext(message: str) -> str:

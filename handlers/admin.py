@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from bot.buttons import ButtonData, Decision
 from bot.errors import UserError
-from bot.i18n import N_, ngettext
+from bot.i18n import N_, language_name, ngettext, use_locale
 from bot.i18n import gettext as _
 from bot.messages import Button, Reply
 from bot.router import Context, Router
@@ -16,7 +16,7 @@ from bot.rules import network as network_rules
 from bot.rules import sectors as sector_rules
 from bot.services import network as network_setup
 from bot.services import sectors
-from handlers.common import person
+from handlers.common import person, signature
 from storage.models import Member, Network
 
 
@@ -305,7 +305,27 @@ async def set_language(ctx: Context) -> list[Reply]:
     """``/idioma pt_BR``: the language the bot speaks in this network."""
     locale = network_rules.parse_locale(ctx.msg.args)
     await network_setup.set_language(ctx.network, locale)
-    return [Reply(text="✔ " + locale)]
+    with use_locale(locale):
+        text = _("Done: the bot now speaks {language} in this network.").format(
+            language=language_name(locale)
+        )
+    return [Reply(text=text)]
+
+
+async def set_signature(ctx: Context) -> list[Reply]:
+    """``/assinatura Coordenação da Rede…``: who signs the network's e-mails."""
+    if not ctx.msg.args.strip():
+        text = _("The network's e-mails are signed: {signature}. To change: {example}")
+        return [
+            Reply(
+                text=text.format(
+                    signature=signature(ctx.network), example=network_rules.SIGNATURE_EXAMPLE
+                )
+            )
+        ]
+    await network_setup.set_signature(ctx.network, ctx.msg.args)
+    done = _("Done: the network's e-mails are now signed: {signature}.")
+    return [Reply(text=done.format(signature=signature(ctx.network)))]
 
 
 def register(router: Router) -> None:
@@ -334,3 +354,9 @@ def register(router: Router) -> None:
     router.command("idioma", N_("language of the bot"), "/idioma pt_BR", coordinator=True)(
         set_language
     )
+    router.command(
+        "assinatura",
+        N_("who signs the network's e-mails"),
+        network_rules.SIGNATURE_EXAMPLE,
+        coordinator=True,
+    )(set_signature)

@@ -259,7 +259,11 @@ async def render_ata_late(ctx: ScheduledContext) -> Sequence[Reply]:
     late = await atas.lateness(ctx.session, ctx.network, _payload_ata(ctx))
     if late is None:
         return []
-    text = _("⚠️ Coordination: the ata of the {kind} of {when} is {n} days late ({sector}).").format(
+    text = ngettext(
+        "⚠️ Coordination: the ata of the {kind} of {when} is {n} day late ({sector}).",
+        "⚠️ Coordination: the ata of the {kind} of {when} is {n} days late ({sector}).",
+        LATE_NOTICE_DAYS,
+    ).format(
         kind=kind_name(late.meeting.kind),
         when=_when(late.meeting, ctx.network),
         n=LATE_NOTICE_DAYS,

@@ -61,7 +61,7 @@ def _rsvp_notice(member: Member, answer: str) -> str:
 
 
 def _ask_reason(ctx: Context, meeting: Meeting, in_private: bool) -> Reply:
-    when = dates.format_when(meeting.starts_at, ctx.network.timezone)
+    when = dates.format_when(meeting.starts_at, ctx.network.timezone, now=ctx.now)
     if in_private:
         return Reply(
             text=_(
@@ -179,9 +179,12 @@ async def _close_presence(ctx: Context, _command: rules.PresenceCommand) -> list
 
 def _streak_warning(closed: service.ClosedList) -> Reply:
     return Reply(
-        text=_(
+        text=ngettext(
             "⚠️ Coordination: {sectors} missed the last {n} meetings in a row. "
-            "It may be worth a call."
+            "It may be worth a call.",
+            "⚠️ Coordination: {sectors} missed the last {n} meetings in a row. "
+            "It may be worth a call.",
+            len(closed.streak_sectors),
         ).format(sectors=", ".join(closed.streak_sectors), n=rules.ABSENCE_STREAK),
         mentions=tuple(person(m) for m in closed.coordinators),
     )
@@ -191,7 +194,7 @@ async def _presence_files(ctx: Context, _command: rules.PresenceCommand) -> list
     found = await service.latest_presence_files(ctx.session, ctx.network, ctx.now)
     text = _("Presence list of the {kind} of {when}.").format(
         kind=kind_name(found.meeting.kind),
-        when=dates.format_when(found.meeting.starts_at, ctx.network.timezone),
+        when=dates.format_when(found.meeting.starts_at, ctx.network.timezone, now=ctx.now),
     )
     # Drawing is CPU work: it runs after the commit, in a worker thread (OutFile.later).
     return [
@@ -231,9 +234,12 @@ async def render_quorum_check(ctx: ScheduledContext) -> Sequence[Reply]:
 
 def _quorum_reply(warning: service.QuorumWarning, timezone: str) -> Reply:
     return Reply(
-        text=_(
+        text=ngettext(
             "⚠️ Coordination: only {n} of {total} sectors confirmed the {kind} of {when} "
-            "(quorum: {needed}). Not confirmed yet: {missing}."
+            "(quorum: {needed}). Not confirmed yet: {missing}.",
+            "⚠️ Coordination: only {n} of {total} sectors confirmed the {kind} of {when} "
+            "(quorum: {needed}). Not confirmed yet: {missing}.",
+            warning.sectors.counted,
         ).format(
             n=warning.sectors.counted,
             total=warning.sectors.expected,

@@ -429,7 +429,9 @@ async def next_meeting(ctx: Context) -> list[Reply]:
         cards = "\n\n".join(meeting_card(m, tz, ctx.now) for m in found.meetings)
         sections.append((found.meetings[0].starts_at, f"{header}\n{cards}"))
     for group, meeting in found.groups:
-        header = _("👥 Next meeting of {group} (your sector takes part)").format(group=group.name)
+        header = _("👥 Next meeting of the working group {group} (your sector takes part)").format(
+            group=group.name
+        )
         sections.append((meeting.starts_at, f"{header}\n{meeting_card(meeting, tz, ctx.now)}"))
     if not sections:
         return [

@@ -9,7 +9,7 @@ from bot.i18n import gettext as _
 from bot.notify import person as person
 from bot.rules import dates
 from bot.rules.names import first_upper, kind_name
-from storage.models import Meeting
+from storage.models import Meeting, Network
 
 
 def split_pipes(args: str) -> list[str]:
@@ -30,12 +30,17 @@ def meeting_card(meeting: Meeting, tz: str, now: datetime) -> str:
     lines = [
         _("{kind}: {when}").format(
             kind=first_upper(kind_name(meeting.kind)),
-            when=dates.format_when(meeting.starts_at, tz),
+            when=dates.format_when(meeting.starts_at, tz, now=now),
         ),
         _("Place: {place}").format(place=meeting.place),
     ]
     if meeting.topic:
-        label = _("Agenda: {topic}") if meeting.kind == "extraordinary" else _("Topic: {topic}")
-        lines.append(label.format(topic=meeting.topic))
+        lines.append(_("Agenda: {topic}").format(topic=meeting.topic))
     lines.append(_("({until})").format(until=dates.format_until(meeting.starts_at, now)))
     return "\n".join(lines)
+
+
+def signature(network: Network) -> str:
+    """Who signs the network's e-mails (seed 001, Anexos I and II): the coordination,
+    as set with /assinatura, never the bot."""
+    return network.signature or _("Coordination of the Rede de Proteção Social")

@@ -19,7 +19,7 @@ from bot.rules.kinds import failed
 from bot.rules.names import kind_name
 from bot.services import convocation as convocation_service
 from bot.services.convocation import CANCEL, MAIL_KIND, MailTarget, Notified, Outcome, Preview
-from handlers.common import person
+from handlers.common import person, signature
 from handlers.meeting_messages import CONVOCATION, meeting_message
 from storage.models import Meeting, Member, Network, Sector
 
@@ -298,9 +298,13 @@ def _network_name(network: Network) -> str:
 def _cancel_mail(network: Network, meeting: Meeting, when: str) -> tuple[str, str]:
     subject = _("Cancelled: extraordinary meeting of {when}").format(when=when)
     body = _(
-        "The extraordinary meeting of the {network} of {when}, at {place}, was cancelled.\n"
-        "Reason: {reason}\n\n— redebot, assistant of the {network}"
+        "Dear all,\n\n"
+        "We inform you that the extraordinary meeting of the {network} set for {when} "
+        "(place: {place}) was cancelled.\n\n"
+        "Reason: {reason}\n\n"
+        "Regards,\n{signature}"
     ).format(
+        signature=signature(network),
         network=_network_name(network),
         when=when,
         place=meeting.place,
@@ -316,11 +320,14 @@ def _convoke_subject(meeting: Meeting, when: str) -> str:
 
 def _convoke_body(network: Network, meeting: Meeting, when: str) -> str:
     return _(
+        "Dear all,\n\n"
         "The {network} convenes an extraordinary meeting.\n\n"
-        "When: {when}\nWhere: {place}\nAgenda: {agenda}\nJustificativa: {justification}\n\n"
-        "Please confirm in the network's group. The invitation (.ics) is attached.\n\n"
-        "— redebot, assistant of the {network}"
+        "When: {when}\nPlace: {place}\nAgenda: {agenda}\nJustificativa: {justification}\n\n"
+        "We ask you to confirm your presence in the network's group. "
+        "The invitation (.ics) is attached.\n\n"
+        "Regards,\n{signature}"
     ).format(
+        signature=signature(network),
         network=_network_name(network),
         when=when,
         place=meeting.place,

@@ -45,22 +45,22 @@ def _document_lines(item: flows.Document, network: Network, today: date) -> list
         assert due is not None
         overdue = due <= today
         line = (
-            _("Version {n}, {approved}; review overdue since {due}.")
+            _("Version {version}, {approved}; review overdue since {due}.")
             if overdue
-            else _("Version {n}, {approved}; review due {due}.")
+            else _("Version {version}, {approved}; review due {due}.")
         )
         lines.append(
             "  "
             + line.format(
-                n=current.row.number, approved=_approved_by(current, network), due=_day(due)
+                version=current.row.number, approved=_approved_by(current, network), due=_day(due)
             )
         )
     waiting = item.in_review
     if waiting is not None:
         lines.append(
             "  "
-            + _("Version {n} under review since {day}, waiting for approval.").format(
-                n=waiting.row.number, day=_day(_local(waiting.row.sent_at, network))
+            + _("Version {version} under review since {day}, waiting for approval.").format(
+                version=waiting.row.number, day=_day(_local(waiting.row.sent_at, network))
             )
         )
     return lines
@@ -137,12 +137,12 @@ async def _send(ctx: Context, command: rules.FlowCommand, attachment: Attachment
     )
     name = sent.document.row.name
     if sent.replaced:
-        head = _("Version {n} of {name} replaced by this file, still under review.")
+        head = _("Version {version} of {name} replaced by this file, still under review.")
     elif sent.created:
-        head = _("{name} created: version {n} received, under review.")
+        head = _("{name} created: version {version} received, under review.")
     else:
-        head = _("Version {n} of {name} received, under review.")
-    lines = [head.format(n=sent.version.number, name=name)]
+        head = _("Version {version} of {name} received, under review.")
+    lines = [head.format(version=sent.version.number, name=name)]
     if sent.document.sector:
         lines.append(_("Responsible sector: {sector}.").format(sector=sent.document.sector))
     lines.append(
@@ -163,15 +163,15 @@ async def _approve(ctx: Context, command: rules.FlowCommand) -> list[Reply]:
         name=command.name,
     )
     meeting_day = approved.meeting.starts_at.astimezone(ctx.tz).date()
-    text = _("✅ {name}: version {n} approved at the {kind} of {day}.").format(
+    text = _("✅ {name}: version {version} approved at the {kind} of {day}.").format(
         name=approved.document.row.name,
-        n=approved.version.number,
+        version=approved.version.number,
         kind=kind_name(approved.meeting.kind),
         day=_day(meeting_day),
     )
     if approved.replaced is not None:
-        text += "\n" + _("It replaces version {n}, which stays in the history.").format(
-            n=approved.replaced.number
+        text += "\n" + _("It replaces version {version}, which stays in the history.").format(
+            version=approved.replaced.number
         )
     text += "\n" + _("Next review: {due}.").format(due=_day(approved.review_due))
     return [Reply(text=text)]
@@ -191,8 +191,8 @@ def _history(item: flows.Document, network: Network) -> Reply:
         else:
             state = _("{approved} — replaced").format(approved=_approved_by(version, network))
         lines.append(
-            _("• v{n} ({file}, sent {day}): {state}").format(
-                n=version.row.number,
+            _("• v{version} ({file}, sent {day}): {state}").format(
+                version=version.row.number,
                 file=version.row.file_name,
                 day=_day(_local(version.row.sent_at, network)),
                 state=state,
@@ -207,9 +207,9 @@ def _current_file(item: flows.Document, network: Network) -> Reply:
     if current is not None:
         due = item.review_due(network.timezone)
         assert due is not None
-        text = _("{name}, version {n}, {approved}. Review due {due}.").format(
+        text = _("{name}, version {version}, {approved}. Review due {due}.").format(
             name=item.row.name,
-            n=current.row.number,
+            version=current.row.number,
             approved=_approved_by(current, network),
             due=_day(due),
         )
@@ -218,9 +218,9 @@ def _current_file(item: flows.Document, network: Network) -> Reply:
         waiting = item.in_review
         assert waiting is not None
         version = waiting.row
-        text = _("{name} has no approved version yet: this is version {n}, under review.").format(
-            name=item.row.name, n=version.number
-        )
+        text = _(
+            "{name} has no approved version yet: this is version {version}, under review."
+        ).format(name=item.row.name, version=version.number)
     return Reply(
         text=text, file=OutFile(version.file_name, version.file_content, version.file_mime)
     )
@@ -242,12 +242,12 @@ async def render_review(ctx: ScheduledContext) -> Sequence[Reply]:
     current = review.document.current
     assert current is not None
     text = _(
-        "📑 Yearly review: {name} (version {n}, {approved}) is due for review. The sector "
+        "📑 Yearly review: {name} (version {version}, {approved}) is due for review. The sector "
         "responsible sends the new version as a file with the caption /fluxo {name}; "
         "it is approved at a meeting."
     ).format(
         name=review.document.row.name,
-        n=current.row.number,
+        version=current.row.number,
         approved=_approved_by(current, ctx.network),
     )
     return [Reply(text=text, mentions=tuple(person(m) for m in review.people))]
@@ -264,8 +264,8 @@ async def flows_agenda(scope: Scope) -> list[str]:
             due = item.review_due(scope.network.timezone)
             assert due is not None and item.current is not None
             lines.append(
-                _("• {name} (version {n}, review due {due})").format(
-                    name=item.row.name, n=item.current.row.number, due=_day(due)
+                _("• {name} (version {version}, review due {due})").format(
+                    name=item.row.name, version=item.current.row.number, due=_day(due)
                 )
             )
     if pauta.in_review:
@@ -273,8 +273,8 @@ async def flows_agenda(scope: Scope) -> list[str]:
         for item in pauta.in_review:
             assert item.in_review is not None
             lines.append(
-                _("• {name}: version {n} under review").format(
-                    name=item.row.name, n=item.in_review.row.number
+                _("• {name}: version {version} under review").format(
+                    name=item.row.name, version=item.in_review.row.number
                 )
             )
     return lines

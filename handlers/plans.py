@@ -83,8 +83,11 @@ def _table(ctx: Context) -> Attachment:
 def _preview_lines(draft: plans.PlanDraft) -> list[str]:
     actions = len({t.action for t in draft.tasks})
     lines = [
-        _("Plan {name} ({year}): {actions} actions, {tasks} tasks.").format(
-            name=draft.name, year=draft.year, actions=actions, tasks=len(draft.tasks)
+        _("Plan {name} ({year}): {actions}, {tasks}.").format(
+            name=draft.name,
+            year=draft.year,
+            actions=ngettext("{n} action", "{n} actions", actions).format(n=actions),
+            tasks=ngettext("{n} task", "{n} tasks", len(draft.tasks)).format(n=len(draft.tasks)),
         )
     ]
     for task in draft.tasks[:PREVIEW_TASKS]:
@@ -329,8 +332,10 @@ async def _progress(ctx: Context) -> list[Reply]:
 
 def _progress_line(item: plans.PlanProgress) -> str:
     state = _("✅ concluded") if item.progress.concluded else _("in progress")
-    return _(
-        "• {name} ({year}): {done} of {total} tasks concluded, {late} overdue — {state}"
+    return ngettext(
+        "• {name} ({year}): {done} of {total} task concluded, {late} overdue — {state}",
+        "• {name} ({year}): {done} of {total} tasks concluded, {late} overdue — {state}",
+        item.progress.total,
     ).format(
         name=item.name,
         year=item.year,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.i18n import N_
+from bot.i18n import N_, ngettext
 from bot.i18n import gettext as _
 from bot.messages import Reply
 from bot.router import Context, Router
@@ -16,9 +16,12 @@ EXAMPLE = "/silencio 20h 7h"
 def describe(network: Network) -> str:
     """The network's quiet hours in one sentence."""
     hours = service.quiet_hours(network)
-    return _(
+    return ngettext(
         "🤫 Quiet hours: {window}, {days} (urgent convocations go out anyway). "
-        "At most {cap} automatic messages an hour in the group; the rest in one summary."
+        "At most {cap} automatic message an hour in the group; the rest in one summary.",
+        "🤫 Quiet hours: {window}, {days} (urgent convocations go out anyway). "
+        "At most {cap} automatic messages an hour in the group; the rest in one summary.",
+        network.hourly_cap,
     ).format(window=_window(hours), days=_days(hours), cap=network.hourly_cap)
 
 

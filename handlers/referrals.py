@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 
 from bot.errors import UserError
 from bot.i18n import N_, ngettext
@@ -17,7 +18,7 @@ from bot.rules.referrals import Audience, deadline_text
 from bot.rules.sectors import find as find_sector
 from bot.services import referrals as service
 from bot.services.referrals import Chase, Overdue, Pending
-from handlers.common import person, split_pipes
+from handlers.common import person, signature, split_pipes
 from storage.models import Network, Sector
 
 CHASE = Kind.REFERRAL_CHASE
@@ -175,12 +176,19 @@ async def set_ladder(ctx: Context) -> list[Reply]:
     ladder = await service.set_ladder(
         ctx.session, ctx.network, now=ctx.now, text=ctx.msg.args.strip()
     )
+    before = (
+        _("on the deadline's day")
+        if ladder.remind_before == 0
+        else _("{days} before the deadline").format(
+            days=dates.format_duration(timedelta(days=ladder.remind_before))
+        )
+    )
     text = _(
-        "Chasing of devolutivas: reminder {remind} days before the deadline; overdue: "
+        "Chasing of devolutivas: reminder {before}; overdue: "
         "group on day {group}, private on day {private}, e-mail on day {email}, "
         "meeting agenda and weekly digest from day {agenda}."
     ).format(
-        remind=ladder.remind_before,
+        before=before,
         group=ladder.group,
         private=ladder.private,
         email=ladder.email,
@@ -236,8 +244,10 @@ def _chase_text(chase: Chase) -> str:
             sector=chase.owed.sector.name,
             description=_short(chase.referral.description),
         )
-    return _(
-        "⚠️ {code} is {late} days overdue: {sector} has not sent its devolutiva.\n{description}"
+    return ngettext(
+        "⚠️ {code} is {late} day overdue: {sector} has not sent its devolutiva.\n{description}",
+        "⚠️ {code} is {late} days overdue: {sector} has not sent its devolutiva.\n{description}",
+        chase.late,
     ).format(
         code=chase.referral.code,
         late=chase.late,
@@ -259,18 +269,22 @@ def _overdue_mail(network: Network, chase: Chase) -> MailOut:
     """Seed 001, Anexo II, adapted: the pending notice to the sector's institutional address."""
     name = network.title or _("Rede de Proteção Social")
     referral, sector = chase.referral, chase.owed.sector
-    subject = _("Pending devolutiva: {code} ({late} days overdue)").format(
-        code=referral.code, late=chase.late
-    )
+    subject = ngettext(
+        "Pending devolutiva: {code} ({late} day overdue)",
+        "Pending devolutiva: {code} ({late} days overdue)",
+        chase.late,
+    ).format(code=referral.code, late=chase.late)
     body = _(
-        "Dear team of {sector},\n\n"
+        "Dear representatives of the sector {sector},\n\n"
         "We have identified that the devolutiva of your sector on encaminhamento {code} "
         "of the {network} is pending, and we ask you to send it so that the network can "
         "follow the case.\n\n"
         "Encaminhamento: {description}\nDeadline: {deadline}\n\n"
-        "Send it in the network's group: /devolutiva {code} <text>.\n\n"
-        "We remain available for clarifications.\n\n— redebot, assistant of the {network}"
+        "The devolutiva is sent in the network's group: /devolutiva {code} <text>.\n\n"
+        "We remain available for clarifications.\n\n"
+        "Regards,\n{signature}"
     ).format(
+        signature=signature(network),
         sector=sector.name,
         code=referral.code,
         network=name,
@@ -282,9 +296,11 @@ def _overdue_mail(network: Network, chase: Chase) -> MailOut:
 
 def _overdue_lines(rows: Sequence[Overdue]) -> list[str]:
     return [
-        _("• {code} — {sector}, {late} days overdue").format(
-            code=row.referral.code, sector=row.sector.name, late=row.late
-        )
+        ngettext(
+            "• {code} — {sector}, {late} day overdue",
+            "• {code} — {sector}, {late} days overdue",
+            row.late,
+        ).format(code=row.referral.code, sector=row.sector.name, late=row.late)
         for row in rows
     ]
 

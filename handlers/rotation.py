@@ -213,9 +213,11 @@ def _served(standing: Standing, view: rotation.RotationView, ctx: Context) -> st
                 n=standing.count, year=view.year, s=standing.secretary, a=standing.author, day=day
             )
     if standing.sector_id in view.streak:
-        text += " · " + _("left out until it attends: missed the last {n} meetings").format(
-            n=ABSENCE_STREAK
-        )
+        text += " · " + ngettext(
+            "left out until it attends: missed the last meeting",
+            "left out until it attends: missed the last {n} meetings",
+            ABSENCE_STREAK,
+        ).format(n=ABSENCE_STREAK)
     return text
 
 
@@ -227,7 +229,11 @@ def _setting_lines(network: Network) -> list[str]:
         _("Coordination's sectors left out: {v}.").format(
             v=_("yes") if network.rotation_skips_coordination else _("no")
         ),
-        _("Ata due {n} days after the meeting.").format(n=network.ata_deadline_days),
+        ngettext(
+            "Ata due {n} day after the meeting.",
+            "Ata due {n} days after the meeting.",
+            network.ata_deadline_days,
+        ).format(n=network.ata_deadline_days),
     ]
 
 

@@ -15,7 +15,7 @@ from bot.rules import system_deadlines as rules
 from bot.rules.kinds import Kind
 from bot.rules.names import name_key
 from bot.services import system_deadlines
-from handlers.common import person, split_pipes
+from handlers.common import person, signature, split_pipes
 from storage.models import ReportingDeadline
 
 EXAMPLE = rules.EXAMPLE
@@ -129,18 +129,21 @@ def _pending_mail(
     """The pending notice by e-mail to one sector (seed 001, Anexo II)."""
     item = found.deadline
     body = _(
-        "Dear team of {sector},\n\nWe have identified that {name} is pending "
-        "and ask you to fill it in by {day}, so that the data of the SUAS stay "
-        "qualified.{link}\n\n"
-        "Not filling it in may lead to administrative sanctions. "
-        "We remain available for clarifications.\n\n"
-        "— redebot, assistant of the {network}"
+        "Dear representatives of the sector {sector},\n\n"
+        "We have identified that the filling in of the system {name} is pending and ask "
+        "you to complete it by {day}, so that the data that support the Sistema Único de "
+        "Assistência Social (SUAS) stay qualified.{link}\n\n"
+        "ATTENTION!\n\n"
+        "As is known, not filling it in leads to administrative sanctions that may block "
+        "funds. Keep an eye on the dates and do not leave it to the last minute.\n\n"
+        "We remain available for clarifications and guidance.\n\n"
+        "Regards,\n{signature}"
     ).format(
+        signature=signature(ctx.network),
         sector=sector,
         name=item.name,
         day=_day(found.due),
         link=_access(item),
-        network=ctx.network.title or _("Rede de Proteção Social"),
     )
     subject = _("Pending: {name} (deadline {day})").format(name=item.name, day=_day(found.due))
     return MailOut(to=(email,), subject=subject, body=body)

@@ -32,6 +32,7 @@ TYPED: dict[tuple[str, str], str] = {
     ("atas", "file_name"): N_("the file's name"),
     ("flow_documents", "name"): N_("the document's name"),
     ("flow_versions", "file_name"): N_("the file's name"),
+    ("networks", "signature"): N_("the signature"),
 }
 
 

@@ -92,6 +92,8 @@ class Network(Base):
     hourly_cap: Mapped[int] = mapped_column(Integer, default=4)
     # Months after its approval by which a flow document is due for review (issue 15).
     flow_review_months: Mapped[int] = mapped_column(Integer, default=12)
+    # Who signs the institutional e-mails (/assinatura); None: the default signature.
+    signature: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime]
 
     sectors: Mapped[list[Sector]] = relationship(

@@ -161,7 +161,7 @@ def test_parse_rule_error_is_in_portuguese_and_quotes_the_wrong_time() -> None:
     with pytest.raises(UserError) as exc:
         parse_rule("2ª terça 25h CRAS")
     assert _pt(exc) == (
-        "Não entendi o horário '25h': escreva tipo 14h ou 14h30.\n"
+        "Não entendi o horário “25h”: escreva, por exemplo, 14h ou 14h30.\n"
         "Exemplo: /gerarcalendario 2026 2ª terça 14h CRAS"
     )
 
@@ -436,7 +436,7 @@ def test_bad_time_names_the_sheet_row_and_column() -> None:
     rows[3] = ("Abril", "", "25h", "CRAS", "Atualização")  # 4th data row = sheet row 5
     with pytest.raises(UserError) as exc:
         parse_table(_csv(rows), "cal.csv", year=2026, rule=RULE, state=None)
-    assert _pt(exc) == "Linha 5 (Horário): não entendi '25h'.\nExemplo: Horário: 14h"
+    assert _pt(exc) == "Linha 5 (Horário): não entendi “25h”.\nExemplo: Horário: 14h"
 
 
 def test_bad_row_in_xlsx_uses_the_header_text_the_user_wrote() -> None:
@@ -471,13 +471,13 @@ def test_blank_date_without_a_rule_asks_for_the_date_or_the_rule() -> None:
             "Data",
             "Linha 2 (Data): 14/01/2025 não é de 2026.",
         ),
-        (("Fevereiro", "30/02", "14h", "CRAS", ""), "Data", "Linha 2 (Data): não entendi '30/02'."),
+        (("Fevereiro", "30/02", "14h", "CRAS", ""), "Data", "Linha 2 (Data): não entendi “30/02”."),
         (
             ("Fevereiro", "amanhã", "14h", "CRAS", ""),
             "Data",
-            "Linha 2 (Data): não entendi 'amanhã'.",
+            "Linha 2 (Data): não entendi “amanhã”.",
         ),
-        (("Brumário", "", "14h", "CRAS", ""), "Mês", "Linha 2 (Mês): não entendi 'Brumário'."),
+        (("Brumário", "", "14h", "CRAS", ""), "Mês", "Linha 2 (Mês): não entendi “Brumário”."),
         (("", "", "14h", "CRAS", "Pauta"), "Mês", "Linha 2 (Mês): faltou o mês."),
         (("Maio", "", "", "", ""), "Horário", "Linha 2 (Horário): está em branco"),
     ],
@@ -631,3 +631,13 @@ def test_ics_refuses_naive_datetimes() -> None:
         build_ics("Rede", [event], tz="America/Sao_Paulo", stamp=datetime(2025, 1, 1, tzinfo=UTC))
     with pytest.raises(ValueError, match="aware"):
         build_ics("Rede", [], tz="America/Sao_Paulo", stamp=naive)
+
+
+def test_the_rule_names_a_place_of_unknown_gender_without_an_article() -> None:
+    from bot.rules.calendar import MeetingRule as Rule
+
+    assert Rule(2, 1, time(14), "CRAS").describe().endswith(", no CRAS")
+    assert (
+        Rule(2, 1, time(14), "Secretaria de Saúde").describe().endswith(", na Secretaria de Saúde")
+    )
+    assert Rule(2, 1, time(14), "SEJUDH").describe().endswith(", local: SEJUDH")

@@ -288,7 +288,7 @@ def test_date_without_time_asks_for_the_time(text: str) -> None:
 def test_asking_for_the_time_names_the_day() -> None:
     with pytest.raises(UserError) as exc:
         parse_when("amanhã", now=NOW, tz=SP)
-    assert render(exc).startswith("terça, 24/11, que horas?")
+    assert render(exc).startswith("terça, 24/11, a que horas?")
 
 
 @pytest.mark.parametrize(
@@ -781,3 +781,25 @@ def test_a_list_of_days_shows_the_years_when_it_leaves_this_year() -> None:
     # 23h on 31/12 in Cuiabá is already 1 January in UTC: the local day counts.
     late = datetime(2027, 1, 1, 3, tzinfo=UTC)
     assert local_days([late], CUIABA) == [date(2026, 12, 31)]
+
+
+def test_durations_are_written_in_words() -> None:
+    from bot.rules.dates import format_duration, join_words
+
+    assert format_duration(timedelta(days=7)) == "7 dias"
+    assert format_duration(timedelta(days=1, hours=2)) == "1 dia e 2 horas"
+    assert format_duration(timedelta(hours=1, minutes=30)) == "1 hora e 30 minutos"
+    assert format_duration(timedelta(minutes=1)) == "1 minuto"
+    assert join_words(["7 dias", "1 dia", "2 horas"]) == "7 dias, 1 dia e 2 horas"
+    with use_locale("es"):
+        assert join_words([format_duration(timedelta(days=1)), "2 horas"]) == "1 día y 2 horas"
+
+
+def test_a_date_of_another_year_shows_its_year() -> None:
+    from bot.rules.dates import format_when
+
+    now = datetime(2026, 12, 1, 15, tzinfo=UTC)
+    soon = datetime(2026, 12, 8, 17, tzinfo=UTC)
+    next_year = datetime(2027, 1, 12, 17, tzinfo=UTC)
+    assert format_when(soon, "America/Sao_Paulo", now=now) == "terça, 08/12 às 14h"
+    assert format_when(next_year, "America/Sao_Paulo", now=now) == "terça, 12/01/2027 às 14h"

@@ -429,7 +429,7 @@ def test_an_unknown_period_is_refused_naming_it(text: str) -> None:
     assert caught.value.params == {"text": text}
     assert caught.value.example == "Maio e Junho"
     with use_locale("pt_BR"):
-        assert caught.value.render().startswith(f"Não entendi o período '{text}'.")
+        assert caught.value.render().startswith(f"Não entendi o período “{text}”.")
 
 
 # ---------------------------------------------------------------------------
@@ -948,7 +948,7 @@ def test_a_bad_period_names_the_sheet_row_and_column() -> None:
     with pytest.raises(UserError) as caught:
         parse_plan_table(make_csv(rows), "plano.csv", year=2015)
     assert render_pt(caught.value) == (
-        "Linha 7 (Período): não entendi 'xyz'.\nExemplo: Período: Maio e Junho"
+        "Linha 7 (Período): não entendi “xyz”.\nExemplo: Período: Maio e Junho"
     )
 
 

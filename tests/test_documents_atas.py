@@ -203,12 +203,12 @@ def test_ata_data_table(pages: list[str]) -> None:
     first = pages[_page_of(pages, HEADINGS[0]) - 1]
     assert "Local: Sala de reuniões do CRAS Centro" in first
     assert "Pauta: Planejamento anual da Rede" in first
-    assert "Redação: CREAS" in first
+    assert "Responsável pela ata: CREAS" in first
     assert "Secretaria: CRAS Centro" in first
     assert "Aprovada em: 10/03/2026" in first
 
     second = pages[_page_of(pages, HEADINGS[1]) - 1]
-    assert "Redação: Conselho Tutelar" in second
+    assert "Responsável pela ata: Conselho Tutelar" in second
     assert "Secretaria:" not in second  # no secretary: no empty row
     assert "Aprovada em: 12/05/2026" in second  # the day in the network's zone
 
@@ -256,7 +256,7 @@ def test_a_long_text_flows_over_pages(pages: list[str]) -> None:
 def test_file_ata_gets_a_note_instead_of_text(pages: list[str]) -> None:
     page = pages[_page_of(pages, HEADINGS[2]) - 1]
     assert "Ata entregue como arquivo: ata-junho.pdf (enviado junto com este documento)." in page
-    assert "Redação: Saúde" in page
+    assert "Responsável pela ata: Saúde" in page
     assert "Secretaria: Educação" in page
     assert "Item " not in page
 

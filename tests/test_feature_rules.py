@@ -34,7 +34,7 @@ def test_a_city_names_its_zone_and_an_unknown_zone_is_refused() -> None:
 
 def test_reminders_are_minutes_largest_first_each_once() -> None:
     assert network.parse_reminders(["1h", "3d", "1h"]) == [3 * 24 * 60, 60]
-    assert network.format_reminders([60, 3 * 24 * 60]) == "3d 1h"
+    assert network.format_reminders([60, 3 * 24 * 60]) == "3 dias e 1 hora"
 
 
 @pytest.mark.parametrize("words", [["2min"], ["31d"], ["1h", "2h", "3h", "4h", "5h", "6h"]])

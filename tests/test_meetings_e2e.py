@@ -73,6 +73,13 @@ async def test_the_conselho_tutelar_convenes_an_urgent_meeting_for_today(
 ) -> None:
     await tg.say(COORD, "/email CRAS cras@palmital.pr.gov.br")
     await tg.say(COORD, "/email Conselho Tutelar ct@palmital.pr.gov.br")
+    refused = await tg.say(BRUNO, "/assinatura Bruno")
+    assert "Só a coordenação da Rede pode usar /assinatura." in refused["text"]
+    signed = await tg.say(COORD, "/assinatura  Coordenação da Rede de Proteção de Palmital ")
+    assert signed["text"] == (
+        "Pronto: os e-mails da Rede agora são assinados por: "
+        "Coordenação da Rede de Proteção de Palmital."
+    )
     convocation = await tg.convene(
         BRUNO, f"/convocar hoje 16h | CRAS | CASO-2025-014: plano de proteção | {JUSTIFICATION}"
     )
@@ -96,6 +103,12 @@ async def test_the_conselho_tutelar_convenes_an_urgent_meeting_for_today(
     assert "URGENTE" in str(mail["Subject"]) and "Convocação" in str(mail["Subject"])
     body = mail.get_body(preferencelist=("plain",))
     assert body is not None and JUSTIFICATION in body.get_content()
+    content = body.get_content().replace("\r\n", "\n")
+    # Seed 001, Anexos I and II: the institutional register, signed by the coordination.
+    assert content.startswith("Prezados(as),\n\nA ")
+    assert "Local: CRAS\nPauta: CASO-2025-014: plano de proteção\n" in content
+    assert content.rstrip().endswith("Atenciosamente,\nCoordenação da Rede de Proteção de Palmital")
+    assert "redebot" not in content
     invite = next(p for p in mail.iter_attachments() if p.get_content_type() == "text/calendar")
     assert invite.get_param("method") == "REQUEST"
     event = icalendar.Calendar.from_ical(invite.get_content()).walk("VEVENT")[0]
@@ -212,6 +225,13 @@ async def test_a_button_of_a_cancelled_meeting_says_so(
     mails = await smtp_server.wait_for(2)
     cancel = mails[1].message
     assert "Cancelada" in str(cancel["Subject"])
+    cancel_body = cancel.get_body(preferencelist=("plain",))
+    assert cancel_body is not None
+    cancel_text = cancel_body.get_content().replace("\r\n", "\n")
+    assert cancel_text.startswith("Prezados(as),\n\nInformamos que a reunião extraordinária")
+    assert "(local: CREAS) foi cancelada." in cancel_text and "no local" not in cancel_text
+    assert "Motivo: o caso foi resolvido com a família" in cancel_text
+    assert cancel_text.rstrip().endswith("Atenciosamente,\nCoordenação da Rede de Proteção Social")
     invite = next(p for p in cancel.iter_attachments() if p.get_content_type() == "text/calendar")
     assert invite.get_param("method") == "CANCEL"
     mark = tg.api.mark()
@@ -294,7 +314,7 @@ async def test_the_presence_list_from_opening_to_export(tg: Harness) -> None:
     await tg.clock.set(NOW.replace(day=24, hour=16, minute=55))
     opened = await tg.say(COORD, "/presenca")
     assert "Lista de presença" in opened["text"] and "0 de 4" in opened["text"]
-    await tg.api.wait_for_message(GROUP, "Secretaria e ata")  # named 15 minutes in
+    await tg.api.wait_for_message(GROUP, "Secretaria e responsável pela ata")  # named 15 minutes in
     member_says = await tg.say(ANA, "/presenca")
     assert "coordenação" in member_says["text"].lower()
     await tg.press(opened, buttons(opened)[0], ANA)
@@ -344,6 +364,7 @@ async def test_a_sector_absent_three_times_in_a_row_is_reported(tg: Harness) -> 
         await tg.api.wait_for_message(GROUP, "Lista fechada", since=mark)
     report = await tg.api.wait_for_message(GROUP, "seguidas", since=mark)
     assert "CREAS" in report["text"] and "Saúde" not in report["text"]
+    assert "Coordenação: CREAS faltou às últimas" in report["text"]  # one sector: singular
 
 
 async def test_a_working_group_is_created_listed_and_reminded(tg: Harness) -> None:

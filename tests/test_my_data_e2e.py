@@ -151,7 +151,7 @@ async def test_my_data_comes_privately_as_a_summary_and_a_json_of_portuguese_key
         "1 ata entregue (reunião de 24/11/2026)",
         "1 encaminhamento registrado: E-2026-001",
         "2 reuniões convocadas (24/11/2026, 30/11/2026)",
-        '"representante do setor Saúde"',
+        "“representante do setor Saúde”",
         "30 dias",
         "/apagarmeusdados",
     ):
@@ -192,12 +192,12 @@ async def test_erasing_keeps_the_records_naming_the_sector_in_every_view(group: 
     report_before = await _report_csv(group)
     ask = await group.say(ANA, "/apagarmeusdados")
     asked = _text(ask)
-    assert "Ana Beatriz" in asked and '"representante do setor Saúde"' in asked
+    assert "Ana Beatriz" in asked and "“representante do setor Saúde”" in asked
     refused = await group.press(BRUNO, _button(ask, "Apagar"))
     assert "Só quem pediu" in _text(refused)
     assert await _count(runtime, Member, Member.user_id == ANA.user_id) == 1
     done = await group.press(ANA, _button(ask, "Apagar"))
-    assert 'agora dizem "representante do setor Saúde"' in _text(done), _text(done)
+    assert "agora dizem “representante do setor Saúde”" in _text(done), _text(done)
 
     # The person is gone: member, answers, private chat, previews, poll answers.
     assert await _count(runtime, Member, Member.user_id == ANA.user_id) == 0

@@ -128,7 +128,7 @@ async def test_a_seed_like_plan_asks_each_unknown_name_once_and_moves_its_deadli
     saved = tg.api.calls_of("editMessageText")[-1]
     assert "3 tarefas agora são acompanhadas" in saved.params["text"]
     assert (
-        "Novos setores: Equipe SIPIA. Quem os representa envia /setor Equipe SIPIA."
+        "Novos setores: Equipe SIPIA. Quem os representa manda /setor Equipe SIPIA."
         in (saved.params["text"])
     )
     assert "1 tarefa não tinha setor da Rede e ficou de fora." in saved.params["text"]

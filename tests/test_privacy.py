@@ -413,7 +413,7 @@ def test_the_refusal_names_the_kinds_in_pt_br_and_never_the_identifiers() -> Non
         screen(text)
     message = caught.value.render()
     assert message.startswith("Não guardei esse texto: ele tem um CPF e um telefone. ")
-    assert "Use o código do caso (ex.: CASO-2025-014)" in message
+    assert "Use o código do caso (por exemplo, CASO-2025-014)" in message
     assert message.endswith("Exemplo: CASO-2025-014: avaliação de saúde mental e retorno à Rede")
     leaked = (cpf, CPFS[0], "99999", "8888", "3333", "4444")
     for trace in (message, str(caught.value), repr(caught.value.args), repr(caught.value.params)):

@@ -100,6 +100,7 @@ async def test_overdue_sectors_are_chased_step_by_step_until_they_answer(
     await tg.dispatcher.run_due()
     (group,) = await _sent_texts(tg, mark)
     assert "atrasado" in group and "Saúde" in group and "CREAS" not in group
+    assert "está atrasado há 1 dia:" in group  # not "há 1 dias"
     # Day 3: private message to the representative who started the bot.
     await tg.clock.set(local_9h.replace(day=30))
     mark = tg.api.mark()
@@ -111,6 +112,13 @@ async def test_overdue_sectors_are_chased_step_by_step_until_they_answer(
     (mail,) = await smtp_server.wait_for(1)
     assert mail.rcpt_tos == ("saude@palmital.pr.gov.br",)
     assert "E-2026-001" in str(mail.message["Subject"])
+    assert "(5 dias de atraso)" in str(mail.message["Subject"])
+    mail_body = mail.message.get_body(preferencelist=("plain",))
+    assert mail_body is not None
+    mail_text = mail_body.get_content().replace("\r\n", "\n")
+    assert mail_text.startswith("Prezados(as) representantes do setor Saúde,")
+    assert mail_text.rstrip().endswith("Atenciosamente,\nCoordenação da Rede de Proteção Social")
+    assert "redebot" not in mail_text
     # Each step once: nothing more on the same day.
     mark = tg.api.mark()
     assert await tg.dispatcher.run_due() == 0
@@ -191,7 +199,10 @@ async def test_an_action_plan_is_imported_and_tracked(tg: Harness) -> None:
     assert "3 de 3" in done["text"] and "concluído" in done["text"]
 
 
-async def test_reporting_deadlines_are_announced_and_pending_sectors_chased(tg: Harness) -> None:
+async def test_reporting_deadlines_are_announced_and_pending_sectors_chased(
+    tg: Harness, smtp_server: SmtpServer
+) -> None:
+    await tg.say(COORD, "/email CREAS creas@palmital.pr.gov.br")
     created = await tg.say(
         COORD, "/prazos novo RMA | mensal dia 10 | CRAS, CREAS | https://aplicacoes.mds.gov.br/rma"
     )
@@ -203,6 +214,7 @@ async def test_reporting_deadlines_are_announced_and_pending_sectors_chased(tg: 
     await tg.dispatcher.run_due()
     (announce,) = await _sent_texts(tg, mark)
     assert "RMA" in announce and "10/12/2026" in announce and "sanções" in announce
+    assert "O prazo para preenchimento do sistema RMA encerra-se no dia 10/12/2026." in announce
     ok = await tg.say(COORD, "/prazo_ok RMA")
     assert "CRAS" in ok["text"] and "2026-11" in ok["text"]
     not_mine = await tg.say(ANA, "/prazo_ok RMA")
@@ -212,6 +224,17 @@ async def test_reporting_deadlines_are_announced_and_pending_sectors_chased(tg: 
     await tg.dispatcher.run_due()
     (pending,) = await _sent_texts(tg, mark)
     assert "CREAS" in pending and "CRAS," not in pending
+    (mail,) = await smtp_server.wait_for(1)
+    assert mail.rcpt_tos == ("creas@palmital.pr.gov.br",)
+    mail_body = mail.message.get_body(preferencelist=("plain",))
+    assert mail_body is not None
+    mail_text = mail_body.get_content().replace("\r\n", "\n")
+    assert mail_text.startswith(
+        "Prezados(as) representantes do setor CREAS,\n\n"
+        "Identificamos que há pendências no preenchimento do sistema RMA"
+    )
+    assert "até o dia 10/12/2026" in mail_text and "ATENÇÃO!" in mail_text
+    assert mail_text.rstrip().endswith("Atenciosamente,\nCoordenação da Rede de Proteção Social")
     listing = await tg.say(ANA, "/prazos")
     assert "RMA" in listing["text"]
 

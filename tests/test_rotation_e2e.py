@@ -87,7 +87,7 @@ async def test_roles_go_to_the_sectors_present_not_to_those_expected(tg: Harness
     await tg.dispatcher.run_due()  # the start row: no list yet, nothing is said
     tg.api.group_message(GROUP, COORD, "/presenca")
     opened = await tg.api.wait_for_message(GROUP, "Lista de presença", since=mark)
-    planned = await tg.api.wait_for_message(GROUP, "Secretaria e ata", since=mark)
+    planned = await tg.api.wait_for_message(GROUP, "Secretaria e responsável pela ata", since=mark)
     assert "14h20" in planned["text"]
     # Only Saúde and CREAS arrive; Conselho Tutelar and CRAS, first in order, do not.
     await tg.press(opened, buttons(opened)[0], ANA)
@@ -530,6 +530,7 @@ async def test_december_roles_go_round_the_sectors_present(
     # The bot warns of the same absences the rotation skips, from the third list on.
     for closing in closings[2:]:
         assert "Ministério Público, Polícia Militar" in closing and "seguidas" in closing
+        assert "Ministério Público, Polícia Militar faltaram às últimas" in closing
     # /rodizio tells who is left out, and why: last, not next.
     listing = await network.text(drive.ANA, "/rodizio")
     assert "Ministério Público — ainda não serviu · fora até voltar" in listing

@@ -392,5 +392,5 @@ async def test_a_private_file_never_falls_back_to_the_group(
     dispatcher = runtime.attach_sender(send)
     await dispatcher.run_due()
     assert [(r.file, r.mentions) for r in group] == [(None, (ana,))]
-    assert "não consegui te escrever no privado" in group[0].text
+    assert "não consegui escrever para você no privado" in group[0].text
     assert "Seus dados" not in group[0].text

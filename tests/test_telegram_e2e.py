@@ -107,7 +107,14 @@ async def test_a_member_cannot_use_a_coordinator_command(tg: Harness) -> None:
 
 async def test_an_anonymous_administrator_counts_as_coordinator(tg: Harness) -> None:
     answer = await tg.say(ANONYMOUS_ADMIN, "/lembretes 3d 1h")
-    assert "3d" in answer["text"] and "1h" in answer["text"]
+    assert answer["text"] == "Pronto: vou lembrar o grupo 3 dias e 1 hora antes de cada reunião."
+
+
+async def test_the_language_is_confirmed_in_words_in_the_new_language(tg: Harness) -> None:
+    spanish = await tg.say(COORD, "/idioma es")
+    assert spanish["text"] == "Listo: en esta Red, el bot ahora habla español."
+    back = await tg.say(COORD, "/idioma pt-br")
+    assert back["text"] == "Pronto: nesta Rede, o bot agora fala português (Brasil)."
 
 
 async def test_the_coordinator_generates_the_year_and_confirms_it(tg: Harness) -> None:
@@ -145,7 +152,7 @@ async def test_the_coordinator_generates_the_year_and_confirms_it(tg: Harness) -
     }
 
     nxt = await tg.say(ANA, "/proxima")
-    assert "terça, 12/01 às 14h" in nxt["text"] and "CRAS" in nxt["text"]
+    assert "terça, 12/01/2027 às 14h" in nxt["text"] and "CRAS" in nxt["text"]
     assert "em 50 dias" in nxt["text"]
 
     # Pressing again does not save twice.
@@ -265,10 +272,10 @@ async def test_next_shows_every_meeting_of_the_slot_and_a_gt_to_its_sectors(
 
     in_group = (await tg.say(ANA, "/proxima"))["text"]  # Ana: Saúde, in the GT
     gt, _, network = in_group.partition("📌")
-    assert gt.startswith("👥 Próxima reunião do GT Infância") and "25/11" in gt
+    assert gt.startswith("👥 Próxima reunião de grupo de trabalho: GT Infância") and "25/11" in gt
     assert network.startswith(" Próximas reuniões, no mesmo horário")
-    assert "Reunião ordinária: terça, 12/01 às 14h\nLocal: CRAS" in network
-    assert "Reunião extraordinária: terça, 12/01 às 14h\nLocal: CREAS" in network
+    assert "Reunião ordinária: terça, 12/01/2027 às 14h\nLocal: CRAS" in network
+    assert "Reunião extraordinária: terça, 12/01/2027 às 14h\nLocal: CREAS" in network
     assert "Fluxo de acolhimento" in network
 
     outside = (await tg.say(BRUNO, "/proxima"))["text"]  # Conselho Tutelar: not in the GT
@@ -506,7 +513,7 @@ async def test_a_text_mention_marks_that_person_and_names_mark_sectors(tg: Harne
     mark = tg.api.mark()
     tg.api.group_message(GROUP, COORD, "/presenca")
     await tg.api.wait_for_message(GROUP, "Lista de presença", since=mark)
-    await tg.api.wait_for_message(GROUP, "escolhidas às", since=mark)  # the roles, later
+    await tg.api.wait_for_message(GROUP, "definidos às", since=mark)  # the roles, later
 
     typed = await tg.say(COORD, "/presenca + Helena")
     assert "Helena pode ser: Helena Lima (CREAS), Helena Souza (Saúde Mental)" in typed["text"]

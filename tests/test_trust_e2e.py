@@ -128,7 +128,9 @@ async def test_a_declaration_is_decided_by_the_coordination_once(group: Group) -
     coordinator = await _member(group, COORDINATOR)
     assert member.confirmed_at is not None and member.confirmed_by_id == coordinator.id
     # A stale press (the other button, or the same one again) changes nothing.
-    assert "Ana já foi confirmado(a) em Saúde." in _texts(await group.press(COORDINATOR, no))
+    assert "A representação de Ana em Saúde já foi confirmada." in _texts(
+        await group.press(COORDINATOR, no)
+    )
     assert (await _member(group, ANA)).sector_id is not None
     listing = await group.text(BRUNO, "/setores")
     assert "• Saúde: Ana" in listing and "aguardando" not in listing

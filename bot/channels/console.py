@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,19 +23,25 @@ from bot.messages import Attachment, Button, ChatKind, Incoming, Person, Reply
 from bot.rules import dates
 from bot.rules.names import name_key
 from bot.runtime import Runtime
+from bot.services.network import ChatView, chat_view
 
 PLATFORM = "console"
 CHAT_ID = "console-group"
 
-HELP = """Console commands:
-  :eu <Name> [Sector]   become another member (and declare the sector)
-  :coordenador          become (or stop being) a group administrator
-  :arquivo <path> [/caption ...]   send a file, e.g. :arquivo calendario.csv /importar 2026
-  :botao <n>            press button n of the last message that had buttons
-  :avancar <7d|2h|30min>  move time forward (reminders that fall due are sent)
-  :agora                show the console's date and time
-  :sair                 quit
-Everything else is sent to the group, e.g. /ajuda"""
+HELP = """Comandos do console:
+  :eu <Nome> [| Setor]  passar a ser outra pessoa (e declarar o setor), por exemplo
+                        :eu Ana Paula | CRAS (sem a barra, o setor é o fim do texto
+                        que for um setor conhecido: :eu Ana Paula CRAS)
+  :coordenador          passar a administrar o grupo (ou deixar de administrar)
+  :arquivo <caminho> [/legenda ...]   mandar um arquivo, por exemplo
+                        :arquivo calendario.csv /importar 2026
+  :botao <n>            tocar no botão n da última mensagem com botões
+  :botao <m>.<n>        tocar no botão n da mensagem m (o número antes do ponto)
+  :avancar <7d|2h|30min>  avançar o relógio (os lembretes que vencerem são enviados)
+  :agora                mostrar a data e a hora do console, no fuso da Rede
+  :sair                 sair
+Uma linha terminada em \\ continua na linha seguinte (para textos longos).
+Todo o resto vai para o grupo, por exemplo /ajuda"""
 
 
 class ShiftedClock(SystemClock):
@@ -65,6 +71,8 @@ class ConsoleChannel(InProcessChannel):
     out: TextIO = sys.stdout
     persona: Persona = field(default_factory=Persona)
     buttons: list[Button] = field(default_factory=list)
+    # Every message that had buttons, by its number (:botao <m>.<n>).
+    button_messages: dict[int, list[Button]] = field(default_factory=dict)
     files_dir: Path = field(default_factory=lambda: Path("console-files"))
     # Who was made an administrator with :coordenador, remembered across :eu switches.
     admins: set[str] = field(default_factory=lambda: {"Coordenação"})
@@ -98,8 +106,10 @@ class ConsoleChannel(InProcessChannel):
             print(f"  [arquivo] {path}", file=self.out)
         if reply.buttons:
             self.buttons = [b for row in reply.buttons for b in row]
+            number = len(self.button_messages) + 1
+            self.button_messages[number] = self.buttons
             shown = "  ".join(f"[{i}] {b.label}" for i, b in enumerate(self.buttons, 1))
-            print(f"  {shown}   (:botao <n>)", file=self.out)
+            print(f"  {shown}   (:botao <n>, ou :botao {number}.<n> depois)", file=self.out)
 
     def _incoming(self, **fields: object) -> Incoming:
         self._message_ids += 1
@@ -146,8 +156,8 @@ class ConsoleChannel(InProcessChannel):
         elif verb == "coordenador":
             self.persona.is_admin = not self.persona.is_admin
             self.admins ^= {self.persona.name}
-            state = "administrador(a)" if self.persona.is_admin else "membro"
-            print(f"  (você agora é {state} do grupo)", file=self.out)
+            state = "administra o grupo" if self.persona.is_admin else "não administra o grupo"
+            print(f"  (agora você {state})", file=self.out)
         elif verb == "arquivo":
             await self._file(rest)
         elif verb == "botao":
@@ -155,20 +165,24 @@ class ConsoleChannel(InProcessChannel):
         elif verb == "avancar":
             await self._advance(rest)
         elif verb == "agora":
-            print(f"  {self.clock.now().isoformat()}", file=self.out)
+            print(f"  {await self._now()}", file=self.out)
         else:
             print(HELP, file=self.out)
         return True
 
+    async def _view(self) -> ChatView:
+        async with self.runtime.sessions() as session:
+            return await chat_view(session, PLATFORM, CHAT_ID)
+
     async def _become(self, rest: str) -> None:
-        words = rest.split()
-        if not words:
-            print("  Exemplo: :eu Ana CRAS", file=self.out)
+        name, sector = split_persona(rest, (await self._view()).sectors)
+        if not name:
+            print("  Exemplo: :eu Ana Paula | CRAS", file=self.out)
             return
-        self.persona = Persona(name=words[0], is_admin=words[0] in self.admins)
-        print(f"  (agora você é {words[0]})", file=self.out)
-        if len(words) > 1:
-            await self.say("/setor " + " ".join(words[1:]))
+        self.persona = Persona(name=name, is_admin=name in self.admins)
+        print(f"  (agora você é {name})", file=self.out)
+        if sector:
+            await self.say("/setor " + sector)
 
     async def _file(self, rest: str) -> None:
         path_text, _sep, caption = rest.partition(" ")
@@ -185,15 +199,29 @@ class ConsoleChannel(InProcessChannel):
         await self.say(caption.strip() or "/importar", Attachment(path.name, None, fetch))
 
     async def _press(self, rest: str) -> None:
-        if not rest.strip().isdigit() or not 1 <= int(rest) <= len(self.buttons):
-            print("  Não há esse botão. Exemplo: :botao 1", file=self.out)
+        button = self._button(rest.strip())
+        if button is None:
+            print("  Não há esse botão. Exemplo: :botao 1 ou :botao 2.1", file=self.out)
             return
-        button = self.buttons[int(rest) - 1]
         replies = await self.runtime.redebot.respond(self._incoming(button=button.data))
         # A press refused with only a popup (Telegram's alert) sends no message: show it.
         for reply in replies:
             if reply.notice and not reply.text and reply.file is None:
                 print(f"  [aviso] {reply.notice}", file=self.out)
+
+    def _button(self, text: str) -> Button | None:
+        """``n``: button n of the last message with buttons; ``m.n``: of message m."""
+        message, _dot, index = text.rpartition(".")
+        if not index.isdigit() or (message and not message.isdigit()):
+            return None
+        buttons = self.button_messages.get(int(message)) if message else self.buttons
+        if not buttons or not 1 <= int(index) <= len(buttons):
+            return None
+        return buttons[int(index) - 1]
+
+    async def _now(self) -> str:
+        zone = (await self._view()).timezone or self.runtime.settings.default_timezone
+        return dates.format_when(self.clock.now(), zone, with_year=True)
 
     async def _advance(self, rest: str) -> None:
         try:
@@ -202,9 +230,43 @@ class ConsoleChannel(InProcessChannel):
             print("  " + error.render().replace("/lembretes 3d 1h", ":avancar 3d"), file=self.out)
             return
         self.clock.offset += delta
-        print(f"  (agora: {self.clock.now().isoformat(timespec='minutes')})", file=self.out)
+        print(f"  (agora: {await self._now()})", file=self.out)
         if self.runtime.dispatcher is not None:
             await self.runtime.dispatcher.run_due()
+
+
+async def read_line(stdin: TextIO) -> str:
+    """One typed line; a line ending in a backslash goes on in the next one (a terminal
+    cuts a single typed line at 4 KB, and long texts such as an ata need more)."""
+    parts: list[str] = []
+    while True:
+        raw = await asyncio.to_thread(stdin.readline)
+        if not raw:
+            return "\n".join(parts)
+        line = raw.rstrip("\r\n")
+        if not line.endswith("\\"):
+            parts.append(line)
+            return "\n".join(parts) + "\n"
+        parts.append(line[:-1])
+
+
+def split_persona(text: str, sectors: Sequence[str]) -> tuple[str, str]:
+    """``Ana Paula | CRAS`` or ``Ana Paula CRAS``: the name and the sector typed after it.
+
+    Without a bar, the sector is the longest end of the text that is a known sector;
+    with no known sector there, two words are a name and a sector, as before ("Ana CRAS"),
+    and more words are all the name."""
+    if "|" in text:
+        name, _bar, sector = text.partition("|")
+        return " ".join(name.split()), " ".join(sector.split())
+    words = text.split()
+    known = {name_key(s) for s in sectors}
+    for start in range(1, len(words)):
+        if name_key(" ".join(words[start:])) in known:
+            return " ".join(words[:start]), " ".join(words[start:])
+    if len(words) == 2:
+        return words[0], words[1]
+    return " ".join(words), ""
 
 
 async def run_console(runtime: Runtime, clock: ShiftedClock, stdin: TextIO = sys.stdin) -> None:
@@ -216,7 +278,7 @@ async def run_console(runtime: Runtime, clock: ShiftedClock, stdin: TextIO = sys
     print("Digite /ajuda, ou :ajuda para os comandos do console.", file=channel.out)
     try:
         while True:
-            raw = await asyncio.to_thread(stdin.readline)
+            raw = await read_line(stdin)
             if not raw or not await channel.line(raw):
                 break
     finally:

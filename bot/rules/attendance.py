@@ -10,7 +10,7 @@ from enum import StrEnum
 from typing import TypeVar
 
 from bot.errors import UserError
-from bot.i18n import N_, gettext
+from bot.i18n import N_, Np_, gettext
 from bot.rules import numbers
 from bot.rules import sectors as sector_rules
 from bot.rules.names import name_key
@@ -62,7 +62,10 @@ def absence_reason(text: str) -> str:
     reason = " ".join(text.split())
     if len(reason) > MAX_REASON:
         raise UserError(
-            N_("Please keep it short: at most {n} letters."),
+            Np_(
+                "Please keep it short: at most {n} character.",
+                "Please keep it short: at most {n} characters.",
+            ),
             example=gettext("mandatory training at the health department"),
             n=MAX_REASON,
         )

@@ -224,6 +224,13 @@ _FEMININE_WORDS = frozenset(
     ).split()
 )
 _FEMININE_ENDINGS = ("cao", "dade", "ria", "ura")
+# Places known to take "no": any other place is named without an article ("local: …").
+_MASCULINE_WORDS = frozenset(
+    (
+        "ambulatorio auditorio caps centro clube conselho cras creas espaco forum gabinete "
+        "ginasio hospital nucleo paco plenario posto predio salao"
+    ).split()
+)
 
 
 def _place_is_feminine(place: str) -> bool:
@@ -233,6 +240,12 @@ def _place_is_feminine(place: str) -> bool:
         return False
     first = words[0].strip(_PUNCT)
     return first in _FEMININE_WORDS or (len(first) > 4 and first.endswith(_FEMININE_ENDINGS))
+
+
+def _place_is_masculine(place: str) -> bool:
+    """Whether the place's first word is one known to take 'no' (CRAS, Centro, Conselho)."""
+    words = _fold(place).split()
+    return bool(words) and words[0].strip(_PUNCT) in _MASCULINE_WORDS
 
 
 @dataclass(frozen=True)
@@ -248,8 +261,10 @@ class MeetingRule:
         """'2ª terça do mês, às 14h, no CRAS' in the current locale."""
         if _place_is_feminine(self.place):
             at_place = pgettext("before a feminine place", "at {place}")
-        else:
+        elif _place_is_masculine(self.place):
             at_place = pgettext("before a masculine place", "at {place}")
+        else:
+            at_place = pgettext("before a place of unknown gender", "at {place}")
         return gettext("{ordinal} {weekday} of the month, at {time}, {at_place}").format(
             ordinal=_ordinal_label(self.ordinal),
             weekday=_weekday_label(self.weekday),

@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 from bot.errors import UserError, check_length
-from bot.i18n import N_
+from bot.i18n import N_, Np_
 from bot.rules import dates, privacy, trust
 from bot.rules.names import name_key
 
@@ -75,9 +75,11 @@ def convocation_basis(
     """
     if len(justification.strip()) < MIN_JUSTIFICATION:
         raise UserError(
-            N_(
-                "An extraordinary meeting needs a justificativa (at least {n} letters): "
-                "say why the network must meet outside the calendar."
+            Np_(
+                "An extraordinary meeting needs a justificativa (at least {n} character): "
+                "say why the network must meet outside the calendar.",
+                "An extraordinary meeting needs a justificativa (at least {n} characters): "
+                "say why the network must meet outside the calendar.",
             ),
             example=EXAMPLE,
             n=MIN_JUSTIFICATION,

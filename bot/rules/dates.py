@@ -27,7 +27,7 @@ import functools
 import re
 import unicodedata
 import zoneinfo
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -42,10 +42,12 @@ from bot.rules import numbers
 __all__ = [
     "WEEKDAY_NUMBERS",
     "format_date",
+    "format_duration",
     "format_offset",
     "format_time",
     "format_until",
     "format_when",
+    "join_words",
     "month_name",
     "parse_day",
     "parse_day_time",
@@ -623,6 +625,31 @@ def format_offset(td: timedelta) -> str:
     return out
 
 
+def format_duration(td: timedelta) -> str:
+    """A duration in words: "7 dias", "1 dia e 2 horas", "1 hora e 30 minutos"."""
+    if td < timedelta(0):
+        raise ValueError("negative duration")
+    minutes = int(td.total_seconds()) // 60
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = []
+    if days:
+        parts.append(ngettext("{n} day", "{n} days", days).format(n=days))
+    if hours:
+        parts.append(ngettext("{n} hour", "{n} hours", hours).format(n=hours))
+    if minutes or not parts:
+        parts.append(ngettext("{n} minute", "{n} minutes", minutes).format(n=minutes))
+    return join_words(parts)
+
+
+def join_words(items: Sequence[str]) -> str:
+    """ "a", "a e b", "a, b e c" (the last two joined by the locale's "and")."""
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return gettext("{items} and {last}").format(items=", ".join(items[:-1]), last=items[-1])
+
+
 # --------------------------------------------------------------- formatting
 
 
@@ -699,10 +726,15 @@ def format_time(t: time) -> str:
     return gettext("{hour}:00").format(hour=t.hour)
 
 
-def format_when(instant: datetime, tz: str, *, with_year: bool = False) -> str:
-    """The instant seen in the zone ``tz``: "terça, 14/10 às 14h"."""
+def format_when(
+    instant: datetime, tz: str, *, with_year: bool = False, now: datetime | None = None
+) -> str:
+    """The instant seen in the zone ``tz``: "terça, 14/10 às 14h"; with the year
+    ("terça, 14/10/2027 às 14h") when asked, or when it is not the year of ``now``."""
     _require_aware(instant)
     local = instant.astimezone(zone(tz))
+    if now is not None and now.astimezone(zone(tz)).year != local.year:
+        with_year = True
     # The plural form follows the hour: pt_BR says "à 1h" but "às 14h".
     pattern = ngettext("{weekday}, {date} at {time}", "{weekday}, {date} at {time}", local.hour)
     return pattern.format(

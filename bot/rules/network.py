@@ -47,6 +47,20 @@ def _brazilian_states() -> dict[str, str]:
     return states
 
 
+SIGNATURE_EXAMPLE = "/assinatura Coordenação da Rede de Proteção Social de Sorriso"
+
+
+def parse_signature(text: str) -> str:
+    """Who signs the e-mails: one line, as the coordination writes it."""
+    signature = " ".join(text.split())
+    if not signature:
+        raise UserError(
+            N_("Write after the command who signs the network's e-mails."),
+            example=SIGNATURE_EXAMPLE,
+        )
+    return signature
+
+
 def parse_state(text: str) -> str:
     """A Brazilian state, by name or abbreviation ("Paraná", "pr" → "PR"), whose holidays
     apply."""
@@ -78,9 +92,9 @@ def parse_reminders(words: list[str]) -> list[int]:
 
 
 def format_reminders(minutes: list[int]) -> str:
-    """[4320, 60] → "3d 1h" (largest first)."""
-    return " ".join(
-        dates.format_offset(timedelta(minutes=m)) for m in sorted(minutes, reverse=True)
+    """[4320, 60] → "3 dias e 1 hora" (largest first, in words)."""
+    return dates.join_words(
+        [dates.format_duration(timedelta(minutes=m)) for m in sorted(minutes, reverse=True)]
     )
 
 

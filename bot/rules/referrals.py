@@ -11,7 +11,7 @@ from datetime import date
 from enum import StrEnum
 
 from bot.errors import UserError
-from bot.i18n import N_
+from bot.i18n import N_, Np_
 from bot.rules import dates
 from bot.rules.deadlines import Ladder, Step
 from bot.rules.status import ReferralStatus
@@ -57,7 +57,12 @@ def check_description(description: str) -> None:
     """An encaminhamento is told in a few lines (the case itself is in the sectors' files)."""
     if len(description) > MAX_DESCRIPTION:
         raise UserError(
-            N_("Please keep it short: at most {n} letters."), example=EXAMPLE, n=MAX_DESCRIPTION
+            Np_(
+                "Please keep it short: at most {n} character.",
+                "Please keep it short: at most {n} characters.",
+            ),
+            example=EXAMPLE,
+            n=MAX_DESCRIPTION,
         )
 
 
@@ -67,7 +72,10 @@ def parse_delete(parts: Sequence[str]) -> tuple[str, str]:
         raise UserError(N_("Write the code, a |, and why it is deleted."), example=DELETE_EXAMPLE)
     if len(parts[1]) > MAX_DELETE_REASON:
         raise UserError(
-            N_("Please keep it short: at most {n} letters."),
+            Np_(
+                "Please keep it short: at most {n} character.",
+                "Please keep it short: at most {n} characters.",
+            ),
             example=DELETE_EXAMPLE,
             n=MAX_DELETE_REASON,
         )

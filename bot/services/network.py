@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.errors import UserError
 from bot.i18n import N_
 from bot.messages import Person
-from bot.rules import dates
+from bot.rules import dates, privacy
+from bot.rules import network as network_rules
 from bot.rules.network import COORDINATOR_EXAMPLE
 from bot.scheduling import plan_meetings
 from bot.services import members
@@ -115,6 +116,30 @@ async def set_state(network: Network, uf: str) -> None:
     network.state = uf
 
 
+async def set_signature(network: Network, text: str) -> None:
+    """Who signs the network's e-mails (seed 001, Anexos I and II): the coordination."""
+    signature = network_rules.parse_signature(text)
+    privacy.screen(signature)
+    network.signature = signature
+
+
 async def set_language(network: Network, locale: str) -> None:
     """The language the bot speaks in this network."""
     network.locale = locale
+
+
+@dataclass(frozen=True)
+class ChatView:
+    """What a test channel (the console) shows of its group: zone and sector names."""
+
+    timezone: str | None
+    sectors: tuple[str, ...]
+
+
+async def chat_view(session: AsyncSession, platform: str, chat_id: str) -> ChatView:
+    """The group's zone and sectors, or nothing yet when the bot has not met the group."""
+    network = await repo.network_by_chat(session=session, platform=platform, chat_id=chat_id)
+    if network is None:
+        return ChatView(timezone=None, sectors=())
+    sectors = await repo.sectors(session=session, network_id=network.id)
+    return ChatView(timezone=network.timezone, sectors=tuple(s.name for s in sectors))

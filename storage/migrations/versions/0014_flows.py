@@ -1,7 +1,7 @@
 """flow_documents / flow_versions and networks.flow_review_months: the network's flows and
 protocols, with versions approved at a meeting and a yearly review (issue 15)
 
-Revision ID: 0014_flows
+Revision ID: 0014
 Revises: 0013
 Create Date: 2026-12-01 22:00:00
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 import storage.models
 
-revision: str = '0014_flows'
+revision: str = '0014'
 down_revision: str | None = '0013'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
