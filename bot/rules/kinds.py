@@ -25,6 +25,9 @@ class Kind(StrEnum):
     REPORT_ANNOUNCE = "report_announce"
     REPORT_PENDING = "report_pending"
     CONVOCATION_MAIL = "convocation_mail"
+    CASE_REVIEW = "case_review"
+    CASE_OVERDUE = "case_overdue"
+    CASE_IDLE = "case_idle"
 
 
 def failed(kind: Kind) -> str:
