@@ -133,7 +133,14 @@ def _section_titles() -> list[str]:
         _("Action plans"),
         _("Minutes"),
         _("Deadlines of the systems"),
+        _cases_title(),
     ]
+
+
+def _cases_title() -> str:
+    from bot import report_cases  # its own module (issue 15), which uses the helpers here
+
+    return report_cases.title()
 
 
 def _integer(n: int) -> str:
@@ -641,6 +648,9 @@ def _workbook(report: AnnualReport) -> Workbook:
         (_DATETIME_FORMAT,),
         wrap=(3, 5, 6),
     )
+    from bot import report_cases
+
+    report_cases.xlsx_sheet(wb, report)
     created = _local_naive(report.generated_at, "UTC")  # the core properties are in UTC
     wb.properties.created = wb.properties.modified = created
     wb.properties.creator = "redebot"
@@ -1292,7 +1302,14 @@ _SECTIONS: tuple[Callable[[AnnualReport, dict[str, ParagraphStyle]], list[Any]],
     _plans_section,
     _atas_section,
     _deadlines_section,
+    lambda report, st: _cases_section(report, st),
 )
+
+
+def _cases_section(report: AnnualReport, st: dict[str, ParagraphStyle]) -> list[Any]:
+    from bot import report_cases
+
+    return report_cases.pdf_section(report, st)
 
 
 def _section_heading(number: int, title: str, st: dict[str, ParagraphStyle]) -> list[Any]:

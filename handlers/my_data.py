@@ -148,6 +148,10 @@ def _recorded(data: MyData) -> list[str]:
             Np_("{n} meeting convened ({items})", "{n} meetings convened ({items})"),
             [_day(m.starts_at, tz) for m in data.convened],
         ),
+        (
+            Np_("{n} record on cases: {items}", "{n} records on cases: {items}"),
+            list(dict.fromkeys(c.code for c in data.cases)),
+        ),
     )
     for message, items in listed:
         if items:

@@ -100,6 +100,15 @@ class ExtensionAsked:
 
 
 @dataclass(frozen=True)
+class CaseAction:
+    """Something a person recorded on a case (issue 15): opened, reviewed, closed..."""
+
+    code: str
+    kind: str  # bot.rules.cases.EventKind
+    at: datetime
+
+
+@dataclass(frozen=True)
 class MeetingConvened:
     starts_at: datetime
     justification: str | None
@@ -135,6 +144,8 @@ class MyData:
     deleted_referrals: tuple[ReferralDeleted, ...]
     extensions: tuple[ExtensionAsked, ...]
     convened: tuple[MeetingConvened, ...]
+    # What they recorded on cases (opened, reviewed, risk, closed, reopened).
+    cases: tuple[CaseAction, ...] = ()
 
     def answer_counts(self) -> Counter[str]:
         return Counter(a.answer for a in self.answers)
@@ -159,8 +170,18 @@ class MyData:
                 self.deleted_referrals,
                 self.extensions,
                 self.convened,
+                self.cases,
             )
         )
+
+
+CASE_WORDS = {
+    "opened": "abriu",
+    "reviewed": "revisou",
+    "risk": "mudou o risco",
+    "closed": "encerrou",
+    "reopened": "reabriu",
+}
 
 
 def _when(instant: datetime | None, tz: ZoneInfo) -> str | None:
@@ -254,6 +275,10 @@ def to_json(data: MyData, policy: Retention = DEFAULT) -> dict[str, Any]:
                 "situacao": STATUS_WORDS.get(m.status, m.status),
             }
             for m in data.convened
+        ],
+        "casos": [
+            {"codigo": c.code, "registro": CASE_WORDS.get(c.kind, c.kind), "em": _when(c.at, tz)}
+            for c in data.cases
         ],
         "prazos_de_guarda": {
             "cadastro_respostas_e_motivos": "até você pedir /apagarmeusdados",

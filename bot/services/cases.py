@@ -16,8 +16,10 @@ from bot.errors import UserError
 from bot.i18n import N_
 from bot.rules import cases as rules
 from bot.rules import dates, privacy
+from bot.rules.case_report import case_figures
 from bot.rules.cases import CaseStatus, EventKind, Risk
 from bot.rules.kinds import Kind
+from bot.rules.report_data import CaseFigures
 from bot.rules.status import REFERRAL_OPEN, MeetingStatus, ReferralStatus
 from storage import cases as store
 from storage import repo
@@ -607,3 +609,12 @@ async def due_by_meeting(
     until = meeting.starts_at.astimezone(_tz(network)).date() if meeting else _today(network, now)
     due = [c for c in await list_open(session, network) if c.case.next_review <= until]
     return meeting, due
+
+
+async def year_figures(
+    session: AsyncSession, network: Network, year: int, now: datetime
+) -> CaseFigures:
+    """The annual report's cases section."""
+    sectors = await repo.sectors(session=session, network_id=network.id, include_removed=True)
+    cases = await store.all_cases(session=session, network_id=network.id)
+    return case_figures(cases, _names(sectors), year=year, timezone=network.timezone, now=now)
