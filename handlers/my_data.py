@@ -149,7 +149,10 @@ def _recorded(data: MyData) -> list[str]:
             [_day(m.starts_at, tz) for m in data.convened],
         ),
         (
-            Np_("{n} record on cases: {items}", "{n} records on cases: {items}"),
+            Np_(
+                "{n} case you opened or updated: {items}",
+                "{n} cases you opened or updated: {items}",
+            ),
             list(dict.fromkeys(c.code for c in data.cases)),
         ),
     )

@@ -104,7 +104,7 @@ async def atas_of(
         .where(Ata.network_id == network_id, _has(Ata.text, code))
         .order_by(Meeting.starts_at)
     )
-    return [(a, at) for a, at in rows.tuples().all() if mentions(a.text, code)]
+    return [(a, at) for a, at in rows.all() if mentions(a.text, code)]
 
 
 async def opened_by(*, session: AsyncSession, member_id: int) -> Sequence[Case]:
@@ -123,4 +123,4 @@ async def events_by(*, session: AsyncSession, member_id: int) -> list[tuple[str,
         .where(CaseEvent.member_id == member_id)
         .order_by(CaseEvent.at, CaseEvent.id)
     )
-    return [(code, kind, at) for code, kind, at in rows.tuples().all()]
+    return [(code, kind, at) for code, kind, at in rows.all()]
