@@ -93,7 +93,7 @@ async def new_case(ctx: Context, args: str) -> list[Reply]:
         ctx.member,
         is_coordinator=ctx.is_coordinator,
         now=ctx.now,
-        args=args,
+        fields=args,
         find=_find,
     )
     case = opened.case

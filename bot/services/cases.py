@@ -108,12 +108,13 @@ async def open_case(
     *,
     is_coordinator: bool,
     now: datetime,
-    args: str,
+    fields: str | rules.NewCase,
     find: SectorFinder,
 ) -> Opened:
     """``/caso novo [code |] reference | involved | risk | next review``: no name, no
     personal data (the one screen, on every field); by the coordination or a confirmed
-    representative of a CRAS/CREAS naming itself the reference."""
+    representative of a CRAS/CREAS naming itself the reference. ``fields`` is the line as
+    typed, or its fields gathered one by one (a step-by-step conversation)."""
     own = member.confirmed_sector
     if not is_coordinator and (own is None or not rules.is_reference(own.key)):
         raise UserError(
@@ -123,8 +124,13 @@ async def open_case(
             ),
             example=rules.NEW_EXAMPLE,
         )
-    privacy.screen(args)
-    line = rules.parse_new(args)
+    if isinstance(fields, str):
+        privacy.screen(fields)
+        line = rules.parse_new(fields)
+    else:
+        for text in (fields.code or "", fields.reference, *fields.involved, fields.review):
+            privacy.screen(text)
+        line = fields
     sectors = await repo.sectors(session=session, network_id=network.id)
     reference = find(sectors, line.reference)
     if not rules.is_reference(reference.key):
