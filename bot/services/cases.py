@@ -182,7 +182,8 @@ async def open_case(
     people = await repo.representatives(
         session=session, network_id=network.id, sector_ids=[reference.id]
     )
-    return Opened(case, reference, involved, people)
+    others = [m for m in people if m.id != member.id]  # the one who opened it knows
+    return Opened(case, reference, involved, others)
 
 
 # --- the follow-up rows ------------------------------------------------------------------
@@ -530,7 +531,8 @@ async def show(
     sectors = await repo.sectors(session=session, network_id=network.id, include_removed=True)
     names = _names(sectors)
     reference = next((s for s in sectors if s.id == case.reference_sector_id), None)
-    involved = [s for s in sectors if s.id in (case.sector_ids or [])]
+    by_id = {s.id: s for s in sectors}
+    involved = [by_id[i] for i in case.sector_ids or [] if i in by_id]  # in the order typed
     may = _may_see(case, member, is_coordinator=is_coordinator)
     items: list[Item] = []
     if may:
