@@ -21,6 +21,9 @@ from bot.runtime import Runtime
 from storage.models import Case, CaseEvent
 from tests.conftest import NOW
 from tests.drive import ANA, BRUNO, COORDINATOR, Group
+from tests.telegram_harness import BRUNO as TG_BRUNO
+from tests.telegram_harness import DORA as TG_DORA
+from tests.telegram_harness import GROUP, Harness
 
 DORA = Person(user_id="4", name="Dora", username="dora")  # Polícia Militar: not involved
 NEWCOMER = Person(user_id="66", name="Zé", username="ze")  # declared CREAS, unconfirmed
@@ -369,3 +372,24 @@ async def test_my_data_lists_my_cases_and_erasing_keeps_the_case_without_me(grou
     assert await _count(group, Case, Case.opened_by_id.is_not(None)) == 0
     assert await _count(group, CaseEvent) == 2
     assert await _count(group, CaseEvent, CaseEvent.member_id.is_not(None)) == 0
+
+
+async def test_on_telegram_the_timeline_goes_only_to_the_asker_in_private(
+    seated_group: Harness,
+) -> None:
+    tg = seated_group
+    tg.api.private_message(TG_DORA, "/start")
+    await tg.api.wait_for_message(TG_DORA.id)
+    created = await tg.say(TG_DORA, "/caso novo CREAS | Saúde | alto | 15/01")
+    assert "📁 Caso CASO-2026-001 aberto." in created["text"], created["text"]
+    mark = tg.api.mark()
+    tg.api.group_message(GROUP, TG_DORA, "/caso CASO-2026-001")
+    private = await tg.api.wait_for_message(TG_DORA.id, contains="linha do tempo", since=mark)
+    assert "aberto, risco alto, revisão em 15/01/2027" in private["text"]
+    public = await tg.api.wait_for_message(GROUP, contains="no privado", since=mark)
+    assert "linha do tempo" in public["text"] and "revisão em" not in public["text"]
+    mark = tg.api.mark()
+    told = await tg.say(TG_BRUNO, "/caso CASO-2026-001")
+    assert "Só a coordenação e os representantes dos setores envolvidos" in told["text"]
+    sent_to = {c.params["chat_id"] for c in tg.api.calls_since(mark) if c.method == "sendMessage"}
+    assert sent_to == {GROUP}
