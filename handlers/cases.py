@@ -23,6 +23,7 @@ from handlers.common import person
 from storage.models import Case, Sector
 
 SHORT = 80
+MAX_TIMELINE = 3800  # characters: under the platforms' 4,096, with room for the header
 
 
 def _find(sectors: Sequence[Sector], name: str) -> Sector:
@@ -152,11 +153,18 @@ def timeline_text(view: service.View, tz: str) -> str:
         ),
         "",
     ]
-    lines += [f"• {_local_day(item.at, tz)} — {_item_text(item)}" for item in view.timeline]
-    return "\n".join(lines)
+    entries = [f"• {_local_day(item.at, tz)} — {_item_text(item, tz)}" for item in view.timeline]
+    # One message on a phone: the newest entries when a long case's timeline overflows.
+    kept = list(entries)
+    while kept and len("\n".join(lines + kept)) > MAX_TIMELINE:
+        kept.pop(0)
+    if len(kept) < len(entries):
+        n = len(entries) - len(kept)
+        lines.append(ngettext("… {n} earlier entry", "… {n} earlier entries", n).format(n=n))
+    return "\n".join(lines + kept)
 
 
-def _item_text(item: service.Item) -> str:
+def _item_text(item: service.Item, tz: str) -> str:
     d = item.detail
     if item.kind == EventKind.OPENED:
         return _("opened, {risk}, review on {day}").format(
@@ -165,7 +173,8 @@ def _item_text(item: service.Item) -> str:
         )
     if item.kind == EventKind.REVIEWED:
         due = d.get("due")
-        late = isinstance(due, date) and rules.is_late(item.at.date(), due)
+        day = item.at.astimezone(dates.zone(tz)).date()
+        late = isinstance(due, date) and rules.is_late(day, due)
         text = _("reviewed (due {due}), next review {day}").format(
             due=_day(due) if isinstance(due, date) else "—",
             day=_day(date.fromisoformat(str(d["next"]))),

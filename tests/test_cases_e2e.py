@@ -393,3 +393,16 @@ async def test_on_telegram_the_timeline_goes_only_to_the_asker_in_private(
     assert "Só a coordenação e os representantes dos setores envolvidos" in told["text"]
     sent_to = {c.params["chat_id"] for c in tg.api.calls_since(mark) if c.method == "sendMessage"}
     assert sent_to == {GROUP}
+
+
+async def test_a_long_timeline_fits_one_message_with_the_newest_entries(group: Group) -> None:
+    await group.say(ANA, NEW)
+    for n in range(60):
+        await group.say(
+            COORDINATOR, f"/encaminhar Saúde, Educação | 10 dias | CASO-2026-001: passo {n}"
+        )
+    asked = await group.say(ANA, "/caso CASO-2026-001")
+    (timeline,) = [r.text for r in asked if r.to_user is not None]
+    assert len(timeline) < 4096
+    assert "registros anteriores" in timeline and "E-2026-060" in timeline
+    assert "E-2026-001 " not in timeline
