@@ -115,6 +115,45 @@ def pdf_section(report: AnnualReport, st: dict[str, ParagraphStyle]) -> list[Any
     return story
 
 
+def _header() -> list[str]:
+    return [
+        _("Code"),
+        _("Reference sector"),
+        _("Sectors involved"),
+        _("Risk"),
+        _("Opened on"),
+        _("Closed on"),
+        _("Status"),
+        _("Reason for closing"),
+        _("Reviews on time"),
+        _("Reviews late"),
+    ]
+
+
+def csv_files(report: AnnualReport) -> list[tuple[str, bytes]]:
+    """casos.csv for the report's ZIP, one row per case (none without the section)."""
+    figures = report.cases
+    if figures is None:
+        return []
+    tz = report.timezone
+    rows = [
+        [
+            r.code,
+            r.reference,
+            r.sectors,
+            r.risk,
+            base._csv_when(r.opened_at, tz),
+            base._csv_when(r.closed_at, tz),
+            r.status,
+            r.reason,
+            str(r.reviews_on_time),
+            str(r.reviews_late),
+        ]
+        for r in figures.rows
+    ]
+    return [(_("cases.csv"), base._csv_file(_header(), rows))]
+
+
 def xlsx_sheet(wb: Workbook, report: AnnualReport) -> None:
     """The sheet of the cases, one row each (codes only)."""
     figures = report.cases
@@ -124,18 +163,7 @@ def xlsx_sheet(wb: Workbook, report: AnnualReport) -> None:
     base._data_sheet(
         wb,
         _("Cases"),
-        [
-            _("Code"),
-            _("Reference sector"),
-            _("Sectors involved"),
-            _("Risk"),
-            _("Opened on"),
-            _("Closed on"),
-            _("Status"),
-            _("Reason for closing"),
-            _("Reviews on time"),
-            _("Reviews late"),
-        ],
+        _header(),
         (
             [
                 r.code,

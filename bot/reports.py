@@ -388,6 +388,9 @@ def report_csv(report: AnnualReport) -> bytes:
         (_("referrals.csv"), _csv_file(_referral_header(), referrals)),
         (_("feedback.csv"), _csv_file(_devolutivas_header(), devolutivas)),
     ]
+    from bot import report_cases
+
+    files += report_cases.csv_files(report)
     return _zip(files, _zip_stamp(report))
 
 

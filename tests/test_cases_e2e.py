@@ -7,6 +7,7 @@ and reopening, /casos, the annual report and /meusdados."""
 from __future__ import annotations
 
 import io
+import zipfile
 from datetime import timedelta
 from typing import Any
 
@@ -345,6 +346,11 @@ async def test_the_annual_report_counts_the_cases(group: Group, clock: ManualClo
     assert by_code["CASO-2026-001"][6:] == ["em aberto", None, 1, 0]
     assert by_code["CASO-2026-002"][6:] == ["encerrado", "objetivos alcançados", 0, 1]
     assert by_code["CASO-2026-002"][5] is not None
+    (archive,) = [r.file for r in await group.say(COORDINATOR, "/relatorio 2026 csv") if r.file]
+    with zipfile.ZipFile(io.BytesIO(archive.content)) as zipped:
+        cases_csv = zipped.read("casos.csv").decode("utf-8-sig")
+    assert "CASO-2026-002;CRAS;Educação;risco baixo;" in cases_csv, cases_csv
+    assert ";encerrado;objetivos alcançados;0;1" in cases_csv
     # Codes only: who opened or reviewed a case is not in the report.
     assert not any("Ana" in str(value) for row in rows for value in row)
 
