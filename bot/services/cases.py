@@ -57,6 +57,13 @@ async def _case(session: AsyncSession, network: Network, code: str, example: str
     return case
 
 
+def _may_act_at_all(member: Member, *, is_coordinator: bool) -> None:
+    """Before the case is looked up: a member of no reference sector learns nothing of it."""
+    own = member.confirmed_sector
+    if not is_coordinator and (own is None or not rules.is_reference(own.key)):
+        raise UserError(ONLY_REFERENCE, example=rules.SHOW_EXAMPLE)
+
+
 def _may_act(case: Case, member: Member, *, is_coordinator: bool) -> None:
     """The coordination, or a confirmed representative of the case's reference sector."""
     if is_coordinator:
@@ -356,6 +363,7 @@ async def review(
 ) -> Reviewed:
     """``/caso revisar CASO-… [próxima revisão dd/mm]`` (30 days ahead when not given)."""
     code, rest = rules.code_arg(args, rules.REVIEW_EXAMPLE)
+    _may_act_at_all(member, is_coordinator=is_coordinator)
     case = await _case(session, network, code, rules.REVIEW_EXAMPLE)
     _may_act(case, member, is_coordinator=is_coordinator)
     _open(case, rules.REVIEW_EXAMPLE)
@@ -394,6 +402,7 @@ async def set_risk(
 ) -> tuple[Case, Risk]:
     """``/caso risco CASO-… alto``: the change goes in the timeline."""
     code, rest = rules.code_arg(args, rules.RISK_EXAMPLE)
+    _may_act_at_all(member, is_coordinator=is_coordinator)
     risk = rules.parse_risk(rest, rules.RISK_EXAMPLE)
     case = await _case(session, network, code, rules.RISK_EXAMPLE)
     _may_act(case, member, is_coordinator=is_coordinator)
@@ -421,6 +430,7 @@ async def close(
     """``/caso encerrar CASO-… | motivo``: with a reason from the list, and only when no
     encaminhamento mentioning the code is still open."""
     code, rest = rules.code_arg(args, rules.CLOSE_EXAMPLE)
+    _may_act_at_all(member, is_coordinator=is_coordinator)
     if not rest:
         raise UserError(
             N_("Write the code, a |, and why the case is closed."), example=rules.CLOSE_EXAMPLE
@@ -465,6 +475,7 @@ async def reopen(
 ) -> Case:
     """``/caso reabrir CASO-… [próxima revisão dd/mm]``: open again, reviewed from then."""
     code, rest = rules.code_arg(args, rules.REOPEN_EXAMPLE)
+    _may_act_at_all(member, is_coordinator=is_coordinator)
     case = await _case(session, network, code, rules.REOPEN_EXAMPLE)
     _may_act(case, member, is_coordinator=is_coordinator)
     if case.status == CaseStatus.OPEN:
