@@ -134,7 +134,14 @@ def _section_titles() -> list[str]:
         _("Minutes"),
         _("Deadlines of the systems"),
         _("Flows and protocols"),
+        _cases_title(),
     ]
+
+
+def _cases_title() -> str:
+    from bot import report_cases  # its own module (issue 15), which uses the helpers here
+
+    return report_cases.title()
 
 
 def _integer(n: int) -> str:
@@ -383,6 +390,9 @@ def report_csv(report: AnnualReport) -> bytes:
         (_("feedback.csv"), _csv_file(_devolutivas_header(), devolutivas)),
         _flows_csv(report),
     ]
+    from bot import report_cases
+
+    files += report_cases.csv_files(report)
     return _zip(files, _zip_stamp(report))
 
 
@@ -644,6 +654,9 @@ def _workbook(report: AnnualReport) -> Workbook:
         wrap=(3, 5, 6),
     )
     _flows_sheet(wb, report)
+    from bot import report_cases
+
+    report_cases.xlsx_sheet(wb, report)
     created = _local_naive(report.generated_at, "UTC")  # the core properties are in UTC
     wb.properties.created = wb.properties.modified = created
     wb.properties.creator = "redebot"
@@ -1357,7 +1370,14 @@ _SECTIONS: tuple[Callable[[AnnualReport, dict[str, ParagraphStyle]], list[Any]],
     _atas_section,
     _deadlines_section,
     _flows_section,
+    lambda report, st: _cases_section(report, st),
 )
+
+
+def _cases_section(report: AnnualReport, st: dict[str, ParagraphStyle]) -> list[Any]:
+    from bot import report_cases
+
+    return report_cases.pdf_section(report, st)
 
 
 def _section_heading(number: int, title: str, st: dict[str, ParagraphStyle]) -> list[Any]:

@@ -12,6 +12,7 @@ from handlers import (
     atas,
     attendance,
     calendar,
+    cases,
     convocation,
     extensions,
     flows,
@@ -44,5 +45,6 @@ def build_router() -> Router:
     reports.register(router)
     quiet.register(router)
     flows.register(router)
+    cases.register(router)
     router.check()
     return router

@@ -155,6 +155,13 @@ def _recorded(data: MyData) -> list[str]:
             ),
             [f"{f.document} v{f.version}" for f in data.flows],
         ),
+        (
+            Np_(
+                "{n} case you opened or updated: {items}",
+                "{n} cases you opened or updated: {items}",
+            ),
+            list(dict.fromkeys(c.code for c in data.cases)),
+        ),
     )
     for message, items in listed:
         if items:

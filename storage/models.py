@@ -94,6 +94,8 @@ class Network(Base):
     flow_review_months: Mapped[int] = mapped_column(Integer, default=12)
     # Who signs the institutional e-mails (/assinatura); None: the default signature.
     signature: Mapped[str | None] = mapped_column(String(255))
+    # Days without activity after which a high-risk case is flagged to the coordination.
+    case_inactivity_days: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
     created_at: Mapped[datetime]
 
     sectors: Mapped[list[Sector]] = relationship(
@@ -395,6 +397,58 @@ class Referral(Base):
     owed: Mapped[list[Devolutiva]] = relationship(
         back_populates="referral", cascade="all, delete-orphan", order_by="Devolutiva.id"
     )
+
+
+class Case(Base):
+    """A complex case followed by the network, known by its code only (no name, issue 15).
+
+    What mentions the code (encaminhamentos, convocations, atas) is found by the code in
+    their texts (storage/cases.py), so there is no link table to keep in step."""
+
+    __tablename__ = "cases"
+    __table_args__ = (UniqueConstraint("network_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(
+        ForeignKey("networks.id", ondelete="CASCADE"), index=True
+    )
+    code: Mapped[str] = mapped_column(String(20))  # CASO-2026-014
+    reference_sector_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sectors.id", ondelete="SET NULL")
+    )
+    sector_ids: Mapped[list[int]] = mapped_column(JSON)  # the sectors involved
+    risk: Mapped[str] = mapped_column(String(10))  # low | medium | high
+    next_review: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10))  # open | closed
+    close_reason: Mapped[str | None] = mapped_column(String(20))
+    close_note: Mapped[str | None] = mapped_column(String(200))
+    opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    opened_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+    # When the coordination last heard that this high-risk case had no activity.
+    idle_flagged_at: Mapped[datetime | None]
+
+    events: Mapped[list[CaseEvent]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="CaseEvent.id"
+    )
+
+
+class CaseEvent(Base):
+    """One entry of a case's own timeline: opened, reviewed, risk changed, closed, reopened."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # opened | reviewed | risk | closed | reopened
+    at: Mapped[datetime]
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    # What changed: the risk, the next review, the reason for closing (codes, never names).
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # A review after its due date counts as late in the annual report.
+    due: Mapped[date | None] = mapped_column(Date)
+
+    case: Mapped[Case] = relationship(back_populates="events")
 
 
 class Devolutiva(Base):

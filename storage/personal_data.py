@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.rules import personal_data as rules
 from bot.rules.status import MarkedBy, OutboxStatus
+from storage import cases as cases_store
 from storage import flows as flows_store
 from storage import repo
 from storage.models import (
@@ -70,6 +71,7 @@ async def gather(session: AsyncSession, network: Network, member: Member) -> rul
         deleted_referrals=await _deleted(session, member),
         extensions=await _extensions(session, member, names),
         convened=await _convened(session, member),
+        cases=await _cases(session, member),
         flows=await _flows(session, member),
     )
 
@@ -180,6 +182,15 @@ async def _convened(session: AsyncSession, member: Member) -> tuple[rules.Meetin
     )
 
 
+async def _cases(session: AsyncSession, member: Member) -> tuple[rules.CaseAction, ...]:
+    """A case names nobody; what the person did on it (their id in cases.opened_by_id and
+    case_events.member_id, SET NULL on erasure) is theirs."""
+    return tuple(
+        rules.CaseAction(code, kind, at)
+        for code, kind, at in await cases_store.events_by(session=session, member_id=member.id)
+    )
+
+
 # --- erasure -------------------------------------------------------------------------------
 
 
@@ -189,8 +200,9 @@ async def erase(session: AsyncSession, network: Network, member: Member) -> None
     - Presences: a present mark with a sector stays, naming nobody (``MarkedBy.ERASED``:
       "representante do setor X"), unless the sector already has such a mark at that
       meeting (it stays counted); any other mark goes.
-    - Devolutivas, atas, encaminhamentos, requests for more time, convocations stay with
-      their sector; the link to the person goes (the foreign keys are SET NULL).
+    - Devolutivas, atas, encaminhamentos, requests for more time, convocations, cases and
+      their timelines stay with their sector; the link to the person goes (the foreign
+      keys are SET NULL: cases.opened_by_id, case_events.member_id...).
     - The member row goes, and with it RSVPs (and their reasons) and questions; the
       person's previews, answers to polls, notices about their votes, and the bot's
       messages that name them (those pending to them privately too).

@@ -162,6 +162,21 @@ KNOWN = [
     "/fluxo historico",
     "/fluxos revisao ²",
     "/fluxos revisao 99999999999999999999",
+    "/caso novo CREAS | Saúde, Educação | alto | 15/01",
+    "/caso novo CASO-2026-900 | CREAS | Saúde | médio | 15/01",
+    "/caso novo CASO-2026-900 | CREAS | Saúde | médio | 15/01",  # a duplicate
+    "/caso novo CASO-2026-9999999 | CREAS | Saúde | médio | 15/01",
+    "/caso novo CREAS | Saúde | ² | 15/01",
+    "/caso novo CREAS | Saúde | alto | 31/02",
+    "/caso novo CREAS | " + "Saúde, " * 60 + " | alto | 15/01",
+    "/caso revisar CASO-2026-001 próxima revisão ²/12",
+    "/caso risco CASO-2026-001 ²",
+    "/caso encerrar CASO-2026-001 | outro: " + "x" * 300,
+    "/caso encerrar CASO-2026-900 | objetivos alcançados",
+    "/caso reabrir CASO-2026-900 próxima revisão 00/00",
+    "/caso config inatividade 99999999999999999999",
+    "/caso CASO-2026-001",
+    "/casos",
 ]
 
 

@@ -44,6 +44,7 @@ ALLOWED = {
     "There is no {date}: {month} has only {days} days.": "months have 28 to 31 days",
     "At most {n} reminders per meeting.": "n is the fixed maximum, 6",
     "The hourly limit is a number from 1 to {max}.": "a range",
+    "The period without activity is from {low} to {high} days.": "a range of days (7 to 365)",
     "❓ Which sector of the network is {name}? ({number} of {total})": "a position in a list",
     "Quorum: {q}. To change: /quorum 6": "a count after its label",
     "Working group {name} created: {sectors}; {cadence}, {place}. {n} meetings scheduled;"

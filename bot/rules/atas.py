@@ -21,6 +21,7 @@ from bot.errors import UserError
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.rules import dates, file_text, numbers, privacy
+from bot.rules.cases import codes_in
 from bot.rules.kinds import Kind
 from bot.rules.names import first_upper, kind_name, name_key
 from bot.rules.rotation import role_name
@@ -223,12 +224,20 @@ def draft_text(draft: AtaDraft) -> str:
     ]
     lines += ["", _("Discussions:"), "", _("Encaminhamentos (sector, deadline):")]
     lines += [_referral_line(referral) for referral in draft.referrals]
+    discussed = discussed_cases(draft)
+    if discussed:
+        lines += ["", _("Cases discussed: {codes}").format(codes=", ".join(discussed))]
     lines += [
         "",
         _("Deliver it with /ata followed by the text, or send the file with the caption /ata."),
         _("/ata rascunho sends this draft again, with the encaminhamentos recorded so far."),
     ]
     return "\n".join(lines)
+
+
+def discussed_cases(draft: AtaDraft) -> list[str]:
+    """The case codes on the meeting's pauta or justification and in its encaminhamentos."""
+    return codes_in(draft.topic, draft.justification, *(r.description for r in draft.referrals))
 
 
 def _draft_header(draft: AtaDraft) -> list[str]:

@@ -26,6 +26,9 @@ class Kind(StrEnum):
     REPORT_PENDING = "report_pending"
     CONVOCATION_MAIL = "convocation_mail"
     FLOW_REVIEW = "flow_review"
+    CASE_REVIEW = "case_review"
+    CASE_OVERDUE = "case_overdue"
+    CASE_IDLE = "case_idle"
 
 
 def failed(kind: Kind) -> str:

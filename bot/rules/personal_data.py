@@ -100,6 +100,15 @@ class ExtensionAsked:
 
 
 @dataclass(frozen=True)
+class CaseAction:
+    """Something a person recorded on a case (issue 15): opened, reviewed, closed..."""
+
+    code: str
+    kind: str  # bot.rules.cases.EventKind
+    at: datetime
+
+
+@dataclass(frozen=True)
 class MeetingConvened:
     starts_at: datetime
     justification: str | None
@@ -147,6 +156,8 @@ class MyData:
     extensions: tuple[ExtensionAsked, ...]
     convened: tuple[MeetingConvened, ...]
     flows: tuple[FlowVersionTouched, ...] = ()
+    # What they recorded on cases (opened, reviewed, risk, closed, reopened).
+    cases: tuple[CaseAction, ...] = ()
 
     def answer_counts(self) -> Counter[str]:
         return Counter(a.answer for a in self.answers)
@@ -172,8 +183,18 @@ class MyData:
                 self.extensions,
                 self.convened,
                 self.flows,
+                self.cases,
             )
         )
+
+
+CASE_WORDS = {
+    "opened": "abriu",
+    "reviewed": "revisou",
+    "risk": "mudou o risco",
+    "closed": "encerrou",
+    "reopened": "reabriu",
+}
 
 
 def _when(instant: datetime | None, tz: ZoneInfo) -> str | None:
@@ -277,6 +298,10 @@ def to_json(data: MyData, policy: Retention = DEFAULT) -> dict[str, Any]:
                 "enviada_em": _when(f.at, tz),
             }
             for f in data.flows
+        ],
+        "casos": [
+            {"codigo": c.code, "registro": CASE_WORDS.get(c.kind, c.kind), "em": _when(c.at, tz)}
+            for c in data.cases
         ],
         "prazos_de_guarda": {
             "cadastro_respostas_e_motivos": "até você pedir /apagarmeusdados",

@@ -115,6 +115,39 @@ class FlowRow:
 
 
 @dataclass(frozen=True)
+class CaseRow:
+    """One case followed in the year (codes only; labels already translated)."""
+
+    code: str
+    reference: str
+    sectors: str
+    risk: str
+    opened_at: datetime  # aware
+    closed_at: datetime | None  # aware
+    status: str
+    reason: str
+    reviews_on_time: int
+    reviews_late: int
+
+
+@dataclass(frozen=True)
+class CaseFigures:
+    """The cases section (issue 15): opened, closed, by reference sector and risk, the
+    mean time open of the cases closed, and the reviews on time and late."""
+
+    opened: int
+    closed: int
+    followed: int  # open at some time in the year
+    by_reference: list[tuple[str, int, int]]  # (sector, opened in the year, closed in it)
+    by_risk: list[tuple[str, int]]  # (risk, cases followed)
+    mean_days_open: float | None  # of the cases closed in the year
+    reviews_on_time: int
+    reviews_late: int
+    reviews_overdue: int  # open cases whose review is overdue now
+    rows: list[CaseRow]
+
+
+@dataclass(frozen=True)
 class AnnualReport:
     """Everything in the annual report of one network and year."""
 
@@ -141,7 +174,10 @@ class AnnualReport:
     referrals: list[ReferralRow]
     # The flows and protocols updated in the year, with their approving meetings.
     flows: list[FlowRow] = field(default_factory=list)
+    # The cases section (issue 15), filled by bot.services.cases.year_figures.
+    cases: CaseFigures | None = None
 
     def is_empty(self) -> bool:
-        """No meetings, no referrals and no action plans: nothing to report."""
-        return not self.meetings and not self.referrals and not self.plans
+        """No meetings, referrals, action plans or cases: nothing to report."""
+        followed = self.cases is not None and self.cases.followed > 0
+        return not self.meetings and not self.referrals and not self.plans and not followed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.i18n import gettext as _
 from bot.rules.annual_report import annual_report
 from bot.rules.report_data import AnnualReport
+from bot.services import cases
 from storage import report_queries
 from storage.models import Network
 
@@ -30,13 +32,14 @@ async def collect(
     tz = ZoneInfo(network.timezone)
     start, end = datetime(year, 1, 1, tzinfo=tz), datetime(year + 1, 1, 1, tzinfo=tz)
     records = await report_queries.year_records(session, network, year, start, end, now)
-    return annual_report(
+    report = annual_report(
         records,
         network_name=network.title or _("Rede de Proteção Social"),
         year=year,
         timezone=network.timezone,
         now=now,
     )
+    return dataclasses.replace(report, cases=await cases.year_figures(session, network, year, now))
 
 
 async def month_so_far(session: AsyncSession, network: Network, now: datetime) -> MonthSoFar:
