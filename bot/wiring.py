@@ -12,6 +12,7 @@ from handlers import (
     atas,
     attendance,
     calendar,
+    conversation,
     convocation,
     extensions,
     my_data,
@@ -42,5 +43,6 @@ def build_router() -> Router:
     my_data.register(router)
     reports.register(router)
     quiet.register(router)
+    conversation.register(router)
     router.check()
     return router
