@@ -15,7 +15,7 @@ from bot.messages import Button, MailOut, OutFile, Reply
 from bot.router import Context, Router, ScheduledContext
 from bot.rules import calendar as calendar_rules
 from bot.rules import convocation as rules
-from bot.rules import dates, privacy
+from bot.rules import dates, privacy, trust
 from bot.rules.kinds import failed
 from bot.rules.names import kind_name, name_key
 from bot.services import convocation as convocation_service
@@ -65,6 +65,11 @@ async def convene(ctx: Context) -> list[Reply]:
     if urgent_given:
         given = given[:-1]
     if len(given) < 4 or (len(given) == 4 and not all(given)):
+        trust.speaks_for(
+            ctx.member,
+            example="/setor Conselho Tutelar",
+            missing=N_("Tell me your sector first, so the network knows who is convening."),
+        )
         return await conversation.start(
             ctx, CONVENE_FLOW, [*given, *([""] * (4 - len(given)))] + (["urgente"] * urgent_given)
         )

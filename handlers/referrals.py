@@ -48,6 +48,9 @@ async def refer(ctx: Context) -> list[Reply]:
     """``/encaminhar setores | prazo | descrição``; without them (or some), step by step."""
     parts = split_pipes(ctx.msg.args)
     if len(parts) < 3 or (len(parts) == 3 and not all(parts)):
+        await service.may_refer(
+            ctx.session, ctx.network, ctx.member, is_coordinator=ctx.is_coordinator, now=ctx.now
+        )
         return await conversation.start(ctx, REFER_FLOW, parts)
     if len(parts) != 3 or not all(parts):
         raise UserError(
