@@ -156,3 +156,6 @@ class Reply:
     # replies to its messages). ``placeholder``: a hint shown in that box.
     force_reply: bool = False
     placeholder: str = ""
+    # With ``edit``: it only marks the message as answered; a channel that cannot edit
+    # drops it (the choice shows in the poll, and the next message follows).
+    only_edit: bool = False

@@ -386,7 +386,11 @@ async def press(ctx: Context, data: ConversationPress) -> list[Reply]:
     options = [Option(str(label), str(value)) for label, value in state.get("options") or []]
     if data.choice == TYPE:
         return [
-            Reply(text=_("✏️ {field}: type your answer.").format(field=_(step.field)), edit=True),
+            Reply(
+                text=_("✏️ {field}: type your answer.").format(field=_(step.field)),
+                edit=True,
+                only_edit=True,
+            ),
             *await _ask(ctx, question, flow, step, state, typed=True),
         ]
     if step.multi and data.choice == len(options) + 1:
@@ -431,6 +435,7 @@ async def _chosen(
     done = Reply(
         text=_("✔ {field}: {value}").format(field=_(step.field), value=values[step.key] or "—"),
         edit=True,
+        only_edit=True,
     )
     return [done, *await _next(ctx, question, flow, state)]
 
@@ -510,7 +515,7 @@ async def _finish(
         return _fix_menu(question, flow, state, ctx, error=_error_line(error), edit=edit)
     service.close(question)
     if edit:
-        sent = Reply(text=_("✔ Confirmed."), edit=True)
+        sent = Reply(text=_("✔ Confirmed."), edit=True, only_edit=True)
         return [sent, *replies]
     return replies
 
