@@ -334,13 +334,13 @@ async def answer(ctx: Context, question: Question) -> list[Reply] | None:
         return [Reply(text=_expired_text(flow.name))]
     if not _is_ours(question, ctx):
         return None
-    step = flow.step(str(state.get("step")))
-    if step is None:  # the preview is shown: its buttons decide
-        return [Reply(text=_("Use the buttons under the preview: Confirm, Correct or Cancel."))]
     text = ctx.msg.text
     if name_key(text) in CANCEL_WORDS:
         service.close(question, QuestionStatus.REPLACED)
         return [Reply(text=_("Cancelled: nothing was sent or saved."))]
+    step = flow.step(str(state.get("step")))
+    if step is None:  # the preview is shown: its buttons decide
+        return [Reply(text=_("Use the buttons under the preview: Confirm, Correct or Cancel."))]
     options = [Option(str(label), str(value)) for label, value in state.get("options") or []]
     values: Values = dict(state["values"])
     try:
