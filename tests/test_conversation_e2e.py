@@ -254,3 +254,17 @@ async def test_a_conversation_expires_quietly_and_another_command_ends_it(tg: Ha
     tg.api.press_button(again, data_of(again, "Saúde"), COORD)
     await tg.api.wait_for_call("answerCallbackQuery", since=mark)
     assert "expirou" in str(tg.api.message(GROUP, again["message_id"]))
+
+
+async def test_cancelar_under_the_preview_changes_nothing(tg: Harness) -> None:
+    await _meeting_on_the_8th(tg)
+    reason = await tg.say(COORD, "/cancelar 08/12")
+    preview = await reply(tg, COORD, reason, "feriado municipal")
+    dropped, sent = await press(tg, preview, "✖ Cancelar", COORD)
+    assert not sent and "nada foi enviado nem salvo" in dropped["text"]
+    assert not dropped.get("reply_markup")
+    [meeting] = await _meetings(tg)
+    assert meeting.status == "scheduled"
+    # The one-line form still works, as before.
+    done = await tg.say(COORD, "/cancelar 08/12 | feriado municipal")
+    assert "foi cancelada" in done["text"]
