@@ -122,13 +122,9 @@ def joined(*keys: str) -> Callable[[Values], str]:
     return line
 
 
-def parts_of(args: str) -> list[str]:
-    return [part.strip() for part in args.split("|")] if args.strip() else []
-
-
 async def start(ctx: Context, flow: Flow, given: Sequence[str] = ()) -> list[Reply]:
-    """Open the conversation: the parts already typed are kept (the first wrong one, and
-    all after it, are asked again, with its error)."""
+    """Open the conversation: the parts already typed are kept, checked; a wrong one is
+    asked again (the first such error is said with the first question)."""
     values: Values = {}
     error: UserError | None = None
     for step, text in zip(flow.steps, given, strict=False):
