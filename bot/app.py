@@ -333,7 +333,9 @@ class Redebot:
         )
         handler = self.router.answers.get(question.kind) if question else None
         if question is not None and handler is not None:
-            return await handler(ctx, question)
+            answered = await handler(ctx, question)
+            if answered is not None:
+                return answered
         if ctx.msg.chat_kind is ChatKind.GROUP:
             for claim in self.router.replies:
                 replies = await claim(ctx)

@@ -151,3 +151,11 @@ class Reply:
     error: bool = False
     # Automatic messages that must get through quiet hours and hourly caps (urgent).
     urgent: bool = False
+    # A question answered by typing: the platform opens the reply box of the people the
+    # reply mentions (Telegram's selective ForceReply; in privacy mode the bot sees only
+    # replies to its messages). ``placeholder``: a hint shown in that box.
+    force_reply: bool = False
+    placeholder: str = ""
+    # With ``edit``: it only marks the message as answered; a channel that cannot edit
+    # drops it (the choice shows in the poll, and the next message follows).
+    only_edit: bool = False

@@ -43,8 +43,11 @@ class Context:
 
 
 Handler = Callable[[Context], Awaitable[list[Reply]]]
-# Handles a person's reply to a question the bot asked them (see storage.models.Question).
-AnswerHandler = Callable[[Context, Question], Awaitable[list[Reply]]]
+# Handles a person's reply to a question the bot asked them (see storage.models.Question);
+# None: the text answers something else (the other reply handlers may claim it).
+AnswerHandler = Callable[[Context, Question], Awaitable[list[Reply] | None]]
+# Runs before every command (a conversation left open ends when its person sends another).
+CommandHook = Callable[[Context], Awaitable[None]]
 ReplyHandler = Callable[[Context], Awaitable[list[Reply] | None]]
 # A button's handler gets its payload already parsed into the type it registered.
 B = TypeVar("B", bound=ButtonData)
@@ -164,6 +167,7 @@ class Router:
         self.calendar_feed: CalendarFeed | None = None
         self._agenda: list[tuple[int, AgendaSection]] = []
         self.hooks = Hooks()
+        self.command_hooks: list[CommandHook] = []
 
     def command(
         self,
@@ -271,6 +275,11 @@ class Router:
         self.hooks.opened.append(hook)
         return hook
 
+    def before_command(self, hook: CommandHook) -> CommandHook:
+        """Called before each command is handled (after its rights are checked)."""
+        self.command_hooks.append(hook)
+        return hook
+
     def greet(self, network: Network) -> list[Reply]:
         return [self.greeting(network)] if self.greeting is not None else []
 
@@ -293,6 +302,8 @@ class Router:
             raise UserError(
                 N_("Only the network's coordination can use /{name}."), name=command.name
             )
+        for hook in self.command_hooks:
+            await hook(ctx)
         try:
             replies = await command.handler(ctx)
             # Flush here, so a row refused at flush (a text longer than its column,

@@ -13,6 +13,7 @@ from handlers import (
     attendance,
     calendar,
     cases,
+    conversation,
     convocation,
     extensions,
     flows,
@@ -46,5 +47,6 @@ def build_router() -> Router:
     quiet.register(router)
     flows.register(router)
     cases.register(router)
+    conversation.register(router)
     router.check()
     return router

@@ -8,15 +8,15 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.buttons import ButtonData, Decision
-from bot.errors import UserError
+from bot.errors import UserError, check_length
 from bot.i18n import N_, ngettext
 from bot.i18n import gettext as _
 from bot.messages import Button, OutFile, Reply
 from bot.router import Context, Router, ScheduledContext
 from bot.rules import calendar as rules
-from bot.rules import dates
+from bot.rules import dates, privacy
 from bot.rules.kinds import Kind
-from bot.rules.names import kind_name
+from bot.rules.names import kind_name, name_key
 from bot.rules.status import MeetingStatus
 from bot.services import calendar as calendar_service
 from bot.services.calendar import (
@@ -30,7 +30,9 @@ from bot.services.calendar import (
     SavedYear,
     YearDraft,
 )
+from handlers import conversation
 from handlers.common import meeting_card, meeting_line, person, split_pipes
+from handlers.conversation import Option, Values
 from handlers.meeting_messages import ANNOUNCEMENT, REMINDER, meeting_message, unanswered_people
 from storage.models import Meeting
 
@@ -329,7 +331,10 @@ def _ref(ctx: Context, text: str, change: Change) -> rules.MeetingRef:
 
 
 async def move(ctx: Context) -> list[Reply]:
-    day_text, when_text, place = rules.parse_move(split_pipes(ctx.msg.args))
+    parts = split_pipes(ctx.msg.args)
+    if len(parts) < 2 or (len(parts) in (2, 3) and not all(parts[:2])):
+        return await conversation.start(ctx, MOVE_FLOW, parts)
+    day_text, when_text, place = rules.parse_move(parts)
     result = await calendar_service.move(
         ctx.session,
         ctx.network,
@@ -346,7 +351,10 @@ async def cancel(ctx: Context) -> list[Reply]:
     undo_text = rules.undo_args(ctx.msg.args)
     if undo_text is not None:
         return await _undo(ctx, undo_text)
-    day_text, reason = rules.parse_cancel(split_pipes(ctx.msg.args))
+    parts = split_pipes(ctx.msg.args)
+    if len(parts) < 2 or (len(parts) == 2 and not all(parts)):
+        return await conversation.start(ctx, CANCEL_FLOW, parts)
+    day_text, reason = rules.parse_cancel(parts)
     result = await calendar_service.cancel(
         ctx.session,
         ctx.network,
@@ -527,7 +535,107 @@ async def render_announcement(ctx: ScheduledContext) -> list[Reply]:
     return replies
 
 
+# --- step by step (issue 14) -------------------------------------------------------------
+
+
+def _day_checker(change: Change) -> conversation.Check:
+    async def check(ctx: Context, text: str, values: Values) -> str:
+        _ref(ctx, text, change)
+        return text
+
+    return check
+
+
+async def _check_reason(ctx: Context, text: str, values: Values) -> str:
+    rules.parse_cancel(["-", text])
+    return text
+
+
+async def _check_new_when(ctx: Context, text: str, values: Values) -> str:
+    try:
+        dates.parse_time_of_day(text)
+    except UserError:
+        dates.parse_when(text, now=ctx.now, tz=ctx.network.timezone)
+    return text
+
+
+async def _check_place(ctx: Context, text: str, values: Values) -> str:
+    if name_key(text) in {"mesmo local", "mesmo", "manter", "nao", ""}:
+        return ""
+    privacy.screen(text)
+    check_length(text, 255, N_("the place"))
+    return text
+
+
+async def _same_place_options(ctx: Context, values: Values) -> list[Option]:
+    return [Option(_("Same place"), ""), *await conversation.place_options(ctx, values)]
+
+
+_WHICH = N_("Which meeting? Choose it, or write its day (and time, if that day has several).")
+
+CANCEL_FLOW = conversation.Flow(
+    name="cancelar",
+    title=N_("❌ Cancel a meeting."),
+    example=rules.CANCEL_EXAMPLE,
+    steps=(
+        conversation.Step(
+            key="day",
+            field=N_("Meeting"),
+            question=_WHICH,
+            example="10/03 ou 10/03 14h",
+            check=_day_checker(Change.CANCEL),
+            options=conversation.meeting_options,
+        ),
+        conversation.Step(
+            key="reason",
+            field=N_("Reason"),
+            question=N_("Why is it cancelled? The group will read the reason."),
+            example="feriado municipal",
+            check=_check_reason,
+        ),
+    ),
+    line=conversation.joined("day", "reason"),
+    run=cancel,
+)
+
+MOVE_FLOW = conversation.Flow(
+    name="remarcar",
+    title=N_("📅 Move a meeting."),
+    example=rules.MOVE_EXAMPLE,
+    steps=(
+        conversation.Step(
+            key="day",
+            field=N_("Meeting"),
+            question=_WHICH,
+            example="10/03 ou 10/03 14h",
+            check=_day_checker(Change.MOVE),
+            options=conversation.meeting_options,
+        ),
+        conversation.Step(
+            key="when",
+            field=N_("New date and time"),
+            question=N_("To which day and time does it move? (only a time keeps the day)"),
+            example="12/03 15h ou 16h",
+            check=_check_new_when,
+        ),
+        conversation.Step(
+            key="place",
+            field=N_("Place"),
+            question=N_("Where will it be?"),
+            example="CREAS",
+            check=_check_place,
+            options=_same_place_options,
+            optional=True,
+        ),
+    ),
+    line=conversation.joined("day", "when", "place"),
+    run=move,
+)
+
+
 def register(router: Router) -> None:
+    conversation.declare(CANCEL_FLOW)
+    conversation.declare(MOVE_FLOW)
     router.feed(calendar_service.network_ics)
     router.command(
         "gerarcalendario",

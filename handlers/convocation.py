@@ -8,18 +8,21 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.buttons import ButtonData, Decision
+from bot.errors import UserError, check_length
 from bot.i18n import N_, ngettext
 from bot.i18n import gettext as _
 from bot.messages import Button, MailOut, OutFile, Reply
 from bot.router import Context, Router, ScheduledContext
 from bot.rules import calendar as calendar_rules
 from bot.rules import convocation as rules
-from bot.rules import dates
+from bot.rules import dates, privacy, trust
 from bot.rules.kinds import failed
-from bot.rules.names import kind_name
+from bot.rules.names import kind_name, name_key
 from bot.services import convocation as convocation_service
 from bot.services.convocation import CANCEL, MAIL_KIND, MailTarget, Notified, Outcome, Preview
+from handlers import conversation
 from handlers.common import person, signature
+from handlers.conversation import Option, Values
 from handlers.meeting_messages import CONVOCATION, meeting_message
 from storage.models import Meeting, Member, Network, Sector
 
@@ -55,7 +58,21 @@ def _decision_buttons(draft_id: int) -> tuple[tuple[Button, ...], ...]:
 
 async def convene(ctx: Context) -> list[Reply]:
     """Check the convocation and show it to its author: nothing goes to the group (and no
-    meeting is saved) until Enviar is pressed."""
+    meeting is saved) until Enviar is pressed. Without its parts (or with some of them), it
+    asks them one at a time."""
+    given = [part.strip() for part in ctx.msg.args.split("|")] if ctx.msg.args.strip() else []
+    urgent_given = bool(given) and name_key(given[-1]) in URGENT_WORDS
+    if urgent_given:
+        given = given[:-1]
+    if len(given) < 4 or (len(given) == 4 and not all(given)):
+        trust.speaks_for(
+            ctx.member,
+            example="/setor Conselho Tutelar",
+            missing=N_("Tell me your sector first, so the network knows who is convening."),
+        )
+        return await conversation.start(
+            ctx, CONVENE_FLOW, [*given, *([""] * (4 - len(given)))] + (["urgente"] * urgent_given)
+        )
     parts, urgent_asked = rules.parse_parts(ctx.msg.args)
     asked = rules.check_convocation(
         parts,
@@ -390,7 +407,128 @@ async def render_mail_failure(ctx: ScheduledContext) -> Sequence[Reply]:
     ]
 
 
+# --- step by step (issue 14) -------------------------------------------------------------
+
+URGENT_WORDS = frozenset({"urgente", "urgencia"})
+
+
+async def _check_when(ctx: Context, text: str, values: Values) -> str:
+    starts_at = dates.parse_when(text, now=ctx.now, tz=ctx.network.timezone, allow_past=True)
+    if starts_at <= ctx.now:
+        raise UserError(N_("That date and time have already passed."), example=rules.EXAMPLE)
+    return text
+
+
+def _checker(most: int, field: str) -> conversation.Check:
+    async def check(ctx: Context, text: str, values: Values) -> str:
+        privacy.screen(text)
+        check_length(text, most, field)
+        return text
+
+    return check
+
+
+async def _check_justification(ctx: Context, text: str, values: Values) -> str:
+    await _checker(rules.MAX_JUSTIFICATION, N_("the justification"))(ctx, text, values)
+    rules.convocation_basis(
+        sector_name=ctx.member.sector.name if ctx.member.sector else "—",
+        is_coordinator=ctx.is_coordinator,
+        justification=text,
+    )
+    return text
+
+
+async def _check_urgent(ctx: Context, text: str, values: Values) -> str:
+    key = name_key(text)
+    if key in URGENT_WORDS or key in {"sim", "s"}:
+        return "urgente"
+    if key in {"nao", "n", ""}:
+        return ""
+    raise UserError(N_("Answer sim or não."))
+
+
+async def _notice_is_enough(ctx: Context, values: Values) -> bool:
+    """The urgency is asked only when the meeting is less than 24 hours ahead and the
+    justification does not make it urgent already."""
+    try:
+        starts_at = dates.parse_when(
+            values.get("when", ""), now=ctx.now, tz=ctx.network.timezone, allow_past=True
+        )
+        basis = rules.convocation_basis(
+            sector_name=ctx.member.sector.name if ctx.member.sector else "—",
+            is_coordinator=ctx.is_coordinator,
+            justification=values.get("justification", ""),
+        )
+    except UserError:
+        return True  # the one-line form's check says what is wrong
+    return starts_at - ctx.now >= rules.MIN_NOTICE or rules.is_urgent(requested=False, basis=basis)
+
+
+async def _urgent_options(ctx: Context, values: Values) -> list[Option]:
+    return [Option(_("🚨 Yes, it is urgent"), "urgente"), Option(_("No"), "")]
+
+
+def _convene_line(values: Values) -> str:
+    line = conversation.joined("when", "place", "agenda", "justification")(values)
+    return line + (" | urgente" if values.get("urgent") else "")
+
+
+CONVENE_FLOW = conversation.Flow(
+    name="convocar",
+    title=N_("🚨 New extraordinary meeting."),
+    example=rules.EXAMPLE,
+    steps=(
+        conversation.Step(
+            key="when",
+            field=N_("When"),
+            question=N_("When will the meeting be? Write the day and the time."),
+            example="amanhã 9h ou 15/03 14h",
+            check=_check_when,
+        ),
+        conversation.Step(
+            key="place",
+            field=N_("Place"),
+            question=N_("Where will it be?"),
+            example="CRAS",
+            check=_checker(255, N_("the place")),
+            options=conversation.place_options,
+        ),
+        conversation.Step(
+            key="agenda",
+            field=N_("Agenda"),
+            question=N_("What is the agenda? Name a case only by its code."),
+            example="CASO-2025-014: plano de proteção",
+            check=_checker(rules.MAX_AGENDA, N_("the agenda")),
+        ),
+        conversation.Step(
+            key="justification",
+            field=N_("Justificativa"),
+            question=N_("Why must the network meet outside the calendar? (the justificativa)"),
+            example="risco iminente à criança, precisamos decidir hoje",
+            check=_check_justification,
+        ),
+        conversation.Step(
+            key="urgent",
+            field=N_("Urgency"),
+            question=N_(
+                "It is less than 24 hours away: is it urgent? Without urgency, an "
+                "extraordinary meeting needs 24 hours' notice."
+            ),
+            example="sim",
+            check=_check_urgent,
+            options=_urgent_options,
+            skip=_notice_is_enough,
+            optional=True,
+        ),
+    ),
+    line=_convene_line,
+    run=convene,
+    preview=False,
+)
+
+
 def register(router: Router) -> None:
+    conversation.declare(CONVENE_FLOW)
     router.on_cancelled(announce_cancellation)
     router.on_restored(announce_restoration)
     router.command(

@@ -18,7 +18,9 @@ from bot.rules.referrals import Audience, deadline_text
 from bot.rules.sectors import find as find_sector
 from bot.services import referrals as service
 from bot.services.referrals import Chase, Overdue, Pending
+from handlers import conversation
 from handlers.common import person, signature, split_pipes
+from handlers.conversation import Option, Values
 from storage.models import Network, Sector
 
 CHASE = Kind.REFERRAL_CHASE
@@ -44,8 +46,13 @@ def _short(text: str, size: int = 80) -> str:
 
 
 async def refer(ctx: Context) -> list[Reply]:
-    """``/encaminhar setores | prazo | descrição``."""
+    """``/encaminhar setores | prazo | descrição``; without them (or some), step by step."""
     parts = split_pipes(ctx.msg.args)
+    if len(parts) < 3 or (len(parts) == 3 and not all(parts)):
+        await service.may_refer(
+            ctx.session, ctx.network, ctx.member, is_coordinator=ctx.is_coordinator, now=ctx.now
+        )
+        return await conversation.start(ctx, REFER_FLOW, parts)
     if len(parts) != 3 or not all(parts):
         raise UserError(
             N_("Write the sectors, the deadline and the description, separated by |."),
@@ -197,6 +204,90 @@ async def set_ladder(ctx: Context) -> list[Reply]:
     return [Reply(text=text)]
 
 
+# --- step by step (issue 14) -------------------------------------------------------------
+
+
+async def _check_sectors(ctx: Context, text: str, values: Values) -> str:
+    sectors = await conversation.sectors(ctx)
+    chosen: list[str] = []
+    for name in rules.sector_names(text):
+        found = _find_for_refer(sectors, name).name
+        if found not in chosen:
+            chosen.append(found)
+    if not chosen:
+        raise UserError(N_("Say which sectors owe the devolutiva."), example=rules.EXAMPLE)
+    return ", ".join(chosen)
+
+
+async def _check_deadline(ctx: Context, text: str, values: Values) -> str:
+    deadlines.parse_deadline(
+        text,
+        today=ctx.now.astimezone(ctx.tz).date(),
+        tz=ctx.network.timezone,
+        state=ctx.network.state,
+    )
+    return text
+
+
+async def _deadline_options(ctx: Context, values: Values) -> list[Option]:
+    options = [
+        Option(_("5 working days"), "5 dias úteis"),
+        Option(_("10 working days"), "10 dias úteis"),
+    ]
+    ahead = await conversation.meeting_options(ctx, values)
+    if ahead:
+        day = ahead[0].value.split()[0]
+        options.append(Option(_("By the next meeting ({day})").format(day=day), day))
+    options.append(Option(_("30 days"), "30 dias"))
+    return options
+
+
+async def _check_description(ctx: Context, text: str, values: Values) -> str:
+    rules.check_description(text)
+    return text
+
+
+REFER_FLOW = conversation.Flow(
+    name="encaminhar",
+    title=N_("📌 New encaminhamento."),
+    example=rules.EXAMPLE,
+    steps=(
+        conversation.Step(
+            key="sectors",
+            field=N_("Sectors"),
+            question=N_(
+                "Which sectors owe the devolutiva? Choose one or more and press Done, or "
+                "write their names separated by commas."
+            ),
+            example="Saúde, Conselho Tutelar",
+            check=_check_sectors,
+            options=conversation.sector_options,
+            multi=True,
+        ),
+        conversation.Step(
+            key="deadline",
+            field=N_("Deadline"),
+            question=N_("What is the deadline for the devolutivas?"),
+            example="10 dias úteis ou 15/12",
+            check=_check_deadline,
+            options=_deadline_options,
+        ),
+        conversation.Step(
+            key="description",
+            field=N_("Description"),
+            question=N_(
+                "Describe the encaminhamento in a few words. Name the case only by its code, "
+                "never by a person's name."
+            ),
+            example="CASO-2025-014: avaliação de saúde mental da criança",
+            check=_check_description,
+        ),
+    ),
+    line=conversation.joined("sectors", "deadline", "description"),
+    run=refer,
+)
+
+
 # --- automatic ----------------------------------------------------------------------------
 
 
@@ -322,6 +413,7 @@ async def render_digest(ctx: ScheduledContext) -> Sequence[Reply]:
 
 
 def register(router: Router) -> None:
+    conversation.declare(REFER_FLOW)
     router.command("encaminhar", N_("record an encaminhamento with a deadline"), rules.EXAMPLE)(
         refer
     )

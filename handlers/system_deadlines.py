@@ -5,17 +5,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from bot.errors import UserError
+from bot.errors import UserError, check_length
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.messages import MailOut, Reply
 from bot.router import Context, Router, ScheduledContext
 from bot.rules import dates
+from bot.rules import sectors as sector_rules
 from bot.rules import system_deadlines as rules
 from bot.rules.kinds import Kind
 from bot.rules.names import name_key
 from bot.services import system_deadlines
+from handlers import conversation
 from handlers.common import person, signature, split_pipes
+from handlers.conversation import Option, Values
 from storage.models import ReportingDeadline
 
 EXAMPLE = rules.EXAMPLE
@@ -37,8 +40,12 @@ async def deadlines_command(ctx: Context) -> list[Reply]:
 
 
 async def _create(ctx: Context, args: str) -> list[Reply]:
-    """``/prazos novo RMA | mensal dia 10 | CRAS, CREAS [| link]``."""
-    spec = rules.parse_deadline(split_pipes(args))
+    """``/prazos novo RMA | mensal dia 10 | CRAS, CREAS [| link]``; without them (or some),
+    step by step."""
+    parts = split_pipes(args)
+    if len(parts) < 3 or (len(parts) == 3 and not all(parts)):
+        return await conversation.start(ctx, DEADLINE_FLOW, parts)
+    spec = rules.parse_deadline(parts)
     saved = await system_deadlines.save(ctx.session, ctx.network, spec, ctx.now)
     text = _(
         "Deadline {name} saved: next on {day}, for {sectors}. I will announce it and chase "
@@ -149,7 +156,98 @@ def _pending_mail(
     return MailOut(to=(email,), subject=subject, body=body)
 
 
+# --- step by step (issue 14) -------------------------------------------------------------
+
+
+async def _check_name(ctx: Context, text: str, values: Values) -> str:
+    check_length(text, 60, N_("the name"))
+    return text
+
+
+async def _name_options(ctx: Context, values: Values) -> list[Option]:
+    return [Option(name, name) for name in ("RMA", "Censo SUAS", "SISC", "Plano de Ação")]
+
+
+async def _check_recurrence(ctx: Context, text: str, values: Values) -> str:
+    rules.parse_recurrence(text)
+    return text
+
+
+async def _recurrence_options(ctx: Context, values: Values) -> list[Option]:
+    return [
+        Option(_("Monthly, on the 10th"), "mensal dia 10"),
+        Option(_("Quarterly, on the 15th"), "trimestral dia 15"),
+        Option(_("Yearly, on 30/06"), "anual 30/06"),
+    ]
+
+
+async def _check_sectors(ctx: Context, text: str, values: Values) -> str:
+    found = sector_rules.find_all(await conversation.sectors(ctx), text, EXAMPLE)
+    if not found:
+        raise UserError(N_("Write: name | recurrence | sectors [| link]."), example=EXAMPLE)
+    return ", ".join(dict.fromkeys(s.name for s in found))
+
+
+async def _check_link(ctx: Context, text: str, values: Values) -> str:
+    return "" if name_key(text) in {"sem link", "nao", "nenhum", ""} else text
+
+
+async def _link_options(ctx: Context, values: Values) -> list[Option]:
+    return [Option(_("No link"), "")]
+
+
+DEADLINE_FLOW = conversation.Flow(
+    name="prazos novo",
+    title=N_("📅 New reporting deadline."),
+    example=EXAMPLE,
+    steps=(
+        conversation.Step(
+            key="name",
+            field=N_("Name"),
+            question=N_("Which system or report is it?"),
+            example="RMA",
+            check=_check_name,
+            options=_name_options,
+        ),
+        conversation.Step(
+            key="recurrence",
+            field=N_("Recurrence"),
+            question=N_("How often is it due, and on which day?"),
+            example="mensal dia 10, trimestral dia 15 ou anual 30/06",
+            check=_check_recurrence,
+            options=_recurrence_options,
+        ),
+        conversation.Step(
+            key="sectors",
+            field=N_("Sectors"),
+            question=N_(
+                "Which sectors fill it in? Choose one or more and press Done, or write their "
+                "names separated by commas."
+            ),
+            example="CRAS, CREAS",
+            check=_check_sectors,
+            options=conversation.sector_options,
+            multi=True,
+        ),
+        conversation.Step(
+            key="link",
+            field=N_("Link"),
+            question=N_("Where is it filled in? Write the link, or choose No link."),
+            example="https://aplicacoes.mds.gov.br/sagirmps/rma",
+            check=_check_link,
+            options=_link_options,
+            optional=True,
+        ),
+    ),
+    line=lambda values: (
+        "novo " + conversation.joined("name", "recurrence", "sectors", "link")(values)
+    ),
+    run=deadlines_command,
+)
+
+
 def register(router: Router) -> None:
+    conversation.declare(DEADLINE_FLOW)
     router.command("prazos", N_("reporting deadlines (RMA, Censo SUAS...)"), EXAMPLE)(
         deadlines_command
     )

@@ -548,6 +548,9 @@ class Question(Base):
     meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
     asked_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(10), default=QuestionStatus.OPEN)
+    # A step-by-step conversation (handlers/conversation.py): the command, the answers so
+    # far and the step asked. Every typed answer in it passed the personal-data screen.
+    state: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
 
 
 class ScheduledMessage(Base):

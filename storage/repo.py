@@ -1270,24 +1270,51 @@ async def ask(
     kind: str,
     meeting_id: int | None,
     now: datetime,
-) -> None:
+    state: dict[str, Any] | None = None,
+) -> Question:
     """Open a question for a member, closing any earlier open one (one at a time)."""
     await session.execute(
         update(Question)
         .where(Question.member_id == member_id, Question.status == QuestionStatus.OPEN)
         .values(status=QuestionStatus.REPLACED)
     )
-    session.add(
-        Question(
-            network_id=network_id,
-            member_id=member_id,
-            kind=kind,
-            meeting_id=meeting_id,
-            asked_at=now,
-            status=QuestionStatus.OPEN,
-        )
+    question = Question(
+        network_id=network_id,
+        member_id=member_id,
+        kind=kind,
+        meeting_id=meeting_id,
+        asked_at=now,
+        status=QuestionStatus.OPEN,
+        state=state,
     )
+    session.add(question)
     await session.flush()
+    return question
+
+
+async def close_questions(*, session: AsyncSession, member_id: int, kind: str) -> None:
+    """Close the member's open questions of ``kind`` (a conversation another command ends)."""
+    await session.execute(
+        update(Question)
+        .where(
+            Question.member_id == member_id,
+            Question.status == QuestionStatus.OPEN,
+            Question.kind == kind,
+        )
+        .values(status=QuestionStatus.REPLACED)
+    )
+
+
+async def places(*, session: AsyncSession, network_id: int, limit: int = 6) -> Sequence[str]:
+    """The places the network meets at, the most used first."""
+    result = await session.scalars(
+        select(Meeting.place)
+        .where(Meeting.network_id == network_id, Meeting.place != "")
+        .group_by(Meeting.place)
+        .order_by(func.count().desc(), Meeting.place)
+        .limit(limit)
+    )
+    return result.all()
 
 
 async def open_question(

@@ -177,13 +177,24 @@ KNOWN = [
     "/caso config inatividade 99999999999999999999",
     "/caso CASO-2026-001",
     "/casos",
+    # Step by step (issue 14): each opens a conversation.
+    "/encaminhar",
+    "/encaminhar Saúde | ² dias",
+    "/convocar",
+    "/convocar amanhã 9h",
+    "/cancelar",
+    "/remarcar 08/12",
+    "/prazos novo",
+    "/gt criar",
+    "/gt criar GT D | Saúde",
 ]
 
 
 def button_payloads(rng: random.Random) -> Iterator[str]:
     prefixes = ["rsvp", "pres", "cal", "calpick", "calundo", "plan", "plansec", "erase"]
-    prefixes += ["ext", "role", "conv", "ataok", "rep", "email", "zzz", ""]
+    prefixes += ["ext", "role", "conv", "ataok", "rep", "email", "ask", "zzz", ""]
     fields = ["1", "0", "999999", "y", "n", "m", "a", "r", "c", "ok", "no", "²", "x", "-1", ""]
+    fields += ["fix", "sectors", "when"]
     while True:
         version = rng.choice(["v1", "v1", "v1", "v0", "v2", ""])
         parts = [rng.choice(fields) for _ in range(rng.randrange(0, 5))]
@@ -240,22 +251,35 @@ async def test_a_fuzz_of_every_command_is_answered_and_never_crashes(
     examples = readme_examples()
     commands, payloads = mutations(rng, examples), button_payloads(rng)
     people = [COORDINATOR, ANA, BRUNO]
+    shown: list[str] = []  # the buttons of the latest answers (a conversation's, often)
     for n in range(N):
         person = rng.choice(people)
         if n % 10 == 9:
             data = next(payloads)
             replies = await group.press(person, data)
             found = check(data, replies)
+        elif n % 10 in (4, 6) and shown:
+            # A press of a button just shown, or a typed answer to the bot's question.
+            data = rng.choice(shown)
+            if n % 10 == 6:
+                replies = await group.press(person, data)
+            else:
+                data = next(commands).lstrip("/")
+                replies = await group.answer(person, data)
+            found = check(data, replies)
+            found = [f for f in found if f != "no answer"]
         else:
             command = next(commands)
             replies = await group.say(person, command)
             found = check(command, replies)
+        fresh = [b.data for r in replies for row in r.buttons for b in row]
+        shown = fresh or shown
         if found:
-            problems.setdefault(command if n % 10 != 9 else data, found)
+            problems.setdefault(command if n % 10 not in (4, 6, 9) else data, found)
         if n % 250 == 249:  # scheduled work runs too, a day later each time
             await clock.advance(timedelta(days=1))
             await dispatcher.run_due()
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
-    shown = "\n".join(f"{cmd[:100]!r}: {why}" for cmd, why in list(problems.items())[:25])
-    assert not problems, f"{len(problems)} inputs answered badly:\n{shown}"
+    listed = "\n".join(f"{cmd[:100]!r}: {why}" for cmd, why in list(problems.items())[:25])
+    assert not problems, f"{len(problems)} inputs answered badly:\n{listed}"
     assert not errors, f"{len(errors)} errors logged, e.g. {errors[:5]}"

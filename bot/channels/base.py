@@ -172,6 +172,8 @@ def adapt(reply: Reply, caps: Capabilities, *, asker: Person | None = None) -> R
             return Reply(text=reply.notice, mentions=mentions, to_user=reply.to_user, error=True)
         reply = replace(reply, notice=None)
     if reply.edit and not caps.edits:
+        if reply.only_edit:
+            return None
         if reply.buttons and caps.polls and not reply.new_choice:
             return None  # the poll itself shows the live counts
         reply = replace(reply, edit=False)

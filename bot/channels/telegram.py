@@ -15,11 +15,13 @@ from telegram import (
     BotCommandScopeAllGroupChats,
     BotCommandScopeDefault,
     ChatMember,
+    ForceReply,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
     Message,
     MessageEntity,
+    ReplyParameters,
     Update,
     User,
 )
@@ -130,6 +132,24 @@ def _markup(reply: Reply) -> InlineKeyboardMarkup | None:
             for row in reply.buttons
         ]
     )
+
+
+def _force_reply(reply: Reply) -> ForceReply | None:
+    """A question to type the answer of: the reply box opens for the people it mentions or
+    answers (selective), and the reply reaches the bot in privacy mode."""
+    if not reply.force_reply or reply.buttons:
+        return None
+    return ForceReply(selective=True, input_field_placeholder=reply.placeholder[:64] or None)
+
+
+def _answering(reply: Reply, origin: Incoming | None, target: int) -> ReplyParameters | None:
+    """A question quotes the message it follows from (the person's answer or command), so
+    a selective ForceReply reaches that person."""
+    if not reply.force_reply or origin is None or origin.button is not None:
+        return None
+    if not origin.message_id or origin.chat_id != str(target):
+        return None
+    return ReplyParameters(message_id=int(origin.message_id), allow_sending_without_reply=True)
 
 
 CAPABILITIES = Capabilities(
@@ -476,7 +496,8 @@ class TelegramChannel:
                 chat_id=target,
                 text=part,
                 entities=(entities or None) if len(parts) == 1 else None,
-                reply_markup=_markup(reply) if last else None,
+                reply_markup=(_markup(reply) or _force_reply(reply)) if last else None,
+                reply_parameters=_answering(reply, origin, target) if index == 0 else None,
             )
             ids.append(str(sent.message_id))
         return Sent(tuple(ids))

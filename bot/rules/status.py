@@ -70,6 +70,7 @@ class QuestionStatus(StrEnum):
     OPEN = "open"
     ANSWERED = "answered"
     REPLACED = "replaced"  # a newer question to the same person closed it
+    EXPIRED = "expired"  # a conversation left halfway (handlers/conversation.py)
 
 
 class DraftStatus(StrEnum):

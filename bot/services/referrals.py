@@ -210,6 +210,21 @@ class Referred:
     representatives: Sequence[Member]
 
 
+async def may_refer(
+    session: AsyncSession, network: Network, member: Member, *, is_coordinator: bool, now: datetime
+) -> Meeting | None:
+    """Refuse who may not refer now; the meeting whose presence list is open, if any."""
+    if not is_coordinator:
+        trust.speaks_for(member, example="/setor Saúde")
+    meeting = await _open_meeting(session, network, now)
+    if not is_coordinator and meeting is None:
+        raise UserError(
+            N_("Only the coordination can refer outside a meeting (with the presence list open)."),
+            example=rules.EXAMPLE,
+        )
+    return meeting
+
+
 async def refer(
     session: AsyncSession,
     network: Network,
@@ -225,14 +240,7 @@ async def refer(
     """``/encaminhar``: at a meeting with its presence list open any sector may refer (by a
     confirmed representative, issue 13); outside one only the coordination (seed 000 §5-6).
     The deadline is read in the network's zone."""
-    if not is_coordinator:
-        trust.speaks_for(member, example="/setor Saúde")
-    meeting = await _open_meeting(session, network, now)
-    if not is_coordinator and meeting is None:
-        raise UserError(
-            N_("Only the coordination can refer outside a meeting (with the presence list open)."),
-            example=rules.EXAMPLE,
-        )
+    meeting = await may_refer(session, network, member, is_coordinator=is_coordinator, now=now)
     rules.check_description(description)
     privacy.screen(description)
     chosen = await _owing_sectors(session, network, sectors, find)

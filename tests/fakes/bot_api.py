@@ -1075,8 +1075,14 @@ async def _read_params(request: web.Request) -> tuple[JSON, _Files]:
 
 
 def _markup(p: JSON) -> JSON | None:
-    """The inline keyboard to echo in the Message (reply keyboards are not echoed)."""
+    """The inline keyboard to echo in the Message (reply keyboards and ForceReply are not
+    echoed; a ForceReply is checked as Telegram does)."""
     markup = p.get("reply_markup")
+    if isinstance(markup, dict) and "force_reply" in markup:
+        if markup["force_reply"] is not True or "inline_keyboard" in markup:
+            raise _ApiError(400, "Bad Request: can't parse reply keyboard markup JSON object")
+        if len(str(markup.get("input_field_placeholder", ""))) > 64:
+            raise _ApiError(400, "Bad Request: input field placeholder is too long")
     if not isinstance(markup, dict) or not markup.get("inline_keyboard"):
         return None
     for row in markup["inline_keyboard"]:
