@@ -41,6 +41,21 @@ class Group:
             )
         )
 
+    async def answer(self, person: Person, text: str, replied_text: str = "") -> list[Reply]:
+        """``person`` replies to the bot's message (``replied_text``) with ``text``."""
+        return await self.runtime.redebot.handle(
+            Incoming(
+                platform=self.platform,
+                chat_id=self.chat_id,
+                chat_kind=ChatKind.GROUP,
+                sender=person,
+                text=text,
+                reply_to_bot=True,
+                replied_text=replied_text,
+                admin_checked=False,
+            )
+        )
+
     async def text(self, person: Person, text: str, **kwargs: object) -> str:
         """What the group sees after ``person`` types ``text`` (all replies joined)."""
         replies = await self.say(person, text, **kwargs)  # type: ignore[arg-type]
