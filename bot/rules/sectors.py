@@ -62,16 +62,18 @@ def by_abbreviation(sectors: Sequence[S], key: str) -> list[S]:
     return [s for s in sectors if s.key == full] if full else []
 
 
-def matches(sectors: Sequence[S], name: str) -> list[S]:
+def matches(sectors: Sequence[S], name: str, *, abbreviated: bool = True) -> list[S]:
     """The sectors ``name`` may mean: the one called so (accents and case ignored), else
-    the one it abbreviates ("PM", "C.T."), else those whose name begins so ("Saúde" is
-    Saúde even beside Saúde Mental)."""
+    the one it abbreviates ("PM", "C.T.": unless not ``abbreviated``), else those whose
+    name begins so ("Saúde" is Saúde even beside Saúde Mental)."""
     key = name_key(name)
     exact = [s for s in sectors if s.key == key]
     if exact or not key:
         return exact
-    short = by_abbreviation(sectors, key) or by_abbreviation(
-        sectors, key.replace(".", "").replace(" ", "")
+    short = (
+        by_abbreviation(sectors, key) or by_abbreviation(sectors, key.replace(".", ""))
+        if abbreviated
+        else []
     )
     if short:
         return short
@@ -154,8 +156,10 @@ def several(found: Sequence[Named], name: str, example: str) -> UserError:
 
 def lookup(sectors: Sequence[S], name: str) -> S | None:
     """The sector called ``name`` (accents and case ignored), else the only one whose name
-    starts so; None when there is none (or more than one)."""
-    found = matches(sectors, name)
+    starts so; None when there is none (or more than one). A plan's table (its only user)
+    names sectors its own way: the coordination decides each abbreviation it uses once
+    (bot.rules.plans), so the default ones do not answer for it."""
+    found = matches(sectors, name, abbreviated=False)
     return found[0] if len(found) == 1 else None
 
 
