@@ -156,12 +156,24 @@ KNOWN = [
     "/convocar amanhã 9h | CRAS | pauta | risco iminente à criança",  # convened already
     "/convocar sábado 3h | CRAS | pauta | risco iminente à criança",  # previewed, warned
     "/calendario 2026",
+    "/setores sigla ²",
+    "/setores sigla PM",
+    "/setores sigla remover",
+    "/setores sigla " + "P" * 20 + " CRAS",
+    "/setores sigla CRAS Saúde",
+    "/setores siglas",
+    "/Próxima",
+    "/devolutiva",
+    "/prazo_ok",
+    "/setor",
+    "/proxma",
 ]
 
 
 def button_payloads(rng: random.Random) -> Iterator[str]:
     prefixes = ["rsvp", "pres", "cal", "calpick", "calundo", "plan", "plansec", "erase"]
     prefixes += ["ext", "role", "conv", "ataok", "rep", "email", "zzz", ""]
+    prefixes += ["dvpick", "dvdone", "sect", "rptok"]
     fields = ["1", "0", "999999", "y", "n", "m", "a", "r", "c", "ok", "no", "²", "x", "-1", ""]
     while True:
         version = rng.choice(["v1", "v1", "v1", "v0", "v2", ""])
