@@ -159,7 +159,13 @@ async def devolutiva_answer(ctx: Context, question: Question) -> list[Reply]:
     if not text:
         return []
     recorded = await service.answer_devolutiva(
-        ctx.session, ctx.network, ctx.member, question, now=ctx.now, text=text
+        ctx.session,
+        ctx.network,
+        ctx.member,
+        question,
+        now=ctx.now,
+        text=text,
+        replied_code=rules.code_in(ctx.msg.replied_text),
     )
     return [_recorded_reply(recorded)]
 

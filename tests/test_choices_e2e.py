@@ -53,6 +53,9 @@ async def test_devolutiva_alone_offers_the_sectors_codes_and_the_reply_is_the_te
         "Ana, escreva a devolutiva de Saúde sobre E-2026-001 respondendo a esta mensagem."
         in question
     )
+    # A reply quoting the bot's message about another code is that code's devolutiva.
+    other = await group.answer(ANA, "rede acionada", replied_text="⏳ E-2026-003 vence amanhã")
+    assert "Devolutiva do setor Saúde sobre E-2026-003 registrada" in _texts(other)
     # A plain reply (the console, a phone that does not quote) answers the question.
     done = _texts(await group.answer(ANA, "avaliação feita; segue no CAPS"))
     assert "✅ Devolutiva do setor Saúde sobre E-2026-001 registrada" in done
@@ -68,7 +71,8 @@ async def test_devolutiva_alone_offers_the_sectors_codes_and_the_reply_is_the_te
     refused = await group.press(BRUNO, options[1][1])
     assert "E-2026-001 não está aguardando a devolutiva do seu setor." in _texts(refused)
     # Bruno's own list, and a quoted reply to the question his press opens.
-    (code,) = [d for label, d in _buttons(await group.say(BRUNO, "/devolutiva")) if "003" in label]
+    listed = _buttons(await group.say(BRUNO, "/devolutiva"))
+    (code,) = [data for label, data in listed if label == "📝 E-2026-003"]
     question = _texts(await group.press(BRUNO, code))
     quoted = await group.answer(BRUNO, "visita feita", replied_text=question)
     assert "Devolutiva do setor Conselho Tutelar sobre E-2026-003 registrada" in _texts(quoted)
@@ -151,18 +155,29 @@ async def test_abbreviations_name_sectors_and_the_coordination_sets_them(group: 
     assert "Zé diz que representa Polícia Militar." in await group.text(newcomer, "/setor PM")
     made = await group.text(COORDINATOR, "/encaminhar CT, MP | 5 dias | CASO-2026-004: visita")
     assert "Conselho Tutelar, Ministério Público" in made
-    assert "Pronto: SEMED agora quer dizer Educação" in await group.text(
-        COORDINATOR, "/setores sigla SEMED Educação"
+    assert "• SEMED = Educação (padrão)" in listed  # the network's Educação
+    # The network's own abbreviation wins over the default one, and leaves it again.
+    assert "Pronto: SEMED agora quer dizer Escola Municipal" in await group.text(
+        COORDINATOR, "/setores sigla SEMED Escola Municipal"
     )
-    assert "• SEMED = Educação" in await group.text(COORDINATOR, "/setores siglas")
-    assert "Educação" in await group.text(COORDINATOR, "/encaminhar semed | 5 dias | CASO-2026-005")
-    assert "SEMED não quer mais dizer Educação." in await group.text(
+    listed = await group.text(COORDINATOR, "/setores siglas")
+    assert "• SEMED = Escola Municipal\n" in listed and "SEMED = Educação" not in listed
+    made = await group.text(COORDINATOR, "/encaminhar semed | 5 dias | CASO-2026-005: vaga")
+    assert "Setores: Escola Municipal" in made
+    assert "SEMED não quer mais dizer Escola Municipal." in await group.text(
         COORDINATOR, "/setores sigla remover SEMED"
     )
-    assert "Não há setor" in await group.text(COORDINATOR, "/encaminhar SEMED | 5 dias | CASO-2")
+    made = await group.text(COORDINATOR, "/encaminhar SEMED | 5 dias | CASO-2026-006: vaga")
+    assert "Setores: Educação" in made
+    assert "Não há setor chamado SEJ" in await group.text(
+        COORDINATOR, "/encaminhar SEJ | 5 dias | CASO-2026-007: vaga"
+    )
     refused = await group.text(COORDINATOR, "/setores sigla remover PM")
     assert "PM quer dizer Polícia Militar por padrão." in refused
     assert "Só a coordenação" in await group.text(ANA, "/setores sigla SEMED Educação")
+    assert "CRAS já é o nome de um setor." in await group.text(
+        COORDINATOR, "/setores sigla CRAS Saúde"
+    )
 
 
 async def test_ajuda_groups_the_commands_and_hides_the_coordinations(group: Group) -> None:

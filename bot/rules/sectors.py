@@ -30,18 +30,20 @@ class Named(Protocol):
 S = TypeVar("S", bound=Named)
 
 
-# Abbreviations people use for sectors a network has under their full names (issue 14):
-# they count unless the network gave the abbreviation to another sector (/setores sigla).
-DEFAULT_ABBREVIATIONS = {
-    "pm": "policia militar",
-    "pc": "policia civil",
-    "mp": "ministerio publico",
-    "ct": "conselho tutelar",
-    "ubs": "unidade basica de saude",
-    "caps": "centro de atencao psicossocial",
-    "sms": "secretaria municipal de saude",
-    "semed": "secretaria municipal de educacao",
-    "visa": "vigilancia sanitaria",
+# Abbreviations people use for sectors a network has under their full names (issue 14),
+# each with the names it may stand for, the first the network has winning ("SMS" is the
+# Secretaria Municipal de Saúde, or the sector called Saúde). They count unless the network
+# gave the abbreviation to another sector (/setores sigla).
+DEFAULT_ABBREVIATIONS: dict[str, tuple[str, ...]] = {
+    "pm": ("policia militar",),
+    "pc": ("policia civil",),
+    "mp": ("ministerio publico",),
+    "ct": ("conselho tutelar",),
+    "ubs": ("unidade basica de saude",),
+    "caps": ("centro de atencao psicossocial", "saude mental"),
+    "sms": ("secretaria municipal de saude", "saude"),
+    "semed": ("secretaria municipal de educacao", "educacao"),
+    "visa": ("vigilancia sanitaria",),
 }
 ABBREVIATION_EXAMPLE = "/setores sigla PM Polícia Militar  ·  /setores sigla remover PM"
 MAX_ABBREVIATION = 12
@@ -58,8 +60,11 @@ def by_abbreviation(sectors: Sequence[S], key: str) -> list[S]:
     given = [s for s in sectors if key in abbreviations_of(s)]
     if given:
         return given
-    full = DEFAULT_ABBREVIATIONS.get(key)
-    return [s for s in sectors if s.key == full] if full else []
+    for full in DEFAULT_ABBREVIATIONS.get(key, ()):
+        found = [s for s in sectors if s.key == full]
+        if found:
+            return found
+    return []
 
 
 def matches(sectors: Sequence[S], name: str, *, abbreviated: bool = True) -> list[S]:
@@ -82,12 +87,11 @@ def matches(sectors: Sequence[S], name: str, *, abbreviated: bool = True) -> lis
 
 def defaults_for(sectors: Sequence[S]) -> list[tuple[str, S]]:
     """The default abbreviations that name one of ``sectors`` (for the list)."""
-    return [
-        (short.upper(), s)
-        for short, full in DEFAULT_ABBREVIATIONS.items()
-        for s in sectors
-        if s.key == full
-    ]
+    found = []
+    for short in DEFAULT_ABBREVIATIONS:
+        named = by_abbreviation([s for s in sectors if short not in abbreviations_of(s)], short)
+        found += [(short.upper(), s) for s in named]
+    return found
 
 
 @dataclass(frozen=True)

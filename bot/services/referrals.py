@@ -328,13 +328,19 @@ async def answer_devolutiva(
     *,
     now: datetime,
     text: str,
+    replied_code: str | None = None,
 ) -> Recorded:
-    """The reply to the question a code's button opened: that code's devolutiva."""
+    """The reply to the question a code's button opened: that code's devolutiva. A reply
+    quoting the bot's message about another code is that one's (the question waits)."""
     referral = await repo.referral(
         session=session, referral_id=int(question.kind.partition(":")[2] or 0)
     )
     if referral is None or referral.network_id != network.id:
         raise UserError(N_("This choice is no longer valid."))
+    if replied_code is not None and replied_code.upper() != referral.code.upper():
+        return await record_devolutiva(
+            session, network, member, now=now, code=replied_code, text=text
+        )
     recorded = await record_devolutiva(
         session, network, member, now=now, code=referral.code, text=text
     )

@@ -29,11 +29,6 @@ class Representation:
     waiting: tuple[str, ...] = ()
 
 
-async def names(session: AsyncSession, network: Network) -> list[str]:
-    """The sectors' names, in order."""
-    return [s.name for s in await repo.sectors(session=session, network_id=network.id)]
-
-
 async def listed(session: AsyncSession, network: Network) -> Sequence[Sector]:
     """The sectors, in order (for a choice among them)."""
     return await repo.sectors(session=session, network_id=network.id)
