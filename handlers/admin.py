@@ -472,6 +472,8 @@ def register(router: Router) -> None:
 
     router.command("start", N_("introduce the bot"), "/start")(start)
     router.command("ajuda", N_("list the commands"), "/ajuda")(ajuda)
+    router.alias("comandos", "ajuda")
+    router.alias("help", "ajuda")
     router.command("setor", N_("say which sector you represent"), "/setor CRAS")(set_sector)
     router.command("setores", N_("sectors and their representatives"), "/setores")(list_sectors)
     router.button(ClaimDecision)(claim_button)
