@@ -91,6 +91,9 @@ class Redebot:
         if _group_talk(msg):
             return []  # not the bot's business: nothing is stored or logged
         msg = _without_nul(msg)
+        if msg.command is not None:
+            # "/Próxima", "/PROXIMA", "/reuniao": the command's own name from here on.
+            msg = replace(msg, command=self.router.canonical(msg.command))
         try:
             msg = await self._prefetch(msg)
             async with self.sessions() as session, session.begin():
@@ -331,7 +334,8 @@ class Redebot:
         question = await repo.open_question(
             session=ctx.session, member_ids=member_ids, since=ctx.now - QUESTION_LIFETIME
         )
-        handler = self.router.answers.get(question.kind) if question else None
+        # A kind may carry what the question is about after a colon ("devolutiva:12").
+        handler = self.router.answers.get(question.kind.partition(":")[0]) if question else None
         if question is not None and handler is not None:
             answered = await handler(ctx, question)
             if answered is not None:

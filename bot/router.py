@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import difflib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from bot.config import Settings
 from bot.errors import UserError
 from bot.i18n import N_
 from bot.messages import Incoming, MailOut, Reply
+from bot.rules.choices import normalise
 from bot.rules.kinds import Kind, failed
 from storage.models import Meeting, Member, Network, Question, ScheduledMessage
 
@@ -155,6 +157,8 @@ class Router:
 
     def __init__(self) -> None:
         self.commands: dict[str, Command] = {}
+        # Other names people type for a command (/reuniao for /proxima): name -> command.
+        self.aliases: dict[str, str] = {}
         self.buttons: dict[str, tuple[type[ButtonData], ButtonHandler[Any]]] = {}
         self.renderers: dict[str, Renderer] = {}
         self.kind_options: dict[str, KindOptions] = {}
@@ -187,6 +191,27 @@ class Router:
             return handler
 
         return register
+
+    def alias(self, name: str, command: str) -> None:
+        """``/name`` does what ``/command`` does (a short Portuguese word people type)."""
+        if name in self.commands or name in self.aliases:
+            raise ValueError(f"command /{name} registered twice")
+        self.aliases[name] = command
+
+    def canonical(self, typed: str) -> str:
+        """The command's registered name for what a phone sent: "/Próxima", "/PROXIMA",
+        "/proxima!" and "/reuniao" are all /proxima. An unknown name comes back lower-case
+        and accent-free (the error names it so, and suggests the nearest)."""
+        name = normalise(typed).replace(" ", "_")
+        return self.aliases.get(name, name)
+
+    def nearest(self, name: str, *, coordinator: bool) -> list[str]:
+        """Up to two commands spelt like ``name`` (or like one of their aliases), that the
+        sender may use."""
+        allowed = {n for n, c in self.commands.items() if coordinator or not c.coordinator}
+        usable = [n for n in [*self.commands, *self.aliases] if self.aliases.get(n, n) in allowed]
+        close = difflib.get_close_matches(name, usable, n=4, cutoff=0.6)
+        return list(dict.fromkeys(self.aliases.get(n, n) for n in close))[:2]
 
     def button(self, kind: type[B]) -> Callable[[ButtonHandler[B]], ButtonHandler[B]]:
         """Register the handler of one button type (its payload is parsed before the call)."""
@@ -292,8 +317,18 @@ class Router:
             return await self.dispatch_button(ctx, msg.button)
         if msg.command is None:
             return []
-        command = self.commands.get(msg.command)
+        command = self.commands.get(self.canonical(msg.command))
         if command is None:
+            near = self.nearest(self.canonical(msg.command), coordinator=ctx.is_coordinator)
+            if near:
+                raise UserError(
+                    N_(
+                        "I don't know the command /{name}. Did you mean {options}? "
+                        "Send /ajuda to see the commands."
+                    ),
+                    name=msg.command,
+                    options=" ".join(f"/{n}" for n in near),
+                )
             raise UserError(
                 N_("I don't know the command /{name}. Send /ajuda to see the commands."),
                 name=msg.command,

@@ -41,20 +41,117 @@ async def start(ctx: Context) -> list[Reply]:
     return [greeting(ctx.network)]
 
 
-def help_text(router: Router, coordinator: bool) -> str:
-    """``/ajuda``: every command with its summary (the coordination's apart)."""
-    lines = [_("What you can ask me:")]
-    commands = sorted(router.commands.values(), key=lambda c: c.name)
-    for command in commands:
-        if not command.coordinator:
-            lines.append(f"/{command.name} — {_(command.summary)}")
+# /ajuda's sections, by what people do; a command not listed here goes under "Other".
+TOPICS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        N_("📅 Meetings"),
+        (
+            "proxima",
+            "pauta",
+            "calendario",
+            "ics",
+            "convocar",
+            "rodizio",
+            "gt",
+            "remarcar",
+            "cancelar",
+            "gerarcalendario",
+            "importar",
+            "trocar",
+            "lembretes",
+        ),
+    ),
+    (N_("🙋 Presence"), ("presenca", "quorum")),
+    (
+        N_("📌 Encaminhamentos"),
+        (
+            "encaminhar",
+            "devolutiva",
+            "pendencias",
+            "prazo",
+            "concluir",
+            "reabrir",
+            "excluir",
+            "cobranca",
+        ),
+    ),
+    (N_("⏰ Reporting deadlines"), ("prazos", "prazo_ok")),
+    (N_("📝 Atas, plans and reports"), ("ata", "atas", "plano", "relatorio")),
+    (
+        N_("🏛 The network"),
+        ("setor", "setores", "coordenador", "email", "fuso", "estado", "idioma", "silencio"),
+    ),
+    (N_("🔒 Your data"), ("meusdados", "apagarmeusdados")),
+)
+OTHER = N_("Other")
+# The form of a command whose example alone does not show it (its words in the locale).
+FORMS: dict[str, str] = {
+    "convocar": N_("/convocar when | sectors | agenda | justificativa"),
+    "encaminhar": N_("/encaminhar sectors | deadline | description"),
+    "devolutiva": N_("/devolutiva code text (or /devolutiva alone: buttons)"),
+    "prazo": N_("/prazo code new-date reason"),
+    "prazo_ok": N_("/prazo_ok name (or /prazo_ok alone: buttons)"),
+    "setor": N_("/setor sector (or /setor alone: buttons)"),
+    "remarcar": N_("/remarcar day | new day and time | place"),
+    "cancelar": N_("/cancelar day | reason"),
+    "excluir": N_("/excluir code | reason"),
+    "pendencias": N_("/pendencias [sector]"),
+}
+# Two messages at most: each part stays well under Telegram's and WhatsApp's 4096.
+HELP_PART = 3500
+
+
+def _help_entry(router: Router, name: str) -> str:
+    command = router.commands[name]
+    line = f"• /{name} — {_(command.summary)}"
+    if name in FORMS:
+        line += "\n   " + _(FORMS[name])
+    if command.example.strip() != f"/{name}":
+        line += "\n   " + _("e.g. {example}").format(example=command.example)
+    return line
+
+
+def _help_sections(router: Router, names: list[str]) -> list[tuple[str, list[str]]]:
+    """``names`` under their topics, in the topics' order (the unlisted under Other)."""
+    sections = []
+    placed: set[str] = set()
+    for title, members in TOPICS:
+        found = [n for n in members if n in names]
+        placed.update(found)
+        if found:
+            sections.append((_(title), found))
+    rest = sorted(n for n in names if n not in placed and n not in {"start", "ajuda"})
+    if rest:
+        sections.append((_(OTHER), rest))
+    return sections
+
+
+def help_texts(router: Router, coordinator: bool) -> list[str]:
+    """``/ajuda``: what the sender may use, each command with its form and an example,
+    grouped by what people do; the coordination's own commands in a section of their
+    own (hidden from members). One or two messages, each under the platforms' limit."""
+    names = sorted(router.commands)
+    everyone = [n for n in names if not router.commands[n].coordinator]
+    blocks = [_("What you can ask me (the commands also work with capitals and accents):")]
+    for title, found in _help_sections(router, everyone):
+        blocks.append("\n".join([title, *(_help_entry(router, n) for n in found)]))
     if coordinator:
-        lines.append("")
-        lines.append(_("Coordination:"))
-        for command in commands:
-            if command.coordinator:
-                lines.append(f"/{command.name} — {_(command.summary)}")
-    return "\n".join(lines)
+        own = [n for n in names if router.commands[n].coordinator]
+        lines = [_("🔑 Coordination only:")]
+        for _title, found in _help_sections(router, own):
+            lines += [_help_entry(router, n) for n in found]
+        blocks.append("\n".join(lines))
+    aliases = sorted(router.aliases.items())
+    if aliases:
+        shown = ", ".join(f"/{alias} = /{command}" for alias, command in aliases)
+        blocks.append(_("Also: {aliases}.").format(aliases=shown))
+    parts: list[str] = []
+    for block in blocks:
+        if parts and len(parts[-1]) + len(block) + 2 <= HELP_PART:
+            parts[-1] += "\n\n" + block
+        else:
+            parts.append(block)
+    return parts
 
 
 async def set_sector(ctx: Context) -> list[Reply]:
@@ -66,6 +163,30 @@ async def set_sector(ctx: Context) -> list[Reply]:
     joined = await sectors.join(
         ctx.session, ctx.network, ctx.member, name, is_coordinator=ctx.is_coordinator, now=ctx.now
     )
+    return _joined_replies(ctx, joined)
+
+
+@dataclass(frozen=True)
+class SectorPick(ButtonData, prefix="sect"):
+    """A sector under ``/setor`` alone: the presser says she represents it."""
+
+    sector_id: int
+
+
+async def sector_button(ctx: Context, press: SectorPick) -> list[Reply]:
+    joined = await sectors.join(
+        ctx.session,
+        ctx.network,
+        ctx.member,
+        "",
+        is_coordinator=ctx.is_coordinator,
+        now=ctx.now,
+        sector_id=press.sector_id,
+    )
+    return _joined_replies(ctx, joined)
+
+
+def _joined_replies(ctx: Context, joined: sectors.Joined) -> list[Reply]:
     who, sector = ctx.member.name, joined.sector.name
     if joined.standing is sectors.Standing.CONFIRMED:
         text = _("Done, {person}: you represent {sector} in the network.")
@@ -161,15 +282,16 @@ def _pending_reply(waiting: Sequence[Member], *, head: str = "", edit: bool = Fa
 
 
 async def _ask_sector(ctx: Context) -> list[Reply]:
-    """``/setor`` alone: the member's sector and the ones to choose from."""
-    names = await sectors.names(ctx.session, ctx.network)
+    """``/setor`` alone: the member's sector, and a button for each to choose from."""
+    found = await sectors.listed(ctx.session, ctx.network)
     current = ctx.member.sector.name if ctx.member.sector else _("none yet")
-    raise UserError(
-        N_("Tell me your sector after the command. Yours: {current}. Sectors: {sectors}."),
-        example=sectors.JOIN_EXAMPLE,
-        current=current,
-        sectors=", ".join(names),
-    )
+    text = _(
+        "{person}, which sector do you represent? Yours: {current}. Tap it below, or write "
+        "/setor with its name (for example, /setor CRAS)."
+    ).format(person=ctx.member.name, current=current)
+    buttons = [Button(s.name, SectorPick(s.id).encode()) for s in found]
+    rows = tuple(tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2))
+    return [Reply(text=text, buttons=rows)]
 
 
 async def list_sectors(ctx: Context) -> list[Reply]:
@@ -194,6 +316,13 @@ async def _change_sectors(ctx: Context, args: str) -> list[Reply]:
     if not ctx.is_coordinator:
         raise UserError(N_("Only the network's coordination can change the sectors."))
     change = sector_rules.parse_change(args)
+    if isinstance(
+        change,
+        sector_rules.AddAbbreviation
+        | sector_rules.RemoveAbbreviation
+        | sector_rules.ListAbbreviations,
+    ):
+        return await _change_abbreviations(ctx, change)
     if isinstance(change, sector_rules.ListPending):
         return [_pending_reply(await sectors.pending(ctx.session, ctx.network))]
     if isinstance(change, sector_rules.AddSector):
@@ -217,6 +346,33 @@ async def _change_sectors(ctx: Context, args: str) -> list[Reply]:
         return [Reply(text=text, mentions=tuple(person(m) for m in removed.members))]
     old = await sectors.rename(ctx.session, ctx.network, change)
     return [Reply(text=_("Sector {old} is now called {new}.").format(old=old, new=change.new))]
+
+
+async def _change_abbreviations(
+    ctx: Context,
+    change: sector_rules.AddAbbreviation
+    | sector_rules.RemoveAbbreviation
+    | sector_rules.ListAbbreviations,
+) -> list[Reply]:
+    """``/setores sigla PM Polícia Militar``, ``sigla remover PM``, ``siglas``."""
+    if isinstance(change, sector_rules.AddAbbreviation):
+        sector = await sectors.add_abbreviation(ctx.session, ctx.network, change, ctx.now)
+        text = _("Done: {abbreviation} now means {sector} (in /setor, /encaminhar, /presenca…).")
+        return [Reply(text=text.format(abbreviation=change.abbreviation, sector=sector.name))]
+    if isinstance(change, sector_rules.RemoveAbbreviation):
+        removed = await sectors.remove_abbreviation(ctx.session, ctx.network, change)
+        text = _("{abbreviation} no longer means {sector}.")
+        return [Reply(text=text.format(abbreviation=removed.abbreviation, sector=removed.sector))]
+    listed = await sectors.abbreviations(ctx.session, ctx.network)
+    lines = [_("Abbreviations of the sectors:")]
+    lines += [
+        f"• {a.abbreviation} = {a.sector}" + (" " + _("(default)") if a.default else "")
+        for a in listed
+    ]
+    if not listed:
+        lines.append("—")
+    lines.append(_("To add one: {example}").format(example=sector_rules.ABBREVIATION_EXAMPLE))
+    return [Reply(text="\n".join(lines))]
 
 
 async def coordinators(ctx: Context) -> list[Reply]:
@@ -332,13 +488,16 @@ def register(router: Router) -> None:
     router.on_join(greeting)
 
     async def ajuda(ctx: Context) -> list[Reply]:
-        return [Reply(text=help_text(router, ctx.is_coordinator))]
+        return [Reply(text=text) for text in help_texts(router, ctx.is_coordinator)]
 
     router.command("start", N_("introduce the bot"), "/start")(start)
     router.command("ajuda", N_("list the commands"), "/ajuda")(ajuda)
+    router.alias("comandos", "ajuda")
+    router.alias("help", "ajuda")
     router.command("setor", N_("say which sector you represent"), "/setor CRAS")(set_sector)
     router.command("setores", N_("sectors and their representatives"), "/setores")(list_sectors)
     router.button(ClaimDecision)(claim_button)
+    router.button(SectorPick)(sector_button)
     router.command(
         "coordenador", N_("add or remove coordinators"), "/coordenador + @maria", coordinator=True
     )(coordinators)

@@ -12,7 +12,7 @@ from bot.errors import UserError, check_length
 from bot.i18n import N_, ngettext
 from bot.i18n import gettext as _
 from bot.messages import Button, OutFile, Reply
-from bot.router import Context, Router, ScheduledContext
+from bot.router import AgendaSection, Context, Router, ScheduledContext
 from bot.rules import calendar as rules
 from bot.rules import dates, privacy
 from bot.rules.kinds import Kind
@@ -453,6 +453,17 @@ async def next_meeting(ctx: Context) -> list[Reply]:
     return [Reply(text="\n\n".join(text for _when, text in sorted(sections, key=lambda s: s[0])))]
 
 
+async def next_agenda(ctx: Context, sections: Sequence[AgendaSection]) -> list[Reply]:
+    """``/pauta``: the next meeting and what the features put on its agenda (atas to
+    approve, overdue devolutivas), as the monthly announcement carries them."""
+    replies = await next_meeting(ctx)
+    lines = [line for section in sections for line in await section(ctx)]
+    if not lines:
+        lines = [_("Nothing else on the agenda yet (atas to approve, overdue devolutivas).")]
+    first = replies[0]
+    return [Reply(text=first.text + "\n\n" + "\n".join(lines)), *replies[1:]]
+
+
 def _year_line(meeting: Meeting, tz: str, now: datetime) -> str:
     """ "✔ terça, 10/03 às 14h — CRAS" with the kind when not ordinary, and why cancelled."""
     line = meeting_line(meeting, tz)
@@ -658,6 +669,14 @@ def register(router: Router) -> None:
         coordinator=True,
     )(cancel)
     router.command("proxima", N_("the next meeting"), "/proxima")(next_meeting)
+    router.alias("reuniao", "proxima")
+    router.alias("proximareuniao", "proxima")
+    router.alias("reunioes", "calendario")
+
+    async def agenda(ctx: Context) -> list[Reply]:
+        return await next_agenda(ctx, router.agenda_sections)
+
+    router.command("pauta", N_("the next meeting and what is on its agenda"), "/pauta")(agenda)
     router.command("calendario", N_("the meetings of the year"), rules.YEAR_EXAMPLE)(year_calendar)
     router.command("ics", N_("the calendar file and subscription link"), "/ics")(send_ics)
     router.button(CalendarDecision)(calendar_button)

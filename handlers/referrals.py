@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 
+from bot.buttons import ButtonData
 from bot.errors import UserError
 from bot.i18n import N_, ngettext
 from bot.i18n import gettext as _
-from bot.messages import MailOut, Reply
+from bot.messages import Button, MailOut, Reply
 from bot.notify import to_coordination
 from bot.router import Context, Router, ScheduledContext, Scope
 from bot.rules import dates, deadlines
@@ -21,7 +23,7 @@ from bot.services.referrals import Chase, Overdue, Pending
 from handlers import conversation
 from handlers.common import person, signature, split_pipes
 from handlers.conversation import Option, Values
-from storage.models import Network, Sector
+from storage.models import Network, Question, Sector
 
 CHASE = Kind.REFERRAL_CHASE
 # The e-mail step is its own kind: it goes to the sector's address, not to the chat, so a
@@ -90,13 +92,90 @@ def _referred_reply(referred: service.Referred) -> Reply:
     )
 
 
+@dataclass(frozen=True)
+class DevolutivaPick(ButtonData, prefix="dvpick"):
+    """A code under ``/devolutiva`` alone: the presser's next reply is its devolutiva."""
+
+    referral_id: int
+
+
+@dataclass(frozen=True)
+class ConcludePress(ButtonData, prefix="dvdone"):
+    """Every sector answered: the coordination concludes the encaminhamento."""
+
+    referral_id: int
+
+
+MAX_CODES = 10  # buttons under /devolutiva alone (WhatsApp polls hold up to 12 options)
+
+
 async def devolutiva(ctx: Context) -> list[Reply]:
+    """``/devolutiva E-2026-001 texto``; ``/devolutiva`` alone offers the codes the sender's
+    sector owes, each a button."""
     code, _sep, text = ctx.msg.args.strip().partition(" ")
+    if not code:
+        return await _owed_choices(ctx)
     if not rules.is_code(code):
         raise UserError(
             N_("Start with the encaminhamento's code."), example=rules.DEVOLUTIVA_EXAMPLE
         )
     return await record_devolutiva(ctx, code, text.strip())
+
+
+async def _owed_choices(ctx: Context) -> list[Reply]:
+    owing = await service.owed_by_member(ctx.session, ctx.network, ctx.member)
+    sector = ctx.member.sector.name if ctx.member.sector else "?"
+    if not owing:
+        text = _("{sector} owes no devolutiva right now. 🎉").format(sector=sector)
+        return [Reply(text=text)]
+    years = dates.spans_years((o.due for o in owing), ctx.now.astimezone(ctx.tz).date())
+    lines = [_("Devolutivas {sector} owes:").format(sector=sector)]
+    for item in owing:
+        due = dates.format_date(item.due, with_year=years)
+        lines.append(f"• {item.referral.code} ({due}): {_short(item.referral.description)}")
+    lines.append(_("Tap the code to send its devolutiva."))
+    if len(owing) > MAX_CODES:
+        more = _("For the others, write /devolutiva with the code and the text.")
+        lines.append(more)
+    buttons = tuple(
+        (Button(f"📝 {o.referral.code}", DevolutivaPick(o.referral.id).encode()),)
+        for o in owing[:MAX_CODES]
+    )
+    return [Reply(text="\n".join(lines), buttons=buttons)]
+
+
+async def pick_button(ctx: Context, press: DevolutivaPick) -> list[Reply]:
+    """The code chosen: the bot asks for the text (the reply to this message is it)."""
+    asked = await service.ask_devolutiva(
+        ctx.session, ctx.network, ctx.member, now=ctx.now, referral_id=press.referral_id
+    )
+    text = _(
+        "{person}, write the devolutiva of {sector} on {code} in reply to this message.\n"
+        "{code}: {description}"
+    ).format(
+        person=ctx.member.name,
+        sector=asked.owed.sector.name,
+        code=asked.referral.code,
+        description=_short(asked.referral.description),
+    )
+    return [Reply(text=text, mentions=(person(ctx.member),))]
+
+
+async def devolutiva_answer(ctx: Context, question: Question) -> list[Reply]:
+    """The reply after a code's button: that code's devolutiva."""
+    text = " ".join(ctx.msg.text.split())
+    if not text:
+        return []
+    recorded = await service.answer_devolutiva(
+        ctx.session,
+        ctx.network,
+        ctx.member,
+        question,
+        now=ctx.now,
+        text=text,
+        replied_code=rules.code_in(ctx.msg.replied_text),
+    )
+    return [_recorded_reply(recorded)]
 
 
 async def reply_with_devolutiva(ctx: Context) -> list[Reply] | None:
@@ -111,28 +190,47 @@ async def record_devolutiva(ctx: Context, code: str, text: str) -> list[Reply]:
     recorded = await service.record_devolutiva(
         ctx.session, ctx.network, ctx.member, now=ctx.now, code=code, text=text
     )
+    return [_recorded_reply(recorded)]
+
+
+def _recorded_reply(recorded: service.Recorded) -> Reply:
+    """Thanks; once every sector answered, the coordination's button to conclude."""
     referral = recorded.referral
     lines = [
         _("✅ Devolutiva of {sector} on {code} recorded. Thank you!").format(
             sector=recorded.owed.sector.name, code=referral.code
         )
     ]
-    if recorded.all_answered:
-        lines.append(
-            _("All sectors have answered. Coordination: /concluir {code}").format(
-                code=referral.code
-            )
-        )
-    return [Reply(text="\n".join(lines))]
+    if not recorded.all_answered:
+        return Reply(text="\n".join(lines))
+    lines.append(
+        _("All sectors have answered. Coordination: /concluir {code}").format(code=referral.code)
+    )
+    label = _("☑️ Conclude {code}").format(code=referral.code)
+    button = Button(label, ConcludePress(referral.id).encode())
+    return Reply(text="\n".join(lines), buttons=((button,),))
+
+
+async def conclude_button(ctx: Context, press: ConcludePress) -> list[Reply]:
+    if not ctx.is_coordinator:
+        raise UserError(N_("Only the network's coordination can use /{name}."), name="concluir")
+    done = await service.conclude(
+        ctx.session, ctx.network, now=ctx.now, referral_id=press.referral_id
+    )
+    return [Reply(text=_concluded_text(done))]
 
 
 async def conclude(ctx: Context) -> list[Reply]:
     done = await service.conclude(ctx.session, ctx.network, now=ctx.now, code=ctx.msg.args.strip())
+    return [Reply(text=_concluded_text(done))]
+
+
+def _concluded_text(done: service.Concluded) -> str:
     text = _("☑️ Encaminhamento {code} concluded.").format(code=done.referral.code)
     if done.unanswered:
         missing = ", ".join(s.name for s in done.unanswered)
         text += " " + _("(without devolutiva from: {sectors})").format(sectors=missing)
-    return [Reply(text=text)]
+    return text
 
 
 async def delete(ctx: Context) -> list[Reply]:
@@ -441,6 +539,9 @@ def register(router: Router) -> None:
         rules.LADDER_EXAMPLE,
         coordinator=True,
     )(set_ladder)
+    router.button(DevolutivaPick)(pick_button)
+    router.button(ConcludePress)(conclude_button)
+    router.answer(service.DEVOLUTIVA_QUESTION)(devolutiva_answer)
     router.replies.append(reply_with_devolutiva)
     router.agenda(order=20)(overdue_agenda)
     router.scheduled(CHASE, collapse=True)(render_chase)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
+from bot.buttons import ButtonData
 from bot.errors import UserError, check_length
 from bot.i18n import N_
 from bot.i18n import gettext as _
-from bot.messages import MailOut, Reply
+from bot.messages import Button, MailOut, Reply
 from bot.router import Context, Router, ScheduledContext
 from bot.rules import dates
 from bot.rules import sectors as sector_rules
@@ -73,13 +75,50 @@ async def _list(ctx: Context) -> list[Reply]:
 
 
 async def confirm(ctx: Context) -> list[Reply]:
-    """``/prazo_ok RMA``: the member's sector filled the deadline's current period."""
+    """``/prazo_ok RMA``: the member's sector filled the deadline's current period;
+    ``/prazo_ok`` alone offers the deadlines still open for her sector, each a button."""
+    name = ctx.msg.args.strip()
+    if not name:
+        return await _open_choices(ctx)
     item, period = await system_deadlines.confirm(
-        ctx.session, ctx.network, ctx.member, ctx.msg.args.strip(), ctx.now
+        ctx.session, ctx.network, ctx.member, name, ctx.now
     )
+    return [_confirmed(ctx, item, period)]
+
+
+@dataclass(frozen=True)
+class DeadlinePick(ButtonData, prefix="rptok"):
+    """A deadline under ``/prazo_ok`` alone: the presser's sector filled it."""
+
+    deadline_id: int
+
+
+async def _open_choices(ctx: Context) -> list[Reply]:
+    found = await system_deadlines.open_for(ctx.session, ctx.network, ctx.member, ctx.now)
+    sector = ctx.member.sector.name if ctx.member.sector else "?"
+    if not found:
+        text = _("{sector} has no reporting deadline left to confirm. 🎉 See /prazos.")
+        return [Reply(text=text.format(sector=sector))]
+    lines = [_("Deadlines {sector} has not confirmed yet:").format(sector=sector)]
+    lines += [f"• {item.name} — {_day(due)}" for item, due in found]
+    lines.append(_("Tap the one your sector has filled in."))
+    buttons = tuple(
+        (Button(f"✅ {item.name}", DeadlinePick(item.id).encode()),) for item, _due in found[:10]
+    )
+    return [Reply(text="\n".join(lines), buttons=buttons)]
+
+
+async def deadline_button(ctx: Context, press: DeadlinePick) -> list[Reply]:
+    item, period = await system_deadlines.confirm(
+        ctx.session, ctx.network, ctx.member, "", ctx.now, deadline_id=press.deadline_id
+    )
+    return [_confirmed(ctx, item, period)]
+
+
+def _confirmed(ctx: Context, item: ReportingDeadline, period: str) -> Reply:
     sector = ctx.member.sector.name if ctx.member.sector else "?"
     text = _("✅ {sector} confirmed {name} ({period}). Thank you!")
-    return [Reply(text=text.format(sector=sector, name=item.name, period=period))]
+    return Reply(text=text.format(sector=sector, name=item.name, period=period))
 
 
 def _payload(ctx: ScheduledContext) -> tuple[int, date]:
@@ -254,5 +293,6 @@ def register(router: Router) -> None:
     router.command("prazo_ok", N_("confirm your sector filled a reporting deadline"), OK_EXAMPLE)(
         confirm
     )
+    router.button(DeadlinePick)(deadline_button)
     router.scheduled(Kind.REPORT_ANNOUNCE)(render_announcement)
     router.scheduled(Kind.REPORT_PENDING)(render_pending)

@@ -121,6 +121,16 @@ class Sector(Base):
 
     network: Mapped[Network] = relationship(back_populates="sectors")
 
+    @property
+    def abbreviations(self) -> tuple[str, ...]:
+        """The keys of the other names the network gave this sector ("pm"), as
+        ``storage.repo.sectors`` loaded them (bot.rules.sectors matches them)."""
+        found: tuple[str, ...] = self.__dict__.get("_abbreviations", ())
+        return found
+
+    def known_as(self, keys: tuple[str, ...]) -> None:
+        self.__dict__["_abbreviations"] = keys
+
 
 class Member(Base):
     """A person of the group the bot has seen, with their sector and role."""

@@ -67,6 +67,7 @@ from storage.models import (
     Rsvp,
     ScheduledMessage,
     Sector,
+    SectorAlias,
     SentNotice,
     WorkingGroup,
 )
@@ -234,7 +235,44 @@ async def sectors(
     as the records it appears in still name it."""
     query = _sectors_query(include_removed)
     result = await session.scalars(query, {"network_id": network_id})
+    found = result.all()
+    names: dict[int, list[str]] = {}
+    rows = await session.execute(_aliases_query(), {"network_id": network_id})
+    for key, sector_id in rows.all():
+        if sector_id is not None:
+            names.setdefault(sector_id, []).append(key)
+    for sector in found:
+        sector.known_as(tuple(names.get(sector.id, ())))
+    return found
+
+
+@cache
+def _aliases_query() -> Select[str, int | None]:
+    return select(SectorAlias.key, SectorAlias.sector_id).where(
+        SectorAlias.network_id == bindparam("network_id"), SectorAlias.sector_id.is_not(None)
+    )
+
+
+async def sector_aliases(*, session: AsyncSession, network_id: int) -> Sequence[SectorAlias]:
+    """The other names the network gave its sectors (abbreviations, a plan's names)."""
+    result = await session.scalars(
+        select(SectorAlias)
+        .where(SectorAlias.network_id == network_id, SectorAlias.sector_id.is_not(None))
+        .order_by(SectorAlias.key)
+    )
     return result.all()
+
+
+async def forget_sector_alias(*, session: AsyncSession, network_id: int, key: str) -> bool:
+    """The other name ``key`` no longer means a sector; False when there was none."""
+    alias = await session.scalar(
+        select(SectorAlias).where(SectorAlias.network_id == network_id, SectorAlias.key == key)
+    )
+    if alias is None or alias.sector_id is None:
+        return False
+    await session.delete(alias)
+    await session.flush()
+    return True
 
 
 async def sector_by_name(*, session: AsyncSession, network_id: int, name: str) -> Sector | None:

@@ -41,8 +41,8 @@ class Group:
             )
         )
 
-    async def answer(self, person: Person, text: str) -> list[Reply]:
-        """``person`` replies ``text`` to the bot's latest question (a reply to its message)."""
+    async def answer(self, person: Person, text: str, replied_text: str = "") -> list[Reply]:
+        """``person`` replies to the bot's message (``replied_text``) with ``text``."""
         return await self.runtime.redebot.handle(
             Incoming(
                 platform=self.platform,
@@ -52,6 +52,7 @@ class Group:
                 sender=person,
                 text=text,
                 reply_to_bot=True,
+                replied_text=replied_text,
                 admin_checked=False,
             )
         )

@@ -187,12 +187,24 @@ KNOWN = [
     "/prazos novo",
     "/gt criar",
     "/gt criar GT D | Saúde",
+    "/setores sigla ²",
+    "/setores sigla PM",
+    "/setores sigla remover",
+    "/setores sigla " + "P" * 20 + " CRAS",
+    "/setores sigla CRAS Saúde",
+    "/setores siglas",
+    "/Próxima",
+    "/devolutiva",
+    "/prazo_ok",
+    "/setor",
+    "/proxma",
 ]
 
 
 def button_payloads(rng: random.Random) -> Iterator[str]:
     prefixes = ["rsvp", "pres", "cal", "calpick", "calundo", "plan", "plansec", "erase"]
     prefixes += ["ext", "role", "conv", "ataok", "rep", "email", "ask", "zzz", ""]
+    prefixes += ["dvpick", "dvdone", "sect", "rptok"]
     fields = ["1", "0", "999999", "y", "n", "m", "a", "r", "c", "ok", "no", "²", "x", "-1", ""]
     fields += ["fix", "sectors", "when"]
     while True:

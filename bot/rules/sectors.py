@@ -30,14 +30,113 @@ class Named(Protocol):
 S = TypeVar("S", bound=Named)
 
 
-def matches(sectors: Sequence[S], name: str) -> list[S]:
+# Abbreviations people use for sectors a network has under their full names (issue 14),
+# each with the names it may stand for, the first the network has winning ("SMS" is the
+# Secretaria Municipal de Saúde, or the sector called Saúde). They count unless the network
+# gave the abbreviation to another sector (/setores sigla).
+DEFAULT_ABBREVIATIONS: dict[str, tuple[str, ...]] = {
+    "pm": ("policia militar",),
+    "pc": ("policia civil",),
+    "mp": ("ministerio publico",),
+    "ct": ("conselho tutelar",),
+    "ubs": ("unidade basica de saude",),
+    "caps": ("centro de atencao psicossocial", "saude mental"),
+    "sms": ("secretaria municipal de saude", "saude"),
+    "semed": ("secretaria municipal de educacao", "educacao"),
+    "visa": ("vigilancia sanitaria",),
+}
+ABBREVIATION_EXAMPLE = "/setores sigla PM Polícia Militar  ·  /setores sigla remover PM"
+MAX_ABBREVIATION = 12
+
+
+def abbreviations_of(sector: Named) -> tuple[str, ...]:
+    """The keys of the other names the network gave ``sector`` (none for a plain name)."""
+    return tuple(getattr(sector, "abbreviations", ()))
+
+
+def by_abbreviation(sectors: Sequence[S], key: str) -> list[S]:
+    """The sector the network calls ``key`` ("pm"), else the one a default abbreviation
+    names ("pm" → Polícia Militar, when the network has it under that name)."""
+    given = [s for s in sectors if key in abbreviations_of(s)]
+    if given:
+        return given
+    for full in DEFAULT_ABBREVIATIONS.get(key, ()):
+        found = [s for s in sectors if s.key == full]
+        if found:
+            return found
+    return []
+
+
+def matches(sectors: Sequence[S], name: str, *, abbreviated: bool = True) -> list[S]:
     """The sectors ``name`` may mean: the one called so (accents and case ignored), else
-    those whose name begins so ("Saúde" is Saúde even beside Saúde Mental)."""
+    the one it abbreviates ("PM", "C.T.": unless not ``abbreviated``), else those whose
+    name begins so ("Saúde" is Saúde even beside Saúde Mental)."""
     key = name_key(name)
     exact = [s for s in sectors if s.key == key]
     if exact or not key:
         return exact
+    short = (
+        by_abbreviation(sectors, key) or by_abbreviation(sectors, key.replace(".", ""))
+        if abbreviated
+        else []
+    )
+    if short:
+        return short
     return [s for s in sectors if s.key.startswith(key)]
+
+
+def defaults_for(sectors: Sequence[S]) -> list[tuple[str, S]]:
+    """The default abbreviations that name one of ``sectors`` (for the list)."""
+    found = []
+    for short in DEFAULT_ABBREVIATIONS:
+        named = by_abbreviation([s for s in sectors if short not in abbreviations_of(s)], short)
+        found += [(short.upper(), s) for s in named]
+    return found
+
+
+@dataclass(frozen=True)
+class AddAbbreviation:
+    abbreviation: str
+    sector: str
+
+
+@dataclass(frozen=True)
+class RemoveAbbreviation:
+    abbreviation: str
+
+
+@dataclass(frozen=True)
+class ListAbbreviations:
+    pass
+
+
+def parse_abbreviation(
+    rest: str,
+) -> AddAbbreviation | RemoveAbbreviation | ListAbbreviations:
+    """After ``/setores sigla``: ``PM Polícia Militar``, ``remover PM``, or nothing."""
+    words = rest.split()
+    if not words:
+        return ListAbbreviations()
+    if name_key(words[0]) in {"remover", "excluir", "remove"}:
+        if len(words) != 2:
+            raise UserError(N_("Write the abbreviation to remove."), example=ABBREVIATION_EXAMPLE)
+        return RemoveAbbreviation(_abbreviation(words[1]))
+    if len(words) < 2:
+        raise UserError(
+            N_("Write the abbreviation and then the sector's name."),
+            example=ABBREVIATION_EXAMPLE,
+        )
+    return AddAbbreviation(_abbreviation(words[0]), " ".join(words[1:]))
+
+
+def _abbreviation(word: str) -> str:
+    bare = word.replace(".", "")
+    if not bare.isalnum() or len(bare) > MAX_ABBREVIATION:
+        raise UserError(
+            N_("An abbreviation is one word of letters and digits, up to 12 (like PM or CAPS)."),
+            example=ABBREVIATION_EXAMPLE,
+        )
+    return bare.upper()
 
 
 def close_hint(things: Sequence[Named], name: str) -> str:
@@ -61,8 +160,10 @@ def several(found: Sequence[Named], name: str, example: str) -> UserError:
 
 def lookup(sectors: Sequence[S], name: str) -> S | None:
     """The sector called ``name`` (accents and case ignored), else the only one whose name
-    starts so; None when there is none (or more than one)."""
-    found = matches(sectors, name)
+    starts so; None when there is none (or more than one). A plan's table (its only user)
+    names sectors its own way: the coordination decides each abbreviation it uses once
+    (bot.rules.plans), so the default ones do not answer for it."""
+    found = matches(sectors, name, abbreviated=False)
     return found[0] if len(found) == 1 else None
 
 
@@ -145,13 +246,25 @@ class ListPending:
     """``/setores pendentes``: the declarations waiting for the coordination."""
 
 
-def parse_change(args: str) -> AddSector | RenameSector | RemoveSector | ListPending:
+def parse_change(
+    args: str,
+) -> (
+    AddSector
+    | RenameSector
+    | RemoveSector
+    | ListPending
+    | AddAbbreviation
+    | RemoveAbbreviation
+    | ListAbbreviations
+):
     """``adicionar <nome>``, ``renomear <antigo> | <novo>``, ``remover <nome>`` or
     ``pendentes`` (after /setores); a new name is screened for personal data (it is shown
     in every list)."""
     verb, _sep, rest = args.partition(" ")
     if name_key(verb) in {"pendentes", "pendente", "pending"} and not rest.strip():
         return ListPending()
+    if name_key(verb) in {"sigla", "siglas", "abreviacao", "abreviacoes"}:
+        return parse_abbreviation(rest)
     if name_key(verb) in {"adicionar", "add", "novo"}:
         name = " ".join(rest.split())
         if not name or len(name) > MAX_NAME:

@@ -18,9 +18,9 @@ from bot.rules import dates, deadlines, privacy, trust
 from bot.rules import referrals as rules
 from bot.rules.kinds import Kind
 from bot.rules.referrals import Audience
-from bot.rules.status import REFERRAL_OPEN, Presence, ReferralStatus
+from bot.rules.status import REFERRAL_OPEN, Presence, QuestionStatus, ReferralStatus
 from storage import repo
-from storage.models import Devolutiva, Meeting, Member, Network, Referral, Sector
+from storage.models import Devolutiva, Meeting, Member, Network, Question, Referral, Sector
 
 DIGEST_AT = time(9, 0)
 # Finds the sector a person named among the network's (a helpful UserError if none).
@@ -273,6 +273,89 @@ class Recorded:
     all_answered: bool
 
 
+# The question a press on a code's button opens: its answer is that code's devolutiva
+# (the referral's id follows the colon; a question's kind holds 30 characters).
+DEVOLUTIVA_QUESTION = "devolutiva"
+
+
+async def owed_by_member(session: AsyncSession, network: Network, member: Member) -> list[Owing]:
+    """``/devolutiva`` alone: the open encaminhamentos the member's sector still owes a
+    devolutiva on, the nearest deadline first (a confirmed representative's only)."""
+    sector_id = trust.speaks_for(member, example="/setor Saúde")
+    owing = []
+    for referral in await repo.open_referrals(session=session, network_id=network.id):
+        owed = owed_by(referral, sector_id)
+        if owed is not None and owed.answered_at is None:
+            owing.append(Owing(referral, owed, due_of(referral, owed)))
+    return sorted(owing, key=lambda o: (o.due, o.referral.code))
+
+
+@dataclass(frozen=True)
+class Owing:
+    referral: Referral
+    owed: Devolutiva
+    due: date
+
+
+async def ask_devolutiva(
+    session: AsyncSession, network: Network, member: Member, *, now: datetime, referral_id: int
+) -> Owing:
+    """A press on a code's button: the member's next reply is that code's devolutiva
+    (refused, as the typed form is, when her sector does not owe it or it is concluded)."""
+    sector_id = trust.speaks_for(member, example="/setor Saúde")
+    referral = await repo.referral(session=session, referral_id=referral_id)
+    if referral is None or referral.network_id != network.id:
+        raise UserError(N_("This choice is no longer valid."))
+    owed = owed_by(referral, sector_id)
+    if referral.status not in REFERRAL_OPEN or owed is None:
+        raise UserError(
+            N_("{code} is not waiting for your sector's devolutiva."), code=referral.code
+        )
+    if owed.answered_at is not None:
+        raise UserError(
+            N_("{sector} already sent its devolutiva on {code}."),
+            sector=owed.sector.name,
+            code=referral.code,
+        )
+    await repo.ask(
+        session=session,
+        network_id=network.id,
+        member_id=member.id,
+        kind=f"{DEVOLUTIVA_QUESTION}:{referral.id}",
+        meeting_id=None,
+        now=now,
+    )
+    return Owing(referral, owed, due_of(referral, owed))
+
+
+async def answer_devolutiva(
+    session: AsyncSession,
+    network: Network,
+    member: Member,
+    question: Question,
+    *,
+    now: datetime,
+    text: str,
+    replied_code: str | None = None,
+) -> Recorded:
+    """The reply to the question a code's button opened: that code's devolutiva. A reply
+    quoting the bot's message about another code is that one's (the question waits)."""
+    referral = await repo.referral(
+        session=session, referral_id=int(question.kind.partition(":")[2] or 0)
+    )
+    if referral is None or referral.network_id != network.id:
+        raise UserError(N_("This choice is no longer valid."))
+    if replied_code is not None and replied_code.upper() != referral.code.upper():
+        return await record_devolutiva(
+            session, network, member, now=now, code=replied_code, text=text
+        )
+    recorded = await record_devolutiva(
+        session, network, member, now=now, code=referral.code, text=text
+    )
+    question.status = QuestionStatus.ANSWERED
+    return recorded
+
+
 async def record_devolutiva(
     session: AsyncSession, network: Network, member: Member, *, now: datetime, code: str, text: str
 ) -> Recorded:
@@ -308,9 +391,20 @@ class Concluded:
 
 
 async def conclude(
-    session: AsyncSession, network: Network, *, now: datetime, code: str
+    session: AsyncSession,
+    network: Network,
+    *,
+    now: datetime,
+    code: str = "",
+    referral_id: int | None = None,
 ) -> Concluded:
-    """The coordination closes ``code``, answered or not: every chase of it stops."""
+    """The coordination closes ``code`` (or the referral ``referral_id``, a button),
+    answered or not: every chase of it stops."""
+    if referral_id is not None:
+        found = await repo.referral(session=session, referral_id=referral_id)
+        if found is None or found.network_id != network.id:
+            raise UserError(N_("This choice is no longer valid."))
+        code = found.code
     referral = await by_code(session, network, code, example=rules.CONCLUDE_EXAMPLE)
     if referral.status == ReferralStatus.CONCLUDED:
         raise UserError(N_("{code} is already concluded."), code=referral.code)

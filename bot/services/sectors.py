@@ -13,6 +13,7 @@ from bot.errors import UserError
 from bot.i18n import N_
 from bot.rules import sectors as rules
 from bot.rules.names import name_key
+from storage import plans as plans_store
 from storage import repo
 from storage.models import Member, Network, Sector
 
@@ -28,9 +29,9 @@ class Representation:
     waiting: tuple[str, ...] = ()
 
 
-async def names(session: AsyncSession, network: Network) -> list[str]:
-    """The sectors' names, in order."""
-    return [s.name for s in await repo.sectors(session=session, network_id=network.id)]
+async def listed(session: AsyncSession, network: Network) -> Sequence[Sector]:
+    """The sectors, in order (for a choice among them)."""
+    return await repo.sectors(session=session, network_id=network.id)
 
 
 class Standing(StrEnum):
@@ -56,12 +57,20 @@ async def join(
     *,
     is_coordinator: bool,
     now: datetime,
+    sector_id: int | None = None,
 ) -> Joined:
-    """``member`` declares the sector called ``name`` (issue 13). The coordination's
-    declaration counts at once; anyone else's waits for the coordination to confirm it,
-    a change of sector too (the confirmation was for the other one)."""
+    """``member`` declares the sector called ``name`` (or ``sector_id``, a button of
+    ``/setor`` alone) (issue 13). The coordination's declaration counts at once; anyone
+    else's waits for the coordination to confirm it, a change of sector too (the
+    confirmation was for the other one)."""
     sectors = await repo.sectors(session=session, network_id=network.id)
-    sector = rules.find(sectors, name, JOIN_EXAMPLE)
+    if sector_id is not None:
+        chosen = next((s for s in sectors if s.id == sector_id), None)
+        if chosen is None:
+            raise UserError(N_("This choice is no longer valid."))
+        sector = chosen
+    else:
+        sector = rules.find(sectors, name, JOIN_EXAMPLE)
     if member.sector_id == sector.id and member.confirmed_at is not None:
         return Joined(member, sector, Standing.ALREADY)
     if member.sector_id != sector.id:
@@ -227,3 +236,80 @@ async def remove(
         member.confirmed_at, member.confirmed_by_id = None, None
     sector.removed_at = now
     return Removed(sector, members)
+
+
+@dataclass(frozen=True)
+class Abbreviation:
+    """Another name of a sector: the network's own, or a default one (PM, CT…)."""
+
+    abbreviation: str
+    sector: str
+    default: bool
+
+
+async def abbreviations(session: AsyncSession, network: Network) -> list[Abbreviation]:
+    """The network's abbreviations and the default ones that name its sectors, by name."""
+    sectors = await repo.sectors(session=session, network_id=network.id)
+    names = {s.id: s.name for s in sectors}
+    own = [
+        Abbreviation(a.name, names[a.sector_id], default=False)
+        for a in await repo.sector_aliases(session=session, network_id=network.id)
+        if a.sector_id in names
+    ]
+    taken = {name_key(a.abbreviation) for a in own}
+    defaults = [
+        Abbreviation(short, sector.name, default=True)
+        for short, sector in rules.defaults_for(sectors)
+        if name_key(short) not in taken
+    ]
+    return sorted([*own, *defaults], key=lambda a: name_key(a.abbreviation))
+
+
+async def add_abbreviation(
+    session: AsyncSession, network: Network, change: rules.AddAbbreviation, now: datetime
+) -> Sector:
+    """``change.abbreviation`` names ``change.sector`` from now on (replacing what it
+    named before); refused when it is a sector's own name."""
+    sectors = await repo.sectors(session=session, network_id=network.id)
+    if any(s.key == name_key(change.abbreviation) for s in sectors):
+        raise UserError(
+            N_("{name} is already the name of a sector."),
+            example=rules.ABBREVIATION_EXAMPLE,
+            name=change.abbreviation,
+        )
+    sector = rules.find(sectors, change.sector, rules.ABBREVIATION_EXAMPLE)
+    await plans_store.remember(
+        session=session,
+        network_id=network.id,
+        name=change.abbreviation,
+        sector_id=sector.id,
+        now=now,
+    )
+    return sector
+
+
+async def remove_abbreviation(
+    session: AsyncSession, network: Network, change: rules.RemoveAbbreviation
+) -> Abbreviation:
+    """The network's abbreviation is forgotten (a default one cannot be: it is given to
+    another sector instead)."""
+    key = name_key(change.abbreviation)
+    listed = {name_key(a.abbreviation): a for a in await abbreviations(session, network)}
+    found = listed.get(key)
+    if found is None:
+        raise UserError(
+            N_("{name} is not an abbreviation of this network. See /setores siglas."),
+            example=rules.ABBREVIATION_EXAMPLE,
+            name=change.abbreviation,
+        )
+    if found.default:
+        raise UserError(
+            N_(
+                "{name} stands for {sector} by default. To have it name another sector: "
+                "/setores sigla {name} <sector>."
+            ),
+            name=found.abbreviation,
+            sector=found.sector,
+        )
+    await repo.forget_sector_alias(session=session, network_id=network.id, key=key)
+    return found

@@ -113,14 +113,47 @@ async def overview(session: AsyncSession, network: Network, now: datetime) -> li
     return statuses
 
 
-async def confirm(
-    session: AsyncSession, network: Network, member: Member, name: str, now: datetime
-) -> tuple[ReportingDeadline, str]:
-    """The member's sector filled the deadline called ``name``: the deadline and the
-    period confirmed (confirming twice is harmless). Only a confirmed representative
-    confirms for her sector (issue 13)."""
+async def open_for(
+    session: AsyncSession, network: Network, member: Member, now: datetime
+) -> list[tuple[ReportingDeadline, date]]:
+    """``/prazo_ok`` alone: the deadlines the member's sector answers for and has not
+    confirmed in their current period, with its date (a confirmed representative's only)."""
     sector_id = trust.speaks_for(member, example="/setor CRAS")
-    item = await store.deadline_by_key(session=session, network_id=network.id, key=name_key(name))
+    today = now.astimezone(ZoneInfo(network.timezone)).date()
+    found = []
+    for item in await repo.reporting_deadlines(session=session, network_id=network.id):
+        if sector_id not in item.sector_ids:
+            continue
+        due = rules.confirmed_occurrence(item, today)
+        done = await repo.confirmations(
+            session=session, deadline_id=item.id, period=rules.period_of(item, due)
+        )
+        if sector_id not in done:
+            found.append((item, due))
+    return sorted(found, key=lambda pair: (pair[1], pair[0].key))
+
+
+async def confirm(
+    session: AsyncSession,
+    network: Network,
+    member: Member,
+    name: str,
+    now: datetime,
+    *,
+    deadline_id: int | None = None,
+) -> tuple[ReportingDeadline, str]:
+    """The member's sector filled the deadline called ``name`` (or ``deadline_id``, a
+    button of ``/prazo_ok`` alone): the deadline and the period confirmed (confirming
+    twice is harmless). Only a confirmed representative confirms for her sector (issue 13)."""
+    sector_id = trust.speaks_for(member, example="/setor CRAS")
+    if deadline_id is not None:
+        item = await store.deadline(session=session, deadline_id=deadline_id)
+        if item is None or item.network_id != network.id:
+            raise UserError(N_("This choice is no longer valid."))
+    else:
+        item = await store.deadline_by_key(
+            session=session, network_id=network.id, key=name_key(name)
+        )
     if item is None:
         raise UserError(
             N_("There is no deadline called {name}. See /prazos."),
