@@ -64,6 +64,8 @@ class ClaimLost(Exception):
 def _target(out: Reply | MailOut) -> str:
     if isinstance(out, MailOut):
         return "mail"
+    if out.chat is not None:
+        return "coord"
     return "private" if out.to_user is not None else "group"
 
 
@@ -307,7 +309,7 @@ class Dispatcher:
                 await self.send_mail(out)
             elif out.text or out.file is not None:
                 await self.courier.send(
-                    platform=network.platform, chat_id=network.chat_id, reply=out
+                    platform=network.platform, chat_id=out.chat or network.chat_id, reply=out
                 )
         except Exception as exc:
             log.warning("delivery %s (%s) failed: %r", row.id, row.kind, exc)

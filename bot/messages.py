@@ -151,3 +151,6 @@ class Reply:
     error: bool = False
     # Automatic messages that must get through quiet hours and hourly caps (urgent).
     urgent: bool = False
+    # Another chat of the network's platform to send it to instead of the network's group:
+    # its coordination chat (/coordenacao aqui, issue 14).
+    chat: str | None = None

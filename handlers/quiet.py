@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from bot.errors import UserError
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.messages import Reply
+from bot.notify import MAX_PRIVATE
 from bot.router import Context, Router
 from bot.rules import quiet as rules
 from bot.services import quiet as service
@@ -49,6 +51,58 @@ async def quiet_hours(ctx: Context) -> list[Reply]:
     return [Reply(text="✔ " + describe(ctx.network))]
 
 
+# --- /coordenacao: the coordination's own chat (issue 14) --------------------------------
+
+
+async def coordination(ctx: Context) -> list[Reply]:
+    words = ctx.msg.args.split()
+    head = words[0].lower() if words else ""
+    here = ctx.msg.chat_id != ctx.network.chat_id  # this is the coordination chat
+    title = ctx.network.title or _("the network")
+    if head in rules.HERE:
+        network = await service.link_coordination_chat(
+            ctx.session,
+            ctx.network,
+            chat_id=ctx.msg.chat_id,
+            user_id=ctx.msg.sender.user_id,
+            which=" ".join(words[1:]),
+        )
+        text = _(
+            "✔ This chat is now the coordination chat of {network}: quorum warnings, "
+            "digests and failed deliveries come here instead of the group. "
+            "To undo: /coordenacao sair"
+        )
+        return [Reply(text=text.format(network=network.title or _("the network")))]
+    if head in rules.LEAVE:
+        if not ctx.is_coordinator:
+            raise UserError(N_("Only the coordination unlinks its chat."))
+        if not service.unlink_coordination_chat(ctx.network):
+            return [Reply(text=_("There is no coordination chat to unlink."))]
+        return [
+            Reply(
+                text=_(
+                    "✔ {network} has no coordination chat any more: its notices go privately "
+                    "to a few coordinators, or to the group."
+                ).format(network=title)
+            )
+        ]
+    if here:
+        text = _("This chat is the coordination chat of {network}. To unlink: /coordenacao sair")
+        return [Reply(text=text.format(network=title))]
+    if ctx.network.coordination_chat_id:
+        text = _(
+            "The coordination has its own chat: quorum warnings, digests and failed "
+            "deliveries go there. To unlink: /coordenacao sair"
+        )
+        return [Reply(text=text)]
+    text = _(
+        "No coordination chat: notices for the coordination go privately to up to {n} "
+        "coordinators who wrote to me, else here. To link one, add me to the coordination's "
+        "chat and send /coordenacao aqui there."
+    )
+    return [Reply(text=text.format(n=MAX_PRIVATE))]
+
+
 def register(router: Router) -> None:
     router.command(
         "silencio",
@@ -56,3 +110,8 @@ def register(router: Router) -> None:
         EXAMPLE,
         coordinator=True,
     )(quiet_hours)
+    router.command(
+        "coordenacao",
+        N_("the coordination's own chat for its notices (/coordenacao aqui there)"),
+        rules.COORDINATION_EXAMPLE,
+    )(coordination)

@@ -140,7 +140,17 @@ _NETWORK_AND_MEMBER = (
         Member, and_(Member.network_id == Network.id, Member.user_id == bindparam("user_id"))
     )
     .options(joinedload(Member.sector))
-    .where(Network.platform == bindparam("platform"), Network.chat_id == bindparam("chat_id"))
+    .where(
+        Network.platform == bindparam("platform"),
+        or_(
+            Network.chat_id == bindparam("chat_id"),
+            Network.coordination_chat_id == bindparam("chat_id"),
+        ),
+    )
+    # A chat linked as a network's coordination chat belongs to that network, even if
+    # the bot's arrival there once made it a network of its own (issue 14).
+    .order_by(case((Network.coordination_chat_id == bindparam("chat_id"), 0), else_=1))
+    .limit(1)
 )
 
 
@@ -148,7 +158,8 @@ async def network_and_member(
     *, session: AsyncSession, platform: str, chat_id: str, user_id: str
 ) -> tuple[Network | None, Member | None]:
     """The chat's network and ``user_id``'s member row in it (with the sector), in one
-    query: what :func:`network_by_chat` and :func:`member` give, for every update."""
+    query: what :func:`network_by_chat` and :func:`member` give, for every update.
+    A coordination chat gives the network it coordinates (``network.chat_id`` differs)."""
     params = {"platform": platform, "chat_id": chat_id, "user_id": user_id}
     row = (await session.execute(_NETWORK_AND_MEMBER, params)).first()
     if row is None:
@@ -201,7 +212,15 @@ async def create_network(
 async def move_network(
     *, session: AsyncSession, platform: str, old_chat_id: str, new_chat_id: str
 ) -> Network | None:
-    """Follow a group to its new chat id (Telegram group -> supergroup)."""
+    """Follow a group to its new chat id (Telegram group -> supergroup); a coordination
+    chat that moves is followed too."""
+    coordinated = await coordination_chat_taken(
+        session=session, platform=platform, chat_id=old_chat_id
+    )
+    if coordinated is not None:
+        coordinated.coordination_chat_id = new_chat_id
+        await session.flush()
+        return coordinated
     network = await network_by_chat(session=session, platform=platform, chat_id=old_chat_id)
     if network is None:
         return None
@@ -1355,6 +1374,48 @@ async def declared(
         query = query.where(Member.confirmed_at.is_(None))
     result = await session.scalars(query.order_by(Member.name, Member.id))
     return result.all()
+
+
+async def coordinated_by(
+    *, session: AsyncSession, platform: str, user_id: str, besides: str
+) -> Sequence[Network]:
+    """The networks of ``platform`` where ``user_id`` coordinates, but the one of chat
+    ``besides``."""
+    result = await session.scalars(
+        select(Network)
+        .join(Member, Member.network_id == Network.id)
+        .where(
+            Network.platform == platform,
+            Network.chat_id != besides,
+            Member.user_id == user_id,
+            or_(Member.is_coordinator.is_(True), Member.is_admin.is_(True)),
+        )
+        .order_by(Network.id)
+    )
+    return result.all()
+
+
+async def coordination_chat_taken(
+    *, session: AsyncSession, platform: str, chat_id: str
+) -> Network | None:
+    """The network whose coordination chat ``chat_id`` is, if any."""
+    return await session.scalar(
+        select(Network).where(Network.platform == platform, Network.coordination_chat_id == chat_id)
+    )
+
+
+async def drop_empty_network(*, session: AsyncSession, network: Network) -> bool:
+    """Delete a network that holds no meeting, referral nor plan (made only by the bot's
+    arrival in a chat); False if it holds anything."""
+    for model in (Meeting, Referral, ActionPlan):
+        found = await session.scalar(
+            select(model.id).where(model.network_id == network.id).limit(1)
+        )
+        if found is not None:
+            return False
+    await session.delete(network)
+    await session.flush()
+    return True
 
 
 async def coordinators(*, session: AsyncSession, network_id: int) -> Sequence[Member]:

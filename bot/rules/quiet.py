@@ -17,6 +17,10 @@ from bot.errors import UserError
 from bot.i18n import N_
 from bot.rules.names import name_key
 
+COORDINATION_EXAMPLE = "/coordenacao aqui"
+HERE = {"aqui"}
+LEAVE = {"sair", "desligar", "desvincular"}
+
 DEFAULT_START = 20 * 60
 DEFAULT_END = 7 * 60
 SUNDAY = 6
