@@ -36,7 +36,7 @@ from bot.notify import to_coordination
 from bot.router import Router, ScheduledContext
 from bot.rules import quiet as quiet_rules
 from bot.rules.calendar import holidays_for
-from bot.rules.kinds import DIGEST
+from bot.rules.kinds import DAY_DIGEST, DIGEST
 from bot.rules.status import OutboxStatus
 from storage import repo, retention
 from storage.models import Delivery, Meeting, Network, ScheduledMessage
@@ -231,7 +231,9 @@ class Dispatcher:
                     agenda=self.router.agenda_sections,
                 )
             )
-        urgent = await self._urgent(session, row)
+        urgent = await self._urgent(session, row) or await self._meeting_today(
+            session, network, row, now
+        )
         await repo.add_deliveries(
             session=session,
             rows=_deliveries(network, outs, kind=row.kind, now=now, row=row, urgent=urgent),
@@ -242,6 +244,27 @@ class Dispatcher:
             return False
         meeting = await session.get(Meeting, row.meeting_id)
         return meeting is not None and meeting.urgent
+
+    async def _meeting_today(
+        self, session: AsyncSession, network: Network, row: ScheduledMessage, now: datetime
+    ) -> bool:
+        """Is the row about a meeting held today (local)? Then its messages always go:
+        the daily budget never holds them (issue 14)."""
+        if row.meeting_id is None:
+            return False
+        meeting = await session.get(Meeting, row.meeting_id)
+        tz = ZoneInfo(network.timezone)
+        return meeting is not None and (
+            meeting.starts_at.astimezone(tz).date() == now.astimezone(tz).date()
+        )
+
+    def _hours(self, network: Network) -> quiet_rules.QuietHours:
+        return quiet_rules.QuietHours(
+            start=network.quiet_start,
+            end=network.quiet_end,
+            sundays=network.quiet_sundays,
+            holidays=network.quiet_holidays,
+        )
 
     def _quiet_until(self, network: Network, now: datetime) -> datetime | None:
         hours = quiet_rules.QuietHours(
@@ -296,7 +319,7 @@ class Dispatcher:
         now = self.clock.now()
         claim = str(row.claimed_by)
         try:
-            if row.kind == DIGEST:
+            if row.kind in (DIGEST, DAY_DIGEST):
                 out: Reply | MailOut = await self._digest(row)
             else:
                 out = from_payload(row.payload)
@@ -332,10 +355,21 @@ class Dispatcher:
             )
 
     async def _held_by_cap(self, network: Network, row: Delivery, now: datetime) -> bool:
-        """Past the hourly cap, an automatic group message waits in one digest (issue 9 §7)."""
+        """Past the hourly cap, an automatic group message waits in one digest (issue 9 §7);
+        past the daily budget, in the next day's one message (issue 14)."""
         if row.target != "group" or row.urgent or row.kind == NOTICE:
             return False
         async with self.sessions() as session, session.begin():
+            tz = ZoneInfo(network.timezone)
+            today = await repo.sent_to_group_since(
+                session=session,
+                network_id=network.id,
+                since=quiet_rules.day_start(now, tz),
+                urgent=False,
+            )
+            if today >= network.daily_cap:
+                await self._hold_for_tomorrow(session, network, row, now)
+                return True
             since = now - CAP_WINDOW
             count = await repo.sent_to_group_since(
                 session=session, network_id=network.id, since=since
@@ -364,18 +398,69 @@ class Dispatcher:
             )
         return True
 
+    async def _hold_for_tomorrow(
+        self, session: AsyncSession, network: Network, row: Delivery, now: datetime
+    ) -> None:
+        """Hold ``row`` in the next day's digest (one pending DAY_DIGEST row per network)."""
+        digest = await repo.open_digest(session=session, network_id=network.id, kind=DAY_DIGEST)
+        if digest is None:
+            due = quiet_rules.next_day_digest(
+                now,
+                self._hours(network),
+                ZoneInfo(network.timezone),
+                lambda year: holidays_for(year, network.state),
+            )
+            digest = Delivery(
+                network_id=network.id,
+                kind=DAY_DIGEST,
+                seq=0,
+                target="group",
+                urgent=False,
+                payload={},
+                status=OutboxStatus.PENDING,
+                due_at=due,
+                attempts=0,
+            )
+            await repo.add_deliveries(session=session, rows=[digest])
+        await repo.set_delivery(
+            session=session, delivery_id=row.id, status=OutboxStatus.HELD, digest_id=digest.id
+        )
+
+    async def _still_current(self, session: AsyncSession, held: Delivery, now: datetime) -> bool:
+        """A held message about a meeting that has begun meanwhile is not said any more."""
+        if held.scheduled_id is None:
+            return True
+        scheduled = await session.get(ScheduledMessage, held.scheduled_id)
+        if scheduled is None or scheduled.meeting_id is None:
+            return True
+        meeting = await session.get(Meeting, scheduled.meeting_id)
+        return meeting is None or meeting.starts_at > now
+
     async def _digest(self, row: Delivery) -> Reply:
         """What the cap held back, as one message: the first line of each, with mentions."""
+        now = self.clock.now()
         async with self.sessions() as session:
-            held = await repo.held_for(session=session, digest_id=row.id)
+            held = [
+                h
+                for h in await repo.held_for(session=session, digest_id=row.id)
+                if row.kind == DIGEST or await self._still_current(session, h, now)
+            ]
         replies = [r for r in (from_payload(h.payload) for h in held) if isinstance(r, Reply)]
-        lines = [
-            ngettext(
+        if not replies:
+            return Reply(text="")  # all of it is past: nothing to say
+        if row.kind == DAY_DIGEST:
+            head = ngettext(
+                "🗂 {n} notice from the bot held back yesterday (one message a day):",
+                "🗂 {n} notices from the bot held back yesterday (one message a day):",
+                len(replies),
+            )
+        else:
+            head = ngettext(
                 "🗂 {n} more notice from the bot this hour:",
                 "🗂 {n} more notices from the bot this hour:",
                 len(replies),
-            ).format(n=len(replies))
-        ]
+            )
+        lines = [head.format(n=len(replies))]
         mentions: dict[str, Person] = {}
         for reply in replies:
             first = next((line for line in reply.text.splitlines() if line.strip()), "")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.errors import UserError
-from bot.i18n import N_
+from bot.i18n import N_, ngettext
 from bot.i18n import gettext as _
 from bot.messages import Reply
 from bot.notify import MAX_PRIVATE
@@ -18,10 +18,22 @@ EXAMPLE = "/silencio 20h 7h"
 def describe(network: Network) -> str:
     """The network's quiet hours in one sentence."""
     hours = service.quiet_hours(network)
-    return _(
-        "🤫 Quiet hours: {window}, {days} (urgent convocations go out anyway). "
-        "At most {cap} automatic messages an hour in the group; the rest in one summary."
-    ).format(window=_window(hours), days=_days(hours), cap=network.hourly_cap)
+    return (
+        _(
+            "🤫 Quiet hours: {window}, {days} (urgent convocations go out anyway). "
+            "At most {cap} automatic messages an hour in the group; the rest in one summary."
+        ).format(window=_window(hours), days=_days(hours), cap=network.hourly_cap)
+        + " "
+        + ngettext(
+            "On an ordinary day, at most {n} automatic message in the group (/silencio por dia "
+            "<n>); the rest comes the next day in one message. A cancellation, an urgent "
+            "convocation or a meeting of the day always go.",
+            "On an ordinary day, at most {n} automatic messages in the group (/silencio por dia "
+            "<n>); the rest comes the next day in one message. A cancellation, an urgent "
+            "convocation or a meeting of the day always go.",
+            network.daily_cap,
+        ).format(n=network.daily_cap)
+    )
 
 
 def _window(hours: rules.QuietHours) -> str:

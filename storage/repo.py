@@ -811,6 +811,36 @@ async def finish_scheduled(
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+async def pending_due_before(
+    *, session: AsyncSession, network_id: int, kind: str, before: datetime
+) -> Sequence[ScheduledMessage]:
+    """The network's pending rows of ``kind`` due before ``before``, in planned order."""
+    result = await session.scalars(
+        select(ScheduledMessage)
+        .where(
+            ScheduledMessage.network_id == network_id,
+            ScheduledMessage.status == OutboxStatus.PENDING,
+            ScheduledMessage.kind == kind,
+            ScheduledMessage.due_at < before,
+        )
+        .order_by(ScheduledMessage.due_at, ScheduledMessage.id)
+    )
+    return result.all()
+
+
+async def mark_merged(*, session: AsyncSession, row_ids: Sequence[int], now: datetime) -> None:
+    """These pending rows were said in another row's message."""
+    if row_ids:
+        await session.execute(
+            update(ScheduledMessage)
+            .where(
+                ScheduledMessage.id.in_(list(row_ids)),
+                ScheduledMessage.status == OutboxStatus.PENDING,
+            )
+            .values(status=OutboxStatus.MERGED, sent_at=now)
+        )
+
+
 async def retry_later(
     *,
     session: AsyncSession,
@@ -909,9 +939,12 @@ async def add_deliveries(*, session: AsyncSession, rows: Sequence[Delivery]) -> 
     await session.flush()
 
 
-async def sent_to_group_since(*, session: AsyncSession, network_id: int, since: datetime) -> int:
-    """Automatic messages the group received since ``since`` (the hourly cap)."""
-    count = await session.scalar(
+async def sent_to_group_since(
+    *, session: AsyncSession, network_id: int, since: datetime, urgent: bool = True
+) -> int:
+    """Automatic messages the group received since ``since`` (the hourly cap); with
+    ``urgent`` False, the urgent ones not counted (the daily budget)."""
+    query = (
         select(func.count())
         .select_from(Delivery)
         .where(
@@ -921,7 +954,9 @@ async def sent_to_group_since(*, session: AsyncSession, network_id: int, since: 
             Delivery.status == OutboxStatus.SENT,
         )
     )
-    return int(count or 0)
+    if not urgent:
+        query = query.where(Delivery.urgent.is_(False))
+    return int(await session.scalar(query) or 0)
 
 
 async def first_sent_since(
@@ -937,13 +972,16 @@ async def first_sent_since(
     )
 
 
-async def open_digest(*, session: AsyncSession, network_id: int) -> Delivery | None:
-    """The pending digest that collects what the hourly cap held back, if any."""
+async def open_digest(
+    *, session: AsyncSession, network_id: int, kind: str = DIGEST
+) -> Delivery | None:
+    """The pending digest that collects what the hourly cap (or, ``kind`` DAY_DIGEST, the
+    daily budget) held back, if any."""
     return await session.scalar(
         select(Delivery)
         .where(
             Delivery.network_id == network_id,
-            Delivery.kind == DIGEST,
+            Delivery.kind == kind,
             Delivery.status == OutboxStatus.PENDING,
             Delivery.claimed_at.is_(None),
         )

@@ -140,6 +140,8 @@ async def test_past_the_hourly_cap_the_rest_comes_in_one_digest(
 ) -> None:
     group, sink = await _group_with_sink(runtime)
     await group.text(COORDINATOR, "/silencio limite 3")
+    # Issue 14: the daily budget (1 by default) would hold the second; this is the hour's.
+    await group.text(COORDINATOR, "/silencio por dia 20")
     await _schedule_tests(runtime, NOW, 5)
     assert runtime.dispatcher is not None
     await runtime.dispatcher.run_due()

@@ -29,6 +29,8 @@ def change(network: Network, wanted: rules.QuietChange) -> None:
         network.quiet_holidays = wanted.holidays
     if wanted.hourly_cap is not None:
         network.hourly_cap = wanted.hourly_cap
+    if wanted.daily_cap is not None:
+        network.daily_cap = wanted.daily_cap
 
 
 # --- the coordination chat (/coordenacao, issue 14) --------------------------------------
