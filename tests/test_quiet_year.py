@@ -154,8 +154,32 @@ def report(name: str, year: Year) -> dict[str, float]:
     return found
 
 
+@pytest.mark.timeout(900)
 async def test_a_year_in_the_group_is_quiet(year_runtime: tuple[Runtime, ManualClock]) -> None:
     runtime, clock = year_runtime
     year = await simulate(runtime, clock)
     found = report("group only", year)
+    # Before issue 14 this year gave up to 7 automatic group messages on an ordinary day
+    # (mean 0.76, 45 days with more than one, 265 in the year; see README).
+    assert found["max_ordinary"] <= 1 and found["days_over_one"] == 0
+    assert found["group_total"] < 200
+
+
+@pytest.mark.timeout(900)
+async def test_a_year_with_a_coordination_chat(year_runtime: tuple[Runtime, ManualClock]) -> None:
+    """The same year with /coordenacao aqui: quorum warnings and digests leave the group."""
+    runtime, clock = year_runtime
+
+    async def link(group: Group) -> None:
+        coordination = Group(runtime, chat_id="-100300")
+        linked = await coordination.text(COORDINATOR, "/coordenacao aqui")
+        assert "grupo da coordenação" in linked
+
+    year = await simulate(runtime, clock, link)
+    found = report("with a coordination chat", year)
     assert found["max_ordinary"] <= 1
+    elsewhere = [r.text for _d, w, r in year.sent if w == "-100300"]
+    assert any("confirmaram" in t for t in elsewhere) and any(
+        "Resumo semanal" in t for t in elsewhere
+    )
+    assert not [r for _d, w, r in year.sent if w == "group" and "Resumo semanal" in r.text]
