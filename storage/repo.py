@@ -1442,18 +1442,21 @@ async def coordination_chat_taken(
     )
 
 
-async def drop_empty_network(*, session: AsyncSession, network: Network) -> bool:
-    """Delete a network that holds no meeting, referral nor plan (made only by the bot's
-    arrival in a chat); False if it holds anything."""
+async def holds_records(*, session: AsyncSession, network: Network) -> bool:
+    """Does the network hold a meeting, a referral or a plan (more than the bot's arrival
+    in a chat made)?"""
     for model in (Meeting, Referral, ActionPlan):
         found = await session.scalar(
             select(model.id).where(model.network_id == network.id).limit(1)
         )
         if found is not None:
-            return False
+            return True
+    return False
+
+
+async def drop_network(*, session: AsyncSession, network: Network) -> None:
     await session.delete(network)
     await session.flush()
-    return True
 
 
 async def coordinators(*, session: AsyncSession, network_id: int) -> Sequence[Member]:

@@ -88,3 +88,11 @@ async def test_without_a_coordination_chat_warnings_go_privately_to_a_coordinato
     await _quorum_warning(tg)
     warning = await tg.api.wait_for_message(COORD.id, "quórum", since=mark)
     assert "1 de 4 setores" in warning["text"]
+
+
+async def test_a_networks_own_group_is_never_its_coordination_chat(tg: Harness) -> None:
+    await tg.say(COORD, "/encaminhar Saúde | 5 dias | CASO-2026-001: visita")
+    refused = (await tg.say(COORD, "/coordenacao aqui"))["text"]
+    assert "registros próprios" in refused and "Exemplo: /coordenacao aqui" in refused
+    (network,) = await _networks(tg)
+    assert network.coordination_chat_id is None

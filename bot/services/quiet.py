@@ -48,10 +48,18 @@ async def link_coordination_chat(
     resolved to) the coordination chat of the network ``user_id`` coordinates.
 
     A network the bot's arrival created for this chat is dropped (it holds nothing); a
-    chat that is a network with a calendar of its own is refused.
+    chat that is a network with records of its own (meetings, referrals, plans) is refused.
     """
     if network.chat_id != chat_id:
         return network  # linked already
+    if await repo.holds_records(session=session, network=network):
+        raise UserError(
+            N_(
+                "This chat is the group of a network with records of its own: send "
+                "/coordenacao aqui in the coordination's own chat instead."
+            ),
+            example=rules.COORDINATION_EXAMPLE,
+        )
     candidates = await repo.coordinated_by(
         session=session, platform=network.platform, user_id=user_id, besides=chat_id
     )
@@ -73,14 +81,7 @@ async def link_coordination_chat(
             names=", ".join(n.title for n in candidates),
         )
     (target,) = candidates
-    if not await repo.drop_empty_network(session=session, network=network):
-        raise UserError(
-            N_(
-                "This chat is the group of a network with its own calendar: it cannot be "
-                "another network's coordination chat."
-            ),
-            example=rules.COORDINATION_EXAMPLE,
-        )
+    await repo.drop_network(session=session, network=network)  # it held nothing
     target.coordination_chat_id = chat_id
     await session.flush()
     return target
