@@ -57,6 +57,18 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(minutes=min(60, 2 ** max(0, attempts - 1)))
 
 
+def _headline(text: str) -> str:
+    """A message's first line for a digest; a bare title ("⏰ Lembrete": short, no date nor
+    number) takes the line after it along, so the digest still says what it is about."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines:
+        return ""
+    head = lines[0]
+    if len(head) <= 24 and not any(c.isdigit() for c in head) and len(lines) > 1:
+        head = f"{head} {lines[1]}"
+    return head[:160]
+
+
 class ClaimLost(Exception):
     """Another worker took the row (a stale lease), or it was rescheduled meanwhile."""
 
@@ -463,8 +475,7 @@ class Dispatcher:
         lines = [head.format(n=len(replies))]
         mentions: dict[str, Person] = {}
         for reply in replies:
-            first = next((line for line in reply.text.splitlines() if line.strip()), "")
-            lines.append(f"• {first[:160]}")
+            lines.append(f"• {_headline(reply.text)}")
             mentions.update({p.user_id: p for p in reply.mentions})
         lines.append(_("Send /proxima or /pendencias for the details."))
         return Reply(text="\n".join(lines), mentions=tuple(mentions.values()))

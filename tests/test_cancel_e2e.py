@@ -269,6 +269,9 @@ async def test_undo_brings_the_meeting_and_its_reminders_still_ahead_back(
     # No late reminder bursts out now; the next one comes on its day.
     await runtime.dispatcher.run_due()
     assert group.sent == []
+    # Issue 14: on 07/12 the working group's reminder (10h) takes the daily budget; the
+    # ordinary meeting's would come merged on 08/12. This test is about the undo.
+    await group.text(COORDINATOR, "/silencio por dia 5")
     await clock.set(ORDINARY - timedelta(days=1))
     await runtime.dispatcher.run_due()
     reminders = [r.text for r in group.sent if "Reunião ordinária" in r.text]
