@@ -262,7 +262,8 @@ class Redebot:
             user_id=msg.sender.user_id,
         )
         if network is not None:
-            if msg.chat_title and network.title != msg.chat_title:
+            in_group = network.chat_id == msg.chat_id  # else its coordination chat
+            if in_group and msg.chat_title and network.title != msg.chat_title:
                 network.title = msg.chat_title
             return network, False, member
         network = await repo.create_network(
@@ -287,6 +288,8 @@ class Redebot:
         found: Member | None,
         now: datetime,
     ) -> list[Reply]:
+        if network.chat_id != msg.chat_id:
+            return await self._in_coordination(session, msg, network, found, now)
         if msg.event is Event.BOT_ADDED:
             return self.router.greet(network)
         if msg.event is Event.GROUP_SEEN:
@@ -328,6 +331,43 @@ class Redebot:
         if created and msg.command is not None:
             replies[:0] = self.router.greet(network)
         return replies
+
+    async def _in_coordination(
+        self,
+        session: AsyncSession,
+        msg: Incoming,
+        network: Network,
+        found: Member | None,
+        now: datetime,
+    ) -> list[Reply]:
+        """A message in the network's coordination chat (issue 14): it acts on the network,
+        as its members; that chat's admins and events change nothing in the network."""
+        if msg.event is not None:
+            return []
+        if found is None:
+            if msg.command is None:
+                return []
+            return [
+                Reply(
+                    text=_(
+                        "This chat is the coordination chat of {network}: only the "
+                        "network's members use me here."
+                    ).format(network=network.title or _("the network"))
+                )
+            ]
+        ctx = Context(
+            msg=msg,
+            session=session,
+            network=network,
+            member=found,
+            now=now,
+            settings=self.settings,
+            is_coordinator=found.is_admin or found.is_coordinator,
+            hooks=self.router.hooks,
+        )
+        if msg.command is None and msg.button is None:
+            return await self._answer(ctx, [found.id])
+        return await self.router.dispatch(ctx)
 
     async def _answer(self, ctx: Context, member_ids: list[int]) -> list[Reply]:
         """A plain text: the answer to the newest open question, if the bot asked one."""

@@ -72,6 +72,7 @@ def to_payload(out: Reply | MailOut) -> dict[str, Any]:
         "mentions": [_person_payload(p) for p in out.mentions],
         "to_user": _person_payload(out.to_user) if out.to_user else None,
         "urgent": out.urgent,
+        "chat": out.chat,
     }
 
 
@@ -93,6 +94,7 @@ def from_payload(data: Mapping[str, Any]) -> Reply | MailOut:
         mentions=tuple(_person_from(p) for p in data["mentions"]),
         to_user=_person_from(data["to_user"]) if data.get("to_user") else None,
         urgent=bool(data.get("urgent")),
+        chat=data.get("chat"),
     )
 
 

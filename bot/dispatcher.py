@@ -36,7 +36,7 @@ from bot.notify import to_coordination
 from bot.router import Router, ScheduledContext
 from bot.rules import quiet as quiet_rules
 from bot.rules.calendar import holidays_for
-from bot.rules.kinds import DIGEST
+from bot.rules.kinds import DAY_DIGEST, DIGEST
 from bot.rules.status import OutboxStatus
 from storage import repo, retention
 from storage.models import Delivery, Meeting, Network, ScheduledMessage
@@ -57,6 +57,18 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(minutes=min(60, 2 ** max(0, attempts - 1)))
 
 
+def _headline(text: str) -> str:
+    """A message's first line for a digest; a bare title ("⏰ Lembrete": short, no date nor
+    number) takes the line after it along, so the digest still says what it is about."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines:
+        return ""
+    head = lines[0]
+    if len(head) <= 24 and not any(c.isdigit() for c in head) and len(lines) > 1:
+        head = f"{head} {lines[1]}"
+    return head[:160]
+
+
 class ClaimLost(Exception):
     """Another worker took the row (a stale lease), or it was rescheduled meanwhile."""
 
@@ -64,6 +76,8 @@ class ClaimLost(Exception):
 def _target(out: Reply | MailOut) -> str:
     if isinstance(out, MailOut):
         return "mail"
+    if out.chat is not None:
+        return "coord"
     return "private" if out.to_user is not None else "group"
 
 
@@ -229,7 +243,9 @@ class Dispatcher:
                     agenda=self.router.agenda_sections,
                 )
             )
-        urgent = await self._urgent(session, row)
+        urgent = await self._urgent(session, row) or await self._meeting_today(
+            session, network, row, now
+        )
         await repo.add_deliveries(
             session=session,
             rows=_deliveries(network, outs, kind=row.kind, now=now, row=row, urgent=urgent),
@@ -240,6 +256,27 @@ class Dispatcher:
             return False
         meeting = await session.get(Meeting, row.meeting_id)
         return meeting is not None and meeting.urgent
+
+    async def _meeting_today(
+        self, session: AsyncSession, network: Network, row: ScheduledMessage, now: datetime
+    ) -> bool:
+        """Is the row about a meeting held today (local)? Then its messages always go:
+        the daily budget never holds them (issue 14)."""
+        if row.meeting_id is None:
+            return False
+        meeting = await session.get(Meeting, row.meeting_id)
+        tz = ZoneInfo(network.timezone)
+        return meeting is not None and (
+            meeting.starts_at.astimezone(tz).date() == now.astimezone(tz).date()
+        )
+
+    def _hours(self, network: Network) -> quiet_rules.QuietHours:
+        return quiet_rules.QuietHours(
+            start=network.quiet_start,
+            end=network.quiet_end,
+            sundays=network.quiet_sundays,
+            holidays=network.quiet_holidays,
+        )
 
     def _quiet_until(self, network: Network, now: datetime) -> datetime | None:
         hours = quiet_rules.QuietHours(
@@ -294,7 +331,7 @@ class Dispatcher:
         now = self.clock.now()
         claim = str(row.claimed_by)
         try:
-            if row.kind == DIGEST:
+            if row.kind in (DIGEST, DAY_DIGEST):
                 out: Reply | MailOut = await self._digest(row)
             else:
                 out = from_payload(row.payload)
@@ -307,7 +344,7 @@ class Dispatcher:
                 await self.send_mail(out)
             elif out.text or out.file is not None:
                 await self.courier.send(
-                    platform=network.platform, chat_id=network.chat_id, reply=out
+                    platform=network.platform, chat_id=out.chat or network.chat_id, reply=out
                 )
         except Exception as exc:
             log.warning("delivery %s (%s) failed: %r", row.id, row.kind, exc)
@@ -330,10 +367,21 @@ class Dispatcher:
             )
 
     async def _held_by_cap(self, network: Network, row: Delivery, now: datetime) -> bool:
-        """Past the hourly cap, an automatic group message waits in one digest (issue 9 §7)."""
+        """Past the hourly cap, an automatic group message waits in one digest (issue 9 §7);
+        past the daily budget, in the next day's one message (issue 14)."""
         if row.target != "group" or row.urgent or row.kind == NOTICE:
             return False
         async with self.sessions() as session, session.begin():
+            tz = ZoneInfo(network.timezone)
+            today = await repo.sent_to_group_since(
+                session=session,
+                network_id=network.id,
+                since=quiet_rules.day_start(now, tz),
+                urgent=False,
+            )
+            if today >= network.daily_cap:
+                await self._hold_for_tomorrow(session, network, row, now)
+                return True
             since = now - CAP_WINDOW
             count = await repo.sent_to_group_since(
                 session=session, network_id=network.id, since=since
@@ -362,22 +410,72 @@ class Dispatcher:
             )
         return True
 
+    async def _hold_for_tomorrow(
+        self, session: AsyncSession, network: Network, row: Delivery, now: datetime
+    ) -> None:
+        """Hold ``row`` in the next day's digest (one pending DAY_DIGEST row per network)."""
+        digest = await repo.open_digest(session=session, network_id=network.id, kind=DAY_DIGEST)
+        if digest is None:
+            due = quiet_rules.next_day_digest(
+                now,
+                self._hours(network),
+                ZoneInfo(network.timezone),
+                lambda year: holidays_for(year, network.state),
+            )
+            digest = Delivery(
+                network_id=network.id,
+                kind=DAY_DIGEST,
+                seq=0,
+                target="group",
+                urgent=False,
+                payload={},
+                status=OutboxStatus.PENDING,
+                due_at=due,
+                attempts=0,
+            )
+            await repo.add_deliveries(session=session, rows=[digest])
+        await repo.set_delivery(
+            session=session, delivery_id=row.id, status=OutboxStatus.HELD, digest_id=digest.id
+        )
+
+    async def _still_current(self, session: AsyncSession, held: Delivery, now: datetime) -> bool:
+        """A held message about a meeting that has begun meanwhile is not said any more."""
+        if held.scheduled_id is None:
+            return True
+        scheduled = await session.get(ScheduledMessage, held.scheduled_id)
+        if scheduled is None or scheduled.meeting_id is None:
+            return True
+        meeting = await session.get(Meeting, scheduled.meeting_id)
+        return meeting is None or meeting.starts_at > now
+
     async def _digest(self, row: Delivery) -> Reply:
         """What the cap held back, as one message: the first line of each, with mentions."""
+        now = self.clock.now()
         async with self.sessions() as session:
-            held = await repo.held_for(session=session, digest_id=row.id)
+            held = [
+                h
+                for h in await repo.held_for(session=session, digest_id=row.id)
+                if row.kind == DIGEST or await self._still_current(session, h, now)
+            ]
         replies = [r for r in (from_payload(h.payload) for h in held) if isinstance(r, Reply)]
-        lines = [
-            ngettext(
+        if not replies:
+            return Reply(text="")  # all of it is past: nothing to say
+        if row.kind == DAY_DIGEST:
+            head = ngettext(
+                "🗂 {n} notice from the bot held back yesterday (one message a day):",
+                "🗂 {n} notices from the bot held back yesterday (one message a day):",
+                len(replies),
+            )
+        else:
+            head = ngettext(
                 "🗂 {n} more notice from the bot this hour:",
                 "🗂 {n} more notices from the bot this hour:",
                 len(replies),
-            ).format(n=len(replies))
-        ]
+            )
+        lines = [head.format(n=len(replies))]
         mentions: dict[str, Person] = {}
         for reply in replies:
-            first = next((line for line in reply.text.splitlines() if line.strip()), "")
-            lines.append(f"• {first[:160]}")
+            lines.append(f"• {_headline(reply.text)}")
             mentions.update({p.user_id: p for p in reply.mentions})
         lines.append(_("Send /proxima or /pendencias for the details."))
         return Reply(text="\n".join(lines), mentions=tuple(mentions.values()))

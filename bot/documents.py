@@ -44,6 +44,7 @@ from reportlab.platypus import (
 )
 
 from bot.i18n import _, current_locale, ngettext
+from bot.rules.atas import verification_code
 from bot.rules.dates import format_date, format_time, format_when, zone
 
 __all__ = [
@@ -681,7 +682,8 @@ def _cover(book: AtaBook, anchors: dict[int, int], st: dict[str, Any]) -> list[A
         return [*story, Paragraph(escape(message), st["empty"])]
     explanation = _(
         "Each set of minutes is printed with the SHA-256 code of its content as approved "
-        "and stored: any change to that content gives a different code."
+        "and stored: any change to that content gives a different code. Its first digits "
+        "are the verification code shown in the group when it was approved."
     )
     return [
         *story,
@@ -704,6 +706,7 @@ def _ata_section(book: AtaBook, index: int, entry: AtaEntry, st: dict[str, Any])
         rows.append((_("Secretary:"), Paragraph(_markup(entry.secretary_sector), st["body"])))
     rows += [
         (_("Approved on:"), Paragraph(escape(approved), st["body"])),
+        (_("Verification code:"), Paragraph(escape(verification_code(entry.sha256)), st["body"])),
         ("SHA-256:", Paragraph(_markup(entry.sha256), st["sha"])),
     ]
     heading = Paragraph(escape(_drawable(_ata_heading(entry, tz))), st["heading"])

@@ -159,3 +159,6 @@ class Reply:
     # With ``edit``: it only marks the message as answered; a channel that cannot edit
     # drops it (the choice shows in the poll, and the next message follows).
     only_edit: bool = False
+    # Another chat of the network's platform to send it to instead of the network's group:
+    # its coordination chat (/coordenacao aqui, issue 14).
+    chat: str | None = None

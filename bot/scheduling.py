@@ -19,6 +19,9 @@ ANNOUNCEMENT_TIME = time(8, 0)
 QUORUM_CHECK_BEFORE = timedelta(days=2)
 # Issue 3: an urgent meeting gets an extra reminder 30 minutes before.
 URGENT_REMINDER_MINUTES = 30
+# Issue 14: the month's announcement is an ordinary meeting's first reminder when it comes
+# at most this long before that reminder (one message instead of two in a few days).
+ANNOUNCEMENT_MERGES_WITHIN = timedelta(days=7)
 
 
 def reminder_due_times(
@@ -46,6 +49,23 @@ def announcement_due(starts_at: datetime, tz: ZoneInfo) -> datetime:
     return first.astimezone(starts_at.tzinfo)
 
 
+def merged_into_announcement(
+    network: Network,
+    meeting: Meeting,
+    offset: int,
+    due: datetime,
+    offsets: list[int],
+    now: datetime,
+) -> bool:
+    """Is this the ordinary meeting's first reminder, with the month's announcement (which
+    carries the same RSVP buttons) still to come at most ANNOUNCEMENT_MERGES_WITHIN before
+    it? Then the announcement says it and the reminder row is not written."""
+    if meeting.kind != "ordinary" or offset != max(offsets) or offset < 24 * 60:
+        return False
+    announced = announcement_due(meeting.starts_at, ZoneInfo(network.timezone))
+    return announced > now and due - ANNOUNCEMENT_MERGES_WITHIN <= announced <= due
+
+
 def month_key(starts_at: datetime, tz: ZoneInfo) -> str:
     return starts_at.astimezone(tz).strftime("%Y-%m")
 
@@ -67,6 +87,8 @@ def meeting_rows(
     if meeting.urgent:
         offsets.append(URGENT_REMINDER_MINUTES)
     for offset, due in reminder_due_times(meeting.starts_at, offsets, now):
+        if merged_into_announcement(network, meeting, offset, due, offsets, now):
+            continue
         rows.append(
             repo.ScheduledRow(
                 network_id=network.id,

@@ -12,6 +12,7 @@ from bot.buttons import ButtonData
 from bot.i18n import N_, ngettext
 from bot.i18n import gettext as _
 from bot.messages import Button, OutFile, Reply
+from bot.notify import to_coordination
 from bot.router import Context, Router, ScheduledContext, Scope
 from bot.rules import dates
 from bot.rules.atas import (
@@ -22,6 +23,7 @@ from bot.rules.atas import (
     draft_text,
     parse_command,
     parse_year,
+    verification_code,
 )
 from bot.rules.kinds import Kind
 from bot.rules.names import first_upper, kind_name
@@ -143,11 +145,16 @@ async def approval_button(ctx: Context, press: AtaApproval) -> list[Reply]:
 
 def _approved_text(approved: atas.AtaOf, ctx: Context) -> str:
     meeting = approved.meeting
-    return _("✅ Ata of the {kind} of {when} approved on {day}. SHA-256: {digest}").format(
+    day = ctx.now.astimezone(ctx.tz).date()
+    return _(
+        "✅ Ata of the {kind} of {when} approved on {day}. Verification code: {code} "
+        "(the full SHA-256 is in the atas book: /atas {year})."
+    ).format(
         kind=kind_name(meeting.kind),
         when=_when(meeting, ctx.network),
-        day=dates.format_date(ctx.now.astimezone(ctx.tz).date(), with_year=True),
-        digest=approved.ata.sha256,
+        day=dates.format_date(day, with_year=True),
+        code=verification_code(approved.ata.sha256 or ""),
+        year=approved.meeting.starts_at.astimezone(ctx.tz).year,
     )
 
 
@@ -251,8 +258,11 @@ async def render_ata_reminder(ctx: ScheduledContext) -> Sequence[Reply]:
         when=_when(due.meeting, ctx.network),
         sector=due.sector.name,
     )
-    private = [Reply(text=text, to_user=person(m)) for m in due.people.private]
-    return private or [Reply(text=text, mentions=tuple(person(m) for m in due.people.everyone))]
+    # Issue 14: the group hears it once, on the day it becomes late (the first reminder);
+    # the daily ones after it go to the author in private, or nowhere.
+    if ctx.row.key.endswith(":remind:0"):
+        return [Reply(text=text, mentions=tuple(person(m) for m in due.people.everyone))]
+    return [Reply(text=text, to_user=person(m)) for m in due.people.private]
 
 
 async def render_ata_late(ctx: ScheduledContext) -> Sequence[Reply]:
@@ -269,7 +279,7 @@ async def render_ata_late(ctx: ScheduledContext) -> Sequence[Reply]:
         n=LATE_NOTICE_DAYS,
         sector=late.sector.name,
     )
-    return [Reply(text=text, mentions=tuple(person(m) for m in late.people.everyone))]
+    return await to_coordination(ctx.session, ctx.network, text)
 
 
 async def _approvals_agenda(scope: Scope) -> list[str]:

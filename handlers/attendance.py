@@ -11,6 +11,7 @@ from bot.buttons import ButtonData
 from bot.i18n import N_, ngettext
 from bot.i18n import gettext as _
 from bot.messages import Button, OutFile, Reply
+from bot.notify import to_coordination
 from bot.router import Context, Router, ScheduledContext
 from bot.rules import attendance as rules
 from bot.rules import dates, privacy
@@ -229,26 +230,26 @@ async def render_quorum_check(ctx: ScheduledContext) -> Sequence[Reply]:
     )
     if warning is None:
         return []
-    return [_quorum_reply(warning, ctx.network.timezone)]
+    # Issue 14: a warning for the coordination, not the group.
+    return await to_coordination(
+        ctx.session, ctx.network, _quorum_text(warning, ctx.network.timezone)
+    )
 
 
-def _quorum_reply(warning: service.QuorumWarning, timezone: str) -> Reply:
-    return Reply(
-        text=ngettext(
-            "⚠️ Coordination: only {n} of {total} sectors confirmed the {kind} of {when} "
-            "(quorum: {needed}). Not confirmed yet: {missing}.",
-            "⚠️ Coordination: only {n} of {total} sectors confirmed the {kind} of {when} "
-            "(quorum: {needed}). Not confirmed yet: {missing}.",
-            warning.sectors.counted,
-        ).format(
-            n=warning.sectors.counted,
-            total=warning.sectors.expected,
-            kind=kind_name(warning.meeting.kind),
-            when=dates.format_when(warning.meeting.starts_at, timezone),
-            needed=warning.needed,
-            missing=", ".join(warning.sectors.missing),
-        ),
-        mentions=tuple(person(m) for m in warning.coordinators),
+def _quorum_text(warning: service.QuorumWarning, timezone: str) -> str:
+    return ngettext(
+        "⚠️ Coordination: only {n} of {total} sectors confirmed the {kind} of {when} "
+        "(quorum: {needed}). Not confirmed yet: {missing}.",
+        "⚠️ Coordination: only {n} of {total} sectors confirmed the {kind} of {when} "
+        "(quorum: {needed}). Not confirmed yet: {missing}.",
+        warning.sectors.counted,
+    ).format(
+        n=warning.sectors.counted,
+        total=warning.sectors.expected,
+        kind=kind_name(warning.meeting.kind),
+        when=dates.format_when(warning.meeting.starts_at, timezone),
+        needed=warning.needed,
+        missing=", ".join(warning.sectors.missing),
     )
 
 

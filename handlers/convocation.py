@@ -12,6 +12,7 @@ from bot.errors import UserError, check_length
 from bot.i18n import N_, ngettext
 from bot.i18n import gettext as _
 from bot.messages import Button, MailOut, OutFile, Reply
+from bot.notify import to_coordination
 from bot.router import Context, Router, ScheduledContext
 from bot.rules import calendar as calendar_rules
 from bot.rules import convocation as rules
@@ -396,15 +397,10 @@ async def render_mail_failure(ctx: ScheduledContext) -> Sequence[Reply]:
         _("I gave up: please tell the sector another way.") if ctx.final else _("I will try again.")
     )
     sector = failure.sector
-    return [
-        Reply(
-            text=_(
-                "⚠️ Coordination: the e-mail to {sector} ({email}) did not go through: "
-                "{error}. {after}"
-            ).format(sector=sector.name, email=sector.email, error=ctx.error or "?", after=after),
-            mentions=tuple(person(m) for m in failure.coordinators),
-        )
-    ]
+    text = _(
+        "⚠️ Coordination: the e-mail to {sector} ({email}) did not go through: {error}. {after}"
+    ).format(sector=sector.name, email=sector.email, error=ctx.error or "?", after=after)
+    return await to_coordination(ctx.session, ctx.network, text)
 
 
 # --- step by step (issue 14) -------------------------------------------------------------

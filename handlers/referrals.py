@@ -403,14 +403,33 @@ async def render_chase(ctx: ScheduledContext) -> Sequence[Reply | MailOut]:
         return []
     if chase.audience is Audience.COORDINATION:
         return await to_coordination(ctx.session, ctx.network, _nobody_to_chase(chase))
-    return _chase_messages(ctx.network, chase)
-
-
-def _chase_messages(network: Network, chase: Chase) -> list[Reply | MailOut]:
-    """The step's message, to whom seed 002's ladder says (see ``rules.chase_audience``)."""
     if chase.audience is Audience.EMAIL:
-        return [_overdue_mail(network, chase)]
-    text = f"{_chase_text(chase)}\n{_how_to_answer(chase)}"
+        return [_overdue_mail(ctx.network, chase)]
+    chases = await service.sector_round(
+        ctx.session, ctx.network, chase, row_id=ctx.row.id, now=ctx.now
+    )
+    return _chase_messages(chases)
+
+
+def _chase_messages(chases: Sequence[Chase]) -> list[Reply | MailOut]:
+    """The round's message of one sector, to whom seed 002's ladder says (see
+    ``rules.chase_audience``): one encaminhamento as before, several listed in one."""
+    chase = chases[0]
+    if len(chases) == 1:
+        text = f"{_chase_text(chase)}\n{_how_to_answer(chase)}"
+    else:
+        head = ngettext(
+            "📋 {sector}: {n} devolutiva to send.",
+            "📋 {sector}: {n} devolutivas to send.",
+            len(chases),
+        ).format(sector=chase.owed.sector.name, n=len(chases))
+        lines = [head, *(_chase_text(c) for c in chases)]
+        lines.append(
+            _(
+                "Reply with /devolutiva <code> <text> for each (e.g. /devolutiva {code} ...)."
+            ).format(code=chase.referral.code)
+        )
+        text = "\n".join(lines)
     if chase.audience is Audience.PRIVATE:
         return [Reply(text=text, to_user=person(m)) for m in chase.people]
     if chase.audience is Audience.GROUP:

@@ -60,7 +60,15 @@ class Network(Base):
     """A Rede: one group chat on one platform, with its own zone and settings."""
 
     __tablename__ = "networks"
-    __table_args__ = (UniqueConstraint("platform", "chat_id"),)
+    __table_args__ = (
+        UniqueConstraint("platform", "chat_id"),
+        Index(
+            "ix_networks_platform_coordination_chat_id",
+            "platform",
+            "coordination_chat_id",
+            unique=True,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     platform: Mapped[str] = mapped_column(String(20))
@@ -96,6 +104,13 @@ class Network(Base):
     signature: Mapped[str | None] = mapped_column(String(255))
     # Days without activity after which a high-risk case is flagged to the coordination.
     case_inactivity_days: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
+    # Automatic, non-urgent messages to the group per local day (issue 14); the rest
+    # waits for the next day, merged into one message.
+    daily_cap: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # A second chat of the same platform linked with /coordenacao aqui (issue 14): what is
+    # for the coordination goes there. Messages from it act on this network; it is never
+    # a network of its own.
+    coordination_chat_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
 
     sectors: Mapped[list[Sector]] = relationship(

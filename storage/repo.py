@@ -141,7 +141,17 @@ _NETWORK_AND_MEMBER = (
         Member, and_(Member.network_id == Network.id, Member.user_id == bindparam("user_id"))
     )
     .options(joinedload(Member.sector))
-    .where(Network.platform == bindparam("platform"), Network.chat_id == bindparam("chat_id"))
+    .where(
+        Network.platform == bindparam("platform"),
+        or_(
+            Network.chat_id == bindparam("chat_id"),
+            Network.coordination_chat_id == bindparam("chat_id"),
+        ),
+    )
+    # A chat linked as a network's coordination chat belongs to that network, even if
+    # the bot's arrival there once made it a network of its own (issue 14).
+    .order_by(case((Network.coordination_chat_id == bindparam("chat_id"), 0), else_=1))
+    .limit(1)
 )
 
 
@@ -149,7 +159,8 @@ async def network_and_member(
     *, session: AsyncSession, platform: str, chat_id: str, user_id: str
 ) -> tuple[Network | None, Member | None]:
     """The chat's network and ``user_id``'s member row in it (with the sector), in one
-    query: what :func:`network_by_chat` and :func:`member` give, for every update."""
+    query: what :func:`network_by_chat` and :func:`member` give, for every update.
+    A coordination chat gives the network it coordinates (``network.chat_id`` differs)."""
     params = {"platform": platform, "chat_id": chat_id, "user_id": user_id}
     row = (await session.execute(_NETWORK_AND_MEMBER, params)).first()
     if row is None:
@@ -202,7 +213,15 @@ async def create_network(
 async def move_network(
     *, session: AsyncSession, platform: str, old_chat_id: str, new_chat_id: str
 ) -> Network | None:
-    """Follow a group to its new chat id (Telegram group -> supergroup)."""
+    """Follow a group to its new chat id (Telegram group -> supergroup); a coordination
+    chat that moves is followed too."""
+    coordinated = await coordination_chat_taken(
+        session=session, platform=platform, chat_id=old_chat_id
+    )
+    if coordinated is not None:
+        coordinated.coordination_chat_id = new_chat_id
+        await session.flush()
+        return coordinated
     network = await network_by_chat(session=session, platform=platform, chat_id=old_chat_id)
     if network is None:
         return None
@@ -830,6 +849,36 @@ async def finish_scheduled(
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+async def pending_due_before(
+    *, session: AsyncSession, network_id: int, kind: str, before: datetime
+) -> Sequence[ScheduledMessage]:
+    """The network's pending rows of ``kind`` due before ``before``, in planned order."""
+    result = await session.scalars(
+        select(ScheduledMessage)
+        .where(
+            ScheduledMessage.network_id == network_id,
+            ScheduledMessage.status == OutboxStatus.PENDING,
+            ScheduledMessage.kind == kind,
+            ScheduledMessage.due_at < before,
+        )
+        .order_by(ScheduledMessage.due_at, ScheduledMessage.id)
+    )
+    return result.all()
+
+
+async def mark_merged(*, session: AsyncSession, row_ids: Sequence[int], now: datetime) -> None:
+    """These pending rows were said in another row's message."""
+    if row_ids:
+        await session.execute(
+            update(ScheduledMessage)
+            .where(
+                ScheduledMessage.id.in_(list(row_ids)),
+                ScheduledMessage.status == OutboxStatus.PENDING,
+            )
+            .values(status=OutboxStatus.MERGED, sent_at=now)
+        )
+
+
 async def retry_later(
     *,
     session: AsyncSession,
@@ -928,9 +977,12 @@ async def add_deliveries(*, session: AsyncSession, rows: Sequence[Delivery]) -> 
     await session.flush()
 
 
-async def sent_to_group_since(*, session: AsyncSession, network_id: int, since: datetime) -> int:
-    """Automatic messages the group received since ``since`` (the hourly cap)."""
-    count = await session.scalar(
+async def sent_to_group_since(
+    *, session: AsyncSession, network_id: int, since: datetime, urgent: bool = True
+) -> int:
+    """Automatic messages the group received since ``since`` (the hourly cap); with
+    ``urgent`` False, the urgent ones not counted (the daily budget)."""
+    query = (
         select(func.count())
         .select_from(Delivery)
         .where(
@@ -940,7 +992,9 @@ async def sent_to_group_since(*, session: AsyncSession, network_id: int, since: 
             Delivery.status == OutboxStatus.SENT,
         )
     )
-    return int(count or 0)
+    if not urgent:
+        query = query.where(Delivery.urgent.is_(False))
+    return int(await session.scalar(query) or 0)
 
 
 async def first_sent_since(
@@ -956,13 +1010,16 @@ async def first_sent_since(
     )
 
 
-async def open_digest(*, session: AsyncSession, network_id: int) -> Delivery | None:
-    """The pending digest that collects what the hourly cap held back, if any."""
+async def open_digest(
+    *, session: AsyncSession, network_id: int, kind: str = DIGEST
+) -> Delivery | None:
+    """The pending digest that collects what the hourly cap (or, ``kind`` DAY_DIGEST, the
+    daily budget) held back, if any."""
     return await session.scalar(
         select(Delivery)
         .where(
             Delivery.network_id == network_id,
-            Delivery.kind == DIGEST,
+            Delivery.kind == kind,
             Delivery.status == OutboxStatus.PENDING,
             Delivery.claimed_at.is_(None),
         )
@@ -1420,6 +1477,51 @@ async def declared(
         query = query.where(Member.confirmed_at.is_(None))
     result = await session.scalars(query.order_by(Member.name, Member.id))
     return result.all()
+
+
+async def coordinated_by(
+    *, session: AsyncSession, platform: str, user_id: str, besides: str
+) -> Sequence[Network]:
+    """The networks of ``platform`` where ``user_id`` coordinates, but the one of chat
+    ``besides``."""
+    result = await session.scalars(
+        select(Network)
+        .join(Member, Member.network_id == Network.id)
+        .where(
+            Network.platform == platform,
+            Network.chat_id != besides,
+            Member.user_id == user_id,
+            or_(Member.is_coordinator.is_(True), Member.is_admin.is_(True)),
+        )
+        .order_by(Network.id)
+    )
+    return result.all()
+
+
+async def coordination_chat_taken(
+    *, session: AsyncSession, platform: str, chat_id: str
+) -> Network | None:
+    """The network whose coordination chat ``chat_id`` is, if any."""
+    return await session.scalar(
+        select(Network).where(Network.platform == platform, Network.coordination_chat_id == chat_id)
+    )
+
+
+async def holds_records(*, session: AsyncSession, network: Network) -> bool:
+    """Does the network hold a meeting, a referral or a plan (more than the bot's arrival
+    in a chat made)?"""
+    for model in (Meeting, Referral, ActionPlan):
+        found = await session.scalar(
+            select(model.id).where(model.network_id == network.id).limit(1)
+        )
+        if found is not None:
+            return True
+    return False
+
+
+async def drop_network(*, session: AsyncSession, network: Network) -> None:
+    await session.delete(network)
+    await session.flush()
 
 
 async def coordinators(*, session: AsyncSession, network_id: int) -> Sequence[Member]:

@@ -17,6 +17,7 @@ from bot.scheduling import (
     QUORUM_CHECK_BEFORE,
     URGENT_REMINDER_MINUTES,
     announcement_due,
+    merged_into_announcement,
     month_key,
     reminder_due_times,
 )
@@ -54,6 +55,8 @@ async def old_plan_meeting(
     if meeting.urgent:
         offsets.append(URGENT_REMINDER_MINUTES)
     for offset, due in reminder_due_times(meeting.starts_at, offsets, now):
+        if merged_into_announcement(network, meeting, offset, due, offsets, now):
+            continue  # issue 14: the rule of bot.scheduling, so both still compare equal
         key = f"{prefix}remind:{offset}"
         keys.append(key)
         await repo.schedule(

@@ -381,6 +381,10 @@ async def test_a_working_group_is_created_listed_and_reminded(tg: Harness) -> No
     listing = await tg.say(ANA, "/gt")
     assert "GT Infância (Saúde, Conselho Tutelar)" in listing["text"]
     assert "quinzenal" in listing["text"] or "a cada duas semanas" in listing["text"]
+    # Issue 14: the clock jumps past the quorum check too, which (nobody of the coordination
+    # reachable in private) takes the group's daily budget first; this test is about the
+    # reminder.
+    await tg.say(COORD, "/silencio por dia 5")
     await tg.clock.set(NOW.replace(day=24, hour=17))
     mark = tg.api.mark()
     await tg.dispatcher.run_due()

@@ -140,6 +140,8 @@ async def test_past_the_hourly_cap_the_rest_comes_in_one_digest(
 ) -> None:
     group, sink = await _group_with_sink(runtime)
     await group.text(COORDINATOR, "/silencio limite 3")
+    # Issue 14: the daily budget (1 by default) would hold the second; this is the hour's.
+    await group.text(COORDINATOR, "/silencio por dia 20")
     await _schedule_tests(runtime, NOW, 5)
     assert runtime.dispatcher is not None
     await runtime.dispatcher.run_due()
@@ -218,7 +220,10 @@ async def test_after_a_quiet_gap_the_events_go_out_in_the_order_they_happened(
 ) -> None:
     """Issue 12: Saturday's warning must not come before Friday's. Saturday's row was
     planned first; both fall in quiet hours and wait for Monday 7h together."""
-    _group, sink = await _group_with_sink(runtime)
+    group, sink = await _group_with_sink(runtime)
+    # Issue 14: with the daily budget (1) the second would come on Tuesday, merged; this
+    # test is about their order.
+    await group.text(COORDINATOR, "/silencio por dia 5")
     network = await _network(runtime)
     async with runtime.sessions() as session, session.begin():
         for key, due in (("sat", _local(2026, 11, 28, 21)), ("fri", _local(2026, 11, 27, 21))):

@@ -44,6 +44,10 @@ ALLOWED = {
     "There is no {date}: {month} has only {days} days.": "months have 28 to 31 days",
     "At most {n} reminders per meeting.": "n is the fixed maximum, 6",
     "The hourly limit is a number from 1 to {max}.": "a range",
+    "The daily limit is a number from 1 to {max}.": "a range",
+    "No coordination chat: notices for the coordination go privately to up to {n} coordinators"
+    " who wrote to me, else here. To link one, add me to the coordination's chat and send"
+    " /coordenacao aqui there.": "n is the fixed maximum, 3",
     "The period without activity is from {low} to {high} days.": "a range of days (7 to 365)",
     "❓ Which sector of the network is {name}? ({number} of {total})": "a position in a list",
     "Quorum: {q}. To change: /quorum 6": "a count after its label",

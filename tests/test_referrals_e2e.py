@@ -79,6 +79,9 @@ async def test_overdue_sectors_are_chased_step_by_step_until_they_answer(
     tg: Harness, smtp_server: SmtpServer
 ) -> None:
     await tg.say(COORD, "/email Saúde saude@palmital.pr.gov.br")
+    # Issue 14: two sectors reminded the same day are two messages; the daily budget (1)
+    # would hold the second for the next day. This test is about the ladder's steps.
+    await tg.say(COORD, "/silencio por dia 5")
     tg.api.private_message(ANA, "/start")
     await tg.api.wait_for_message(ANA.id)
     await tg.say(COORD, f"/encaminhar Saúde, CREAS | 27/11 | {DESCRIPTION}")
@@ -278,11 +281,15 @@ async def test_overdue_devolutivas_reach_the_digest_and_the_next_agenda(tg: Harn
     preview = await tg.say(COORD, "/gerarcalendario 2026 2ª terça 14h CRAS")
     await tg.press(preview, buttons(preview)[0], COORD)
     await tg.say(COORD, f"/encaminhar Saúde | 27/11 | {DESCRIPTION}")
+    # Issue 14: the digest is the coordination's: privately to a coordinator who wrote to
+    # the bot (in the group it would wait for the next day: the day's chase came first).
+    tg.api.private_message(COORD, "/start")
+    await tg.api.wait_for_message(COORD.id)
     # Monday 30/11, 9h: the weekly digest to the coordination (3 days overdue).
     await tg.clock.set(NOW.replace(day=30, hour=12, minute=1))
     mark = tg.api.mark()
     await tg.dispatcher.run_due()
-    digest = await tg.api.wait_for_message(GROUP, "Resumo semanal", since=mark)
+    digest = await tg.api.wait_for_message(COORD.id, "Resumo semanal", since=mark)
     assert "E-2026-001 — Saúde, 3 dias de atraso" in digest["text"]
     # 1 December, 8h: December's meeting is announced with the overdue item on its agenda.
     await tg.clock.set(NOW.replace(month=12, day=1, hour=11, minute=1))

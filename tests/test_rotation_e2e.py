@@ -132,6 +132,30 @@ async def test_i_cant_passes_the_role_on_and_the_group_is_told(tg: Harness) -> N
     assert "Secretaria: CREAS ✅" in edited.params["text"]
 
 
+async def test_the_ata_author_is_reminded_in_private_and_the_group_once(tg: Harness) -> None:
+    """Issue 14: the group hears of a due ata on its deadline only; the daily reminders
+    after it go to the author in private; the coordination hears it is late, not the group."""
+    await _open_meeting(tg)
+    mark = tg.api.mark()
+    tg.api.private_message(COORD, "/start")  # the ata's author (CRAS) can be written to
+    await tg.api.wait_for_message(COORD.id, since=mark)
+    group_before = len(tg.api.sent_messages(GROUP))
+    await tg.clock.set(NOW.replace(day=30, hour=10))  # the deadline (its Sunday waited)
+    await tg.dispatcher.run_due()
+    first = [m for m in tg.api.sent_messages(GROUP)[group_before:] if "Lembrete" in m["text"]]
+    assert len(first) == 1 and "CRAS" in first[0]["text"]
+    private_before = len(tg.api.sent_messages(COORD.id))
+    for day in (1, 2, 3):
+        await tg.clock.set(NOW.replace(day=30, hour=10) + timedelta(days=day))
+        await tg.dispatcher.run_due()
+    in_group = tg.api.sent_messages(GROUP)[group_before:]
+    assert len([m for m in in_group if "Lembrete" in m["text"]]) == 1
+    assert not [m for m in in_group if "atrasada" in m["text"]]
+    private = tg.api.sent_messages(COORD.id)[private_before:]
+    assert len([m for m in private if "Lembrete" in m["text"]]) == 3
+    assert [m for m in private if "3 dias" in m["text"]]  # the coordination's notice
+
+
 async def test_the_coordinator_swaps_and_rodizio_explains_the_order(tg: Harness) -> None:
     await _open_meeting(tg)
     swapped = await tg.say(COORD, "/trocar ata Saúde")
@@ -182,7 +206,10 @@ async def test_the_ata_is_chased_delivered_and_approved(tg: Harness) -> None:
     await tg.say(COORD, f"/ata {ATA_TEXT} Encaminhamentos: nenhum.")
     approved = await tg.say(COORD, "/ata aprovar")
     digest = hashlib.sha256(f"{ATA_TEXT} Encaminhamentos: nenhum.".encode()).hexdigest()
-    assert digest in approved["text"]
+    # Issue 14: a short verification code in the group; the full SHA-256 in the book.
+    assert digest not in approved["text"]
+    code = f"{digest[:5]}-{digest[5:10]}".upper()
+    assert f"Código de verificação: {code}" in approved["text"] and "/atas 2026" in approved["text"]
     async with tg.runtime.sessions() as session:
         ata = await session.scalar(select(Ata))
     assert ata is not None and ata.status == "approved" and ata.sha256 == digest
@@ -197,6 +224,7 @@ async def test_the_ata_is_chased_delivered_and_approved(tg: Harness) -> None:
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
     assert "reuniram-se os setores" in text
     assert digest in text.replace("\n", "").replace(" ", "")
+    assert code in text
 
 
 @pytest.mark.parametrize(

@@ -154,6 +154,17 @@ def sha256(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
+# Issue 14: messages show a short code; the atas book prints it beside the full SHA-256.
+CODE_LENGTH = 10
+
+
+def verification_code(sha256_hex: str) -> str:
+    """The first CODE_LENGTH hex digits of the SHA-256, in two groups: "3F2A9-C1B07"."""
+    head = sha256_hex[:CODE_LENGTH].upper()
+    half = len(head) // 2
+    return f"{head[:half]}-{head[half:]}"
+
+
 def parse_year(text: str, default: int) -> int:
     """``/atas [YEAR]``: four digits, or this year."""
     if not text:

@@ -38,3 +38,5 @@ def failed(kind: Kind) -> str:
 
 # The dispatcher's own delivery kind: the hourly digest of held automatic messages.
 DIGEST = "digest"
+# ... and the next day's one message of what the daily budget held back (issue 14).
+DAY_DIGEST = "digest_day"

@@ -17,6 +17,10 @@ from bot.errors import UserError
 from bot.i18n import N_
 from bot.rules.names import name_key
 
+COORDINATION_EXAMPLE = "/coordenacao aqui"
+HERE = {"aqui"}
+LEAVE = {"sair", "desligar", "desvincular"}
+
 DEFAULT_START = 20 * 60
 DEFAULT_END = 7 * 60
 SUNDAY = 6
@@ -80,6 +84,30 @@ def quiet_until(
     return local.astimezone(now.tzinfo) if moved else None
 
 
+# Issue 14: what the daily budget held back goes out the next day at this local hour.
+DAY_DIGEST_AT = time(9, 0)
+
+
+def day_start(now: datetime, tz: ZoneInfo) -> datetime:
+    """Local midnight of ``now``'s day (where the daily budget starts), in ``now``'s zone."""
+    local = now.astimezone(tz)
+    return datetime.combine(local.date(), time(0, 0), tzinfo=tz).astimezone(now.tzinfo)
+
+
+def next_day_digest(
+    now: datetime,
+    quiet: QuietHours,
+    tz: ZoneInfo,
+    holidays: Callable[[int], Mapping[date, str]],
+) -> datetime:
+    """When the next day's digest goes out: 9h of the next day, or the first instant after
+    it that is not quiet (a Sunday, a holiday)."""
+    local = now.astimezone(tz)
+    at = datetime.combine(local.date() + timedelta(days=1), DAY_DIGEST_AT, tzinfo=tz)
+    at = at.astimezone(now.tzinfo)
+    return quiet_until(at, quiet, tz, holidays) or at
+
+
 def parse_window(text: str) -> tuple[int, int] | None:
     """ "20h 7h", "20h-7h", "21:30 6h" → (start, end) minutes; None if not understood."""
     found = re.findall(r"(\d{1,2})(?:h|:)(\d{2})?|(\d{1,2})\b", text.lower())
@@ -108,6 +136,7 @@ NO = {"nao", "n", "off", "desligado"}
 SUNDAY_WORDS = {"domingos", "domingo"}
 HOLIDAY_WORDS = {"feriados", "feriado"}
 CAP_WORDS = {"limite", "maximo"}
+DAY_WORDS = {"dia", "diario", "diaria"}
 
 
 @dataclass(frozen=True)
@@ -118,6 +147,7 @@ class QuietChange:
     sundays: bool | None = None
     holidays: bool | None = None
     hourly_cap: int | None = None
+    daily_cap: int | None = None
 
 
 # "/silencio desligado": no night window, Sundays and holidays like any day.
@@ -125,7 +155,10 @@ OFF = QuietChange(window=(0, 0), sundays=False, holidays=False)
 
 
 def parse_change(words: Sequence[str]) -> QuietChange:
-    """ "20h 7h", "desligado", "domingos não", "feriados sim", "limite 4" → the change."""
+    """ "20h 7h", "desligado", "domingos não", "feriados sim", "limite 4", "por dia 2"
+    → the change."""
+    if len(words) == 3 and name_key(words[0]) == "por":
+        words = words[1:]
     head = name_key(words[0])
     if head in NO and len(words) == 1:
         return OFF
@@ -135,12 +168,14 @@ def parse_change(words: Sequence[str]) -> QuietChange:
         return QuietChange(holidays=_flag(words[1]))
     if len(words) == 2 and head in CAP_WORDS:
         return QuietChange(hourly_cap=_cap(words[1]))
+    if len(words) == 2 and head in DAY_WORDS:
+        return QuietChange(daily_cap=_daily_cap(words[1]))
     window = parse_window(" ".join(words))
     if window is None:
         raise UserError(
             N_(
                 "I didn't understand the quiet hours. Give the start and the end, "
-                "or: desligado, domingos sim/não, feriados sim/não, limite <n>."
+                "or: desligado, domingos sim/não, feriados sim/não, limite <n>, por dia <n>."
             ),
             example="/silencio 20h 7h",
         )
@@ -161,6 +196,16 @@ def _cap(word: str) -> int:
         raise UserError(
             N_("The hourly limit is a number from 1 to {max}."),
             example="/silencio limite 4",
+            max=MAX_CAP,
+        )
+    return int(word)
+
+
+def _daily_cap(word: str) -> int:
+    if not (word.isascii() and word.isdigit()) or not 1 <= int(word) <= MAX_CAP:
+        raise UserError(
+            N_("The daily limit is a number from 1 to {max}."),
+            example="/silencio por dia 2",
             max=MAX_CAP,
         )
     return int(word)

@@ -91,6 +91,7 @@ class OutboxStatus(StrEnum):
     SKIPPED = "skipped"  # e-mail off: nothing to send
     HELD = "held"  # over the hourly cap: carried by a digest
     SUPERSEDED = "superseded"  # a newer row of its series was said instead
+    MERGED = "merged"  # said in another row's message (a sector's round of chases)
     DROPPED = "dropped"  # its network is gone
 
 

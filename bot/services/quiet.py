@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.errors import UserError
+from bot.i18n import N_
 from bot.rules import quiet as rules
+from bot.rules.names import name_key
+from storage import repo
 from storage.models import Network
 
 
@@ -23,3 +29,66 @@ def change(network: Network, wanted: rules.QuietChange) -> None:
         network.quiet_holidays = wanted.holidays
     if wanted.hourly_cap is not None:
         network.hourly_cap = wanted.hourly_cap
+    if wanted.daily_cap is not None:
+        network.daily_cap = wanted.daily_cap
+
+
+# --- the coordination chat (/coordenacao, issue 14) --------------------------------------
+
+
+async def link_coordination_chat(
+    session: AsyncSession,
+    network: Network,
+    *,
+    chat_id: str,
+    user_id: str,
+    which: str,
+) -> Network:
+    """Make ``chat_id`` (where /coordenacao aqui was sent; ``network`` is what that chat
+    resolved to) the coordination chat of the network ``user_id`` coordinates.
+
+    A network the bot's arrival created for this chat is dropped (it holds nothing); a
+    chat that is a network with records of its own (meetings, referrals, plans) is refused.
+    """
+    if network.chat_id != chat_id:
+        return network  # linked already
+    if await repo.holds_records(session=session, network=network):
+        raise UserError(
+            N_(
+                "This chat is the group of a network with records of its own: send "
+                "/coordenacao aqui in the coordination's own chat instead."
+            ),
+            example=rules.COORDINATION_EXAMPLE,
+        )
+    candidates = await repo.coordinated_by(
+        session=session, platform=network.platform, user_id=user_id, besides=chat_id
+    )
+    if which:
+        wanted = name_key(which)
+        candidates = [n for n in candidates if wanted in name_key(n.title)]
+    if not candidates:
+        raise UserError(
+            N_(
+                "Only a coordinator of a network links its coordination chat: send this in "
+                "the coordination's chat, being a coordinator in the network's group."
+            ),
+            example=rules.COORDINATION_EXAMPLE,
+        )
+    if len(candidates) > 1:
+        raise UserError(
+            N_("You coordinate several networks ({names}): say which one."),
+            example=rules.COORDINATION_EXAMPLE + " " + candidates[0].title,
+            names=", ".join(n.title for n in candidates),
+        )
+    (target,) = candidates
+    await repo.drop_network(session=session, network=network)  # it held nothing
+    target.coordination_chat_id = chat_id
+    await session.flush()
+    return target
+
+
+def unlink_coordination_chat(network: Network) -> bool:
+    """Stop sending the coordination's messages to its chat; False if none was linked."""
+    linked = network.coordination_chat_id is not None
+    network.coordination_chat_id = None
+    return linked

@@ -548,6 +548,41 @@ async def chase(
     return Chase(referral, owed, step, due, late, audience, people)
 
 
+async def sector_round(
+    session: AsyncSession, network: Network, first: Chase, *, row_id: int, now: datetime
+) -> list[Chase]:
+    """Issue 14: ``first`` and the other chases of its sector due today with the same
+    audience, said in one message; their rows are marked merged (one message per sector
+    per round, not one per encaminhamento)."""
+    if first.audience not in (Audience.GROUP, Audience.PRIVATE):
+        return [first]
+    tz = ZoneInfo(network.timezone)
+    day_end = datetime.combine(_today(network, now) + timedelta(days=1), time(0, 0), tzinfo=tz)
+    rows = await repo.pending_due_before(
+        session=session, network_id=network.id, kind=Kind.REFERRAL_CHASE, before=day_end
+    )
+    found, merged = [first], []
+    for row in rows:
+        if row.id == row_id or int(row.payload.get("sector_id", 0)) != first.owed.sector_id:
+            continue
+        other = await chase(
+            session,
+            network,
+            now=now,
+            referral_id=int(row.payload["referral_id"]),
+            sector_id=first.owed.sector_id,
+            step=deadlines.Step(str(row.payload["step"])),
+        )
+        if other is None or other.audience is not first.audience:
+            continue
+        if {m.id for m in other.people} != {m.id for m in first.people}:
+            continue
+        found.append(other)
+        merged.append(row.id)
+    await repo.mark_merged(session=session, row_ids=merged, now=now)
+    return found
+
+
 async def _private_or_group(
     session: AsyncSession, network: Network, people: Sequence[Member]
 ) -> tuple[Audience, Sequence[Member]]:
