@@ -75,18 +75,30 @@ TOPICS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "cobranca",
         ),
     ),
+    (N_("📁 Cases and flows"), ("caso", "casos", "fluxos", "fluxo")),
     (N_("⏰ Reporting deadlines"), ("prazos", "prazo_ok")),
     (N_("📝 Atas, plans and reports"), ("ata", "atas", "plano", "relatorio")),
     (
         N_("🏛 The network"),
-        ("setor", "setores", "coordenador", "email", "fuso", "estado", "idioma", "silencio"),
+        (
+            "setor",
+            "setores",
+            "coordenador",
+            "coordenacao",
+            "email",
+            "assinatura",
+            "fuso",
+            "estado",
+            "idioma",
+            "silencio",
+        ),
     ),
     (N_("🔒 Your data"), ("meusdados", "apagarmeusdados")),
 )
 OTHER = N_("Other")
 # The form of a command whose example alone does not show it (its words in the locale).
 FORMS: dict[str, str] = {
-    "convocar": N_("/convocar when | sectors | agenda | justificativa"),
+    "convocar": N_("/convocar when | place | agenda | justificativa"),
     "encaminhar": N_("/encaminhar sectors | deadline | description"),
     "devolutiva": N_("/devolutiva code text (or /devolutiva alone: buttons)"),
     "prazo": N_("/prazo code new-date reason"),
