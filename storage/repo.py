@@ -1371,7 +1371,8 @@ async def ask(
     await session.execute(
         update(Question)
         .where(Question.member_id == member_id, Question.status == QuestionStatus.OPEN)
-        .values(status=QuestionStatus.REPLACED)
+        # A conversation's typed answers go with it (LGPD: nothing kept that was not sent).
+        .values(status=QuestionStatus.REPLACED, state=None)
     )
     question = Question(
         network_id=network_id,
@@ -1396,7 +1397,7 @@ async def close_questions(*, session: AsyncSession, member_id: int, kind: str) -
             Question.status == QuestionStatus.OPEN,
             Question.kind == kind,
         )
-        .values(status=QuestionStatus.REPLACED)
+        .values(status=QuestionStatus.REPLACED, state=None)
     )
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import and_, delete, exists, func, not_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Delete
 
-from bot.rules.retention import DEFAULT, Retention
+from bot.rules.retention import CONVERSATION, DEFAULT, Retention
 from bot.rules.status import OutboxStatus
 from storage.models import (
     Choice,
@@ -61,6 +61,9 @@ def statements(now: datetime, policy: Retention = DEFAULT) -> dict[str, Delete]:
             SentNotice.sent_at < now - policy.choices,
         ),
         "questions": delete(Question).where(Question.asked_at < now - policy.questions),
+        "conversations": delete(Question).where(
+            Question.kind == CONVERSATION, Question.asked_at < now - policy.conversations
+        ),
         "drafts": delete(Draft).where(Draft.created_at < now - policy.drafts),
         "deliveries": delete(Delivery).where(
             Delivery.status.not_in(done),

@@ -14,6 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+# The kind of a question row that is a step-by-step conversation (handlers/conversation.py).
+CONVERSATION = "conversation"
+
 
 @dataclass(frozen=True)
 class Retention:
@@ -28,6 +31,9 @@ class Retention:
     choices: timedelta = timedelta(days=30)
     # A question the bot asked (why you won't come) waits 3 days for its answer.
     questions: timedelta = timedelta(days=30)
+    # A step-by-step conversation left halfway expires in 30 minutes; its row, with the
+    # answers typed so far, goes a day later.
+    conversations: timedelta = timedelta(days=1)
     # Previews (a calendar, a plan, a convocation) wait hours or days for their button.
     drafts: timedelta = timedelta(days=30)
     # Messages the bot sent (their text names and mentions people): the hourly cap looks

@@ -11,11 +11,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction
 
+from bot.rules.retention import CONVERSATION
 from bot.rules.status import QuestionStatus
 from storage import repo
 from storage.models import Meeting, Member, Network, Question, Sector
 
-KIND = "conversation"
+KIND = CONVERSATION  # the kind of its row in questions
 
 
 async def start(
@@ -50,7 +51,10 @@ def save(question: Question, state: dict[str, Any], now: datetime) -> None:
 
 
 def close(question: Question, status: QuestionStatus = QuestionStatus.ANSWERED) -> None:
+    """The conversation ended (confirmed, cancelled, expired): its typed answers are not
+    kept — what was confirmed lives in the record it made, the rest was never sent."""
     question.status = status
+    question.state = None
 
 
 def attempt(session: AsyncSession) -> AsyncSessionTransaction:
