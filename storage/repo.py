@@ -1368,12 +1368,7 @@ async def ask(
     state: dict[str, Any] | None = None,
 ) -> Question:
     """Open a question for a member, closing any earlier open one (one at a time)."""
-    await session.execute(
-        update(Question)
-        .where(Question.member_id == member_id, Question.status == QuestionStatus.OPEN)
-        # A conversation's typed answers go with it (LGPD: nothing kept that was not sent).
-        .values(status=QuestionStatus.REPLACED, state=None)
-    )
+    await _replace_open(session, Question.member_id == member_id)
     question = Question(
         network_id=network_id,
         member_id=member_id,
@@ -1390,15 +1385,24 @@ async def ask(
 
 async def close_questions(*, session: AsyncSession, member_id: int, kind: str) -> None:
     """Close the member's open questions of ``kind`` (a conversation another command ends)."""
-    await session.execute(
-        update(Question)
-        .where(
-            Question.member_id == member_id,
-            Question.status == QuestionStatus.OPEN,
-            Question.kind == kind,
-        )
-        .values(status=QuestionStatus.REPLACED, state=None)
+    await _replace_open(session, Question.member_id == member_id, Question.kind == kind)
+
+
+async def _replace_open(session: AsyncSession, *where: ColumnElement[bool]) -> None:
+    """Mark open questions replaced. A conversation's typed answers go with it (LGPD:
+    nothing kept that was never sent); only its flow's name stays, to answer a late press.
+    One SELECT when nothing is open (the usual case), an UPDATE per row otherwise."""
+    rows = await session.scalars(
+        select(Question).where(Question.status == QuestionStatus.OPEN, *where)
     )
+    for question in rows:
+        question.status = QuestionStatus.REPLACED
+        question.state = bare_state(question.state)
+
+
+def bare_state(state: dict[str, Any] | None) -> dict[str, Any] | None:
+    """What a conversation keeps once ended: the name of its flow, no answer."""
+    return {"flow": state["flow"]} if state and "flow" in state else None
 
 
 async def places(*, session: AsyncSession, network_id: int, limit: int = 6) -> Sequence[str]:

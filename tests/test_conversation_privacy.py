@@ -50,13 +50,13 @@ async def test_answers_typed_so_far_are_emptied_when_it_is_cancelled(
     assert kept and "Saúde" in str(kept)
     dropped = await group.answer(COORDINATOR, "cancelar")
     assert "nada foi enviado nem salvo" in _texts(dropped)
-    assert await _states(runtime) == [None]
+    assert await _states(runtime) == [{"flow": "encaminhar"}]
 
 
 async def test_another_command_empties_them_too(group: Group, runtime: Runtime) -> None:
     await _typed_so_far(group)
     await group.say(COORDINATOR, "/proxima")
-    assert await _states(runtime) == [None]
+    assert await _states(runtime) == [{"flow": "encaminhar"}]
 
 
 async def test_an_abandoned_conversation_goes_a_day_later(

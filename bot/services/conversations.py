@@ -54,7 +54,7 @@ def close(question: Question, status: QuestionStatus = QuestionStatus.ANSWERED) 
     """The conversation ended (confirmed, cancelled, expired): its typed answers are not
     kept — what was confirmed lives in the record it made, the rest was never sent."""
     question.status = status
-    question.state = None
+    question.state = repo.bare_state(question.state)
 
 
 def attempt(session: AsyncSession) -> AsyncSessionTransaction:
