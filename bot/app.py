@@ -21,7 +21,7 @@ from bot.messages import ChatKind, Event, Incoming, Person, Reply
 from bot.router import Context, Router
 from bot.rules.choices import match_choice, subject
 from storage import repo
-from storage.models import Member, Network
+from storage.models import Member, Network, Question
 
 log = logging.getLogger(__name__)
 
@@ -370,14 +370,13 @@ class Redebot:
         return await self.router.dispatch(ctx)
 
     async def _answer(self, ctx: Context, member_ids: list[int]) -> list[Reply]:
-        """A plain text: the answer to the newest open question, if the bot asked one."""
-        question = await repo.open_question(
+        """A plain text: the answer to an open question the bot asked (the newest that takes
+        it), else a reply one of the reply handlers claims."""
+        questions = await repo.open_questions(
             session=ctx.session, member_ids=member_ids, since=ctx.now - QUESTION_LIFETIME
         )
-        # A kind may carry what the question is about after a colon ("devolutiva:12").
-        handler = self.router.answers.get(question.kind.partition(":")[0]) if question else None
-        if question is not None and handler is not None:
-            answered = await handler(ctx, question)
+        for question in questions:
+            answered = await self._answer_question(ctx, question)
             if answered is not None:
                 return answered
         if ctx.msg.chat_kind is ChatKind.GROUP:
@@ -386,6 +385,12 @@ class Redebot:
                 if replies is not None:
                     return replies
         return []
+
+    async def _answer_question(self, ctx: Context, question: Question) -> list[Reply] | None:
+        """The question's handler's answer; None when the text answers something else."""
+        # A kind may carry what the question is about after a colon ("devolutiva:12").
+        handler = self.router.answers.get(question.kind.partition(":")[0])
+        return None if handler is None else await handler(ctx, question)
 
     async def _private(
         self, session: AsyncSession, msg: Incoming, now: datetime
@@ -410,34 +415,36 @@ class Redebot:
         rows = await repo.members_of_user(
             session=session, platform=msg.platform, user_id=msg.sender.user_id
         )
-        question = await repo.open_question(
-            session=session, member_ids=[m.id for m in rows], since=now - QUESTION_LIFETIME
+        # The person may have questions open in several networks: the newest whose handler
+        # takes the text answers it (a group's step-by-step conversation takes none here).
+        members = {m.id: m for m in rows}
+        questions = await repo.open_questions(
+            session=session, member_ids=list(members), since=now - QUESTION_LIFETIME
         )
-        if question is None:
-            if contact.hinted_at is not None and now - contact.hinted_at < HINT_EVERY:
-                return [], locale  # said today already: private chatter gets no echo
-            contact.hinted_at = now
-            with use_locale(locale):
-                return [Reply(text=_("Please use the commands in the network's group."))], locale
-        network = await session.get(Network, question.network_id)
-        member = await repo.member(
-            session=session, network_id=question.network_id, user_id=msg.sender.user_id
-        )
-        if network is None or member is None:
-            return [], locale
-        locale = network.locale
-        ctx = Context(
-            msg=msg,
-            session=session,
-            network=network,
-            member=member,
-            now=now,
-            settings=self.settings,
-            is_coordinator=member.is_coordinator,
-            hooks=self.router.hooks,
-        )
+        for question in questions:
+            network = await session.get(Network, question.network_id)
+            member = members.get(question.member_id)
+            if network is None or member is None:
+                continue
+            ctx = Context(
+                msg=msg,
+                session=session,
+                network=network,
+                member=member,
+                now=now,
+                settings=self.settings,
+                is_coordinator=member.is_coordinator,
+                hooks=self.router.hooks,
+            )
+            with use_locale(network.locale):
+                answered = await self._answer_question(ctx, question)
+            if answered is not None:
+                return answered, network.locale
+        if contact.hinted_at is not None and now - contact.hinted_at < HINT_EVERY:
+            return [], locale  # said today already: private chatter gets no echo
+        contact.hinted_at = now
         with use_locale(locale):
-            return await self._answer(ctx, [member.id]), locale
+            return [Reply(text=_("Please use the commands in the network's group."))], locale
 
 
 def _without_nul(msg: Incoming) -> Incoming:

@@ -43,7 +43,10 @@ async def rsvp_button(ctx: Context, press: RsvpPress) -> list[Reply]:
     notice = _rsvp_notice(ctx.member, answer)
     replies = [Reply(text=edited.text, buttons=edited.buttons, edit=True, notice=notice)]
     if done.reason_in_private is not None:
-        replies.append(_ask_reason(ctx, done.meeting, done.reason_in_private))
+        asked = _ask_reason(ctx, done.meeting, done.reason_in_private)
+        if done.question is not None:
+            service.note_asked(done.question, asked.text)
+        replies.append(asked)
     return replies
 
 
@@ -78,13 +81,17 @@ def _ask_reason(ctx: Context, meeting: Meeting, in_private: bool) -> Reply:
     )
 
 
-async def reason_answer(ctx: Context, question: Question) -> list[Reply]:
+async def reason_answer(ctx: Context, question: Question) -> list[Reply] | None:
+    """The reply to "why not?"; None for a reply quoting another of the bot's messages
+    (an encaminhamento's: its handler claims it) or once the person is going after all."""
+    if rules.quotes_another(ctx.msg.replied_text, service.asked(question)):
+        return None
     reason = rules.absence_reason(ctx.msg.text)
     if not reason:
         return []
     privacy.screen(reason)
     if not await service.save_reason(ctx.session, ctx.member, question, reason):
-        return []
+        return None
     return [Reply(text=_("Thank you, {name}. Reason noted.").format(name=ctx.member.name))]
 
 

@@ -325,11 +325,13 @@ async def answer(ctx: Context, question: Question) -> list[Reply] | None:
     flow = FLOWS.get(str(state.get("flow")))
     if flow is None or ctx.msg.chat_kind is not ChatKind.GROUP:
         return None
+    if not _is_ours(question, ctx):
+        if ctx.now - question.asked_at > LIFETIME:
+            service.close(question, QuestionStatus.EXPIRED)
+        return None  # a reply to another of the bot's messages: its handler claims it
     if ctx.now - question.asked_at > LIFETIME:
         service.close(question, QuestionStatus.EXPIRED)
         return [Reply(text=_expired_text(flow.name))]
-    if not _is_ours(question, ctx):
-        return None
     text = ctx.msg.text
     if name_key(text) in CANCEL_WORDS:
         service.close(question, QuestionStatus.REPLACED)

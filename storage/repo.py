@@ -1383,9 +1383,13 @@ async def ask(
     return question
 
 
-async def close_questions(*, session: AsyncSession, member_id: int, kind: str) -> None:
-    """Close the member's open questions of ``kind`` (a conversation another command ends)."""
-    await _replace_open(session, Question.member_id == member_id, Question.kind == kind)
+async def close_questions(
+    *, session: AsyncSession, member_id: int, kind: str, meeting_id: int | None = None
+) -> None:
+    """Close the member's open questions of ``kind`` (a conversation another command ends),
+    only those about ``meeting_id`` when it is given."""
+    about = () if meeting_id is None else (Question.meeting_id == meeting_id,)
+    await _replace_open(session, Question.member_id == member_id, Question.kind == kind, *about)
 
 
 async def _replace_open(session: AsyncSession, *where: ColumnElement[bool]) -> None:
@@ -1405,6 +1409,24 @@ def bare_state(state: dict[str, Any] | None) -> dict[str, Any] | None:
     return {"flow": state["flow"]} if state and "flow" in state else None
 
 
+async def open_questions(
+    *, session: AsyncSession, member_ids: Sequence[int], since: datetime
+) -> Sequence[Question]:
+    """The open questions to any of these member rows asked after ``since``, newest first."""
+    if not member_ids:
+        return ()
+    result = await session.scalars(
+        select(Question)
+        .where(
+            Question.member_id.in_(member_ids),
+            Question.status == QuestionStatus.OPEN,
+            Question.asked_at >= since,
+        )
+        .order_by(Question.asked_at.desc(), Question.id.desc())
+    )
+    return result.all()
+
+
 async def places(*, session: AsyncSession, network_id: int, limit: int = 6) -> Sequence[str]:
     """The places the network meets at, the most used first."""
     result = await session.scalars(
@@ -1415,24 +1437,6 @@ async def places(*, session: AsyncSession, network_id: int, limit: int = 6) -> S
         .limit(limit)
     )
     return result.all()
-
-
-async def open_question(
-    *, session: AsyncSession, member_ids: Sequence[int], since: datetime
-) -> Question | None:
-    """The newest open question to any of these member rows, asked after ``since``."""
-    if not member_ids:
-        return None
-    return await session.scalar(
-        select(Question)
-        .where(
-            Question.member_id.in_(member_ids),
-            Question.status == QuestionStatus.OPEN,
-            Question.asked_at >= since,
-        )
-        .order_by(Question.asked_at.desc())
-        .limit(1)
-    )
 
 
 async def members_of_user(

@@ -53,6 +53,8 @@ def absence_streaks(
 # --- the reason after "não vou" ------------------------------------------------------
 
 REASON_QUESTION = "rsvp_reason"
+# How much of the question's text is kept to recognise a reply quoting it.
+ASKED = 24
 MAX_REASON = 300
 
 
@@ -302,3 +304,12 @@ def by_sector(attendees: Iterable[tuple[str, str]]) -> list[tuple[str, list[str]
     for sector, name in attendees:
         grouped.setdefault(sector, []).append(name)
     return sorted(grouped.items())
+
+
+def quotes_another(replied: str, asked: str) -> bool:
+    """Whether a reply quotes a message other than the question whose start is ``asked``
+    (a reply quoting nothing, or a question kept without its text, answers it)."""
+    replied = replied.strip()
+    if not replied or not asked:
+        return False
+    return not (replied.startswith(asked) or asked.startswith(replied))

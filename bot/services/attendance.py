@@ -34,6 +34,7 @@ class RsvpResult:
 
     meeting: Meeting
     reason_in_private: bool | None
+    question: Question | None = None
 
 
 @dataclass(frozen=True)
@@ -123,15 +124,20 @@ async def answer_rsvp(
         session=session, meeting_id=meeting.id, member_id=member.id, answer=answer, now=now
     )
     if answer != "no":
+        # Going after all: "why not?" is no longer asked (a later reply answers something else).
+        await repo.close_questions(
+            session=session, member_id=member.id, kind=rules.REASON_QUESTION, meeting_id=meeting.id
+        )
         return RsvpResult(meeting, None)
-    return RsvpResult(meeting, await _ask_reason(session, network, member, meeting, now))
+    question, in_private = await _ask_reason(session, network, member, meeting, now)
+    return RsvpResult(meeting, in_private, question)
 
 
 async def _ask_reason(
     session: AsyncSession, network: Network, member: Member, meeting: Meeting, now: datetime
-) -> bool:
+) -> tuple[Question, bool]:
     """Open the question; whether the person can be asked in private."""
-    await repo.ask(
+    question = await repo.ask(
         session=session,
         network_id=network.id,
         member_id=member.id,
@@ -142,7 +148,16 @@ async def _ask_reason(
     reachable = await repo.contact_ids(
         session=session, platform=network.platform, user_ids=[member.user_id]
     )
-    return member.user_id in reachable
+    return question, member.user_id in reachable
+
+
+def note_asked(question: Question, text: str) -> None:
+    """Keep the start of the question as sent: a reply quoting another message is no answer."""
+    question.state = {"asked": text[: rules.ASKED]}
+
+
+def asked(question: Question) -> str:
+    return str((question.state or {}).get("asked", ""))
 
 
 async def save_reason(
