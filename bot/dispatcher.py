@@ -36,7 +36,7 @@ from bot.notify import to_coordination
 from bot.router import Router, ScheduledContext
 from bot.rules import quiet as quiet_rules
 from bot.rules.calendar import holidays_for
-from bot.rules.kinds import DAY_DIGEST, DIGEST
+from bot.rules.kinds import DAY_DIGEST, DIGEST, Kind
 from bot.rules.status import OutboxStatus
 from storage import repo, retention
 from storage.models import Delivery, Meeting, Network, ScheduledMessage
@@ -379,7 +379,9 @@ class Dispatcher:
                 since=quiet_rules.day_start(now, tz),
                 urgent=False,
             )
-            if today >= network.daily_cap:
+            # The month's announcement is the meeting's first reminder, with its pauta and
+            # RSVP buttons: it never waits for tomorrow's merged message (first lines only).
+            if today >= network.daily_cap and row.kind != Kind.MONTHLY_ANNOUNCEMENT:
                 await self._hold_for_tomorrow(session, network, row, now)
                 return True
             since = now - CAP_WINDOW

@@ -269,8 +269,14 @@ async def test_an_idle_high_risk_case_is_flagged_to_the_coordination_once(
     await clock.advance(timedelta(days=16))
     assert not [t for t in await _run(group) if "sem atividade" in t]
     await clock.advance(timedelta(days=5))  # Saturday 19/12, 21 days after the activity
-    flags = [t for t in await _run(group) if "sem atividade" in t]
-    assert flags == [
+    said = await _run(group)
+    # With no coordination chat and no coordinator reachable privately, the flag goes to
+    # the group; the day's one automatic message there may be taken (the referral's chase),
+    # and then it comes in the next working day's merged message (issue 14).
+    await clock.advance(timedelta(days=2))
+    said += await _run(group)
+    flags = [line for t in said for line in t.splitlines() if "sem atividade" in line]
+    assert [f.removeprefix("• ") for f in flags] == [
         "🚩 CASO-2026-001 é de risco alto e está sem atividade há 20 dias (última: 28/11/2026)."
     ]
     for _ in range(3):

@@ -266,7 +266,9 @@ async def test_a_meeting_about_the_flows_lists_the_documents_due_on_its_pauta(
     assert dispatcher is not None
 
     def announcement(topic: str) -> Reply:
-        return next(r for r in group.sent if topic in r.text)
+        found = [r for r in group.sent if topic in r.text]
+        assert found, [r.text[:60] for r in group.sent[-12:]]
+        return found[0]
 
     await clock.set(datetime(2027, 1, 4, 13, 0, tzinfo=NOW.tzinfo))
     await dispatcher.run_due()
