@@ -74,6 +74,10 @@ async def coordination(ctx: Context) -> list[Reply]:
     head = words[0].lower() if words else ""
     here = ctx.msg.chat_id != ctx.network.chat_id  # this is the coordination chat
     title = ctx.network.title or _("the network")
+    if head not in rules.HERE and not ctx.is_coordinator:
+        # Linking is checked by the service: a coordinator of the chat linked and of the
+        # network it serves.
+        raise UserError(N_("Only the network's coordination can use /{name}."), name="coordenacao")
     if head in rules.HERE:
         network = await service.link_coordination_chat(
             ctx.session,
@@ -89,8 +93,6 @@ async def coordination(ctx: Context) -> list[Reply]:
         )
         return [Reply(text=text.format(network=network.title or _("the network")))]
     if head in rules.LEAVE:
-        if not ctx.is_coordinator:
-            raise UserError(N_("Only the coordination unlinks its chat."))
         if not service.unlink_coordination_chat(ctx.network):
             return [Reply(text=_("There is no coordination chat to unlink."))]
         return [
