@@ -75,11 +75,18 @@ async def coordination(ctx: Context) -> list[Reply]:
     here = ctx.msg.chat_id != ctx.network.chat_id  # this is the coordination chat
     title = ctx.network.title or _("the network")
     if head in rules.HERE:
+        if here:
+            text = _(
+                "This chat is already the coordination chat of {network}. To link it to "
+                "another network: /coordenacao sair, then /coordenacao aqui again."
+            )
+            return [Reply(text=text.format(network=title))]
         network = await service.link_coordination_chat(
             ctx.session,
             ctx.network,
             chat_id=ctx.msg.chat_id,
             user_id=ctx.msg.sender.user_id,
+            coordinates_here=ctx.is_coordinator,
             which=" ".join(words[1:]),
         )
         text = _(
