@@ -156,7 +156,8 @@ class Redebot:
         try:
             content = await attachment.fetch()
         except Exception as exc:
-            log.warning("could not download %s: %r", attachment.filename, exc)
+            # Not the file's name: it is screened for personal data only once downloaded.
+            log.warning("could not download a file: %r", exc)
             raise UserError(N_("I could not download the file. Please send it again.")) from exc
 
         async def fetched() -> bytes:

@@ -183,7 +183,7 @@ class Router:
         accepts_file: bool = False,
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
-            if name in self.commands:
+            if name in self.commands or name in self.aliases:
                 raise ValueError(f"command /{name} registered twice")
             self.commands[name] = Command(
                 name, handler, summary, example, coordinator, accepts_file
@@ -247,8 +247,14 @@ class Router:
         return register
 
     def check(self) -> None:
-        """At start-up: every scheduled kind has its renderer, and nothing renders a kind
-        nobody declared (a typo would leave rows that are never sent)."""
+        """At start-up: every scheduled kind has its renderer, nothing renders a kind
+        nobody declared (a typo would leave rows that are never sent), and every alias
+        leads to a registered command (else it would answer "unknown command")."""
+        dangling = sorted(
+            f"/{a} -> /{c}" for a, c in self.aliases.items() if c not in self.commands
+        )
+        if dangling:
+            raise ValueError(f"aliases of unregistered commands: {', '.join(dangling)}")
         missing = [kind.value for kind in Kind if kind not in self.renderers]
         if missing:
             raise ValueError(f"scheduled kinds without a renderer: {', '.join(missing)}")

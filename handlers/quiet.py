@@ -79,11 +79,18 @@ async def coordination(ctx: Context) -> list[Reply]:
         # network it serves.
         raise UserError(N_("Only the network's coordination can use /{name}."), name="coordenacao")
     if head in rules.HERE:
+        if here:
+            text = _(
+                "This chat is already the coordination chat of {network}. To link it to "
+                "another network: /coordenacao sair, then /coordenacao aqui again."
+            )
+            return [Reply(text=text.format(network=title))]
         network = await service.link_coordination_chat(
             ctx.session,
             ctx.network,
             chat_id=ctx.msg.chat_id,
             user_id=ctx.msg.sender.user_id,
+            coordinates_here=ctx.is_coordinator,
             which=" ".join(words[1:]),
         )
         text = _(

@@ -99,7 +99,7 @@ class Network(Base):
     # Automatic messages to the group per hour; the excess becomes one digest.
     hourly_cap: Mapped[int] = mapped_column(Integer, default=4)
     # Months after its approval by which a flow document is due for review (issue 15).
-    flow_review_months: Mapped[int] = mapped_column(Integer, default=12)
+    flow_review_months: Mapped[int] = mapped_column(Integer, default=12, server_default="12")
     # Who signs the institutional e-mails (/assinatura); None: the default signature.
     signature: Mapped[str | None] = mapped_column(String(255))
     # Days without activity after which a high-risk case is flagged to the coordination.
@@ -565,6 +565,8 @@ class Question(Base):
     """Something the bot asked a person and awaits in a reply (e.g. why they won't come)."""
 
     __tablename__ = "questions"
+    # A person's open questions: looked up on every plain text, closed on every command.
+    __table_args__ = (Index("ix_questions_member_id_status", "member_id", "status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     network_id: Mapped[int] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"))

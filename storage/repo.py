@@ -47,12 +47,14 @@ from storage.models import (
     ActionPlan,
     Ata,
     Attendance,
+    Case,
     Choice,
     ChoiceAnswer,
     Contact,
     Delivery,
     Devolutiva,
     Draft,
+    FlowDocument,
     InboxEvent,
     Meeting,
     Member,
@@ -1517,15 +1519,33 @@ async def coordination_chat_taken(
 
 
 async def holds_records(*, session: AsyncSession, network: Network) -> bool:
-    """Does the network hold a meeting, a referral or a plan (more than the bot's arrival
-    in a chat made)?"""
-    for model in (Meeting, Referral, ActionPlan):
+    """Does the network hold anything more than the bot's arrival in a chat made (its seed
+    sectors and members who only wrote): a meeting, referral, plan, case, flow, working
+    group or reporting deadline, or a member seated in a sector?"""
+    models: tuple[Any, ...] = (
+        Meeting,
+        Referral,
+        ActionPlan,
+        Case,
+        FlowDocument,
+        WorkingGroup,
+        ReportingDeadline,
+    )
+    for model in models:
         found = await session.scalar(
             select(model.id).where(model.network_id == network.id).limit(1)
         )
         if found is not None:
             return True
-    return False
+    seated = await session.scalar(
+        select(Member.id)
+        .where(
+            Member.network_id == network.id,
+            or_(Member.sector_id.is_not(None), Member.confirmed_at.is_not(None)),
+        )
+        .limit(1)
+    )
+    return seated is not None
 
 
 async def drop_network(*, session: AsyncSession, network: Network) -> None:

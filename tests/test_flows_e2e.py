@@ -181,6 +181,26 @@ async def test_a_document_with_a_cpf_is_refused_and_nothing_is_saved(
     assert "ainda não tem documentos de fluxo" in await group.text(ANA, "/fluxos")
 
 
+@pytest.mark.parametrize(
+    ("filename", "said"),
+    [
+        ("PIA_criança_João_Pedro_Souza.pdf", "o nome dele tem um nome de pessoa."),
+        ("PIA 529.982.247-25.pdf", "o nome dele tem um CPF."),
+        ("f" * 252 + ".pdf", "no máximo 255 caracteres (você enviou 256)"),
+    ],
+)
+async def test_a_file_whose_name_has_personal_data_or_is_too_long_is_refused(
+    group: Group, runtime: Runtime, filename: str, said: str
+) -> None:
+    attachment = file_attachment(filename, pdf_file([FLOW_TEXT]))
+    replies = await group.say(COORDINATOR, "/fluxo Fluxo de atendimento", attachment=attachment)
+    text = "\n".join(r.text for r in replies)
+    assert said in text and "Exemplo: /fluxo" in text
+    assert "João" not in text and "529" not in text
+    assert await _versions(runtime) == []
+    assert "ainda não tem documentos de fluxo" in await group.text(ANA, "/fluxos")
+
+
 async def test_the_yearly_review_is_reminded_once_and_moves_with_a_new_version(
     group: Group, runtime: Runtime, clock: ManualClock
 ) -> None:

@@ -266,6 +266,28 @@ async def test_an_ata_file_is_screened_like_a_typed_ata(
     assert ata is not None and ata.file_content == clean and ata.status == "delivered"
 
 
+async def test_an_ata_file_whose_name_has_personal_data_is_refused(tg: Harness) -> None:
+    await _open_meeting(tg)
+    clean = docx_file([ATA_TEXT])
+    for name, kinds in (
+        ("ata_criança_Pedro_Henrique_Souza.docx", "um nome de pessoa"),
+        ("ata_CPF_529.982.247-25.docx", "um CPF"),
+    ):
+        mark = tg.api.mark()
+        tg.api.document_message(GROUP, COORD, name, clean, caption="/ata")
+        refused = await tg.api.wait_for_message(GROUP, "Não guardei", since=mark)
+        assert f"o nome dele tem {kinds}." in refused["text"], refused["text"]
+        assert "Pedro" not in refused["text"] and "529" not in refused["text"]
+        assert "Exemplo: /ata" in refused["text"]
+    mark = tg.api.mark()
+    tg.api.document_message(GROUP, COORD, "a" * 252 + ".docx", clean, caption="/ata")
+    too_long = await tg.api.wait_for_message(GROUP, "longo demais", since=mark)
+    assert "no máximo 255 caracteres" in too_long["text"]
+    async with tg.runtime.sessions() as session:
+        ata = await session.scalar(select(Ata))
+    assert ata is not None and ata.file_name is None and ata.status != "delivered"
+
+
 async def test_an_ata_file_whose_text_cannot_be_read_is_refused(tg: Harness) -> None:
     await _open_meeting(tg)
     for name, content in (("scan.pdf", scanned_pdf()), ("ata.pdf", b"%PDF-1.4 ata")):

@@ -61,6 +61,23 @@ def test_a_second_registration_is_refused(what: str) -> None:
         register()
 
 
+def test_an_alias_never_shadows_a_command_nor_leads_nowhere() -> None:
+    router = Router()
+    router.command("proxima", "x", "/proxima")(_handler)
+    router.alias("reuniao", "proxima")
+    # A command registered after an alias of the same name is refused, as the other way.
+    with pytest.raises(ValueError, match="/reuniao registered twice"):
+        router.command("reuniao", "x", "/reuniao")(_handler)
+    with pytest.raises(ValueError, match="/proxima registered twice"):
+        router.alias("proxima", "reuniao")
+    # An alias of a command nobody registered (a typo) stops the start-up.
+    real = build_router()
+    real.alias("proximo", "proxma")
+    with pytest.raises(ValueError, match="unregistered commands: /proximo -> /proxma"):
+        real.check()
+    build_router().check()  # the real aliases all lead somewhere
+
+
 def test_start_up_refuses_a_kind_without_renderer_and_an_undeclared_one() -> None:
     router = build_router()
     del router.renderers[Kind.ATA_LATE]

@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Protocol, TypeVar
 
-from bot.errors import UserError
+from bot.errors import UserError, check_length
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.rules import dates, file_text, numbers, privacy
@@ -101,8 +101,22 @@ def delivery_target(pending: Sequence[A], sector_id: int | None, *, is_coordinat
 
 
 def check_file_name(name: str) -> None:
+    """An ata's file: of a kind whose text can be read, and a name that fits its column
+    and holds no family's data (it is sent back as the file's name)."""
     if not name.lower().endswith(ATA_FILES):
         raise UserError(N_("Send the ata as PDF, DOCX or ODT (or as text)."), example=ATA_EXAMPLE)
+    check_length(name, privacy.MAX_FILE_NAME, N_("the file's name"))
+    try:
+        privacy.screen_file_name(name)
+    except privacy.PersonalDataError as error:  # said of the file's name
+        raise UserError(
+            N_(
+                "I did not keep this file: its name has {kinds}. Rename the file (use case "
+                "codes, e.g. CASO-2025-014) and send it again."
+            ),
+            example=ATA_EXAMPLE,
+            kinds=error.params["kinds"],
+        ) from None
 
 
 def check_file_size(content: bytes) -> None:

@@ -100,11 +100,26 @@ def _checked_name(name: str, example: str) -> str:
 
 
 def check_file_name(name: str) -> None:
+    """A flow document's file: of a kind whose text can be read, and a name that fits its
+    column and holds no family's data (it is shown in the history and sent back)."""
     if not name.lower().endswith(FLOW_FILES):
         raise UserError(
             N_("Send the flow document as a PDF with text, a DOCX or an ODT file."),
             example=UPLOAD_EXAMPLE,
         )
+    check_length(name, privacy.MAX_FILE_NAME, N_("the file's name"))
+    try:
+        privacy.screen_file_name(name)
+    except privacy.PersonalDataError as error:  # said of the file's name
+        raise UserError(
+            N_(
+                "I did not keep this file: its name has {kinds}. Anyone in the group sees "
+                "the names of flow documents: rename the file (use case codes, e.g. "
+                "CASO-2025-014) and send it again."
+            ),
+            example=UPLOAD_EXAMPLE,
+            kinds=error.params["kinds"],
+        ) from None
 
 
 def check_file_size(content: bytes) -> None:

@@ -933,6 +933,20 @@ def screen(text: str, *, extra_domains: Iterable[str] = ()) -> None:
         raise PersonalDataError(kinds)
 
 
+# The columns keeping a sent file's name (flow versions, atas) are String(255).
+MAX_FILE_NAME = 255
+_FILE_NAME_SEPARATORS = re.compile(r"[_+.]+")
+
+
+def screen_file_name(name: str) -> None:
+    """Refuse a sent file's name (raise :class:`PersonalDataError`) when its stem holds
+    personal identifiers, read as typed and with "_", "+" and "." as spaces
+    ("PIA_criança_João_Pedro.pdf" is "PIA criança João Pedro")."""
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    screen(stem)
+    screen(_FILE_NAME_SEPARATORS.sub(" ", stem))
+
+
 def redact(text: str, *, extra_domains: Iterable[str] = ()) -> str:
     """``text`` with each identifier replaced by a marker such as "[CPF removido]"."""
     parts: list[str] = []

@@ -42,16 +42,25 @@ async def link_coordination_chat(
     *,
     chat_id: str,
     user_id: str,
+    coordinates_here: bool,
     which: str,
 ) -> Network:
     """Make ``chat_id`` (where /coordenacao aqui was sent; ``network`` is what that chat
-    resolved to) the coordination chat of the network ``user_id`` coordinates.
+    resolved to, not linked yet) the coordination chat of the network ``user_id``
+    coordinates. ``coordinates_here``: the sender coordinates (or administers) this chat.
 
     A network the bot's arrival created for this chat is dropped (it holds nothing); a
-    chat that is a network with records of its own (meetings, referrals, plans) is refused.
+    chat that is a network with records of its own (meetings, referrals, plans, cases,
+    flows, working groups, deadlines, seated members) is refused.
     """
-    if network.chat_id != chat_id:
-        return network  # linked already
+    if not coordinates_here:
+        raise UserError(
+            N_(
+                "Only a coordinator of this chat links it to a network's coordination: an "
+                "administrator here who is a coordinator in the network's group."
+            ),
+            example=rules.COORDINATION_EXAMPLE,
+        )
     if await repo.holds_records(session=session, network=network):
         raise UserError(
             N_(
