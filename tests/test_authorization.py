@@ -49,7 +49,8 @@ ACTS_FOR_A_SECTOR = re.compile(
 )
 # What a refusal for who one is says (pt_BR).
 REFUSALS = {
-    Level.COORDINATION: ("Só a coordenação",),
+    # "Só um coordenador…": /coordenacao aqui, which needs one of this chat and of the Rede.
+    Level.COORDINATION: ("Só a coordenação", "Só um coordenador"),
     Level.REPRESENTATIVE: (
         "Primeiro diga o seu setor",
         "A coordenação ainda não confirmou você como representante",
