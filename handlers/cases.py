@@ -19,7 +19,9 @@ from bot.rules.kinds import Kind
 from bot.rules.names import kind_name
 from bot.rules.sectors import find as find_sector
 from bot.services import cases as service
-from handlers.common import person
+from handlers import conversation
+from handlers.common import person, split_pipes
+from handlers.conversation import Option, Values
 from storage.models import Case, Sector
 
 SHORT = 80
@@ -87,7 +89,12 @@ async def case_command(ctx: Context) -> list[Reply]:
 
 
 async def new_case(ctx: Context, args: str) -> list[Reply]:
-    """``/caso novo`` in one line (a conversation can reuse ``rules.parse_new``'s fields)."""
+    """``/caso novo`` in one line; without its parts (or some), step by step (issue 14)."""
+    parts = split_pipes(args) if args.strip() else []
+    coded = bool(parts) and rules.normal_code(parts[0].split(" ")[0]) is not None
+    if not coded and (len(parts) < 4 or not all(parts[:4])):
+        service.check_may_open(ctx.member, is_coordinator=ctx.is_coordinator)
+        return await conversation.start(ctx, CASE_FLOW, parts)
     opened = await service.open_case(
         ctx.session,
         ctx.network,
@@ -346,7 +353,97 @@ async def review_agenda(scope: Scope) -> list[str]:
     ]
 
 
+# --- /caso novo step by step (issue 14) -----------------------------------------------------
+
+
+async def _check_reference(ctx: Context, text: str, values: Values) -> str:
+    sector = find_sector(await conversation.sectors(ctx), text, rules.NEW_EXAMPLE)
+    if not rules.is_reference(sector.key):
+        raise UserError(
+            N_("The reference sector of a case is a CRAS or a CREAS (you chose {sector})."),
+            example=rules.NEW_EXAMPLE,
+            sector=sector.name,
+        )
+    return sector.name
+
+
+async def _check_involved(ctx: Context, text: str, values: Values) -> str:
+    sectors = await conversation.sectors(ctx)
+    names = [
+        find_sector(sectors, name, rules.NEW_EXAMPLE).name
+        for name in rules.parse_sector_names(text)
+    ]
+    return ", ".join(dict.fromkeys(names))
+
+
+async def _check_risk(ctx: Context, text: str, values: Values) -> str:
+    rules.parse_risk(text)
+    return text
+
+
+async def _check_review(ctx: Context, text: str, values: Values) -> str:
+    return service.review_day(ctx.network, ctx.now, text).strftime("%d/%m/%Y")
+
+
+async def _reference_options(ctx: Context, values: Values) -> Sequence[Option]:
+    sectors = await conversation.sectors(ctx)
+    return [Option(s.name, s.name) for s in sectors if rules.is_reference(s.key)]
+
+
+async def _risk_options(ctx: Context, values: Values) -> Sequence[Option]:
+    return [Option(word, word) for word in ("baixo", "médio", "alto")]
+
+
+CASE_FLOW = conversation.Flow(
+    name="caso novo",
+    title=N_("📁 New complex case: by its code only, never a name."),
+    example=rules.NEW_EXAMPLE,
+    steps=(
+        conversation.Step(
+            key="reference",
+            field=N_("Reference sector"),
+            question=N_("Which sector is the case's reference (CRAS or CREAS)?"),
+            example="CREAS",
+            check=_check_reference,
+            options=_reference_options,
+        ),
+        conversation.Step(
+            key="involved",
+            field=N_("Sectors involved"),
+            question=N_(
+                "Which sectors are involved? Choose them and press Done, or write their "
+                "names separated by commas."
+            ),
+            example="Saúde, Educação, Conselho Tutelar",
+            check=_check_involved,
+            options=conversation.sector_options,
+            multi=True,
+        ),
+        conversation.Step(
+            key="risk",
+            field=N_("Risk"),
+            question=N_("What is the risk: baixo, médio or alto?"),
+            example="alto",
+            check=_check_risk,
+            options=_risk_options,
+        ),
+        conversation.Step(
+            key="review",
+            field=N_("Next review"),
+            question=N_("When is the next review (a day within a year)?"),
+            example="15/01",
+            check=_check_review,
+        ),
+    ),
+    line=lambda values: (
+        "novo " + conversation.joined("reference", "involved", "risk", "review")(values)
+    ),
+    run=case_command,
+)
+
+
 def register(router: Router) -> None:
+    conversation.declare(CASE_FLOW)
     router.command(
         "caso",
         N_("a complex case by its code: open, timeline, review, risk, close"),

@@ -117,7 +117,9 @@ async def test_a_case_is_opened_by_code_with_nothing_personal_and_by_the_right_p
     past = await group.text(ANA, "/caso novo CREAS | Saúde | alto | hoje")
     assert "depois de hoje" in past
     short = await group.text(ANA, "/caso novo CREAS | Saúde | alto")
-    assert "separados por |" in short and "Exemplo: /caso novo" in short
+    # An incomplete line goes on step by step (issue 14): what is missing is asked, and
+    # the one-line form is shown for next time.
+    assert "próxima revisão" in short and "por exemplo: /caso novo" in short, short
     assert await _count(group, Case) == 4  # nothing half-saved
 
 
@@ -418,3 +420,30 @@ async def test_a_long_timeline_fits_one_message_with_the_newest_entries(group: G
     assert len(timeline) < 4096
     assert "registros anteriores" in timeline and "E-2026-060" in timeline
     assert "E-2026-001 " not in timeline
+
+
+async def test_a_case_is_opened_step_by_step_by_its_reference_sector(group: Group) -> None:
+    """/caso novo alone (issue 14): one question at a time, buttons for what the bot knows,
+    a preview; the case is the one the one-line form opens."""
+    refused = _text(await group.say(BRUNO, "/caso novo"))
+    assert "Só a coordenação ou um representante confirmado" in refused  # told at once
+    asked = await group.say(ANA, "/caso novo")
+    assert "Novo caso complexo" in _text(asked) and "setor de referência" in _text(asked)
+    assert "Saúde" not in [b.label for r in asked for row in r.buttons for b in row]
+    wrong = _text(await group.answer(ANA, "Saúde"))
+    assert "é um CRAS ou um CREAS (você escolheu Saúde)" in wrong
+    involved = await group.press(ANA, _button(asked, "CREAS"))
+    for label in ("Saúde", "Educação"):
+        involved = await group.press(ANA, _button(involved, label)) or involved
+    risk = await group.press(ANA, _button(involved, "Pronto"))
+    review = await group.press(ANA, _button(risk, "alto"))
+    assert "próxima revisão" in _text(review)
+    named = _text(await group.answer(ANA, "a mãe Maria Silva"))
+    assert "Maria" not in named
+    preview = await group.answer(ANA, "15/01")
+    assert "Prévia" in _text(preview) and "Saúde, Educação" in _text(preview)
+    assert await _count(group, Case) == 0  # nothing before Confirmar
+    opened = _text(await group.press(ANA, _button(preview, "Confirmar")))
+    assert "📁 Caso CASO-2026-001 aberto." in opened
+    assert "Referência: CREAS · envolvidos: Saúde, Educação" in opened
+    assert await _count(group, Case) == 1

@@ -41,6 +41,25 @@ def _today(network: Network, now: datetime) -> date:
     return now.astimezone(_tz(network)).date()
 
 
+def check_may_open(member: Member, *, is_coordinator: bool) -> None:
+    """The coordination, or a confirmed representative of a CRAS/CREAS, opens a case (said
+    before a step-by-step conversation asks anything)."""
+    own = member.confirmed_sector
+    if not is_coordinator and (own is None or not rules.is_reference(own.key)):
+        raise UserError(
+            N_(
+                "Only the coordination or a confirmed representative of a reference sector "
+                "(CRAS or CREAS) opens a case."
+            ),
+            example=rules.NEW_EXAMPLE,
+        )
+
+
+def review_day(network: Network, now: datetime, text: str) -> date:
+    """The next review typed in a conversation: a day ahead, within a year."""
+    return _review_day(network, now, text, rules.NEW_EXAMPLE)
+
+
 def _review_day(network: Network, now: datetime, text: str, example: str) -> date:
     try:
         day = dates.parse_day(text, now=now, tz=network.timezone)
@@ -122,15 +141,8 @@ async def open_case(
     personal data (the one screen, on every field); by the coordination or a confirmed
     representative of a CRAS/CREAS naming itself the reference. ``fields`` is the line as
     typed, or its fields gathered one by one (a step-by-step conversation)."""
+    check_may_open(member, is_coordinator=is_coordinator)
     own = member.confirmed_sector
-    if not is_coordinator and (own is None or not rules.is_reference(own.key)):
-        raise UserError(
-            N_(
-                "Only the coordination or a confirmed representative of a reference sector "
-                "(CRAS or CREAS) opens a case."
-            ),
-            example=rules.NEW_EXAMPLE,
-        )
     if isinstance(fields, str):
         privacy.screen(fields)
         line = rules.parse_new(fields)
