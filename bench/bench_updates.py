@@ -389,7 +389,7 @@ async def warm_up(control: Control, updates: list[dict[str, Any]], *, within: fl
         raise BenchError(
             f"warm-up: {len(updates)} updates got {tail['count']} replies and "
             f"{tail['failed_since']} failed Bot API calls; the reply count would be off: "
-            f"{seen}"
+            f"{chr(10).join(seen)}"
         )
 
 
