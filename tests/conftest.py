@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import shutil
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,6 +14,7 @@ import pytest
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.runtime import Runtime, open_runtime
+from storage.db import make_engine, migrate
 
 pytest_plugins = ["tests.postgres", "tests.smtp", "tests.telegram_harness"]
 
@@ -23,14 +27,55 @@ def clock() -> ManualClock:
     return ManualClock(NOW)
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated to the newest revision once per session, by the migrations
+    start-up runs; tests get copies of it (start-up then finds nothing to do)."""
+    path = tmp_path_factory.mktemp("migrated") / "redebot.db"
+
+    async def run() -> None:
+        engine = make_engine(f"sqlite+aiosqlite:///{path}")
+        try:
+            await migrate(engine)
+        finally:
+            await engine.dispose()  # the last connection folds the WAL into the file
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, run()).result()
+    return path
+
+
+def _sqlite_copy(template: Path, tmp_path: Path) -> str:
+    target = tmp_path / "redebot.db"
+    shutil.copyfile(template, target)
+    return f"sqlite+aiosqlite:///{target}"
+
+
 @pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
+def sqlite_url(tmp_path: Path, migrated_sqlite: Path) -> str:
+    """A fresh SQLite database for this test, already migrated."""
+    return _sqlite_copy(migrated_sqlite, tmp_path)
+
+
+@pytest.fixture
+def empty_sqlite_url(tmp_path: Path) -> str:
+    """A SQLite database that does not exist yet (for the migrations' own tests)."""
     return f"sqlite+aiosqlite:///{tmp_path / 'redebot.db'}"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """Run the test on SQLite and on a real PostgreSQL server."""
+    """Run the test on SQLite and on a real PostgreSQL server (a fresh database, already
+    migrated: a copy of one migrated once per session)."""
+    if request.param == "sqlite":
+        return _sqlite_copy(request.getfixturevalue("migrated_sqlite"), tmp_path)
+    url: str = request.getfixturevalue("postgres_migrated_url")
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database on SQLite and on PostgreSQL (for the migrations' own tests)."""
     if request.param == "sqlite":
         return f"sqlite+aiosqlite:///{tmp_path / 'redebot.db'}"
     url: str = request.getfixturevalue("postgres_db_url")

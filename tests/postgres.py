@@ -12,6 +12,8 @@ Fixtures:
 * ``postgres_url`` (session): ``postgresql+asyncpg://postgres@127.0.0.1:PORT/redebot_test``,
   one database shared by the whole session.
 * ``postgres_db_url`` (function): a fresh, empty database for one test, dropped afterwards.
+* ``postgres_migrated_url`` (function): the same, already migrated (a copy of a template
+  migrated once per session).
 
 Without the server binaries the tests that use these fixtures are skipped, or fail when
 ``REDEBOT_REQUIRE_POSTGRES=1`` (as in CI).
@@ -345,6 +347,7 @@ def postgres_url(postgres_server: PostgresServer) -> str:
 
 
 _db_numbers = itertools.count(1)
+MIGRATED_TEMPLATE = "redebot_migrated_template"
 
 
 @pytest.fixture
@@ -352,6 +355,41 @@ def postgres_db_url(postgres_server: PostgresServer) -> Iterator[str]:
     """SQLAlchemy async URL of a fresh, empty database for this test only."""
     name = f"test_{next(_db_numbers)}"
     postgres_server.execute(f"CREATE DATABASE {_quote_ident(name)}")
+    try:
+        yield postgres_server.url(name)
+    finally:
+        postgres_server.drop_database(name)
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_server: PostgresServer) -> str:
+    """A database migrated to the newest revision once per session, by the migrations
+    start-up runs; tests get copies of it (``CREATE DATABASE … TEMPLATE``)."""
+    from storage.db import make_engine, migrate
+
+    name = MIGRATED_TEMPLATE
+    postgres_server.drop_database(name)
+    postgres_server.execute(f"CREATE DATABASE {_quote_ident(name)}")
+
+    async def run() -> None:
+        engine = make_engine(postgres_server.url(name))
+        try:
+            await migrate(engine)
+        finally:
+            await engine.dispose()  # a template must have no connection when copied
+
+    _run_coro(run())
+    return name
+
+
+@pytest.fixture
+def postgres_migrated_url(postgres_server: PostgresServer, postgres_template: str) -> Iterator[str]:
+    """SQLAlchemy async URL of a fresh database for this test, already migrated (a copy of
+    the session's template: the migrations run once, not once per test)."""
+    name = f"test_{next(_db_numbers)}"
+    postgres_server.execute(
+        f"CREATE DATABASE {_quote_ident(name)} TEMPLATE {_quote_ident(postgres_template)}"
+    )
     try:
         yield postgres_server.url(name)
     finally:

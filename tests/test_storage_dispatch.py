@@ -330,14 +330,14 @@ async def test_a_redelivered_update_is_applied_once(runtime: Runtime) -> None:
 
 
 async def test_migrations_upgrade_a_database_with_data_and_downgrade(
-    database_url: str, clock: ManualClock
+    empty_database_url: str, clock: ManualClock
 ) -> None:
     from alembic import command
     from sqlalchemy import text
 
     from storage.db import alembic_config, make_engine
 
-    engine = make_engine(database_url)
+    engine = make_engine(empty_database_url)
 
     def to(revision: str, down: bool = False) -> object:
         def run(connection: Connection) -> None:
