@@ -19,6 +19,7 @@ from bot.i18n import N_, use_locale
 from bot.i18n import gettext as _
 from bot.messages import ChatKind, Event, Incoming, Person, Reply
 from bot.router import Context, Router
+from bot.rules import dates
 from bot.rules.choices import match_choice, subject
 from storage import repo
 from storage.models import Member, Network, Question
@@ -112,7 +113,7 @@ class Redebot:
                     if network is None:
                         return []
                     locale = network.locale
-                    with use_locale(locale):
+                    with use_locale(locale), dates.reading(now, network.timezone):
                         typed = await self._typed_choice(session, msg, now)
                         if typed is None:
                             return []
@@ -225,8 +226,12 @@ class Redebot:
     async def _first_vote_error(self, msg: Incoming) -> bool:
         """True the first time a mistake is said to this voter about this poll."""
         async with self.sessions() as session, session.begin():
-            network = await repo.network_by_chat(
-                session=session, platform=msg.platform, chat_id=msg.chat_id
+            # The group's network, or the one whose coordination chat this is.
+            network, _member = await repo.network_and_member(
+                session=session,
+                platform=msg.platform,
+                chat_id=msg.chat_id,
+                user_id=msg.sender.user_id,
             )
             if network is None:
                 return True
@@ -437,7 +442,7 @@ class Redebot:
                 is_coordinator=member.is_coordinator,
                 hooks=self.router.hooks,
             )
-            with use_locale(network.locale):
+            with use_locale(network.locale), dates.reading(now, network.timezone):
                 answered = await self._answer_question(ctx, question)
             if answered is not None:
                 return answered, network.locale

@@ -34,6 +34,7 @@ from bot.i18n import ngettext, use_locale
 from bot.messages import MailOut, Person, Reply
 from bot.notify import to_coordination
 from bot.router import Router, ScheduledContext
+from bot.rules import dates
 from bot.rules import quiet as quiet_rules
 from bot.rules.calendar import holidays_for
 from bot.rules.kinds import DAY_DIGEST, DIGEST, Kind
@@ -67,6 +68,32 @@ def _headline(text: str) -> str:
     if len(head) <= 24 and not any(c.isdigit() for c in head) and len(lines) > 1:
         head = f"{head} {lines[1]}"
     return head[:160]
+
+
+# Yesterday's held messages are said whole in the day's one message while they fit in
+# this many characters (one Telegram message, with room for the mentions); the rest by
+# their first line.
+MERGED_BUDGET = 3500
+
+
+def _merged(head: str, texts: Sequence[str]) -> str:
+    """The day's one message: each held message whole (without its buttons), in order;
+    once the budget is spent, the others by their first line."""
+    tail = _("Send /proxima or /pendencias for the details.")
+    parts: list[str] = [head]
+    used = len(head) + len(tail) + 2
+    short: list[str] = []
+    for text in texts:
+        body = text.strip()
+        if not short and used + len(body) + 2 <= MERGED_BUDGET:
+            parts.append(body)
+            used += len(body) + 2
+        else:
+            short.append(f"• {_headline(text)}")
+    if short:
+        parts.append("\n".join(short))
+        parts.append(tail)
+    return "\n\n".join(parts)
 
 
 class ClaimLost(Exception):
@@ -232,7 +259,7 @@ class Dispatcher:
         # writes and deliveries, or not at all. (A renderer may cancel its own series.)
         if not await repo.finish_scheduled(session=session, row_id=row.id, claim=claim, now=now):
             raise ClaimLost
-        with use_locale(network.locale):
+        with use_locale(network.locale), dates.reading(now, network.timezone):
             outs = await renderer(
                 ScheduledContext(
                     session=session,
@@ -324,7 +351,7 @@ class Dispatcher:
                 if network is None:
                     await self._finish(row, status=OutboxStatus.DROPPED)
                     continue
-                with use_locale(network.locale):
+                with use_locale(network.locale), dates.reading(self.clock.now(), network.timezone):
                     await self._send_one(network, row)
 
     async def _send_one(self, network: Network, row: Delivery) -> None:
@@ -380,7 +407,7 @@ class Dispatcher:
                 urgent=False,
             )
             # The month's announcement is the meeting's first reminder, with its pauta and
-            # RSVP buttons: it never waits for tomorrow's merged message (first lines only).
+            # RSVP buttons: it never waits for tomorrow's merged message (which has no buttons).
             if today >= network.daily_cap and row.kind != Kind.MONTHLY_ANNOUNCEMENT:
                 await self._hold_for_tomorrow(session, network, row, now)
                 return True
@@ -451,7 +478,8 @@ class Dispatcher:
         return meeting is None or meeting.starts_at > now
 
     async def _digest(self, row: Delivery) -> Reply:
-        """What the cap held back, as one message: the first line of each, with mentions."""
+        """What the cap held back, as one message with their mentions: this hour's by their
+        first lines, yesterday's whole (``_merged``)."""
         now = self.clock.now()
         async with self.sessions() as session:
             held = [
@@ -474,13 +502,17 @@ class Dispatcher:
                 "🗂 {n} more notices from the bot this hour:",
                 len(replies),
             )
-        lines = [head.format(n=len(replies))]
         mentions: dict[str, Person] = {}
         for reply in replies:
-            lines.append(f"• {_headline(reply.text)}")
             mentions.update({p.user_id: p for p in reply.mentions})
-        lines.append(_("Send /proxima or /pendencias for the details."))
-        return Reply(text="\n".join(lines), mentions=tuple(mentions.values()))
+        if row.kind == DAY_DIGEST:
+            text = _merged(head.format(n=len(replies)), [r.text for r in replies])
+        else:
+            lines = [head.format(n=len(replies))]
+            lines += [f"• {_headline(reply.text)}" for reply in replies]
+            lines.append(_("Send /proxima or /pendencias for the details."))
+            text = "\n".join(lines)
+        return Reply(text=text, mentions=tuple(mentions.values()))
 
     async def _mail_off(self, network: Network, row: Delivery, now: datetime) -> None:
         """No SMTP: skip the e-mail and tell the coordination once how to turn it on."""

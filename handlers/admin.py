@@ -311,9 +311,13 @@ async def list_sectors(ctx: Context) -> list[Reply]:
     args = ctx.msg.args.strip()
     if args:
         return await _change_sectors(ctx, args)
+    short: dict[str, list[str]] = {}
+    for a in await sectors.abbreviations(ctx.session, ctx.network):
+        short.setdefault(a.sector, []).append(a.abbreviation)
     lines = [_("Sectors of the network and their representatives:")]
     for item in await sectors.representation(ctx.session, ctx.network):
-        line = f"• {item.sector}: {', '.join(item.people) or '—'}"
+        known_as = f" ({', '.join(short[item.sector])})" if item.sector in short else ""
+        line = f"• {item.sector}{known_as}: {', '.join(item.people) or '—'}"
         if item.waiting:
             line += " " + _("(waiting for the coordination: {people})").format(
                 people=", ".join(item.waiting)
@@ -324,8 +328,15 @@ async def list_sectors(ctx: Context) -> list[Reply]:
 
 
 async def _change_sectors(ctx: Context, args: str) -> list[Reply]:
-    """``/setores adicionar <nome>``, ``renomear <antigo> | <novo>``, ``remover <nome>``."""
+    """``/setores adicionar <nome>``, ``renomear <antigo> | <novo>``, ``remover <nome>``;
+    ``/setores siglas`` (the list of abbreviations) is for everyone."""
     if not ctx.is_coordinator:
+        try:
+            wanted = sector_rules.parse_change(args)
+        except UserError:
+            wanted = None
+        if isinstance(wanted, sector_rules.ListAbbreviations):
+            return await _change_abbreviations(ctx, wanted)
         raise UserError(N_("Only the network's coordination can change the sectors."))
     change = sector_rules.parse_change(args)
     if isinstance(
@@ -383,7 +394,9 @@ async def _change_abbreviations(
     ]
     if not listed:
         lines.append("—")
-    lines.append(_("To add one: {example}").format(example=sector_rules.ABBREVIATION_EXAMPLE))
+    if ctx.is_coordinator:
+        example = sector_rules.ABBREVIATION_EXAMPLE
+        lines.append(_("To add one: {example}").format(example=example))
     return [Reply(text="\n".join(lines))]
 
 
@@ -507,7 +520,9 @@ def register(router: Router) -> None:
     router.alias("comandos", "ajuda")
     router.alias("help", "ajuda")
     router.command("setor", N_("say which sector you represent"), "/setor CRAS")(set_sector)
-    router.command("setores", N_("sectors and their representatives"), "/setores")(list_sectors)
+    router.command(
+        "setores", N_("sectors, their representatives and abbreviations"), "/setores siglas"
+    )(list_sectors)
     router.button(ClaimDecision)(claim_button)
     router.button(SectorPick)(sector_button)
     router.command(

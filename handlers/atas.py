@@ -39,7 +39,7 @@ STATES = {
 }
 
 
-def _when(meeting: Meeting, network: Network, *, with_year: bool = False) -> str:
+def _when(meeting: Meeting, network: Network, *, with_year: bool | None = None) -> str:
     return dates.format_when(meeting.starts_at, network.timezone, with_year=with_year)
 
 
@@ -109,8 +109,20 @@ async def _approve(ctx: Context, command: AtaCommand) -> list[Reply]:
 
 
 def _which_to_approve(choices: Sequence[atas.AtaOf], network: Network, *, with_year: bool) -> Reply:
-    """More than one ata is waiting: one button per ata, nothing approved yet."""
+    """The atas waiting, one button each; nothing approved until one is pressed."""
     n = len(choices)
+    if n == 1:
+        (only,) = choices
+        text = _(
+            "The ata of the {kind} of {when} is waiting for approval. Once approved it no "
+            "longer changes: press the button to approve it."
+        ).format(
+            kind=kind_name(only.meeting.kind),
+            when=_when(only.meeting, network, with_year=with_year),
+        )
+        return Reply(
+            text=text, buttons=((Button(_("✅ Approve"), AtaApproval(only.ata.id).encode()),),)
+        )
     text = ngettext(
         "{n} ata is waiting for approval. Which one does the coordination approve?",
         "{n} atas are waiting for approval. Which one does the coordination approve?",

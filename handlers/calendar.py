@@ -84,7 +84,8 @@ def _replaced_line(n: int, year: int) -> str:
 
 def _preview_text(draft: YearDraft, tz: str) -> str:
     lines = [_("Calendar {year} — check before saving:").format(year=draft.year)]
-    lines += [_planned_line(p, tz) for p in draft.meetings]
+    with dates.under_year(draft.year):  # the heading says the year
+        lines += [_planned_line(p, tz) for p in draft.meetings]
     if draft.skipped:
         lines.append(_skipped_line(draft.skipped))
     if draft.replaced:
@@ -477,7 +478,8 @@ def _year_line(meeting: Meeting, tz: str, now: datetime) -> str:
 
 def _year_text(year: int, meetings: Sequence[Meeting], tz: str, now: datetime) -> str:
     lines = [_("Meetings of {year}:").format(year=year)]
-    lines += [_year_line(m, tz, now) for m in meetings]
+    with dates.under_year(year):  # the heading says the year
+        lines += [_year_line(m, tz, now) for m in meetings]
     lines.append(_("✔ held  • upcoming  ❌ cancelled"))
     return "\n".join(lines)
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import timedelta
 from typing import Any
 
 from bot.buttons import ButtonData
@@ -27,13 +26,14 @@ from bot.messages import Button, ChatKind, Reply
 from bot.router import Context, Router
 from bot.rules import dates, privacy
 from bot.rules.names import kind_name, name_key
+from bot.rules.retention import CONVERSATION_LIFETIME
 from bot.rules.status import QuestionStatus
 from bot.services import conversations as service
 from handlers.common import person
 from storage.models import Question, Sector
 
 # A conversation left halfway longer than this is over (nothing is said when it ends).
-LIFETIME = timedelta(minutes=30)
+LIFETIME = CONVERSATION_LIFETIME
 CANCEL_WORDS = frozenset({"cancelar", "cancela", "cancele", "sair", "parar"})
 CONFIRM, FIX = "ok", "fix"
 # The choices of the preview's buttons.

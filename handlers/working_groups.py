@@ -42,7 +42,7 @@ async def working_groups_command(ctx: Context) -> list[Reply]:
     raise UserError(N_("Use /gt to list, /gt criar or /gt encerrar."), example=rules.EXAMPLE)
 
 
-def _when(meeting: Meeting | None, tz: str, *, with_year: bool = False) -> str:
+def _when(meeting: Meeting | None, tz: str, *, with_year: bool | None = None) -> str:
     return dates.format_when(meeting.starts_at, tz, with_year=with_year) if meeting else "—"
 
 

@@ -32,6 +32,7 @@ from sqlalchemy.orm.util import identity_key
 
 from bot.rules.kinds import DIGEST
 from bot.rules.names import name_key
+from bot.rules.retention import CONVERSATION
 from bot.rules.status import (
     REFERRAL_OPEN,
     AtaStatus,
@@ -1427,6 +1428,35 @@ async def open_questions(
         .order_by(Question.asked_at.desc(), Question.id.desc())
     )
     return result.all()
+
+
+async def in_conversation(
+    *, session: AsyncSession, platform: str, chat_id: str, user_ids: Sequence[str], since: datetime
+) -> bool:
+    """Whether one of these ids (a person's, with its aliases) has a step-by-step
+    conversation open, asked after ``since``, in the network whose group or coordination
+    chat is ``chat_id``."""
+    ids = [u for u in user_ids if u]
+    if not ids:
+        return False
+    known = select(PersonAlias.user_id).where(
+        PersonAlias.platform == platform, PersonAlias.alias.in_(ids)
+    )
+    found = await session.scalar(
+        select(Question.id)
+        .join(Member, Member.id == Question.member_id)
+        .join(Network, Network.id == Question.network_id)
+        .where(
+            Network.platform == platform,
+            or_(Network.chat_id == chat_id, Network.coordination_chat_id == chat_id),
+            or_(Member.user_id.in_(ids), Member.user_id.in_(known)),
+            Question.status == QuestionStatus.OPEN,
+            Question.kind == CONVERSATION,
+            Question.asked_at >= since,
+        )
+        .limit(1)
+    )
+    return found is not None
 
 
 async def places(*, session: AsyncSession, network_id: int, limit: int = 6) -> Sequence[str]:

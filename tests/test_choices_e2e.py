@@ -180,6 +180,19 @@ async def test_abbreviations_name_sectors_and_the_coordination_sets_them(group: 
     )
 
 
+async def test_every_member_sees_the_abbreviations(group: Group) -> None:
+    """Members read the abbreviations (in /setores and /setores siglas); only the
+    coordination changes them, and only it is told how."""
+    listed = await group.text(ANA, "/setores siglas")
+    assert "• PM = Polícia Militar (padrão)" in listed and "Para incluir" not in listed
+    assert "Para incluir" in await group.text(COORDINATOR, "/setores siglas")
+    sectors = await group.text(ANA, "/setores")
+    assert "• Polícia Militar (PM): —" in sectors and "• Saúde (SMS): Ana" in sectors
+    assert "• CRAS: " in sectors  # a sector without an abbreviation: just its name
+    for change in ("/setores sigla PM Saúde", "/setores sigla remover PM", "/setores sigla x y z"):
+        assert "Só a coordenação" in await group.text(ANA, change)
+
+
 async def test_ajuda_groups_the_commands_and_hides_the_coordinations(group: Group) -> None:
     member = await group.say(ANA, "/ajuda")
     text = _texts(member)

@@ -1,9 +1,11 @@
 """Step-by-step commands on WhatsApp (issue 14): choices are polls, typed answers quote the
-question; the real channel and webhook against the fake Evolution bridge."""
+question (or, from who started it, need not); the real channel and webhook against the
+fake Evolution bridge."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -90,3 +92,29 @@ async def test_convocar_by_replies_and_polls(seated: WhatsApp) -> None:
     sent = await _vote(wa, DORA, preview, "Enviar", at_ms=2)
     assert any("🚨" in s.text and "CASO-2025-014: plano" in s.text for s in sent)
     assert await _count(wa, Meeting) == 1
+
+
+async def test_an_unquoted_answer_from_who_started_counts_and_group_talk_does_not(
+    seated: WhatsApp, clock: ManualClock
+) -> None:
+    """On a phone one forgets to quote: the starter's plain text answers the conversation;
+    anyone else's plain text, and the starter's once it is over, is group talk (ignored)."""
+    wa = seated
+    assert await wa.say(CARLA, "bom dia, pessoal") == []  # no conversation: group talk
+    assert _texts(await wa.say(CARLA, "/encaminhar"))
+    assert await wa.say(ANA, "Saúde") == []  # Ana talks in the group: not an answer
+    deadline = _poll(await wa.say(CARLA, "Saúde, Conselho Tutelar"))
+    [description] = _texts(await _vote(wa, CARLA, deadline, "10 dias úteis", at_ms=1))
+    assert "Descreva o encaminhamento" in description.text
+    shown = await wa.say(CARLA, "CASO-2025-014: avaliação de saúde mental")
+    preview = _poll(shown)
+    assert any("Prévia" in s.text and "Saúde, Conselho Tutelar" in s.text for s in shown)
+    done = await _vote(wa, CARLA, preview, "Confirmar", at_ms=2)
+    assert any("E-2026-001" in s.text for s in done)
+    assert await _count(wa, Referral) == 1
+    assert await wa.say(CARLA, "obrigada!") == []  # the conversation is over
+    # One left halfway: after its lifetime the starter's plain text is group talk again.
+    _texts(await wa.say(CARLA, "/encaminhar"))
+    await clock.advance(timedelta(minutes=31))
+    assert await wa.say(CARLA, "Saúde") == []
+    assert await _count(wa, Referral) == 1

@@ -187,7 +187,8 @@ async def test_my_data_comes_privately_as_a_summary_and_a_json_of_portuguese_key
 async def test_erasing_keeps_the_records_naming_the_sector_in_every_view(group: Group) -> None:
     runtime = group.runtime
     # The coordination approves the ata Ana delivered: it goes into the year's book.
-    await group.say(COORDINATOR, "/ata aprovar")
+    asked = await group.say(COORDINATOR, "/ata aprovar")
+    await group.press(COORDINATOR, _button(asked, "Aprovar"))
     before = await _count(runtime, Attendance)
     report_before = await _report_csv(group)
     ask = await group.say(ANA, "/apagarmeusdados")

@@ -126,9 +126,32 @@ async def test_one_automatic_message_a_day_the_rest_merged_the_next_morning(
     assert len(day_two) == 1
     text = day_two[0].text
     assert "2 avisos do bot guardados de ontem" in text
-    assert text.index("• ⏰ Lembrete aviso 1 de 25/11") < text.index("• aviso 2")
-    assert "linha dois" not in text
+    # Each held message whole, in order (it is the day's only message).
+    assert "⏰ Lembrete\naviso 1 de 25/11\nlinha dois\n\naviso 2\nlinha dois" in text
     assert [p.user_id for p in day_two[0].mentions] == [ANA.user_id]
+
+
+async def test_a_long_day_merges_whole_messages_then_first_lines(
+    quiet: tuple[Runtime, ManualClock],
+) -> None:
+    """Held messages longer than one message allows: the first whole, the others by their
+    first line, and where the details are."""
+    runtime, clock = quiet
+    _group_chat, sink = await _group(runtime)
+
+    async def long_notice(ctx: object) -> list[Reply]:
+        i = ctx.row.payload["i"]  # type: ignore[attr-defined]
+        return [Reply(text=f"aviso longo {i}\n" + "detalhe " * 300)]
+
+    runtime.router.renderers["aviso"] = long_notice
+    await _schedule(runtime, "aviso", _local(11, 24, 10), 4)
+    await _run_until(runtime, clock, _local(11, 25, 12))
+    (merged,) = [r for at, chat, r in sink if at.astimezone(SP).day == 25]
+    text = merged.text
+    assert "3 avisos do bot guardados de ontem" in text and len(text) <= 4096
+    assert text.count("detalhe") > 300  # aviso 1, whole
+    assert "• aviso longo 2" in text and "• aviso longo 3" in text
+    assert "/pendencias" in text
 
 
 async def test_a_meetings_own_messages_of_the_day_always_go(

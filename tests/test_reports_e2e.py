@@ -63,7 +63,8 @@ async def _build_year(tg: Harness) -> None:
     # January (13/01) and February (10/02): CREAS misses February.
     await _meeting_day(tg, datetime(2026, 1, 13, 16, 50, tzinfo=UTC), [ANA, BRUNO, DORA, COORD])
     await tg.say(COORD, "/ata Aos treze dias de janeiro reuniram-se os setores da Rede.")
-    await tg.say(COORD, "/ata aprovar")
+    asked = await tg.say(COORD, "/ata aprovar")
+    await tg.press(asked, buttons(asked)[0], COORD)
     await tg.say(
         COORD, "/encaminhar Saúde, CREAS | 10 dias úteis | CASO-2026-001: avaliação e retorno"
     )

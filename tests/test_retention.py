@@ -141,7 +141,8 @@ async def group(runtime: Runtime, clock: ManualClock) -> Group:
     await group.say(ANA, "/devolutiva E-2026-001 avaliação feita")
     await group.say(COORDINATOR, "/presenca fechar")
     await group.say(ANA, "/ata Aos vinte e quatro dias de novembro reuniram-se os setores.")
-    await group.say(COORDINATOR, "/ata aprovar")
+    asked = await group.say(COORDINATOR, "/ata aprovar")
+    await group.press(COORDINATOR, asked[0].buttons[0][0].data)
     return group
 
 

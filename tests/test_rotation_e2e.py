@@ -204,7 +204,14 @@ async def test_the_ata_is_chased_delivered_and_approved(tg: Harness) -> None:
     returned = await tg.say(COORD, "/ata corrigir faltou registrar os encaminhamentos")
     assert "correção" in returned["text"]
     await tg.say(COORD, f"/ata {ATA_TEXT} Encaminhamentos: nenhum.")
-    approved = await tg.say(COORD, "/ata aprovar")
+    # One ata waits: /ata aprovar shows it with one button (an approval is final).
+    asked = await tg.say(COORD, "/ata aprovar")
+    assert "aguarda aprovação" in asked["text"] and buttons(asked)
+    async with tg.runtime.sessions() as session:
+        assert await session.scalar(select(Ata.status)) == "delivered"
+    mark = tg.api.mark()
+    await tg.press(asked, buttons(asked)[0], COORD)
+    approved = (await tg.api.wait_for_call("editMessageText", since=mark)).params
     digest = hashlib.sha256(f"{ATA_TEXT} Encaminhamentos: nenhum.".encode()).hexdigest()
     # Issue 14: a short verification code in the group; the full SHA-256 in the book.
     assert digest not in approved["text"]
@@ -316,7 +323,8 @@ async def test_an_ata_file_is_kept_and_sent_with_the_book(tg: Harness) -> None:
     mark = tg.api.mark()
     tg.api.document_message(GROUP, COORD, "ata-24-11.pdf", ata_pdf, caption="/ata")
     await tg.api.wait_for_message(GROUP, "recebida", since=mark)
-    await tg.say(COORD, "/ata aprovar")
+    asked = await tg.say(COORD, "/ata aprovar")
+    await tg.press(asked, buttons(asked)[0], COORD)
     mark = tg.api.mark()
     tg.api.group_message(GROUP, COORD, "/atas")
     book = await tg.api.wait_for_call("sendDocument", since=mark)

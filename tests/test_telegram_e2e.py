@@ -79,7 +79,7 @@ async def test_a_member_declares_a_sector_and_appears_in_the_list(tg: Harness) -
     answer = await tg.say(ANA, "/setor saude")
     assert "Saúde" in answer["text"] and "Ana" in answer["text"]
     listing = await tg.say(BRUNO, "/setores")
-    assert "• Saúde: — (aguardando a coordenação: Ana)" in listing["text"]
+    assert "• Saúde (SMS): — (aguardando a coordenação: Ana)" in listing["text"]
     # Only the coordination confirms (issue 13): Ana's own press is refused.
     mark = tg.api.mark()
     tg.api.press_button(answer, buttons(answer)[0], ANA)
@@ -89,7 +89,7 @@ async def test_a_member_declares_a_sector_and_appears_in_the_list(tg: Harness) -
     confirmed = tg.api.calls_of("editMessageText")[-1].params["text"]
     assert "✅ Ana representa Saúde: confirmado por Carla Lima." in confirmed
     listing = await tg.say(BRUNO, "/setores")
-    assert "• Saúde: Ana" in listing["text"] and "aguardando" not in listing["text"]
+    assert "• Saúde (SMS): Ana" in listing["text"] and "aguardando" not in listing["text"]
 
 
 async def test_an_unknown_sector_is_answered_with_the_right_form(tg: Harness) -> None:
@@ -286,8 +286,8 @@ async def test_next_shows_every_meeting_of_the_slot_and_a_gt_to_its_sectors(
 async def test_moving_and_cancelling_a_meeting_tell_the_group(tg: Harness) -> None:
     await _generate_2027(tg)
     moved = await tg.say(COORD, "/remarcar 12/01/2027 | 14/01/2027 15h | CREAS")
-    assert "terça, 12/01 às 14h, CRAS" in moved["text"]
-    assert "quinta, 14/01 às 15h, CREAS" in moved["text"]
+    assert "terça, 12/01/2027 às 14h, CRAS" in moved["text"]
+    assert "quinta, 14/01/2027 às 15h, CREAS" in moved["text"]
     cancelled = await tg.say(COORD, "/cancelar 10/02/2027 | Carnaval no município")
     assert "Carnaval no município" in cancelled["text"]
     no_reason = await tg.say(COORD, "/cancelar 09/03/2027 |")

@@ -133,7 +133,7 @@ async def test_a_declaration_is_decided_by_the_coordination_once(group: Group) -
     )
     assert (await _member(group, ANA)).sector_id is not None
     listing = await group.text(BRUNO, "/setores")
-    assert "• Saúde: Ana" in listing and "aguardando" not in listing
+    assert "• Saúde (SMS): Ana" in listing and "aguardando" not in listing
 
 
 async def test_a_refused_or_changed_declaration_leaves_old_buttons_stale(group: Group) -> None:
@@ -164,7 +164,7 @@ async def test_a_change_of_sector_needs_confirmation_again(group: Group) -> None
         assert NOT_CONFIRMED.format(sector="CREAS") in said, sector
     listing = await group.text(BRUNO, "/setores")
     assert "• CREAS: — (aguardando a coordenação: Ana)" in listing
-    assert "• Saúde: —" in listing
+    assert "• Saúde (SMS): —" in listing
     # Back to the sector she was confirmed for: it waits again too (it was a change).
     assert "Ana diz que representa Saúde" in await group.text(ANA, "/setor Saúde")
 
@@ -304,7 +304,9 @@ async def test_a_personal_address_needs_the_coordinations_explicit_confirmation(
     assert "• Saúde: ubs@palmital.pr.gov.br" in await group.text(COORDINATOR, "/email")
 
 
-async def test_the_migration_keeps_running_networks_representatives(database_url: str) -> None:
+async def test_the_migration_keeps_running_networks_representatives(
+    empty_database_url: str,
+) -> None:
     """0013: members who had declared a sector are confirmed by the migration (a
     running network is not locked out); the others have nothing to confirm."""
     from alembic import command
@@ -313,7 +315,7 @@ async def test_the_migration_keeps_running_networks_representatives(database_url
     from storage.db import alembic_config, make_engine, migrate
     from tests.conftest import NOW
 
-    engine = make_engine(database_url)
+    engine = make_engine(empty_database_url)
 
     def to(revision: str, down: bool = False) -> object:
         def run(connection: Connection) -> None:

@@ -127,6 +127,19 @@ def test_group_talk_and_own_echoes_are_nothing() -> None:
     assert parse(_envelope(status), own, _no_fetch) == []
 
 
+def test_unquoted_group_text_is_a_candidate_only_when_asked_for() -> None:
+    """The channel asks for unquoted texts (a person in a conversation forgets to quote);
+    they come as texts not said to the bot, and echoes stay nothing."""
+    own = Own()
+    talk = _envelope(_message({"conversation": "Saúde"}))
+    (candidate,) = parse(talk, own, _no_fetch, unquoted=True)
+    assert candidate.text == "Saúde" and candidate.command is None
+    assert candidate.replied_message_id is None and not candidate.reply_to_bot
+    echo = _message({"conversation": "Reunião amanhã"}, fromMe=True)
+    assert parse(_envelope(echo), own, _no_fetch, unquoted=True) == []
+    assert parse(_envelope(_message({"conversation": "  "})), own, _no_fetch, unquoted=True) == []
+
+
 def test_a_private_text_is_said_to_the_bot() -> None:
     data = {
         "key": {

@@ -49,6 +49,7 @@ from bot.config import Settings
 from bot.lanes import Lanes
 from bot.messages import ChatKind, Incoming, Reply
 from bot.ratelimit import KeyedWindowLimiter, Now, Sleep, WindowLimiter
+from bot.rules.retention import CONVERSATION_LIFETIME
 from storage import repo
 
 log = logging.getLogger(__name__)
@@ -230,7 +231,7 @@ class WhatsAppChannel:
             self._groups.pop(stale_group, None)  # promote/demote counts at once
             self._generations[stale_group] = self._generations.get(stale_group, 0) + 1
         try:
-            parsed = parse(envelope, self.own, self.api.media)
+            parsed = parse(envelope, self.own, self.api.media, unquoted=True)
         except Exception as exc:  # a shape never seen: said without its content (LGPD)
             log.warning("could not read a WhatsApp %s event (%s)", envelope.get("event"), exc)
             return web.Response(text="unreadable")  # 200: a redelivery would fail the same
@@ -275,6 +276,18 @@ class WhatsAppChannel:
             )
             if unsure and not await self._ours(incoming.chat_id, incoming.replied_message_id):
                 continue
+            unquoted = (
+                incoming.chat_kind is ChatKind.GROUP
+                and incoming.command is None
+                and incoming.event is None
+                and incoming.button is None
+                and not incoming.vote
+                and incoming.replied_message_id is None
+            )
+            if unquoted:
+                if not await self._in_conversation(incoming):
+                    continue  # group talk
+                incoming = replace(incoming, reply_to_bot=True)  # said to the bot
             if (
                 incoming.reply_to is not None
                 and incoming.replied_message_id is not None
@@ -284,6 +297,18 @@ class WhatsAppChannel:
                 incoming = replace(incoming, reply_to=None)
             chosen.append(incoming)
         return chosen
+
+    async def _in_conversation(self, incoming: Incoming) -> bool:
+        """Whether the sender of this unquoted group text is answering a step-by-step
+        conversation of theirs in that chat (on a phone one forgets to quote)."""
+        async with self.sessions() as session:
+            return await repo.in_conversation(
+                session=session,
+                platform=PLATFORM,
+                chat_id=incoming.chat_id,
+                user_ids=[incoming.sender.user_id, *incoming.sender.aliases],
+                since=self.clock.now() - CONVERSATION_LIFETIME,
+            )
 
     async def _ours(self, chat_id: str, message_id: str | None) -> bool:
         if message_id is None:
@@ -317,7 +342,9 @@ class WhatsAppChannel:
             )
             pending = [(row.id, dict(row.payload)) for row in rows]
         for row_id, envelope in pending:
-            found = parse(envelope, self.own, self.api.media)
+            found = await self._for_the_bot(
+                parse(envelope, self.own, self.api.media, unquoted=True)
+            )
             futures = [self.lanes.submit(i.chat_id, partial(self._process, i)) for i in found]
             await asyncio.gather(*futures, return_exceptions=True)
             await self._forget(row_id)

@@ -181,14 +181,18 @@ def _text(message: Mapping[str, Any]) -> str:
     return text if isinstance(text, str) else ""
 
 
-def parse(envelope: Mapping[str, Any], own: Own, fetch: Fetch) -> list[Incoming]:
-    """The ``Incoming`` an event means (often none). ``own`` learns the bot's ids."""
+def parse(
+    envelope: Mapping[str, Any], own: Own, fetch: Fetch, *, unquoted: bool = False
+) -> list[Incoming]:
+    """The ``Incoming`` an event means (often none). ``own`` learns the bot's ids.
+    ``unquoted``: a plain group text that quotes nothing is kept too, as a candidate
+    answer (the channel keeps it only for a person in a conversation there)."""
     event = str(envelope.get("event", "")).lower().replace("_", ".").replace("-", ".")
     instance = str(envelope.get("instance", ""))
     own.learn(envelope.get("sender") if isinstance(envelope.get("sender"), str) else None)
     data = envelope.get("data")
     if event == "messages.upsert" and isinstance(data, Mapping):
-        found = _message(instance, data, own, fetch)
+        found = _message(instance, data, own, fetch, unquoted)
         return [found] if found is not None else []
     if event == "group.participants.update" and isinstance(data, Mapping):
         return _participants(instance, envelope, data, own)
@@ -213,7 +217,9 @@ def _unwrap(message: Any) -> Any:
     return message
 
 
-def _message(instance: str, data: Mapping[str, Any], own: Own, fetch: Fetch) -> Incoming | None:
+def _message(
+    instance: str, data: Mapping[str, Any], own: Own, fetch: Fetch, unquoted: bool
+) -> Incoming | None:
     key = data.get("key")
     message = _unwrap(data.get("message"))
     if not isinstance(key, Mapping) or not isinstance(message, Mapping):
@@ -229,7 +235,8 @@ def _message(instance: str, data: Mapping[str, Any], own: Own, fetch: Fetch) -> 
     context = _context(data, message)
     parsed = parse_command(text.strip())
     if parsed is None:
-        return _answer(base, text.strip(), context, own, as_int(data.get("messageTimestamp")))
+        stamp = as_int(data.get("messageTimestamp"))
+        return _answer(base, text.strip(), context, own, stamp, unquoted)
     attachment = None
     if document is not None:
         attachment = _attachment(document, {"key": dict(key), "message": dict(message)}, fetch)
@@ -275,13 +282,20 @@ def _base(
 
 
 def _answer(
-    base: dict[str, Any], text: str, context: Mapping[str, Any], own: Own, stamp: int | None
+    base: dict[str, Any],
+    text: str,
+    context: Mapping[str, Any],
+    own: Own,
+    stamp: int | None,
+    unquoted: bool,
 ) -> Incoming | None:
-    """A plain text: in private, said to the bot; in a group, only a reply quoting a
-    message (the core checks that the message is the bot's)."""
+    """A plain text: in private, said to the bot; in a group, a reply quoting a message
+    (the core checks that the message is the bot's) or, unquoted, a candidate answer the
+    channel keeps only when its sender is in a step-by-step conversation in that chat
+    (everything else is group talk: not the bot's business)."""
     quoted_id = context.get("stanzaId")
     private = base["chat_kind"] is ChatKind.PRIVATE
-    if not text or (not private and not quoted_id):
+    if not text or (not private and not quoted_id and not unquoted):
         return None  # group talk: not the bot's business
     return Incoming(
         text=text,

@@ -23,11 +23,13 @@ Rules for days typed without a year (see ``parse_when``/``parse_day``):
 from __future__ import annotations
 
 import calendar
+import contextlib
+import contextvars
 import functools
 import re
 import unicodedata
 import zoneinfo
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -703,8 +705,42 @@ def parse_month(text: str) -> int:
     raise UserError(_MSG_BAD_MONTH, example="março", text=text)
 
 
-def format_date(d: date, *, with_year: bool = False) -> str:
-    """The day as "14/10", or "14/10/2026" with the year."""
+# The reader's year: a day or an instant of another year shows its year
+# ("14/01/2027") in every message rendered inside ``reading``. Set once per update and
+# per scheduled row, from the clock and the network's zone (see ``reading``).
+_reading_year: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+    "reading_year", default=None
+)
+
+
+@contextlib.contextmanager
+def reading(now: datetime, tz: str) -> Iterator[None]:
+    """Render everything inside the block for a reader whose "now" is ``now`` in the
+    zone ``tz``: days not in that year show their year."""
+    _require_aware(now)
+    token = _reading_year.set(now.astimezone(zone(tz)).year)
+    try:
+        yield
+    finally:
+        _reading_year.reset(token)
+
+
+@contextlib.contextmanager
+def under_year(year: int) -> Iterator[None]:
+    """Render a list headed by its year ("Reuniões de 2027:"): its days do not repeat it."""
+    token = _reading_year.set(year)
+    try:
+        yield
+    finally:
+        _reading_year.reset(token)
+
+
+def format_date(d: date, *, with_year: bool | None = None) -> str:
+    """The day as "14/10", or "14/10/2026" with the year. Without ``with_year`` the year
+    is shown when the day is not in the reader's year (see ``reading``)."""
+    if with_year is None:
+        year = _reading_year.get()
+        with_year = year is not None and d.year != year
     return f"{d.day:02d}/{d.month:02d}" + (f"/{d.year}" if with_year else "")
 
 
@@ -727,14 +763,15 @@ def format_time(t: time) -> str:
 
 
 def format_when(
-    instant: datetime, tz: str, *, with_year: bool = False, now: datetime | None = None
+    instant: datetime, tz: str, *, with_year: bool | None = None, now: datetime | None = None
 ) -> str:
     """The instant seen in the zone ``tz``: "terça, 14/10 às 14h"; with the year
-    ("terça, 14/10/2027 às 14h") when asked, or when it is not the year of ``now``."""
+    ("terça, 14/10/2027 às 14h") when asked, or when it is not the year of ``now`` (by
+    default, the reader's year: see ``reading``)."""
     _require_aware(instant)
     local = instant.astimezone(zone(tz))
-    if now is not None and now.astimezone(zone(tz)).year != local.year:
-        with_year = True
+    if with_year is None and now is not None:
+        with_year = now.astimezone(zone(tz)).year != local.year
     # The plural form follows the hour: pt_BR says "à 1h" but "às 14h".
     pattern = ngettext("{weekday}, {date} at {time}", "{weekday}, {date} at {time}", local.hour)
     return pattern.format(

@@ -574,7 +574,7 @@ def _numeric_date(s: str, year: int) -> tuple[date, str] | None:
         day = date(int(match["y"]) if match["y"] else year, int(match["m"]), int(match["d"]))
     except ValueError:
         raise _NotPeriod from None
-    return day, format_date(day, with_year=match["y"] is not None)
+    return day, format_date(day, with_year=True if match["y"] else None)
 
 
 def _since(rest: str, year: int, original: str) -> tuple[date, str]:

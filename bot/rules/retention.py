@@ -16,6 +16,8 @@ from datetime import timedelta
 
 # The kind of a question row that is a step-by-step conversation (handlers/conversation.py).
 CONVERSATION = "conversation"
+# A conversation left halfway longer than this (since its last question) is over.
+CONVERSATION_LIFETIME = timedelta(minutes=30)
 
 
 @dataclass(frozen=True)

@@ -364,8 +364,9 @@ async def approve(
     ata_id: int | None = None,
 ) -> Approval:
     """The coordination approves a delivered ata, its SHA-256 fixed: the one chosen
-    (``ata_id``, a button), the one of ``day``'s meeting, or the only one waiting. When
-    more than one could be meant, nothing is approved: the choices come back."""
+    (``ata_id``, a button) or the one of ``day``'s meeting. Without either, nothing is
+    approved: the atas waiting come back as choices (one button even when one waits: an
+    approval is final, so it is pressed, not implied)."""
     rules.require_coordinator(is_coordinator, "ata aprovar")
     if ata_id is not None:
         found = next((a for a in await _delivered(session, network) if a.ata.id == ata_id), None)
@@ -373,7 +374,7 @@ async def approve(
             raise UserError(N_("This ata is no longer waiting for approval. See /ata."))
     else:
         meant = await _meant(session, network, day=day, now=now, verb="aprovar")
-        if len(meant) > 1:
+        if len(meant) > 1 or not day:
             return Approval(None, meant)
         found = meant[0]
     target = found.ata
