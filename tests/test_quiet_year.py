@@ -104,13 +104,22 @@ async def simulate(runtime: Runtime, clock: ManualClock, setup: object = None) -
                 for table in (ScheduledMessage, Delivery)
             ]
         nxt = min((d for d in dues if d is not None), default=END)
-        # At least hourly (the monthly encaminhamentos), never backwards.
-        nxt = min(max(nxt, clock.now() + timedelta(minutes=1)), clock.now() + timedelta(hours=6))
+        # Never backwards; never past the next month's encaminhamentos (the 2nd at 9h).
+        nxt = min(max(nxt, clock.now() + timedelta(minutes=1)), _next_month_start(month_done))
         await clock.set(nxt)
     async with runtime.sessions() as session:
         starts = await session.scalars(select(Meeting.starts_at))
         year.meeting_days = {s.astimezone(SP).date() for s in starts}
     return year
+
+
+def _next_month_start(done: set[tuple[int, int]]) -> datetime:
+    """When the simulation's next month begins: the 2nd at 9h (local) of the first month
+    whose encaminhamentos are not made yet."""
+    day = START.astimezone(SP).date().replace(day=1)
+    while (day.year, day.month) in done:
+        day = (day + timedelta(days=32)).replace(day=1)
+    return min(datetime(day.year, day.month, 2, 9, 0, tzinfo=SP).astimezone(UTC), END)
 
 
 def ordinary_days(year: Year) -> list[date]:
