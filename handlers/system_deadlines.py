@@ -80,10 +80,10 @@ async def confirm(ctx: Context) -> list[Reply]:
     name = ctx.msg.args.strip()
     if not name:
         return await _open_choices(ctx)
-    item, period = await system_deadlines.confirm(
+    item, due = await system_deadlines.confirm(
         ctx.session, ctx.network, ctx.member, name, ctx.now
     )
-    return [_confirmed(ctx, item, period)]
+    return [_confirmed(ctx, item, due)]
 
 
 @dataclass(frozen=True)
@@ -109,16 +109,17 @@ async def _open_choices(ctx: Context) -> list[Reply]:
 
 
 async def deadline_button(ctx: Context, press: DeadlinePick) -> list[Reply]:
-    item, period = await system_deadlines.confirm(
+    item, due = await system_deadlines.confirm(
         ctx.session, ctx.network, ctx.member, "", ctx.now, deadline_id=press.deadline_id
     )
-    return [_confirmed(ctx, item, period)]
+    return [_confirmed(ctx, item, due)]
 
 
-def _confirmed(ctx: Context, item: ReportingDeadline, period: str) -> Reply:
+def _confirmed(ctx: Context, item: ReportingDeadline, due: date) -> Reply:
+    """The day confirmed, as /prazo_ok alone and /prazos show it."""
     sector = ctx.member.sector.name if ctx.member.sector else "?"
-    text = _("✅ {sector} confirmed {name} ({period}). Thank you!")
-    return Reply(text=text.format(sector=sector, name=item.name, period=period))
+    text = _("✅ {sector} confirmed {name}, due {day}. Thank you!")
+    return Reply(text=text.format(sector=sector, name=item.name, day=_day(due)))
 
 
 def _payload(ctx: ScheduledContext) -> tuple[int, date]:

@@ -112,10 +112,12 @@ async def test_prazo_ok_alone_offers_the_sectors_open_deadlines(group: Group) ->
     await group.say(COORDINATOR, "/prazos novo Censo | anual 10/12 | CRAS")
     listed = await group.say(ANA, "/prazo_ok")
     assert "Prazos que Saúde ainda não confirmou:" in _texts(listed)
+    assert "• RMA — 10/12/2026" in _texts(listed)
     options = dict(_buttons(listed))
     assert set(options) == {"✅ RMA", "✅ SISC"}
     done = await group.press(ANA, options["✅ RMA"])
-    assert "✅ Saúde confirmou RMA" in _texts(done)
+    # The day it listed, not the period it records ("2026-11").
+    assert "✅ Saúde confirmou RMA, prazo de 10/12/2026. Obrigado!" in _texts(done)
     assert set(dict(_buttons(await group.say(ANA, "/prazo_ok")))) == {"✅ SISC"}
     refused = await group.press(BRUNO, options["✅ SISC"])
     assert "O seu setor não é responsável por SISC." in _texts(refused)

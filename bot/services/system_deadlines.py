@@ -141,10 +141,11 @@ async def confirm(
     now: datetime,
     *,
     deadline_id: int | None = None,
-) -> tuple[ReportingDeadline, str]:
+) -> tuple[ReportingDeadline, date]:
     """The member's sector filled the deadline called ``name`` (or ``deadline_id``, a
-    button of ``/prazo_ok`` alone): the deadline and the period confirmed (confirming
-    twice is harmless). Only a confirmed representative confirms for her sector (issue 13)."""
+    button of ``/prazo_ok`` alone): the deadline and the due day confirmed (its period is
+    recorded; confirming twice is harmless). Only a confirmed representative confirms for
+    her sector (issue 13)."""
     sector_id = trust.speaks_for(member, example="/setor CRAS")
     if deadline_id is not None:
         item = await store.deadline(session=session, deadline_id=deadline_id)
@@ -170,7 +171,7 @@ async def confirm(
             deadline_id=item.id, period=period, sector_id=sector_id, confirmed_at=now
         )
         await store.add_confirmation(session=session, confirmation=confirmation)
-    return item, period
+    return item, due
 
 
 async def announcement(
