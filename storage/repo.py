@@ -138,8 +138,20 @@ async def network_by_chat(*, session: AsyncSession, platform: str, chat_id: str)
     return await session.scalar(_NETWORK_BY_CHAT, {"platform": platform, "chat_id": chat_id})
 
 
+# The members this session knows to have no open question (read with the network and the
+# member): closing their open questions, as every command does, needs no query then.
+NO_OPEN_QUESTIONS = "members_without_open_questions"
+
 _NETWORK_AND_MEMBER = (
-    select(Network, Member)
+    select(
+        Network,
+        Member,
+        select(Question.id)
+        .where(Question.member_id == Member.id, Question.status == QuestionStatus.OPEN)
+        .limit(1)
+        .correlate(Member)
+        .scalar_subquery(),
+    )
     .outerjoin(
         Member, and_(Member.network_id == Network.id, Member.user_id == bindparam("user_id"))
     )
@@ -168,7 +180,10 @@ async def network_and_member(
     row = (await session.execute(_NETWORK_AND_MEMBER, params)).first()
     if row is None:
         return None, None
-    return row[0], row[1]
+    network, member, open_question = row
+    if member is not None and open_question is None:
+        session.info.setdefault(NO_OPEN_QUESTIONS, set()).add(member.id)
+    return network, member
 
 
 async def network_by_ics_token(*, session: AsyncSession, token: str) -> Network | None:
@@ -1371,6 +1386,7 @@ async def ask(
     state: dict[str, Any] | None = None,
 ) -> Question:
     """Open a question for a member, closing any earlier open one (one at a time)."""
+    session.info.get(NO_OPEN_QUESTIONS, set()).discard(member_id)
     await _replace_open(session, Question.member_id == member_id)
     question = Question(
         network_id=network_id,
@@ -1391,6 +1407,8 @@ async def close_questions(
 ) -> None:
     """Close the member's open questions of ``kind`` (a conversation another command ends),
     only those about ``meeting_id`` when it is given."""
+    if member_id in session.info.get(NO_OPEN_QUESTIONS, ()):
+        return  # none open (read with the network, and none asked since)
     about = () if meeting_id is None else (Question.meeting_id == meeting_id,)
     await _replace_open(session, Question.member_id == member_id, Question.kind == kind, *about)
 

@@ -222,7 +222,7 @@ async def test_reporting_deadlines_are_announced_and_pending_sectors_chased(
     assert "RMA" in announce and "10/12/2026" in announce and "sanções" in announce
     assert "O prazo para preenchimento do sistema RMA encerra-se no dia 10/12/2026." in announce
     ok = await tg.say(COORD, "/prazo_ok RMA")
-    assert "CRAS" in ok["text"] and "2026-11" in ok["text"]
+    assert "CRAS" in ok["text"] and "prazo de 10/12/2026" in ok["text"]
     not_mine = await tg.say(ANA, "/prazo_ok RMA")
     assert "não é responsável" in not_mine["text"]
     await tg.clock.set(NOW.replace(day=8, month=12, hour=12))

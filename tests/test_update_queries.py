@@ -60,6 +60,63 @@ async def test_the_network_and_the_member_in_one_query(runtime: Runtime) -> None
         ) == (None, None)
 
 
+async def test_a_command_closes_open_questions_without_a_query_when_none_is_open(
+    runtime: Runtime,
+) -> None:
+    """The network's query says whether the member has a question open: closing them (as
+    every command does) runs no statement when none is; one asked since is still closed."""
+    from sqlalchemy import event
+
+    from storage.models import Question
+
+    network_id, member_id, _meeting_id = await _network(runtime)
+    seen: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        seen.append(statement)
+
+    event.listen(runtime.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        async with runtime.sessions() as session, session.begin():
+            _network_row, member = await repo.network_and_member(
+                session=session, platform="telegram", chat_id="-100", user_id="7"
+            )
+            assert member is not None
+            seen.clear()
+            await repo.close_questions(session=session, member_id=member_id, kind="conversation")
+            assert seen == []
+            asked = await repo.ask(
+                session=session,
+                network_id=network_id,
+                member_id=member_id,
+                kind="conversation",
+                meeting_id=None,
+                now=NOW,
+            )
+            await repo.close_questions(session=session, member_id=member_id, kind="conversation")
+            await session.flush()
+            assert asked.status == "replaced"
+        async with runtime.sessions() as session, session.begin():
+            await repo.ask(
+                session=session,
+                network_id=network_id,
+                member_id=member_id,
+                kind="conversation",
+                meeting_id=None,
+                now=NOW,
+            )
+        async with runtime.sessions() as session, session.begin():
+            await repo.network_and_member(
+                session=session, platform="telegram", chat_id="-100", user_id="7"
+            )
+            await repo.close_questions(session=session, member_id=member_id, kind="conversation")
+        async with runtime.sessions() as session:
+            statuses = (await session.scalars(select(Question.status))).all()
+        assert sorted(statuses) == ["replaced", "replaced"]
+    finally:
+        event.remove(runtime.engine.sync_engine, "before_cursor_execute", record)
+
+
 async def test_an_rsvp_is_one_upsert_and_a_changed_answer_drops_the_reason(
     runtime: Runtime,
 ) -> None:
