@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.runtime import Runtime
 from storage import repo
@@ -75,6 +76,16 @@ async def test_a_command_closes_open_questions_without_a_query_when_none_is_open
     def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
         seen.append(statement)
 
+    async def ask(session: AsyncSession) -> Question:
+        return await repo.ask(
+            session=session,
+            network_id=network_id,
+            member_id=member_id,
+            kind="conversation",
+            meeting_id=None,
+            now=NOW,
+        )
+
     event.listen(runtime.engine.sync_engine, "before_cursor_execute", record)
     try:
         async with runtime.sessions() as session, session.begin():
@@ -85,26 +96,12 @@ async def test_a_command_closes_open_questions_without_a_query_when_none_is_open
             seen.clear()
             await repo.close_questions(session=session, member_id=member_id, kind="conversation")
             assert seen == []
-            asked = await repo.ask(
-                session=session,
-                network_id=network_id,
-                member_id=member_id,
-                kind="conversation",
-                meeting_id=None,
-                now=NOW,
-            )
+            asked = await ask(session)
             await repo.close_questions(session=session, member_id=member_id, kind="conversation")
             await session.flush()
             assert asked.status == "replaced"
         async with runtime.sessions() as session, session.begin():
-            await repo.ask(
-                session=session,
-                network_id=network_id,
-                member_id=member_id,
-                kind="conversation",
-                meeting_id=None,
-                now=NOW,
-            )
+            await ask(session)
         async with runtime.sessions() as session, session.begin():
             await repo.network_and_member(
                 session=session, platform="telegram", chat_id="-100", user_id="7"
