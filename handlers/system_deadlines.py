@@ -80,9 +80,7 @@ async def confirm(ctx: Context) -> list[Reply]:
     name = ctx.msg.args.strip()
     if not name:
         return await _open_choices(ctx)
-    item, due = await system_deadlines.confirm(
-        ctx.session, ctx.network, ctx.member, name, ctx.now
-    )
+    item, due = await system_deadlines.confirm(ctx.session, ctx.network, ctx.member, name, ctx.now)
     return [_confirmed(ctx, item, due)]
 
 
