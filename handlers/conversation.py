@@ -338,6 +338,8 @@ async def answer(ctx: Context, question: Question) -> list[Reply] | None:
         return [Reply(text=_("Cancelled: nothing was sent or saved."))]
     step = flow.step(str(state.get("step")))
     if step is None:  # the preview is shown: its buttons decide
+        if ctx.msg.replied_message_id is None and not ctx.msg.replied_text:
+            return []  # unquoted (WhatsApp): the person talks to the group meanwhile
         return [Reply(text=_("Use the buttons under the preview: Confirm, Correct or Cancel."))]
     options = [Option(str(label), str(value)) for label, value in state.get("options") or []]
     values: Values = dict(state["values"])

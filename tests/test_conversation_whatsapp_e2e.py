@@ -109,6 +109,8 @@ async def test_an_unquoted_answer_from_who_started_counts_and_group_talk_does_no
     shown = await wa.say(CARLA, "CASO-2025-014: avaliação de saúde mental")
     preview = _poll(shown)
     assert any("Prévia" in s.text and "Saúde, Conselho Tutelar" in s.text for s in shown)
+    # The preview waits for its poll: what she says to the group meanwhile gets no nag.
+    assert await wa.say(CARLA, "pessoal, confiram a prévia") == []
     done = await _vote(wa, CARLA, preview, "Confirmar", at_ms=2)
     assert any("E-2026-001" in s.text for s in done)
     assert await _count(wa, Referral) == 1
