@@ -76,9 +76,10 @@ def _headline(text: str) -> str:
 MERGED_BUDGET = 3500
 
 
-def _merged(head: str, texts: Sequence[str]) -> str:
+def _merged(head: str, texts: Sequence[str], *, buttons_left: bool = False) -> str:
     """The day's one message: each held message whole (without its buttons), in order;
-    once the budget is spent, the others by their first line."""
+    once the budget is spent, the others by their first line. Where the details are is
+    said when some are cut or had buttons (a merged message has none)."""
     tail = _("Send /proxima or /pendencias for the details.")
     parts: list[str] = [head]
     used = len(head) + len(tail) + 2
@@ -92,6 +93,7 @@ def _merged(head: str, texts: Sequence[str]) -> str:
             short.append(f"• {_headline(text)}")
     if short:
         parts.append("\n".join(short))
+    if short or buttons_left:
         parts.append(tail)
     return "\n\n".join(parts)
 
@@ -506,7 +508,11 @@ class Dispatcher:
         for reply in replies:
             mentions.update({p.user_id: p for p in reply.mentions})
         if row.kind == DAY_DIGEST:
-            text = _merged(head.format(n=len(replies)), [r.text for r in replies])
+            text = _merged(
+                head.format(n=len(replies)),
+                [r.text for r in replies],
+                buttons_left=any(r.buttons for r in replies),
+            )
         else:
             lines = [head.format(n=len(replies))]
             lines += [f"• {_headline(reply.text)}" for reply in replies]

@@ -70,6 +70,9 @@ class Incoming:
     reply_to: Person | None = None
     # A plain text that answers one of the bot's messages (privacy mode lets it through).
     reply_to_bot: bool = False
+    # A plain group text that quotes nothing, let through because its sender has a
+    # step-by-step conversation open in that chat (WhatsApp): maybe said to the group.
+    unquoted: bool = False
     # The text of the bot's message being replied to (it may name an encaminhamento).
     replied_text: str = ""
     message_id: str | None = None

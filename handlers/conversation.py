@@ -134,7 +134,8 @@ async def start(ctx: Context, flow: Flow, given: Sequence[str] = ()) -> list[Rep
             values[step.key] = await _checked(ctx, step, text, values)
         except UserError as wrong:
             error = error or wrong
-    state: dict[str, Any] = {"flow": flow.name, "values": values}
+    # The chat it runs in: a conversation begun in the coordination chat is answered there.
+    state: dict[str, Any] = {"flow": flow.name, "values": values, "chat": ctx.msg.chat_id}
     question = await service.start(ctx.session, ctx.network, ctx.member, ctx.now, state)
     opener = _(
         "{title} I will ask one thing at a time. To stop, answer cancelar. "
@@ -325,6 +326,8 @@ async def answer(ctx: Context, question: Question) -> list[Reply] | None:
     flow = FLOWS.get(str(state.get("flow")))
     if flow is None or ctx.msg.chat_kind is not ChatKind.GROUP:
         return None
+    if state.get("chat", ctx.msg.chat_id) != ctx.msg.chat_id:
+        return None  # begun in the network's other chat (group or coordination chat)
     if not _is_ours(question, ctx):
         if ctx.now - question.asked_at > LIFETIME:
             service.close(question, QuestionStatus.EXPIRED)
@@ -336,16 +339,21 @@ async def answer(ctx: Context, question: Question) -> list[Reply] | None:
     if name_key(text) in CANCEL_WORDS:
         service.close(question, QuestionStatus.REPLACED)
         return [Reply(text=_("Cancelled: nothing was sent or saved."))]
+    # Unquoted (WhatsApp: one forgets to quote): the person may be talking to the group
+    # meanwhile, so where the question is a choice, what is not one of them is left alone.
+    unquoted = ctx.msg.unquoted
     step = flow.step(str(state.get("step")))
     if step is None:  # the preview is shown: its buttons decide
-        if ctx.msg.replied_message_id is None and not ctx.msg.replied_text:
-            return []  # unquoted (WhatsApp): the person talks to the group meanwhile
+        if unquoted:
+            return []
         return [Reply(text=_("Use the buttons under the preview: Confirm, Correct or Cancel."))]
     options = [Option(str(label), str(value)) for label, value in state.get("options") or []]
     values: Values = dict(state["values"])
     try:
         values[step.key] = await _checked(ctx, step, _typed_value(text, options), values)
     except UserError as error:
+        if unquoted and options:
+            return []
         return await _ask(ctx, question, flow, step, state, error=error, typed=not options)
     state["values"] = values
     return await _next(ctx, question, flow, state)

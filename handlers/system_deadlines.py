@@ -114,7 +114,7 @@ async def deadline_button(ctx: Context, press: DeadlinePick) -> list[Reply]:
 
 
 def _confirmed(ctx: Context, item: ReportingDeadline, due: date) -> Reply:
-    """The day confirmed, as /prazo_ok alone and /prazos show it."""
+    """The day confirmed, as /prazo_ok alone lists it (the occurrence it records)."""
     sector = ctx.member.sector.name if ctx.member.sector else "?"
     text = _("✅ {sector} confirmed {name}, due {day}. Thank you!")
     return Reply(text=text.format(sector=sector, name=item.name, day=_day(due)))

@@ -1452,8 +1452,8 @@ async def in_conversation(
     *, session: AsyncSession, platform: str, chat_id: str, user_ids: Sequence[str], since: datetime
 ) -> bool:
     """Whether one of these ids (a person's, with its aliases) has a step-by-step
-    conversation open, asked after ``since``, in the network whose group or coordination
-    chat is ``chat_id``."""
+    conversation open, asked after ``since``, that was begun in ``chat_id`` (a network's
+    group or its coordination chat: each answers its own)."""
     ids = [u for u in user_ids if u]
     if not ids:
         return False
@@ -1471,6 +1471,7 @@ async def in_conversation(
             Question.status == QuestionStatus.OPEN,
             Question.kind == CONVERSATION,
             Question.asked_at >= since,
+            Question.state["chat"].as_string() == chat_id,
         )
         .limit(1)
     )

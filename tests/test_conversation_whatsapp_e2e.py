@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.clock import ManualClock
+from storage import repo
 from storage.models import Meeting, Referral
 from tests.fakes.evolution import Sent
 from tests.whatsapp_harness import ANA, CARLA, DORA, GROUP, WhatsApp, running_whatsapp
@@ -104,6 +105,8 @@ async def test_an_unquoted_answer_from_who_started_counts_and_group_talk_does_no
     assert _texts(await wa.say(CARLA, "/encaminhar"))
     assert await wa.say(ANA, "Saúde") == []  # Ana talks in the group: not an answer
     deadline = _poll(await wa.say(CARLA, "Saúde, Conselho Tutelar"))
+    # At a choice, what is not one is her talk to the group: left alone, no re-ask.
+    assert await wa.say(CARLA, "alguém viu o ofício?") == []
     [description] = _texts(await _vote(wa, CARLA, deadline, "10 dias úteis", at_ms=1))
     assert "Descreva o encaminhamento" in description.text
     shown = await wa.say(CARLA, "CASO-2025-014: avaliação de saúde mental")
@@ -120,3 +123,41 @@ async def test_an_unquoted_answer_from_who_started_counts_and_group_talk_does_no
     await clock.advance(timedelta(minutes=31))
     assert await wa.say(CARLA, "Saúde") == []
     assert await _count(wa, Referral) == 1
+
+
+async def test_a_conversation_is_answered_only_in_the_chat_it_began_in(seated: WhatsApp) -> None:
+    """Begun in the coordination chat, the person's plain talk in the network's group is
+    group talk (nothing of the draft reaches the group); in the coordination chat it
+    answers. And the other way round."""
+    wa = seated
+    coordination = "120363049999999999@g.us"
+    wa.bridge.add_group(coordination, "Coordenação", [CARLA, DORA], admins=(CARLA,))
+    await wa.act(wa.bridge.add_bot(coordination, CARLA))
+    await wa.act(wa.bridge.say(coordination, CARLA, "/coordenacao aqui"))
+    await wa.act(wa.bridge.say(coordination, CARLA, "/encaminhar"))
+    # The channel's gate: group talk is not even kept (only the coordination chat's is).
+    async with wa.runtime.sessions() as session:
+        carla = await repo.network_and_member(
+            session=session, platform="whatsapp", chat_id=GROUP, user_id=CARLA.lid
+        )
+        assert carla[1] is not None
+        since = wa.clock.now() - timedelta(minutes=30)
+        kept = {
+            chat: await repo.in_conversation(
+                session=session,
+                platform="whatsapp",
+                chat_id=chat,
+                user_ids=[CARLA.lid],
+                since=since,
+            )
+            for chat in (GROUP, coordination)
+        }
+    assert kept == {GROUP: False, coordination: True}
+    assert await wa.say(CARLA, "Saúde, Conselho Tutelar") == []  # in the group: talk
+    asked = await wa.act(wa.bridge.say(coordination, CARLA, "Saúde, Conselho Tutelar"))
+    deadline = _poll(asked)
+    assert deadline.body["number"] == coordination
+    # Begun in the group, the coordination chat's plain text does not answer it.
+    _texts(await wa.say(CARLA, "/encaminhar"))
+    assert await wa.act(wa.bridge.say(coordination, CARLA, "Saúde")) == []
+    assert _poll(await wa.say(CARLA, "Saúde")).body["number"] == GROUP

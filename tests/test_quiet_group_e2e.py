@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.clock import ManualClock
-from bot.messages import Reply
+from bot.messages import Button, Reply
 from bot.runtime import Runtime, open_runtime
 from storage import repo
 from storage.models import Delivery, Network, ScheduledMessage
@@ -104,7 +104,10 @@ async def test_one_automatic_message_a_day_the_rest_merged_the_next_morning(
         i = ctx.row.payload["i"]  # type: ignore[attr-defined]
         if i == 1:  # a bare title takes its next line along in the digest
             return [Reply(text="⏰ Lembrete\naviso 1 de 25/11\nlinha dois")]
-        return [Reply(text=f"aviso {i}\nlinha dois", mentions=(ANA,) if i == 2 else ())]
+        buttons = ((Button("Vou", "x"),),) if i == 2 else ()
+        return [
+            Reply(text=f"aviso {i}\nlinha dois", mentions=(ANA,) if i == 2 else (), buttons=buttons)
+        ]
 
     async def alarm(ctx: object) -> list[Reply]:
         return [Reply(text="cancelamento", urgent=True)]
@@ -129,6 +132,8 @@ async def test_one_automatic_message_a_day_the_rest_merged_the_next_morning(
     # Each held message whole, in order (it is the day's only message).
     assert "⏰ Lembrete\naviso 1 de 25/11\nlinha dois\n\naviso 2\nlinha dois" in text
     assert [p.user_id for p in day_two[0].mentions] == [ANA.user_id]
+    # A merged message has no buttons: it says where to answer what had some.
+    assert not day_two[0].buttons and "/proxima" in text
 
 
 async def test_a_long_day_merges_whole_messages_then_first_lines(

@@ -178,3 +178,39 @@ async def test_an_update_is_applied_once(runtime: Runtime) -> None:
         ("telegram", 1, NOW),
         ("whatsapp", 1, NOW),
     ]
+
+
+async def test_a_conversation_is_found_by_the_chat_it_began_in(runtime: Runtime) -> None:
+    """``in_conversation`` (the WhatsApp channel's gate for unquoted texts) reads the chat
+    from the conversation's state, on both databases; aliases count; expired ones do not."""
+    from storage.models import PersonAlias
+
+    network_id, member_id, _meeting_id = await _network(runtime)
+    async with runtime.sessions() as session, session.begin():
+        await repo.ask(
+            session=session,
+            network_id=network_id,
+            member_id=member_id,
+            kind="conversation",
+            meeting_id=None,
+            now=NOW,
+            state={"flow": "encaminhar", "values": {}, "chat": "-100"},
+        )
+        session.add(PersonAlias(platform="telegram", alias="7-old", user_id="7"))
+
+    async def found(chat_id: str, user_id: str, since: datetime) -> bool:
+        async with runtime.sessions() as session:
+            return await repo.in_conversation(
+                session=session,
+                platform="telegram",
+                chat_id=chat_id,
+                user_ids=[user_id],
+                since=since,
+            )
+
+    an_hour_ago = NOW - timedelta(hours=1)
+    assert await found("-100", "7", an_hour_ago)
+    assert await found("-100", "7-old", an_hour_ago)  # the person under another id
+    assert not await found("-999", "7", an_hour_ago)  # another chat
+    assert not await found("-100", "8", an_hour_ago)  # another person
+    assert not await found("-100", "7", NOW + timedelta(minutes=1))  # asked before: over

@@ -235,7 +235,11 @@ class WhatsAppChannel:
         except Exception as exc:  # a shape never seen: said without its content (LGPD)
             log.warning("could not read a WhatsApp %s event (%s)", envelope.get("event"), exc)
             return web.Response(text="unreadable")  # 200: a redelivery would fail the same
-        found = await self._for_the_bot(parsed)
+        try:
+            found = await self._for_the_bot(parsed)
+        except Exception as exc:  # the database: said without the ids it looked up (LGPD)
+            log.warning("could not check a WhatsApp event against the database (%r)", type(exc))
+            return web.Response(status=503, text="retry")
         if not found:
             return web.Response(text="ok")  # group talk: dropped unread
         try:
@@ -287,7 +291,7 @@ class WhatsAppChannel:
             if unquoted:
                 if not await self._in_conversation(incoming):
                     continue  # group talk
-                incoming = replace(incoming, reply_to_bot=True)  # said to the bot
+                incoming = replace(incoming, reply_to_bot=True, unquoted=True)
             if (
                 incoming.reply_to is not None
                 and incoming.replied_message_id is not None
