@@ -100,6 +100,6 @@ step "import contracts (lint-imports)"
 lint-imports --no-cache
 
 step "pytest${REDEBOT_REQUIRE_POSTGRES:+ (REDEBOT_REQUIRE_POSTGRES=1)}"
-# One worker per core (pytest-xdist): each has its own PostgreSQL server and migrated
-# templates; `-n 0` after it runs the tests in this process.
-python -m pytest -q -n auto "$@"
+# One worker per core, at most 4 (pytest-xdist): each has its own PostgreSQL server and
+# migrated templates; `-n 0` after it runs the tests in this process.
+python -m pytest -q -n auto --maxprocesses=4 "$@"
