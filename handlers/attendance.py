@@ -82,9 +82,13 @@ def _ask_reason(ctx: Context, meeting: Meeting, in_private: bool) -> Reply:
 
 
 async def reason_answer(ctx: Context, question: Question) -> list[Reply] | None:
-    """The reply to "why not?"; None for a reply quoting another of the bot's messages
-    (an encaminhamento's: its handler claims it) or once the person is going after all."""
-    if rules.quotes_another(ctx.msg.replied_text, service.asked(question)):
+    """The reply to "why not?" — or to the meeting's own card, which people quote too; None
+    for a reply quoting another of the bot's messages (an encaminhamento's: its handler
+    claims it) or once the person is going after all."""
+    replied = ctx.msg.replied_text
+    if rules.quotes_another(replied, service.asked(question)) and not (
+        await service.quotes_its_meeting(ctx.session, ctx.network, question, replied)
+    ):
         return None
     reason = rules.absence_reason(ctx.msg.text)
     if not reason:

@@ -107,6 +107,26 @@ async def test_the_reason_question_lets_a_devolutiva_reply_through(group: Group)
     assert await _reason(group.runtime) == ("no", "audiência no fórum")
 
 
+async def test_a_reply_to_the_meetings_own_card_is_the_reason_too(group: Group) -> None:
+    """People quote the convocation rather than the "why not?" question: its day and hour
+    name the meeting asked about, so the text is the reason; another card is not."""
+    sent = await group.say(COORDINATOR, "/encaminhar Saúde | 10 dias | CASO-2026-001: avaliação")
+    announced = next(r.text for r in sent if "E-2026-001" in r.text)
+    card = await group.convene(
+        COORDINATOR, "/convocar 27/11 14h | CREAS | CASO-2026-020 | risco iminente à criança"
+    )
+    async with group.runtime.sessions() as session:
+        meeting = await session.scalar(select(Meeting))
+    assert meeting is not None and "27/11" in card
+    await _rsvp(group, ANA, meeting.id, RsvpAnswer.NO)
+    other = _texts(await group.answer(ANA, "avaliação feita", replied_text=announced))
+    assert "Devolutiva do setor Saúde" in other  # the encaminhamento's reply stays its own
+    assert await _reason(group.runtime) == ("no", None)
+    thanks = _texts(await group.answer(ANA, "audiência no fórum", replied_text=card))
+    assert "Motivo anotado" in thanks
+    assert await _reason(group.runtime) == ("no", "audiência no fórum")
+
+
 async def test_going_after_all_closes_the_reason_question(group: Group) -> None:
     sent = await group.say(COORDINATOR, "/encaminhar Saúde | 10 dias | CASO-2026-001: avaliação")
     announced = next(r.text for r in sent if "E-2026-001" in r.text)

@@ -6,12 +6,13 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import TypeVar
 
 from bot.errors import UserError
 from bot.i18n import N_, Np_, gettext
-from bot.rules import numbers
+from bot.rules import dates, numbers
 from bot.rules import sectors as sector_rules
 from bot.rules.names import name_key
 from bot.rules.sectors import Named
@@ -304,6 +305,13 @@ def by_sector(attendees: Iterable[tuple[str, str]]) -> list[tuple[str, list[str]
     for sector, name in attendees:
         grouped.setdefault(sector, []).append(name)
     return sorted(grouped.items())
+
+
+def names_the_meeting(text: str, local_start: datetime) -> bool:
+    """Whether ``text`` (a quoted message of the bot) names this meeting: its day
+    ("08/12") and its hour ("14h") as the cards write them."""
+    day = dates.format_date(local_start.date(), with_year=False)
+    return day in text and dates.format_time(local_start.time()) in text
 
 
 def quotes_another(replied: str, asked: str) -> bool:

@@ -160,6 +160,20 @@ def asked(question: Question) -> str:
     return str((question.state or {}).get("asked", ""))
 
 
+async def quotes_its_meeting(
+    session: AsyncSession, network: Network, question: Question, replied: str
+) -> bool:
+    """Whether a reply quotes the card of the meeting the question is about (the
+    convocation or the reminder, naming its day and hour): its text is the reason too."""
+    if question.meeting_id is None or not replied:
+        return False
+    meeting = await repo.meeting(session=session, meeting_id=question.meeting_id)
+    if meeting is None:
+        return False
+    local = meeting.starts_at.astimezone(ZoneInfo(network.timezone))
+    return rules.names_the_meeting(replied, local)
+
+
 async def save_reason(
     session: AsyncSession, member: Member, question: Question, reason: str
 ) -> bool:
