@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.runtime import Runtime
 from storage import repo
-from storage.models import Meeting, ProcessedUpdate, Rsvp
+from storage.models import Meeting, ProcessedUpdate, Question, Rsvp
 
 NOW = datetime(2026, 11, 23, 13, tzinfo=UTC)
 
@@ -44,6 +44,22 @@ async def _network(runtime: Runtime) -> tuple[int, int, int]:
         return network.id, member.id, meeting.id
 
 
+async def _converse(
+    session: AsyncSession, network_id: int, member_id: int, chat: str | None = None
+) -> Question:
+    """A step-by-step conversation opened for the member (begun in ``chat``)."""
+    state = {"flow": "encaminhar", "values": {}, "chat": chat} if chat else None
+    return await repo.ask(
+        session=session,
+        network_id=network_id,
+        member_id=member_id,
+        kind="conversation",
+        meeting_id=None,
+        now=NOW,
+        state=state,
+    )
+
+
 async def test_the_network_and_the_member_in_one_query(runtime: Runtime) -> None:
     network_id, member_id, _meeting_id = await _network(runtime)
     async with runtime.sessions() as session:
@@ -68,8 +84,6 @@ async def test_a_command_closes_open_questions_without_a_query_when_none_is_open
     every command does) runs no statement when none is; one asked since is still closed."""
     from sqlalchemy import event
 
-    from storage.models import Question
-
     network_id, member_id, _meeting_id = await _network(runtime)
     seen: list[str] = []
 
@@ -77,14 +91,7 @@ async def test_a_command_closes_open_questions_without_a_query_when_none_is_open
         seen.append(statement)
 
     async def ask(session: AsyncSession) -> Question:
-        return await repo.ask(
-            session=session,
-            network_id=network_id,
-            member_id=member_id,
-            kind="conversation",
-            meeting_id=None,
-            now=NOW,
-        )
+        return await _converse(session, network_id, member_id)
 
     event.listen(runtime.engine.sync_engine, "before_cursor_execute", record)
     try:
@@ -187,15 +194,7 @@ async def test_a_conversation_is_found_by_the_chat_it_began_in(runtime: Runtime)
 
     network_id, member_id, _meeting_id = await _network(runtime)
     async with runtime.sessions() as session, session.begin():
-        await repo.ask(
-            session=session,
-            network_id=network_id,
-            member_id=member_id,
-            kind="conversation",
-            meeting_id=None,
-            now=NOW,
-            state={"flow": "encaminhar", "values": {}, "chat": "-100"},
-        )
+        await _converse(session, network_id, member_id, chat="-100")
         session.add(PersonAlias(platform="telegram", alias="7-old", user_id="7"))
 
     async def found(chat_id: str, user_id: str, since: datetime) -> bool:
