@@ -45,7 +45,6 @@ __all__ = [
     "WEEKDAY_NUMBERS",
     "format_date",
     "format_duration",
-    "format_offset",
     "format_time",
     "format_until",
     "format_when",
@@ -612,21 +611,6 @@ def parse_offset(text: str) -> timedelta:
     return total
 
 
-def format_offset(td: timedelta) -> str:
-    """The short form of a reminder offset: "7d", "2h", "30min", "1h30", "1d12h"."""
-    if td < timedelta(0):
-        raise ValueError("negative offset")
-    minutes = int(td.total_seconds()) // 60
-    days, minutes = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(minutes, 60)
-    out = f"{days}d" if days else ""
-    if hours:
-        out += f"{hours}h" + (f"{minutes:02d}" if minutes else "")
-    elif minutes or not out:
-        out += f"{minutes}min"
-    return out
-
-
 def format_duration(td: timedelta) -> str:
     """A duration in words: "7 dias", "1 dia e 2 horas", "1 hora e 30 minutos"."""
     if td < timedelta(0):
@@ -718,11 +702,8 @@ def reading(now: datetime, tz: str) -> Iterator[None]:
     """Render everything inside the block for a reader whose "now" is ``now`` in the
     zone ``tz``: days not in that year show their year."""
     _require_aware(now)
-    token = _reading_year.set(now.astimezone(zone(tz)).year)
-    try:
+    with under_year(now.astimezone(zone(tz)).year):
         yield
-    finally:
-        _reading_year.reset(token)
 
 
 @contextlib.contextmanager
