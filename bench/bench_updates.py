@@ -15,11 +15,11 @@ figures. Each bot long-polls the fake server with the real python-telegram-bot c
      (bot added, four sectors declared, the 2027 calendar generated and confirmed, the
      January announcement with its RSVP buttons sent); then a command mix (/proxima,
      /calendario, /setores, /setor X, /pendencias, /ajuda, /ics, RSVP presses).
-   Figures per update: process CPU (time.process_time: every thread of the bot's process,
-   so aiosqlite's threads count too), how much of it ran on the event loop's thread, SQL
-   statements (SQLAlchemy before_cursor_execute, and SQLite's BEGIN IMMEDIATE however it is
-   sent; split between the update's handler and the dispatcher round it wakes), commits,
-   aiosqlite thread hand-offs, context switches.
+   Figures per update: process CPU (time.process_time: every thread of the bot's process),
+   how much of it ran on the event loop's thread (SQLite runs there too:
+   storage/sqlite_driver.py), SQL statements (SQLAlchemy before_cursor_execute, and
+   SQLite's BEGIN IMMEDIATE, sent by the driver itself; split between the update's
+   handler and the dispatcher round it wakes), commits, context switches.
    Then the floor: the same batches with every reply recorded once and replayed (the same
    messages, edits, files and notices, with no database and no handler behind them), with
    the 30 messages/s limit and without it; and redebot itself without it.
@@ -276,7 +276,7 @@ class Mix:
 
 
 class Probe:
-    """SQL statements, commits and aiosqlite thread hand-offs of the bot process."""
+    """SQL statements and commits of the bot process."""
 
     def __init__(self) -> None:
         self.counts: Counter[str] = Counter()
@@ -291,7 +291,6 @@ class Probe:
         return "dispatcher" if task is not None and task is self.dispatcher_task else "handler"
 
     def attach(self, engine: Any) -> None:
-        import aiosqlite.core
         from sqlalchemy import event
 
         def on_execute(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
@@ -303,8 +302,8 @@ class Probe:
                 self.captured.append((where, " ".join(statement.split())))
 
         def on_begin(conn: Any) -> None:
-            # SQLite's BEGIN IMMEDIATE (storage.db) counts as a statement, whether it is
-            # executed alone or sent to SQLite with the next one (storage/sqlite_driver.py).
+            # SQLite's BEGIN IMMEDIATE (storage.db) counts as a statement; the driver sends
+            # it itself, so before_cursor_execute does not see it (storage/sqlite_driver.py).
             where = self._where()
             self.counts[f"sql_{where}"] += 1
             if self.captured is not None:
@@ -321,15 +320,6 @@ class Probe:
             event.listen(engine.sync_engine, "begin", on_begin)
         event.listen(engine.sync_engine, "commit", on_commit)
         event.listen(engine.sync_engine, "rollback", on_rollback)
-
-        original = aiosqlite.core.Connection._execute
-        counts = self.counts
-
-        async def counted(self: Any, fn: Any, *args: Any, **kwargs: Any) -> Any:
-            counts["handoff"] += 1
-            return await original(self, fn, *args, **kwargs)
-
-        aiosqlite.core.Connection._execute = counted  # type: ignore[method-assign]
 
 
 async def measure(
@@ -372,7 +362,6 @@ async def measure(
         "commits": delta("commit_handler") + delta("commit_dispatcher"),
         "commits_dispatcher": delta("commit_dispatcher"),
         "rollbacks": delta("rollback_handler") + delta("rollback_dispatcher"),
-        "handoffs": delta("handoff"),
     }
 
 
@@ -814,7 +803,7 @@ def report(updates: int, groups: int, echo: dict[str, Any], red: dict[str, Any])
         ),
         ("  on the event-loop thread", _ms(echo["loop_ms"]), _ms(main["loop_ms"]), ""),
         (
-            "  on other threads (aiosqlite...)",
+            "  on other threads",
             _ms(echo["cpu_ms"] - echo["loop_ms"]),
             _ms(main["cpu_ms"] - main["loop_ms"]),
             "",
@@ -844,7 +833,6 @@ def report(updates: int, groups: int, echo: dict[str, Any], red: dict[str, Any])
             f"{main['commits']:.2f}",
             f"dispatcher {main['commits_dispatcher']:.2f}, rollbacks {main['rollbacks']:.2f}",
         ),
-        ("aiosqlite thread hand-offs/update", "0", f"{main['handoffs']:.1f}", ""),
         (
             "context switches per update",
             f"{echo['ctx_switches']:.1f}",
@@ -891,13 +879,13 @@ def report(updates: int, groups: int, echo: dict[str, Any], red: dict[str, Any])
     print("\n  redebot per command (each alone, once per group per round):")
     print(
         f"    {'command':<12} {'CPU/update':>10} {'x echo':>7} {'SQL':>5} {'(handler':>9} "
-        f"{'+ disp.)':>8} {'commits':>8} {'hand-offs':>9}"
+        f"{'+ disp.)':>8} {'commits':>8}"
     )
     for kind, m in red["kinds"].items():
         print(
             f"    {kind:<12} {_ms(m['cpu_ms']):>10} {m['cpu_ms'] / echo['cpu_ms']:>6.1f}x "
             f"{m['sql_handler'] + m['sql_dispatcher']:>5.1f} {m['sql_handler']:>9.1f} "
-            f"{m['sql_dispatcher']:>8.1f} {m['commits']:>8.2f} {m['handoffs']:>9.1f}"
+            f"{m['sql_dispatcher']:>8.1f} {m['commits']:>8.2f}"
         )
 
     print("\n  SQL of one /proxima update (handler, then the dispatcher round it wakes):")

@@ -10,6 +10,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, event, func, select
 from sqlalchemy.engine.interfaces import DBAPIConnection, DBAPICursor
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -18,6 +19,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
 from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.util import await_only
 
 from storage import limits as _limits  # noqa: F401  (registers the check before each flush)
 from storage import sqlite_driver
@@ -52,8 +54,9 @@ def make_engine(url: str) -> AsyncEngine:
     """An async engine; SQLite gets foreign keys on and a busy timeout for several writers."""
     if url.startswith("sqlite"):
         # hide_parameters: an error's log line never carries what people wrote.
-        # async_creator_fn: aiosqlite connections that make one thread hand-off per
-        # statement instead of four (storage/sqlite_driver.py).
+        # async_creator_fn: SQLite's own connections, used on the event loop's thread (no
+        # hand-off to a thread per statement); timeout: how long a transaction waits for
+        # the write lock, awaited (storage/sqlite_driver.py).
         engine = create_async_engine(
             url,
             connect_args={
@@ -68,7 +71,8 @@ def make_engine(url: str) -> AsyncEngine:
             # The driver's own BEGIN is deferred: two concurrent transactions that read,
             # then write, make one fail at once (SQLITE_BUSY, the busy timeout is not
             # applied to a lock upgrade). We begin ourselves, IMMEDIATE (below).
-            dbapi_conn.isolation_level = None
+            if dbapi_conn.isolation_level is not None:  # storage/sqlite_driver.py opens so
+                dbapi_conn.isolation_level = None
             cursor = dbapi_conn.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             _sqlite_wal(cursor)
@@ -79,12 +83,16 @@ def make_engine(url: str) -> AsyncEngine:
 
         @event.listens_for(engine.sync_engine, "begin")
         def _begin_immediate(conn: Connection) -> None:
-            # Writers queue on the busy timeout instead of failing (updates run concurrently).
-            # The BEGIN goes to SQLite with the transaction's first statement, in one trip
-            # to the connection's thread (storage/sqlite_driver.py).
+            # Writers queue for the lock instead of failing (updates run concurrently); the
+            # driver awaits it without blocking the event loop (storage/sqlite_driver.py).
             driver = conn.connection.driver_connection
             if isinstance(driver, sqlite_driver.Connection):
-                driver.begin_with_next("BEGIN IMMEDIATE")
+                try:
+                    await_only(driver.begin_immediate())
+                except sqlite3.Error as error:  # as SQLAlchemy gives a statement's error
+                    raise DBAPIError.instance(
+                        "BEGIN IMMEDIATE", None, error, sqlite3.Error, hide_parameters=True
+                    ) from error
             else:
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
 

@@ -1,11 +1,12 @@
-"""storage/sqlite_driver.py: aiosqlite with one thread hand-off per statement, and the
-same results SQLAlchemy gets through aiosqlite's own cursors."""
+"""storage/sqlite_driver.py: SQLite on the event loop's thread, the results SQLAlchemy got
+through aiosqlite's cursors, and a write lock that is awaited without blocking the loop."""
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Callable
+import threading
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,19 +35,6 @@ async def engine(sqlite_url: str) -> AsyncIterator[AsyncEngine]:
         await conn.run_sync(METADATA.create_all)
     yield engine
     await engine.dispose()
-
-
-def count_handoffs(monkeypatch: pytest.MonkeyPatch) -> Callable[[], int]:
-    """How many calls the event loop has handed to aiosqlite's threads since now."""
-    calls: list[object] = []
-    original = Connection._execute
-
-    async def counted(self: Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        calls.append(fn)
-        return await original(self, fn, *args, **kwargs)
-
-    monkeypatch.setattr(Connection, "_execute", counted)
-    return lambda: len(calls)
 
 
 async def test_rows_counts_and_ids_come_back_as_sqlite_gives_them(engine: AsyncEngine) -> None:
@@ -85,21 +73,17 @@ async def test_errors_are_the_drivers_and_the_transaction_rolls_back(engine: Asy
         assert await conn.scalar(select(func.count()).select_from(ITEMS)) == 0
 
 
-async def test_a_statement_is_one_thread_handoff(
-    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # aiosqlite's own cursors make four (open, execute, fetch, close), the BEGIN is a
-    # statement of its own and the pool rolls back a connection it gets back: a BEGIN,
-    # two statements and the commit made 12 before this driver; here 3, the BEGIN going
-    # with the first statement.
-    async with engine.connect() as conn:
-        await conn.execute(insert(ITEMS).values(name="warm"))
-        await conn.commit()
-    handoffs = count_handoffs(monkeypatch)
+async def test_statements_run_on_the_event_loops_thread(engine: AsyncEngine) -> None:
+    # No thread to hand each statement to (aiosqlite's cost ten times the statement's).
+    threads = threading.active_count()
     async with engine.begin() as conn:
-        await conn.execute(insert(ITEMS).values(name="y"))
-        assert await conn.scalar(select(func.count()).select_from(ITEMS)) == 2
-    assert handoffs() == 3
+        raw = await conn.get_raw_connection()
+        driver = raw.driver_connection
+        assert isinstance(driver, Connection)
+        await driver.create_function("thread_id", 0, threading.get_ident)
+        assert await conn.scalar(text("SELECT thread_id()")) == threading.get_ident()
+        await conn.execute(insert(ITEMS).values(name="here"))
+    assert threading.active_count() == threads
 
 
 async def test_a_transaction_holds_the_write_lock_from_its_first_statement(
@@ -162,5 +146,169 @@ async def test_the_bots_queries_run_on_it(sqlite_url: str) -> None:
             assert len(await repo.sectors(session=session, network_id=network.id)) == len(
                 repo.DEFAULT_SECTORS
             )
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+def short_busy_timeout(monkeypatch: pytest.MonkeyPatch) -> float:
+    """Engines made from now on give up on the write lock after this long (seconds)."""
+    monkeypatch.setattr("storage.db.SQLITE_BUSY_TIMEOUT", 0.3)
+    return 0.3
+
+
+async def ticks_while(work: Any) -> tuple[Any, int]:
+    """Run ``work`` (an awaitable) and count how often the loop ran something else."""
+    ticks = 0
+    done = False
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while not done:
+            await asyncio.sleep(0.005)
+            ticks += 1
+
+    task = asyncio.create_task(ticker())
+    try:
+        result = await work
+    finally:
+        done = True
+        await task
+    return result, ticks
+
+
+async def test_another_process_lock_is_awaited_without_blocking_the_loop(
+    sqlite_url: str,
+) -> None:
+    engine = make_engine(sqlite_url)
+    path = sqlite_url.removeprefix("sqlite+aiosqlite:///")
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(METADATA.create_all)
+        other.execute("BEGIN IMMEDIATE")  # another process writes for a while
+
+        async def write() -> int | None:
+            async with engine.begin() as conn:
+                await conn.execute(insert(ITEMS).values(name="after"))
+                return await conn.scalar(select(func.count()).select_from(ITEMS))
+
+        async def release_later() -> None:
+            await asyncio.sleep(0.15)
+            other.execute("INSERT INTO items (name) VALUES ('first')")
+            other.execute("COMMIT")
+
+        releasing = asyncio.create_task(release_later())
+        count, ticks = await ticks_while(write())
+        await releasing
+        assert count == 2  # it waited for the other writer, then saw its row
+        assert ticks >= 10  # the loop kept running meanwhile (0.15 s at 5 ms a tick)
+    finally:
+        other.close()
+        await engine.dispose()
+
+
+async def test_a_lock_held_too_long_is_the_drivers_error_and_nothing_stays_stuck(
+    sqlite_url: str, short_busy_timeout: float
+) -> None:
+    engine = make_engine(sqlite_url)
+    path = sqlite_url.removeprefix("sqlite+aiosqlite:///")
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(METADATA.create_all)
+        other.execute("BEGIN IMMEDIATE")
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        with pytest.raises(OperationalError, match="locked"):
+            async with engine.begin() as conn:
+                await conn.execute(insert(ITEMS).values(name="never"))
+        assert loop.time() - started >= short_busy_timeout * 0.9
+        other.execute("ROLLBACK")
+        async with engine.begin() as conn:  # the process's own queue was let go
+            await conn.execute(insert(ITEMS).values(name="now"))
+        async with engine.connect() as conn:
+            assert await conn.scalar(select(ITEMS.c.name)) == "now"
+    finally:
+        other.close()
+        await engine.dispose()
+
+
+async def test_writers_of_one_process_take_turns_in_order(sqlite_url: str) -> None:
+    # The second transaction waits for the first, which awaits something else while it
+    # holds the lock (it should not, but then only the other writers wait, not the loop).
+    engine = make_engine(sqlite_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(METADATA.create_all)
+        order: list[str] = []
+
+        async def writer(name: str, hold: float) -> None:
+            async with engine.begin() as conn:
+                order.append(f"{name} began")
+                await conn.execute(insert(ITEMS).values(name=name))
+                await asyncio.sleep(hold)
+                order.append(f"{name} ends")
+
+        _, ticks = await ticks_while(
+            asyncio.gather(writer("a", 0.1), writer("b", 0), writer("c", 0))
+        )
+        assert order == ["a began", "a ends", "b began", "b ends", "c began", "c ends"]
+        assert ticks >= 5
+    finally:
+        await engine.dispose()
+
+
+async def test_a_writer_cancelled_while_waiting_takes_no_turn(
+    sqlite_url: str, short_busy_timeout: float
+) -> None:
+    engine = make_engine(sqlite_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(METADATA.create_all)
+        holding = asyncio.Event()
+        release = asyncio.Event()
+
+        async def holder() -> None:
+            async with engine.begin() as conn:
+                await conn.execute(insert(ITEMS).values(name="held"))
+                holding.set()
+                await release.wait()
+
+        async def waiter() -> None:
+            async with engine.begin() as conn:
+                await conn.execute(insert(ITEMS).values(name="cancelled"))
+
+        held = asyncio.create_task(holder())
+        await holding.wait()
+        waiting = asyncio.create_task(waiter())
+        await asyncio.sleep(0.02)
+        waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        release.set()
+        await held
+        async with engine.begin() as conn:  # within the short timeout: nobody holds it
+            await conn.execute(insert(ITEMS).values(name="next"))
+        async with engine.connect() as conn:
+            names = (await conn.scalars(select(ITEMS.c.name).order_by(ITEMS.c.id))).all()
+        assert names == ["held", "next"]
+    finally:
+        await engine.dispose()
+
+
+async def test_a_failed_transaction_lets_the_next_one_go(
+    sqlite_url: str, short_busy_timeout: float
+) -> None:
+    engine = make_engine(sqlite_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(METADATA.create_all)
+        for _ in range(3):
+            with pytest.raises(OperationalError):
+                async with engine.begin() as conn:
+                    await conn.execute(text("SELECT * FROM no_such_table"))
+        async with engine.begin() as conn:
+            await conn.execute(insert(ITEMS).values(name="fine"))
     finally:
         await engine.dispose()
