@@ -13,8 +13,8 @@ on SQLite while it runs: SQLite's busy timeout is 0, and the one place a connect
 for another, the write lock every transaction takes with ``BEGIN IMMEDIATE``
 (``storage.db``), is awaited instead:
 
-* within the process, the transactions on one database file queue on an asyncio lock, in
-  arrival order (SQLite would have let only one of them write at a time anyway);
+* within the process, the transactions on one database file queue at its :class:`Gate`,
+  in arrival order (SQLite would have let only one of them write at a time anyway);
 * against another process (a worker, a second bot process, ``sqlite3`` by hand), a busy
   ``BEGIN IMMEDIATE`` is retried after an asyncio sleep that grows from 1 to 50 ms,
   until the busy timeout ``storage.db`` gives (then SQLite's own "database is locked").
@@ -35,6 +35,7 @@ pool rolls back every connection it gets back, even after a commit) does nothing
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import weakref
 from collections import deque
@@ -47,22 +48,102 @@ Description = tuple[tuple[Any, ...], ...] | None
 FIRST_RETRY = 0.001
 LONGEST_RETRY = 0.05
 
-# One queue per database file and event loop (an asyncio.Lock belongs to one loop).
-_gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]] = (
+
+class Gate:
+    """The writers of one database file in one event loop, in turn: first come, first
+    served, each waiting at most ``within`` seconds. Like ``asyncio.Lock`` (a free gate is taken
+    without entering the loop), with the timeout inside: a writer that arrives as the gate
+    is handed on still queues under its timeout, and a writer granted the gate as it is
+    cancelled or times out hands it on at once."""
+
+    __slots__ = ("held", "waiters")
+
+    def __init__(self) -> None:
+        self.held = False
+        self.waiters: deque[asyncio.Future[None]] = deque()
+
+    async def enter(self, within: float) -> None:
+        if not self.held and not self.waiters:
+            self.held = True
+            return
+        loop = asyncio.get_running_loop()
+        turn: asyncio.Future[None] = loop.create_future()
+        self.waiters.append(turn)
+        expiry = loop.call_later(within, _expire, turn)
+        try:
+            await turn
+        except BaseException:
+            if turn.done() and not turn.cancelled() and turn.exception() is None:
+                self.leave()  # granted as we gave up: the next writer goes
+            elif turn in self.waiters:
+                self.waiters.remove(turn)
+            raise
+        finally:
+            expiry.cancel()
+
+    def leave(self) -> None:
+        """Hand the gate to the oldest writer still waiting, or free it."""
+        while self.waiters:
+            turn = self.waiters.popleft()
+            if not turn.done():
+                turn.set_result(None)  # ``held`` stays True: handed over
+                return
+        self.held = False
+
+
+def _expire(turn: asyncio.Future[None]) -> None:
+    if not turn.done():
+        turn.set_exception(TimeoutError())
+
+
+# One gate per database file and event loop.
+_gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, Gate]] = (
     weakref.WeakKeyDictionary()
 )
 
 
-def _gate(database: str) -> asyncio.Lock | None:
-    """The in-process queue of ``database``'s writers; none for a private in-memory one."""
+def _gate(database: str) -> Gate | None:
+    """This loop's gate of ``database``; none for a private in-memory one."""
     if database in ("", ":memory:") or "mode=memory" in database:
         return None
-    loop = asyncio.get_running_loop()
-    per_loop = _gates.setdefault(loop, {})
-    lock = per_loop.get(database)
-    if lock is None:
-        lock = per_loop[database] = asyncio.Lock()
-    return lock
+    per_loop = _gates.setdefault(asyncio.get_running_loop(), {})
+    gate = per_loop.get(database)
+    if gate is None:
+        gate = per_loop[database] = Gate()
+    return gate
+
+
+class _Holding:
+    """What a connection holds, kept apart from the connection: the SQLite connection and
+    the gate. If the connection is garbage-collected unclosed, with its transaction open
+    (SQLAlchemy drops such a connection), its finalizer still closes SQLite's (which rolls
+    back and frees SQLite's lock; a reference cycle in sqlite3's statement cache would
+    keep it open until a later collection) and lets the gate go, on the gate's loop,
+    whatever thread the collector runs in."""
+
+    __slots__ = ("gate", "loop", "sqlite")
+
+    def __init__(self, sqlite: sqlite3.Connection) -> None:
+        self.sqlite: sqlite3.Connection | None = sqlite
+        self.gate: Gate | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    def take(self, gate: Gate) -> None:
+        self.gate, self.loop = gate, asyncio.get_running_loop()
+
+    def let_go(self) -> None:
+        gate, self.gate = self.gate, None
+        if gate is not None:
+            gate.leave()
+
+    def let_go_from_gc(self) -> None:
+        sqlite, self.sqlite = self.sqlite, None
+        if sqlite is not None:
+            with contextlib.suppress(sqlite3.Error):
+                sqlite.close()
+        gate, loop, self.gate = self.gate, self.loop, None
+        if gate is not None and loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(gate.leave)
 
 
 def _busy(exc: sqlite3.OperationalError) -> bool:
@@ -138,9 +219,10 @@ class Connection:
         kwargs["check_same_thread"] = False  # the pool may close it from its own thread
         kwargs["isolation_level"] = None  # no implicit BEGIN: storage.db begins IMMEDIATE
         self._sqlite: sqlite3.Connection | None = sqlite3.connect(database, **kwargs)
+        self.database = database
         self.busy_timeout = busy_timeout
-        self._gate = _gate(database)
-        self._holding = False
+        self._holding = _Holding(self._sqlite)
+        weakref.finalize(self, self._holding.let_go_from_gc)
 
     def __await__(self) -> Generator[Any, None, Connection]:
         return self._connected().__await__()
@@ -151,7 +233,7 @@ class Connection:
     @property
     def sqlite(self) -> sqlite3.Connection:
         if self._sqlite is None:
-            raise ValueError("Connection closed")
+            raise ValueError("no active connection")
         return self._sqlite
 
     @property
@@ -182,15 +264,13 @@ class Connection:
         another process's, without blocking the loop; give up after the busy timeout."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.busy_timeout
-        if self._gate is not None and not self._holding:
-            if self._gate.locked():
-                try:
-                    await asyncio.wait_for(self._gate.acquire(), self.busy_timeout)
-                except TimeoutError:
-                    raise sqlite3.OperationalError("database is locked") from None
-            else:
-                await self._gate.acquire()  # free: taken at once, the loop not even entered
-            self._holding = True
+        gate = _gate(self.database)
+        if gate is not None and self._holding.gate is None:
+            try:
+                await gate.enter(self.busy_timeout)
+            except TimeoutError:
+                raise sqlite3.OperationalError("database is locked") from None
+            self._holding.take(gate)
         pause = FIRST_RETRY
         try:
             while True:
@@ -198,28 +278,28 @@ class Connection:
                     self.sqlite.execute("BEGIN IMMEDIATE")
                     return
                 except sqlite3.OperationalError as exc:
-                    if not _busy(exc) or loop.time() + pause > deadline:
+                    now = loop.time()
+                    if not _busy(exc) or now >= deadline:
                         raise
-                await asyncio.sleep(pause)
+                await asyncio.sleep(min(pause, deadline - now))
                 pause = min(pause * 2, LONGEST_RETRY)
         except BaseException:
-            self._let_go()
+            self._holding.let_go()
             raise
-
-    def _let_go(self) -> None:
-        """The transaction ended (or never began): the next writer in this process goes."""
-        if self._holding:
-            self._holding = False
-            assert self._gate is not None
-            self._gate.release()
 
     async def commit(self) -> None:
         try:
             if self.in_transaction:
                 self.sqlite.commit()
+        except BaseException:
+            # A failed COMMIT leaves SQLite's transaction open: end it here, so that
+            # neither it nor the gate outlives this transaction.
+            with contextlib.suppress(sqlite3.Error, ValueError):
+                self.sqlite.rollback()
+            raise
         finally:
             if not self.in_transaction:
-                self._let_go()
+                self._holding.let_go()
 
     async def rollback(self) -> None:
         # The pool rolls back every connection it gets back, even right after a commit:
@@ -228,7 +308,7 @@ class Connection:
             if self.in_transaction:
                 self.sqlite.rollback()
         finally:
-            self._let_go()
+            self._holding.let_go()
 
     async def close(self) -> None:
         self.stop()
@@ -236,11 +316,12 @@ class Connection:
     def stop(self) -> None:
         """Close at once (SQLAlchemy's terminate); an open transaction is rolled back."""
         sqlite, self._sqlite = self._sqlite, None
+        self._holding.sqlite = None
         try:
             if sqlite is not None:
                 sqlite.close()
         finally:
-            self._let_go()
+            self._holding.let_go()
 
 
 def connect(database: str, **kwargs: Any) -> Connection:

@@ -4,6 +4,7 @@ through aiosqlite's cursors, and a write lock that is awaited without blocking t
 from __future__ import annotations
 
 import asyncio
+import gc
 import sqlite3
 import threading
 from collections.abc import AsyncIterator
@@ -15,7 +16,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, s
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage import repo
+from storage import repo, sqlite_driver
 from storage.db import make_engine, migrate, session_factory
 from storage.sqlite_driver import Connection
 
@@ -312,3 +313,72 @@ async def test_a_failed_transaction_lets_the_next_one_go(
             await conn.execute(insert(ITEMS).values(name="fine"))
     finally:
         await engine.dispose()
+
+
+async def test_a_writer_arriving_as_the_gate_is_handed_on_still_gives_up_in_time(
+    sqlite_url: str, short_busy_timeout: float
+) -> None:
+    # a lets go in the very loop iteration c arrives; b, queued before c, then holds the
+    # lock longer than the busy timeout: c gives up after its timeout, not after b.
+    engine = make_engine(sqlite_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(METADATA.create_all)
+        go = asyncio.Event()
+        b_holds = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        waited: list[float] = []
+
+        async def a() -> None:
+            async with engine.begin() as conn:
+                await conn.execute(insert(ITEMS).values(name="a"))
+                await go.wait()
+
+        async def b() -> None:
+            await asyncio.sleep(0.02)
+            async with engine.begin() as conn:
+                await conn.execute(insert(ITEMS).values(name="b"))
+                b_holds.set()
+                await asyncio.sleep(short_busy_timeout * 3)
+
+        async def c() -> None:
+            await go.wait()
+            started = loop.time()
+            with pytest.raises(OperationalError, match="locked"):
+                async with engine.begin() as conn:
+                    await conn.execute(insert(ITEMS).values(name="c"))
+            waited.append(loop.time() - started)
+
+        async def opener() -> None:
+            await asyncio.sleep(0.1)
+            go.set()
+
+        await asyncio.gather(a(), b(), c(), opener())
+        assert b_holds.is_set()
+        assert short_busy_timeout * 0.9 <= waited[0] < short_busy_timeout * 2
+    finally:
+        await engine.dispose()
+
+
+async def test_a_connection_collected_unclosed_frees_the_lock_and_the_gate(
+    sqlite_url: str,
+) -> None:
+    # SQLAlchemy drops a connection it cannot return to the pool; its transaction must
+    # not keep SQLite's lock, nor this process's gate, for ever.
+    path = sqlite_url.removeprefix("sqlite+aiosqlite:///")
+    first = await sqlite_driver.connect(path, timeout=0.3)
+    await first.begin_immediate()
+    await first.execute("CREATE TABLE kept (id INTEGER PRIMARY KEY)")
+    del first
+    gc.collect()
+    await asyncio.sleep(0)  # the finalizer hands the gate on through the loop
+    second = await sqlite_driver.connect(path, timeout=0.3)
+    try:
+        await second.begin_immediate()  # at once: nobody holds either lock
+        await second.execute("CREATE TABLE other (id INTEGER PRIMARY KEY)")
+        await second.commit()
+        names = await (await second.execute("SELECT name FROM sqlite_master")).fetchall()
+        found = {n for (n,) in names}
+        assert "other" in found and "kept" not in found  # the dropped one rolled back
+    finally:
+        await second.close()
