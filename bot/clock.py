@@ -47,6 +47,8 @@ class ManualClock:
     async def sleep_until(self, when: datetime, wake: asyncio.Event) -> None:
         while self._now < when and not wake.is_set():
             waits = {asyncio.ensure_future(self._moved.wait()), asyncio.ensure_future(wake.wait())}
-            _, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-            for task in pending:
-                task.cancel()
+            try:
+                await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            finally:  # also when the sleeper is cancelled: no task left pending behind it
+                for task in waits:
+                    task.cancel()
