@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import time
 from pathlib import Path
@@ -37,7 +38,9 @@ def _sqlite_wal(cursor: DBAPICursor) -> None:
     Processes opening a new file together each hold a read lock and want the write lock
     to switch it; SQLite answers one of them "database is locked" at once rather than
     through the busy timeout (waiting could deadlock). Once the file is in WAL mode this
-    is a no-op, so only the first start of a new database can wait here, briefly.
+    is a no-op, so only the first start of a new database can wait here, briefly; the
+    pause is awaited (the connection is made inside SQLAlchemy's greenlet), so the event
+    loop goes on meanwhile.
     """
     deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT
     while True:
@@ -47,7 +50,7 @@ def _sqlite_wal(cursor: DBAPICursor) -> None:
         except sqlite3.OperationalError as exc:
             if "locked" not in str(exc) or time.monotonic() > deadline:
                 raise
-        time.sleep(0.01)
+        await_only(asyncio.sleep(0.01))
 
 
 def make_engine(url: str) -> AsyncEngine:

@@ -382,3 +382,32 @@ async def test_a_connection_collected_unclosed_frees_the_lock_and_the_gate(
         assert "other" in found and "kept" not in found  # the dropped one rolled back
     finally:
         await second.close()
+
+
+async def test_a_new_file_waits_for_wal_mode_without_blocking_the_loop(tmp_path: Any) -> None:
+    # Another process reads a new file still in rollback-journal mode: the switch to WAL
+    # is refused ("locked") until it is done, and the loop runs on meanwhile.
+    path = tmp_path / "new.db"
+    other = sqlite3.connect(path, isolation_level=None)
+    engine = make_engine(f"sqlite+aiosqlite:///{path}")
+    try:
+        other.execute("CREATE TABLE t (x INTEGER)")
+        other.execute("BEGIN")
+        other.execute("SELECT * FROM t").fetchall()  # a read lock held
+
+        async def release_later() -> None:
+            await asyncio.sleep(0.1)
+            other.execute("COMMIT")
+
+        async def journal_mode() -> Any:
+            async with engine.connect() as conn:
+                return await conn.scalar(text("PRAGMA journal_mode"))
+
+        releasing = asyncio.create_task(release_later())
+        mode, ticks = await ticks_while(journal_mode())
+        await releasing
+        assert mode == "wal"
+        assert ticks >= 5
+    finally:
+        other.close()
+        await engine.dispose()
