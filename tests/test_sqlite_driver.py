@@ -7,7 +7,7 @@ import asyncio
 import gc
 import sqlite3
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,7 +30,9 @@ ITEMS = Table(
 
 
 @pytest.fixture
-async def engine(sqlite_url: str) -> AsyncIterator[AsyncEngine]:
+async def engine(sqlite_url: str, request: pytest.FixtureRequest) -> AsyncIterator[AsyncEngine]:
+    if "short_busy_timeout" in request.fixturenames:
+        request.getfixturevalue("short_busy_timeout")  # set before the engine is made
     engine = make_engine(sqlite_url)
     async with engine.begin() as conn:
         await conn.run_sync(METADATA.create_all)
@@ -88,32 +90,27 @@ async def test_statements_run_on_the_event_loops_thread(engine: AsyncEngine) -> 
 
 
 async def test_a_transaction_holds_the_write_lock_from_its_first_statement(
-    engine: AsyncEngine, sqlite_url: str
+    engine: AsyncEngine, other: sqlite3.Connection
 ) -> None:
-    # BEGIN IMMEDIATE (storage.db) goes with the first statement: after a mere read the
-    # transaction already holds SQLite's write lock, so two updates that read, then
-    # write, queue on the busy timeout instead of one failing at once.
-    path = sqlite_url.removeprefix("sqlite+aiosqlite:///")
-    other = sqlite3.connect(path, timeout=0, isolation_level=None)
-    try:
+    # BEGIN IMMEDIATE (storage.db) as the transaction's first statement: after a mere
+    # read it already holds SQLite's write lock, so two updates that read, then write,
+    # queue for the lock instead of one failing at once.
+    async with engine.begin() as conn:
+        assert await conn.scalar(select(func.count()).select_from(ITEMS)) == 0
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.execute("BEGIN IMMEDIATE")
+    other.execute("BEGIN IMMEDIATE")  # free again after the commit
+    other.execute("ROLLBACK")
+
+    async def read_then_write(name: str) -> None:
         async with engine.begin() as conn:
-            assert await conn.scalar(select(func.count()).select_from(ITEMS)) == 0
-            with pytest.raises(sqlite3.OperationalError, match="locked"):
-                other.execute("BEGIN IMMEDIATE")
-        other.execute("BEGIN IMMEDIATE")  # free again after the commit
-        other.execute("ROLLBACK")
+            await conn.scalar(select(func.count()).select_from(ITEMS))
+            await asyncio.sleep(0.01)  # the other transaction tries to begin meanwhile
+            await conn.execute(insert(ITEMS).values(name=name))
 
-        async def read_then_write(name: str) -> None:
-            async with engine.begin() as conn:
-                await conn.scalar(select(func.count()).select_from(ITEMS))
-                await asyncio.sleep(0.01)  # the other transaction tries to begin meanwhile
-                await conn.execute(insert(ITEMS).values(name=name))
-
-        await asyncio.gather(read_then_write("p"), read_then_write("q"))
-        async with engine.connect() as conn:
-            assert await conn.scalar(select(func.count()).select_from(ITEMS)) == 2
-    finally:
-        other.close()
+    await asyncio.gather(read_then_write("p"), read_then_write("q"))
+    async with engine.connect() as conn:
+        assert await conn.scalar(select(func.count()).select_from(ITEMS)) == 2
 
 
 async def test_the_bots_queries_run_on_it(sqlite_url: str) -> None:
@@ -152,6 +149,15 @@ async def test_the_bots_queries_run_on_it(sqlite_url: str) -> None:
 
 
 @pytest.fixture
+def other(sqlite_url: str) -> Iterator[sqlite3.Connection]:
+    """Another process's connection to the same file (no busy timeout, no implicit BEGIN)."""
+    path = sqlite_url.removeprefix("sqlite+aiosqlite:///")
+    connection = sqlite3.connect(path, timeout=0, isolation_level=None)
+    yield connection
+    connection.close()
+
+
+@pytest.fixture
 def short_busy_timeout(monkeypatch: pytest.MonkeyPatch) -> float:
     """Engines made from now on give up on the write lock after this long (seconds)."""
     monkeypatch.setattr("storage.db.SQLITE_BUSY_TIMEOUT", 0.3)
@@ -179,185 +185,141 @@ async def ticks_while(work: Any) -> tuple[Any, int]:
 
 
 async def test_another_process_lock_is_awaited_without_blocking_the_loop(
-    sqlite_url: str,
+    engine: AsyncEngine, other: sqlite3.Connection
 ) -> None:
-    engine = make_engine(sqlite_url)
-    path = sqlite_url.removeprefix("sqlite+aiosqlite:///")
-    other = sqlite3.connect(path, timeout=0, isolation_level=None)
-    try:
+    other.execute("BEGIN IMMEDIATE")  # another process writes for a while
+
+    async def write() -> int | None:
         async with engine.begin() as conn:
-            await conn.run_sync(METADATA.create_all)
-        other.execute("BEGIN IMMEDIATE")  # another process writes for a while
+            await conn.execute(insert(ITEMS).values(name="after"))
+            return await conn.scalar(select(func.count()).select_from(ITEMS))
 
-        async def write() -> int | None:
-            async with engine.begin() as conn:
-                await conn.execute(insert(ITEMS).values(name="after"))
-                return await conn.scalar(select(func.count()).select_from(ITEMS))
+    async def release_later() -> None:
+        await asyncio.sleep(0.15)
+        other.execute("INSERT INTO items (name) VALUES ('first')")
+        other.execute("COMMIT")
 
-        async def release_later() -> None:
-            await asyncio.sleep(0.15)
-            other.execute("INSERT INTO items (name) VALUES ('first')")
-            other.execute("COMMIT")
-
-        releasing = asyncio.create_task(release_later())
-        count, ticks = await ticks_while(write())
-        await releasing
-        assert count == 2  # it waited for the other writer, then saw its row
-        assert ticks >= 10  # the loop kept running meanwhile (0.15 s at 5 ms a tick)
-    finally:
-        other.close()
-        await engine.dispose()
+    releasing = asyncio.create_task(release_later())
+    count, ticks = await ticks_while(write())
+    await releasing
+    assert count == 2  # it waited for the other writer, then saw its row
+    assert ticks >= 10  # the loop kept running meanwhile (0.15 s at 5 ms a tick)
 
 
 async def test_a_lock_held_too_long_is_the_drivers_error_and_nothing_stays_stuck(
-    sqlite_url: str, short_busy_timeout: float
+    engine: AsyncEngine, other: sqlite3.Connection, short_busy_timeout: float
 ) -> None:
-    engine = make_engine(sqlite_url)
-    path = sqlite_url.removeprefix("sqlite+aiosqlite:///")
-    other = sqlite3.connect(path, timeout=0, isolation_level=None)
-    try:
+    other.execute("BEGIN IMMEDIATE")
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    with pytest.raises(OperationalError, match="locked"):
         async with engine.begin() as conn:
-            await conn.run_sync(METADATA.create_all)
-        other.execute("BEGIN IMMEDIATE")
-        loop = asyncio.get_running_loop()
-        started = loop.time()
-        with pytest.raises(OperationalError, match="locked"):
-            async with engine.begin() as conn:
-                await conn.execute(insert(ITEMS).values(name="never"))
-        assert loop.time() - started >= short_busy_timeout * 0.9
-        other.execute("ROLLBACK")
-        async with engine.begin() as conn:  # the process's own queue was let go
-            await conn.execute(insert(ITEMS).values(name="now"))
-        async with engine.connect() as conn:
-            assert await conn.scalar(select(ITEMS.c.name)) == "now"
-    finally:
-        other.close()
-        await engine.dispose()
+            await conn.execute(insert(ITEMS).values(name="never"))
+    assert loop.time() - started >= short_busy_timeout * 0.9
+    other.execute("ROLLBACK")
+    async with engine.begin() as conn:  # the process's own queue was let go
+        await conn.execute(insert(ITEMS).values(name="now"))
+    async with engine.connect() as conn:
+        assert await conn.scalar(select(ITEMS.c.name)) == "now"
 
 
-async def test_writers_of_one_process_take_turns_in_order(sqlite_url: str) -> None:
+async def test_writers_of_one_process_take_turns_in_order(engine: AsyncEngine) -> None:
     # The second transaction waits for the first, which awaits something else while it
     # holds the lock (it should not, but then only the other writers wait, not the loop).
-    engine = make_engine(sqlite_url)
-    try:
+    order: list[str] = []
+
+    async def writer(name: str, hold: float) -> None:
         async with engine.begin() as conn:
-            await conn.run_sync(METADATA.create_all)
-        order: list[str] = []
+            order.append(f"{name} began")
+            await conn.execute(insert(ITEMS).values(name=name))
+            await asyncio.sleep(hold)
+            order.append(f"{name} ends")
 
-        async def writer(name: str, hold: float) -> None:
-            async with engine.begin() as conn:
-                order.append(f"{name} began")
-                await conn.execute(insert(ITEMS).values(name=name))
-                await asyncio.sleep(hold)
-                order.append(f"{name} ends")
-
-        _, ticks = await ticks_while(
-            asyncio.gather(writer("a", 0.1), writer("b", 0), writer("c", 0))
-        )
-        assert order == ["a began", "a ends", "b began", "b ends", "c began", "c ends"]
-        assert ticks >= 5
-    finally:
-        await engine.dispose()
+    _, ticks = await ticks_while(asyncio.gather(writer("a", 0.1), writer("b", 0), writer("c", 0)))
+    assert order == ["a began", "a ends", "b began", "b ends", "c began", "c ends"]
+    assert ticks >= 5
 
 
 async def test_a_writer_cancelled_while_waiting_takes_no_turn(
-    sqlite_url: str, short_busy_timeout: float
+    engine: AsyncEngine, short_busy_timeout: float
 ) -> None:
-    engine = make_engine(sqlite_url)
-    try:
+    holding = asyncio.Event()
+    release = asyncio.Event()
+
+    async def holder() -> None:
         async with engine.begin() as conn:
-            await conn.run_sync(METADATA.create_all)
-        holding = asyncio.Event()
-        release = asyncio.Event()
+            await conn.execute(insert(ITEMS).values(name="held"))
+            holding.set()
+            await release.wait()
 
-        async def holder() -> None:
-            async with engine.begin() as conn:
-                await conn.execute(insert(ITEMS).values(name="held"))
-                holding.set()
-                await release.wait()
+    async def waiter() -> None:
+        async with engine.begin() as conn:
+            await conn.execute(insert(ITEMS).values(name="cancelled"))
 
-        async def waiter() -> None:
-            async with engine.begin() as conn:
-                await conn.execute(insert(ITEMS).values(name="cancelled"))
-
-        held = asyncio.create_task(holder())
-        await holding.wait()
-        waiting = asyncio.create_task(waiter())
-        await asyncio.sleep(0.02)
-        waiting.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await waiting
-        release.set()
-        await held
-        async with engine.begin() as conn:  # within the short timeout: nobody holds it
-            await conn.execute(insert(ITEMS).values(name="next"))
-        async with engine.connect() as conn:
-            names = (await conn.scalars(select(ITEMS.c.name).order_by(ITEMS.c.id))).all()
-        assert names == ["held", "next"]
-    finally:
-        await engine.dispose()
+    held = asyncio.create_task(holder())
+    await holding.wait()
+    waiting = asyncio.create_task(waiter())
+    await asyncio.sleep(0.02)
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    release.set()
+    await held
+    async with engine.begin() as conn:  # within the short timeout: nobody holds it
+        await conn.execute(insert(ITEMS).values(name="next"))
+    async with engine.connect() as conn:
+        names = (await conn.scalars(select(ITEMS.c.name).order_by(ITEMS.c.id))).all()
+    assert names == ["held", "next"]
 
 
 async def test_a_failed_transaction_lets_the_next_one_go(
-    sqlite_url: str, short_busy_timeout: float
+    engine: AsyncEngine, short_busy_timeout: float
 ) -> None:
-    engine = make_engine(sqlite_url)
-    try:
-        async with engine.begin() as conn:
-            await conn.run_sync(METADATA.create_all)
-        for _ in range(3):
-            with pytest.raises(OperationalError):
-                async with engine.begin() as conn:
-                    await conn.execute(text("SELECT * FROM no_such_table"))
-        async with engine.begin() as conn:
-            await conn.execute(insert(ITEMS).values(name="fine"))
-    finally:
-        await engine.dispose()
+    for _ in range(3):
+        with pytest.raises(OperationalError):
+            async with engine.begin() as conn:
+                await conn.execute(text("SELECT * FROM no_such_table"))
+    async with engine.begin() as conn:
+        await conn.execute(insert(ITEMS).values(name="fine"))
 
 
 async def test_a_writer_arriving_as_the_gate_is_handed_on_still_gives_up_in_time(
-    sqlite_url: str, short_busy_timeout: float
+    engine: AsyncEngine, short_busy_timeout: float
 ) -> None:
     # a lets go in the very loop iteration c arrives; b, queued before c, then holds the
     # lock longer than the busy timeout: c gives up after its timeout, not after b.
-    engine = make_engine(sqlite_url)
-    try:
+    go = asyncio.Event()
+    b_holds = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    waited: list[float] = []
+
+    async def a() -> None:
         async with engine.begin() as conn:
-            await conn.run_sync(METADATA.create_all)
-        go = asyncio.Event()
-        b_holds = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        waited: list[float] = []
-
-        async def a() -> None:
-            async with engine.begin() as conn:
-                await conn.execute(insert(ITEMS).values(name="a"))
-                await go.wait()
-
-        async def b() -> None:
-            await asyncio.sleep(0.02)
-            async with engine.begin() as conn:
-                await conn.execute(insert(ITEMS).values(name="b"))
-                b_holds.set()
-                await asyncio.sleep(short_busy_timeout * 3)
-
-        async def c() -> None:
+            await conn.execute(insert(ITEMS).values(name="a"))
             await go.wait()
-            started = loop.time()
-            with pytest.raises(OperationalError, match="locked"):
-                async with engine.begin() as conn:
-                    await conn.execute(insert(ITEMS).values(name="c"))
-            waited.append(loop.time() - started)
 
-        async def opener() -> None:
-            await asyncio.sleep(0.1)
-            go.set()
+    async def b() -> None:
+        await asyncio.sleep(0.02)
+        async with engine.begin() as conn:
+            await conn.execute(insert(ITEMS).values(name="b"))
+            b_holds.set()
+            await asyncio.sleep(short_busy_timeout * 3)
 
-        await asyncio.gather(a(), b(), c(), opener())
-        assert b_holds.is_set()
-        assert short_busy_timeout * 0.9 <= waited[0] < short_busy_timeout * 2
-    finally:
-        await engine.dispose()
+    async def c() -> None:
+        await go.wait()
+        started = loop.time()
+        with pytest.raises(OperationalError, match="locked"):
+            async with engine.begin() as conn:
+                await conn.execute(insert(ITEMS).values(name="c"))
+        waited.append(loop.time() - started)
+
+    async def opener() -> None:
+        await asyncio.sleep(0.1)
+        go.set()
+
+    await asyncio.gather(a(), b(), c(), opener())
+    assert b_holds.is_set()
+    assert short_busy_timeout * 0.9 <= waited[0] < short_busy_timeout * 2
 
 
 async def test_a_connection_collected_unclosed_frees_the_lock_and_the_gate(
@@ -368,14 +330,14 @@ async def test_a_connection_collected_unclosed_frees_the_lock_and_the_gate(
     path = sqlite_url.removeprefix("sqlite+aiosqlite:///")
     first = await sqlite_driver.connect(path, timeout=0.3)
     await first.begin_immediate()
-    await first.execute("CREATE TABLE kept (id INTEGER PRIMARY KEY)")
-    del first
+    cursor = await first.execute("CREATE TABLE kept (id INTEGER PRIMARY KEY)")
+    del first, cursor  # nothing refers to the connection any more
     gc.collect()
     await asyncio.sleep(0)  # the finalizer hands the gate on through the loop
     second = await sqlite_driver.connect(path, timeout=0.3)
     try:
         await second.begin_immediate()  # at once: nobody holds either lock
-        await second.execute("CREATE TABLE other (id INTEGER PRIMARY KEY)")
+        _ = await second.execute("CREATE TABLE other (id INTEGER PRIMARY KEY)")
         await second.commit()
         names = await (await second.execute("SELECT name FROM sqlite_master")).fetchall()
         found = {n for (n,) in names}
