@@ -258,36 +258,36 @@ async def move_network(
 
 
 @cache
-def _sectors_query(include_removed: bool) -> Select[Sector]:
-    query = select(Sector).where(Sector.network_id == bindparam("network_id"))
+def _sectors_query(include_removed: bool) -> Select[Sector, str | None]:
+    # Each sector with each of its other names (none: one row with NULL), in one query.
+    query = (
+        select(Sector, SectorAlias.key)
+        .outerjoin(
+            SectorAlias,
+            and_(SectorAlias.sector_id == Sector.id, SectorAlias.network_id == Sector.network_id),
+        )
+        .where(Sector.network_id == bindparam("network_id"))
+    )
     if not include_removed:
         query = query.where(Sector.removed_at.is_(None))
-    return query.order_by(Sector.key)
+    return query.order_by(Sector.key, SectorAlias.key)
 
 
 async def sectors(
     *, session: AsyncSession, network_id: int, include_removed: bool = False
 ) -> Sequence[Sector]:
-    """The network's sectors by name; a removed one (/setores remover) only when asked,
-    as the records it appears in still name it."""
-    query = _sectors_query(include_removed)
-    result = await session.scalars(query, {"network_id": network_id})
-    found = result.all()
-    names: dict[int, list[str]] = {}
-    rows = await session.execute(_aliases_query(), {"network_id": network_id})
-    for key, sector_id in rows.all():
-        if sector_id is not None:
-            names.setdefault(sector_id, []).append(key)
-    for sector in found:
-        sector.known_as(tuple(names.get(sector.id, ())))
-    return found
-
-
-@cache
-def _aliases_query() -> Select[str, int | None]:
-    return select(SectorAlias.key, SectorAlias.sector_id).where(
-        SectorAlias.network_id == bindparam("network_id"), SectorAlias.sector_id.is_not(None)
-    )
+    """The network's sectors by name, each knowing its other names (``known_as``); a
+    removed one (/setores remover) only when asked, as the records it appears in still
+    name it."""
+    rows = await session.execute(_sectors_query(include_removed), {"network_id": network_id})
+    names: dict[Sector, list[str]] = {}
+    for sector, key in rows.all():
+        keys = names.setdefault(sector, [])
+        if key is not None:
+            keys.append(key)
+    for sector, keys in names.items():
+        sector.known_as(tuple(keys))
+    return list(names)
 
 
 async def sector_aliases(*, session: AsyncSession, network_id: int) -> Sequence[SectorAlias]:
