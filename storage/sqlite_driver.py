@@ -132,18 +132,29 @@ class _Holding:
         self.gate, self.loop = gate, asyncio.get_running_loop()
 
     def let_go(self) -> None:
-        gate, self.gate = self.gate, None
-        if gate is not None:
+        """Hand the gate on, on its own loop: at once when called there; else (a
+        connection terminated or collected in another thread, e.g. a garbage collection
+        inside ``asyncio.to_thread``) through ``call_soon_threadsafe``, which also wakes
+        the loop."""
+        gate, loop, self.gate = self.gate, self.loop, None
+        if gate is None:
+            return
+        try:
+            running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
             gate.leave()
+        elif loop is not None:
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                loop.call_soon_threadsafe(gate.leave)
 
     def let_go_from_gc(self) -> None:
         sqlite, self.sqlite = self.sqlite, None
         if sqlite is not None:
             with contextlib.suppress(sqlite3.Error):
                 sqlite.close()
-        gate, loop, self.gate = self.gate, self.loop, None
-        if gate is not None and loop is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(gate.leave)
+        self.let_go()
 
 
 def _busy(exc: sqlite3.OperationalError) -> bool:

@@ -7,6 +7,7 @@ import asyncio
 import gc
 import sqlite3
 import threading
+import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -373,3 +374,48 @@ async def test_a_new_file_waits_for_wal_mode_without_blocking_the_loop(tmp_path:
     finally:
         other.close()
         await engine.dispose()
+
+
+@pytest.mark.filterwarnings("ignore:The garbage collector is trying to clean up")
+async def test_a_connection_collected_in_another_thread_hands_the_gate_on_in_the_loop(
+    engine: AsyncEngine,
+) -> None:
+    # A transaction's connection dropped in a reference cycle; the cycle is collected in
+    # a worker thread (any thread can run the collector, e.g. one of asyncio.to_thread).
+    # SQLAlchemy then terminates the connection there: the gate must be handed on in the
+    # loop's own thread, and the loop woken, while that thread goes on with its work.
+    loop = asyncio.get_running_loop()
+    loop.set_debug(True)  # a call from the wrong thread raises instead of going unseen
+    gc.disable()
+    try:
+        conn = await engine.connect()
+        transaction = await conn.begin()
+        await conn.execute(insert(ITEMS).values(name="dropped"))
+        cycle: list[Any] = [conn, transaction]
+        cycle.append(cycle)
+        del conn, transaction, cycle
+        waited: list[float] = []
+
+        async def writer() -> None:
+            started = loop.time()
+            async with engine.begin() as other:
+                await other.execute(insert(ITEMS).values(name="next"))
+            waited.append(loop.time() - started)
+
+        writing = asyncio.create_task(writer())
+        await asyncio.sleep(0.05)  # the writer waits at the gate
+
+        def collect_then_work() -> None:
+            gc.collect()
+            time.sleep(1.0)
+
+        worker = asyncio.create_task(asyncio.to_thread(collect_then_work))
+        await asyncio.wait_for(writing, 5)
+        assert waited[0] < 0.8  # long before the worker thread was done
+        await worker
+    finally:
+        gc.enable()
+        loop.set_debug(False)
+    async with engine.connect() as check:
+        names = (await check.scalars(select(ITEMS.c.name))).all()
+    assert names == ["next"]
