@@ -164,7 +164,7 @@ async def migrate(engine: AsyncEngine) -> None:
     async with engine.connect() as conn:
         sqlite = conn.dialect.name == "sqlite"
         if sqlite:
-            await _sqlite_pragma(conn, "PRAGMA foreign_keys=OFF")
+            await sqlite_pragma(conn, "PRAGMA foreign_keys=OFF")
         try:
             await lock_for_migration(conn)
             await conn.run_sync(_upgrade)
@@ -172,10 +172,10 @@ async def migrate(engine: AsyncEngine) -> None:
         finally:
             if sqlite:
                 await conn.rollback()  # nothing, or what a failed migration left open
-                await _sqlite_pragma(conn, "PRAGMA foreign_keys=ON")
+                await sqlite_pragma(conn, "PRAGMA foreign_keys=ON")
 
 
-async def _sqlite_pragma(conn: AsyncConnection, pragma: str) -> None:
+async def sqlite_pragma(conn: AsyncConnection, pragma: str) -> None:
     """Run a PRAGMA outside any transaction (our "begin" listener would open one)."""
     raw = await conn.get_raw_connection()
     driver = raw.driver_connection

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -130,3 +131,28 @@ async def test_migrate_processes_started_together_on_sqlite_exit_0(tmp_path: Pat
     url = f"sqlite+aiosqlite:///{tmp_path / 'proc.db'}"
     await asyncio.to_thread(_run_migrate_processes, url, tmp_path, 3)
     await _assert_at_head(url)
+
+
+def test_alembic_by_hand_migrates_with_the_bots_engine(tmp_path: Path) -> None:
+    # An operator's Alembic run (no connection handed over: DATABASE_URL) goes through
+    # the bot's engine: on SQLite its driver, WAL and BEGIN IMMEDIATE (the migration lock).
+    url = f"sqlite+aiosqlite:///{tmp_path / 'by_hand.db'}"
+    script = (
+        "from alembic import command\n"
+        "from storage.db import alembic_config\n"
+        "command.upgrade(alembic_config(), 'head')\n"
+        "command.downgrade(alembic_config(), '-1')\n"
+        "command.upgrade(alembic_config(), 'head')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        env={**os.environ, "DATABASE_URL": url},
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    asyncio.run(_assert_at_head(url))
+    with sqlite3.connect(tmp_path / "by_hand.db") as check:
+        assert check.execute("PRAGMA journal_mode").fetchone() == ("wal",)

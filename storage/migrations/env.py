@@ -7,9 +7,8 @@ import os
 
 from alembic import context
 from sqlalchemy import Connection
-from sqlalchemy.ext.asyncio import create_async_engine
 
-from storage.db import lock_for_migration
+from storage.db import lock_for_migration, make_engine, sqlite_pragma
 from storage.models import Base
 
 target_metadata = Base.metadata
@@ -26,12 +25,14 @@ def _run(connection: Connection) -> None:
 
 
 async def _run_from_url(url: str) -> None:
-    # Same care as storage.db.migrate: SQLite table rebuilds must not cascade deletes,
-    # and the migration lock keeps a starting redebot from migrating at the same time.
-    engine = create_async_engine(url)
+    # Same care as storage.db.migrate: the bot's own engine (on SQLite its driver and
+    # BEGIN IMMEDIATE, which the migration lock is), table rebuilds that must not cascade
+    # deletes (the PRAGMA before the transaction: inside one it does nothing), and the
+    # migration lock, so that a starting redebot does not migrate at the same time.
+    engine = make_engine(url)
     async with engine.connect() as conn:
         if conn.dialect.name == "sqlite":
-            await conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            await sqlite_pragma(conn, "PRAGMA foreign_keys=OFF")
         await lock_for_migration(conn)
         await conn.run_sync(_run)
         await conn.commit()
