@@ -4,7 +4,8 @@ SQLAlchemy's aiosqlite dialect drives an aiosqlite connection: every call on it 
 hand-off to the connection's thread (the loop queues the call, the thread wakes, runs it
 and wakes the loop back through a pipe, an epoll round and a task step). A statement of
 this bot takes SQLite tens of microseconds; the hand-off cost ten times that, in CPU, on
-every statement, and it was most of what an update cost (bench/bench_updates.py).
+every statement, and a context switch or more each (bench/bench_updates.py: 37 context
+switches per update with it, under 3 without).
 
 Here the connection is SQLite's own, used on the loop's thread: a statement runs at once,
 its rows, description, ``rowcount`` and ``lastrowid`` read together (the cursor is
@@ -21,9 +22,10 @@ for another, the write lock every transaction takes with ``BEGIN IMMEDIATE``
 
 So a transaction that awaits something else (it should not: no transaction across the
 network) only holds up the other transactions, as SQLite's lock did, never the loop.
-A long statement does hold the loop while it runs; this bot's statements are short (the
-largest, a year's report, reads in milliseconds; its PDF is built outside the
-transaction, in a thread).
+A long statement does hold the loop while it runs; this bot's statements are short and
+indexed (a dispatcher round over a million pending rows takes about 13 ms,
+bench/bench_idle.py), and its slow work (PDFs, files) runs outside transactions, in
+threads.
 
 The connection is what SQLAlchemy's aiosqlite adapter expects of aiosqlite's (awaitable
 to connect; ``cursor``, ``execute``, ``commit``, ``rollback``, ``close``, ``stop``,
@@ -51,10 +53,10 @@ LONGEST_RETRY = 0.05
 
 class Gate:
     """The writers of one database file in one event loop, in turn: first come, first
-    served, each waiting at most ``within`` seconds. Like ``asyncio.Lock`` (a free gate is taken
-    without entering the loop), with the timeout inside: a writer that arrives as the gate
-    is handed on still queues under its timeout, and a writer granted the gate as it is
-    cancelled or times out hands it on at once."""
+    served, each waiting at most ``within`` seconds. Like ``asyncio.Lock`` (a free gate
+    is taken without entering the loop), with the timeout inside: a writer that arrives
+    as the gate is handed on still queues under its timeout, and a writer granted the
+    gate as it is cancelled or times out hands it on at once."""
 
     __slots__ = ("held", "waiters")
 
