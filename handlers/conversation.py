@@ -7,7 +7,8 @@ checked — with the one-line form's own rules and messages) and how the answers
 one-line form's text (``line``), which its command handler then runs unchanged. The
 conversation is one open question row (``bot.services.conversations``): only the person
 who started it answers it or presses its buttons; it expires quietly after
-:data:`LIFETIME`; another command by that person ends it; nothing is saved until the end.
+``CONVERSATION_LIFETIME`` (bot.rules.retention, which the WhatsApp channel reads too);
+another command by that person ends it; nothing is saved until the end.
 
 Shared by the features like handlers/common.py: it knows no feature.
 """
@@ -32,8 +33,6 @@ from bot.services import conversations as service
 from handlers.common import person
 from storage.models import Question, Sector
 
-# A conversation left halfway longer than this is over (nothing is said when it ends).
-LIFETIME = CONVERSATION_LIFETIME
 CANCEL_WORDS = frozenset({"cancelar", "cancela", "cancele", "sair", "parar"})
 CONFIRM, FIX = "ok", "fix"
 # The choices of the preview's buttons.
@@ -306,7 +305,8 @@ async def _checked(ctx: Context, step: Step, text: str, values: Values) -> str:
 
 
 def _expired(question: Question, ctx: Context) -> bool:
-    return question.status != QuestionStatus.OPEN or ctx.now - question.asked_at > LIFETIME
+    expired = ctx.now - question.asked_at > CONVERSATION_LIFETIME
+    return question.status != QuestionStatus.OPEN or expired
 
 
 def _expired_text(flow_name: str) -> str:
@@ -329,10 +329,10 @@ async def answer(ctx: Context, question: Question) -> list[Reply] | None:
     if state.get("chat", ctx.msg.chat_id) != ctx.msg.chat_id:
         return None  # begun in the network's other chat (group or coordination chat)
     if not _is_ours(question, ctx):
-        if ctx.now - question.asked_at > LIFETIME:
+        if ctx.now - question.asked_at > CONVERSATION_LIFETIME:
             service.close(question, QuestionStatus.EXPIRED)
         return None  # a reply to another of the bot's messages: its handler claims it
-    if ctx.now - question.asked_at > LIFETIME:
+    if ctx.now - question.asked_at > CONVERSATION_LIFETIME:
         service.close(question, QuestionStatus.EXPIRED)
         return [Reply(text=_expired_text(flow.name))]
     text = ctx.msg.text

@@ -219,9 +219,6 @@ class BufferedCursor:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
 
-    def __await__(self) -> Generator[Any, None, BufferedCursor]:
-        return self.__aenter__().__await__()
-
 
 class Connection:
     """One SQLite connection, used on the event loop's thread (see the module's text)."""
