@@ -18,7 +18,7 @@ from bot.errors import UserError
 from bot.i18n import N_, use_locale
 from bot.i18n import gettext as _
 from bot.messages import ChatKind, Event, Incoming, Person, Reply
-from bot.router import Context, Router
+from bot.router import Context, PrivateContext, Router
 from bot.rules import dates
 from bot.rules.choices import match_choice, subject
 from storage import repo
@@ -107,7 +107,10 @@ class Redebot:
                 if msg.identities_vary:
                     msg = await self._one_person_one_id(session, msg)
                 if msg.chat_kind is ChatKind.PRIVATE:
-                    replies, locale = await self._private(session, msg, now)
+                    typed = await self._typed_choice(session, msg, now)
+                    if typed is None:
+                        return []
+                    replies, locale = await self._private(session, typed, now)
                 else:
                     network, created, found = await self._network(session, msg, now)
                     if network is None:
@@ -407,16 +410,32 @@ class Redebot:
         contact = await repo.add_contact(
             session=session, platform=msg.platform, user_id=msg.sender.user_id, now=now
         )
+        own = self.router.private_commands.get(msg.command or "")
+        if own is not None or msg.button is not None:
+            places = await self._places(session, msg, now)
+            if msg.button is not None:
+                return await self._private_press(msg, places), locale
+            assert own is not None
+            replies = await own(
+                PrivateContext(
+                    msg=msg, session=session, now=now, settings=self.settings, places=places
+                )
+            )
+            return replies, places[0].network.locale if places else locale
         if msg.command is not None:
             with use_locale(locale):
                 if msg.command in {"start", "ajuda", "help"}:
                     text = _(
                         "Hi! I am redebot, the assistant of your Rede de Proteção Social. "
                         "I work in the network's group: add me to it and send /ajuda there. "
-                        "Here I will send you private notices when needed."
+                        "Here I will send you private notices when needed, and here you can "
+                        "see or erase what I hold about you: /meusdados, /apagarmeusdados."
                     )
                 else:
-                    text = _("Please use the commands in the network's group.")
+                    text = _(
+                        "Please use the commands in the network's group. Here: /meusdados "
+                        "and /apagarmeusdados."
+                    )
             return [Reply(text=text)], locale
         rows = await repo.members_of_user(
             session=session, platform=msg.platform, user_id=msg.sender.user_id
@@ -451,6 +470,42 @@ class Redebot:
         contact.hinted_at = now
         with use_locale(locale):
             return [Reply(text=_("Please use the commands in the network's group."))], locale
+
+    async def _places(self, session: AsyncSession, msg: Incoming, now: datetime) -> list[Context]:
+        """The sender's member rows, one Context each (in the network's own terms)."""
+        rows = await repo.members_of_user(
+            session=session, platform=msg.platform, user_id=msg.sender.user_id
+        )
+        places = []
+        for member in rows:
+            network = await session.get(Network, member.network_id)
+            if network is None:
+                continue
+            places.append(
+                Context(
+                    msg=msg,
+                    session=session,
+                    network=network,
+                    member=member,
+                    now=now,
+                    settings=self.settings,
+                    is_coordinator=member.is_coordinator,
+                    hooks=self.router.hooks,
+                )
+            )
+        return places
+
+    async def _private_press(self, msg: Incoming, places: list[Context]) -> list[Reply]:
+        """A button pressed in the private chat: only the member it names, who must be the
+        sender, in that member's network."""
+        assert msg.button is not None
+        member_id = self.router.private_member(msg.button)
+        place = next((p for p in places if p.member.id == member_id), None)
+        if member_id is None or place is None:
+            # Not a button of the private chat, or its member is gone (already erased).
+            raise UserError(N_("This choice is no longer valid."))
+        with use_locale(place.network.locale), dates.reading(place.now, place.network.timezone):
+            return await self.router.dispatch_button(place, msg.button)
 
 
 def _without_nul(msg: Incoming) -> Incoming:

@@ -16,8 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.buttons import ButtonData, StaleButton, decode, prefix_of
 from bot.config import Settings
 from bot.errors import UserError
-from bot.i18n import N_
+from bot.i18n import N_, use_locale
 from bot.messages import Incoming, MailOut, Reply
+from bot.rules import dates
 from bot.rules.choices import normalise
 from bot.rules.kinds import Kind, failed
 from storage.models import Meeting, Member, Network, Question, ScheduledMessage
@@ -45,6 +46,29 @@ class Context:
 
 
 Handler = Callable[[Context], Awaitable[list[Reply]]]
+
+
+@dataclass
+class PrivateContext:
+    """A command in a private chat with the bot: the person and, for each network where
+    they are a member, the Context a group command of theirs would get there."""
+
+    msg: Incoming
+    session: AsyncSession
+    now: datetime
+    settings: Settings
+    places: list[Context]
+
+    async def each(self, handler: Handler) -> list[Reply]:
+        """``handler`` once per network, each in its network's language and time zone."""
+        replies: list[Reply] = []
+        for place in self.places:
+            with use_locale(place.network.locale), dates.reading(self.now, place.network.timezone):
+                replies += await handler(place)
+        return replies
+
+
+PrivateHandler = Callable[[PrivateContext], Awaitable[list[Reply]]]
 # Handles a person's reply to a question the bot asked them (see storage.models.Question);
 # None: the text answers something else (the other reply handlers may claim it).
 AnswerHandler = Callable[[Context, Question], Awaitable[list[Reply] | None]]
@@ -160,6 +184,10 @@ class Router:
         # Other names people type for a command (/reuniao for /proxima): name -> command.
         self.aliases: dict[str, str] = {}
         self.buttons: dict[str, tuple[type[ButtonData], ButtonHandler[Any]]] = {}
+        # Commands that also work in a private chat with the bot (/meusdados), and the
+        # button prefixes pressable there (their payload names the member who may press).
+        self.private_commands: dict[str, PrivateHandler] = {}
+        self.private_buttons: set[str] = set()
         self.renderers: dict[str, Renderer] = {}
         self.kind_options: dict[str, KindOptions] = {}
         self.answers: dict[str, AnswerHandler] = {}
@@ -213,17 +241,52 @@ class Router:
         close = difflib.get_close_matches(name, usable, n=4, cutoff=0.6)
         return list(dict.fromkeys(self.aliases.get(n, n) for n in close))[:2]
 
-    def button(self, kind: type[B]) -> Callable[[ButtonHandler[B]], ButtonHandler[B]]:
-        """Register the handler of one button type (its payload is parsed before the call)."""
+    def button(
+        self, kind: type[B], *, private: bool = False
+    ) -> Callable[[ButtonHandler[B]], ButtonHandler[B]]:
+        """Register the handler of one button type (its payload is parsed before the call).
+
+        ``private``: also pressable in a private chat with the bot; the payload's
+        ``member_id`` says in which network (only that member's own press counts)."""
 
         def register(handler: ButtonHandler[B]) -> ButtonHandler[B]:
             if kind.prefix in self.buttons:
                 raise ValueError(f"button prefix {kind.prefix} registered twice")
-            kind.field_types()  # an unsupported field type fails at start, not on a press
+            fields = dict(kind.field_types())  # an unsupported type fails at start
+            if private:
+                if fields.get("member_id") is not int:
+                    raise ValueError(f"private button {kind.prefix} has no member_id: int")
+                self.private_buttons.add(kind.prefix)
             self.buttons[kind.prefix] = (kind, handler)
             return handler
 
         return register
+
+    def private(self, name: str) -> Callable[[PrivateHandler], PrivateHandler]:
+        """What ``/name`` (a registered command) does in a private chat with the bot;
+        elsewhere in private the bot points to the network's group."""
+
+        def register(handler: PrivateHandler) -> PrivateHandler:
+            if name in self.private_commands:
+                raise ValueError(f"private /{name} registered twice")
+            self.private_commands[name] = handler
+            return handler
+
+        return register
+
+    def private_member(self, data: str) -> int | None:
+        """The member a button pressed in a private chat names, if its type may be
+        pressed there (None: not a private button, or a stale one)."""
+        prefix = prefix_of(data) or ""
+        entry = self.buttons.get(prefix)
+        if entry is None or prefix not in self.private_buttons:
+            return None
+        try:
+            parsed = decode(data, entry[0])
+        except StaleButton:
+            return None
+        member_id = getattr(parsed, "member_id", None)
+        return member_id if isinstance(member_id, int) else None
 
     def scheduled(
         self, kind: str, *, collapse: bool = False, quiet: bool = True
@@ -255,6 +318,9 @@ class Router:
         )
         if dangling:
             raise ValueError(f"aliases of unregistered commands: {', '.join(dangling)}")
+        strays = sorted(f"/{n}" for n in self.private_commands if n not in self.commands)
+        if strays:
+            raise ValueError(f"private forms of unregistered commands: {', '.join(strays)}")
         missing = [kind.value for kind in Kind if kind not in self.renderers]
         if missing:
             raise ValueError(f"scheduled kinds without a renderer: {', '.join(missing)}")

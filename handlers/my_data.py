@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from bot.buttons import ButtonData, Decision
 from bot.i18n import N_, Np_, ngettext
 from bot.i18n import gettext as _
-from bot.messages import Button, OutFile, Reply
-from bot.router import Context, Router
+from bot.messages import Button, ChatKind, OutFile, Reply
+from bot.router import Context, PrivateContext, Router
 from bot.rules import dates
 from bot.rules.personal_data import MyData, to_json
 from bot.rules.retention import DEFAULT
@@ -36,6 +37,42 @@ async def my_data(ctx: Context) -> list[Reply]:
         ),
         Reply(text=_("{name}, I sent your data in private.").format(name=ctx.member.name)),
     ]
+
+
+async def my_data_private(pctx: PrivateContext) -> list[Reply]:
+    """``/meusdados`` in the private chat: every network at once, for someone who left
+    the group too (one summary each, one file)."""
+    if not pctx.places:
+        return [Reply(text=_nothing_held())]
+    summaries: list[str] = []
+    files: list[dict[str, Any]] = []
+
+    async def one(ctx: Context) -> list[Reply]:
+        data = await service.export(ctx.session, ctx.network, ctx.member)
+        # Every network is listed here: the line pointing to the other groups is not.
+        summaries.append(summary(replace(data, other_networks=())))
+        files.append(to_json(data))
+        return []
+
+    await pctx.each(one)
+    exported: dict[str, Any] = files[0] if len(files) == 1 else {"redes": files}
+    content = json.dumps(exported, ensure_ascii=False, indent=2).encode()
+    text = "\n\n".join(summaries)
+    text += "\n\n" + _("All of it in detail (JSON). To erase it: /apagarmeusdados")
+    return [Reply(text=text, file=OutFile("meus-dados.json", content, "application/json"))]
+
+
+def _nothing_held() -> str:
+    days = DEFAULT.stray_contacts.days
+    return ngettext(
+        "I hold nothing about you in any network's group: you are a member of none where I "
+        "am. That you wrote to me here is kept only to answer you, and is forgotten after "
+        "{n} day if you join no network.",
+        "I hold nothing about you in any network's group: you are a member of none where I "
+        "am. That you wrote to me here is kept only to answer you, and is forgotten after "
+        "{n} days if you join no network.",
+        days,
+    ).format(n=days)
 
 
 def _day(instant: datetime, tz: str) -> str:
@@ -217,6 +254,7 @@ async def erase_request(ctx: Context) -> list[Reply]:
     )
     text = "\n".join(
         [
+            *_in_private(ctx),
             _("{name}, erase what I hold about you in this network?").format(name=ctx.member.name),
             _(
                 "Goes: your name, username, sector, role, your answers to meetings and their "
@@ -227,6 +265,22 @@ async def erase_request(ctx: Context) -> list[Reply]:
         ]
     )
     return [Reply(text=text, buttons=(_erase_buttons(ctx.member.id),))]
+
+
+async def erase_request_private(pctx: PrivateContext) -> list[Reply]:
+    """``/apagarmeusdados`` in the private chat: the same question for each network,
+    each with its own buttons (someone who left a group still reaches their data)."""
+    if not pctx.places:
+        return [Reply(text=_nothing_held())]
+    return await pctx.each(erase_request)
+
+
+def _in_private(ctx: Context) -> list[str]:
+    """In the private chat the person may be in several networks: say which one."""
+    if ctx.msg.chat_kind is not ChatKind.PRIVATE:
+        return []
+    network = ctx.network.title or _("Rede de Proteção Social")
+    return [_("📋 {network}").format(network=network)]
 
 
 def _erase_buttons(member_id: int) -> tuple[Button, ...]:
@@ -253,7 +307,7 @@ async def erase_button(ctx: Context, press: EraseDecision) -> list[Reply]:
         erase=press.decision is Decision.OK,
     )
     if sector is None:
-        return [Reply(text=_("Nothing was erased."), edit=True)]
+        return [Reply(text="\n".join([*_in_private(ctx), _("Nothing was erased.")]), edit=True)]
     records = (
         _('The network\'s records now say "representative of {sector}".').format(sector=sector)
         if sector
@@ -261,6 +315,7 @@ async def erase_button(ctx: Context, press: EraseDecision) -> list[Reply]:
     )
     text = "\n".join(
         [
+            *_in_private(ctx),
             _("Done: I erased what I held about you in this network."),
             records,
             _("If you use the bot here again, it will know you anew (send /setor again)."),
@@ -274,4 +329,6 @@ def register(router: Router) -> None:
     router.command("apagarmeusdados", N_("erase what the bot holds about you"), "/apagarmeusdados")(
         erase_request
     )
-    router.button(EraseDecision)(erase_button)
+    router.button(EraseDecision, private=True)(erase_button)
+    router.private("meusdados")(my_data_private)
+    router.private("apagarmeusdados")(erase_request_private)

@@ -1493,11 +1493,14 @@ async def places(*, session: AsyncSession, network_id: int, limit: int = 6) -> S
 async def members_of_user(
     *, session: AsyncSession, platform: str, user_id: str
 ) -> Sequence[Member]:
-    """The member rows of one person across the networks of a platform."""
+    """The member rows of one person across the networks of a platform (with their
+    sectors), oldest network first."""
     result = await session.scalars(
         select(Member)
         .join(Network, Network.id == Member.network_id)
+        .options(joinedload(Member.sector))
         .where(Network.platform == platform, Member.user_id == user_id)
+        .order_by(Member.network_id)
     )
     return result.all()
 

@@ -34,6 +34,8 @@ from storage.models import (
 )
 from tests.conftest import NOW
 from tests.drive import COORDINATOR, Group
+from tests.telegram_harness import ANA as TG_ANA
+from tests.telegram_harness import GROUP, Harness, buttons
 
 ANA = Person(user_id="2", name="Ana Beatriz", username="ana_saude")
 BRUNO = Person(user_id="3", name="Bruno", username="bruno_ct")
@@ -298,3 +300,122 @@ async def test_keeping_my_data_changes_nothing(group: Group) -> None:
     assert "Nada foi apagado" in _text(kept)
     assert await _count(group.runtime, Member, Member.user_id == ANA.user_id) == 1
     assert await _count(group.runtime, Rsvp) == 3
+
+
+# --- in the private chat: for someone who left the group, or who would rather not ask there
+
+
+async def _private_press(group: Group, person: Person, data: str) -> list[Reply]:
+    return await group.runtime.redebot.handle(
+        Incoming(
+            platform=group.platform,
+            chat_id=person.user_id,
+            chat_kind=ChatKind.PRIVATE,
+            sender=person,
+            button=data,
+            message_id="77",
+        )
+    )
+
+
+async def test_my_data_in_private_needs_no_group(group: Group) -> None:
+    # Ana left the group: she still asks in the private chat, and gets all of it there.
+    (reply,) = await _private(group, ANA, "/meusdados")
+    assert reply.to_user is None and reply.file is not None
+    for line in ("Nome: Ana Beatriz", "Setor: Saúde", "1 devolutiva entregue: E-2026-001"):
+        assert line in reply.text, (line, reply.text)
+    assert "Também em" not in reply.text  # every network is listed right here
+    data = json.loads(reply.file.content)
+    assert data["voce"]["nome"] == "Ana Beatriz" and data["rede"] == "Rede Teste"
+
+
+async def test_erasing_in_private_asks_per_network_and_erases_only_the_one_chosen(
+    group: Group,
+) -> None:
+    runtime = group.runtime
+    other = Group(runtime, chat_id="-100300")
+    await other.seat(COORDINATOR, "CRAS")
+    await other.seat(ANA, "Educação")
+    (both,) = await _private(group, ANA, "/meusdados")
+    assert both.file is not None
+    exported = json.loads(both.file.content)
+    assert [n["voce"]["setor"] for n in exported["redes"]] == ["Saúde", "Educação"]
+    assert "Setor: Saúde" in both.text and "Setor: Educação" in both.text
+
+    asks = await _private(group, ANA, "/apagarmeusdados")
+    assert len(asks) == 2 and all(r.buttons and r.to_user is None for r in asks)
+    assert all(r.text.startswith("📋 Rede Teste") for r in asks)
+    assert "“representante do setor Educação”" in asks[1].text
+    # Bruno cannot press Ana's buttons, even in his own private chat.
+    refused = await _private_press(group, BRUNO, _button([asks[1]], "Apagar"))
+    assert "não vale mais" in _text(refused), _text(refused)
+    assert await _count(runtime, Member, Member.user_id == ANA.user_id) == 2
+
+    done = await _private_press(group, ANA, _button([asks[1]], "Apagar"))
+    assert done[0].edit and "📋 Rede Teste" in done[0].text
+    assert "agora dizem “representante do setor Educação”" in _text(done), _text(done)
+    members = await _count(runtime, Member, Member.user_id == ANA.user_id)
+    assert members == 1  # her membership in the first network stays
+    assert "Ana Beatriz" not in await other.text(COORDINATOR, "/setores")
+    assert "Ana Beatriz" in await group.text(COORDINATOR, "/setores")
+    # Her private chat stays too: another network still knows her.
+    assert await _count(runtime, Contact, Contact.user_id == ANA.user_id) == 1
+    again = await _private_press(group, ANA, _button([asks[1]], "Apagar"))
+    assert "não vale mais" in _text(again), _text(again)
+
+    kept = await _private_press(group, ANA, _button([asks[0]], "Manter"))
+    assert "Nada foi apagado" in _text(kept)
+    last = await _private_press(group, ANA, _button([asks[0]], "Apagar"))
+    assert "agora dizem “representante do setor Saúde”" in _text(last), _text(last)
+    assert await _count(runtime, Member, Member.user_id == ANA.user_id) == 0
+    assert await _count(runtime, Contact, Contact.user_id == ANA.user_id) == 0
+
+
+async def test_a_stranger_in_private_is_told_nothing_is_held(group: Group) -> None:
+    stranger = Person(user_id="99", name="Alguém")
+    for command in ("/meusdados", "/apagarmeusdados"):
+        (said,) = await _private(group, stranger, command)
+        assert "Não guardo nada sobre você" in said.text and "30 dias" in said.text
+        assert not said.buttons and said.file is None
+    # The other commands still point to the group, and say what works here.
+    (hint,) = await _private(group, stranger, "/proxima")
+    assert "grupo da Rede" in hint.text and "/meusdados" in hint.text
+    (start,) = await _private(group, stranger, "/start")
+    assert "/apagarmeusdados" in start.text
+
+
+async def test_a_group_button_pressed_in_private_changes_nothing(group: Group) -> None:
+    ask = await group.say(COORDINATOR, "/gerarcalendario 2027 2ª terça 14h CRAS")
+    (confirm,) = [b.data for r in ask for row in r.buttons for b in row if ":ok:" in b.data]
+    said = await _private_press(group, COORDINATOR, confirm)
+    assert "não vale mais" in _text(said), _text(said)
+    async with group.runtime.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Meeting)) == 2
+
+
+async def test_over_telegram_the_private_chat_shows_and_erases(seated_group: Harness) -> None:
+    """The real client and the fake Bot API: the file and the question come in the private
+    chat, the press there edits that message, and the member row is gone."""
+    tg = seated_group
+    mark = tg.api.mark()
+    tg.api.private_message(TG_ANA, "/meusdados")
+    sent = await tg.api.wait_for_message(TG_ANA.id, since=mark)
+    assert sent["document"]["file_name"] == "meus-dados.json"
+    assert "Setor: Saúde" in sent.get("caption", "") + sent.get("text", "")
+    mark = tg.api.mark()
+    tg.api.private_message(TG_ANA, "/apagarmeusdados")
+    ask = await tg.api.wait_for_message(TG_ANA.id, "apagar o que guardo", since=mark)
+    assert ask["text"].startswith("📋 Rede Teste") and ask["chat"]["type"] == "private"
+    erase = next(b for b in buttons(ask) if b.startswith("v1:erase:") and b.endswith(":ok"))
+    mark = tg.api.mark()
+    tg.api.press_button(ask, erase, TG_ANA)
+    edit = await tg.api.wait_for_call("editMessageText", since=mark)
+    assert edit.params["chat_id"] == TG_ANA.id and "apaguei" in edit.params["text"]
+    await tg.api.wait_for_call("answerCallbackQuery", since=mark)
+    async with tg.runtime.sessions() as session:
+        left = await session.scalar(
+            select(func.count()).select_from(Member).where(Member.user_id == str(TG_ANA.id))
+        )
+    assert left == 0
+    # Nothing about it reached the group.
+    assert not [c for c in tg.api.calls_since(mark) if c.params.get("chat_id") == GROUP]

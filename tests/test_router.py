@@ -170,3 +170,30 @@ async def test_a_valid_payload_reaches_its_handler_parsed() -> None:
     router.button(Probe)(handler)
     await router.dispatch_button(cast(Context, None), "v1:probe:7:ok")
     assert seen == [Probe(7, Decision.OK)]
+
+
+@dataclass(frozen=True)
+class Mine(ButtonData, prefix="mine"):
+    member_id: int
+    decision: Decision
+
+
+def test_private_forms_need_a_command_and_private_buttons_name_their_member() -> None:
+    router = Router()
+
+    async def anywhere(pctx: Any) -> list[Reply]:  # pragma: no cover - never called
+        return []
+
+    router.private("nada")(anywhere)
+    with pytest.raises(ValueError, match="private forms of unregistered commands: /nada"):
+        router.check()
+    with pytest.raises(ValueError, match="private /nada registered twice"):
+        router.private("nada")(anywhere)
+    # A button pressable in private must say whose it is (only that member may press it).
+    with pytest.raises(ValueError, match="no member_id"):
+        router.button(Probe, private=True)(_button)
+    router.button(Mine, private=True)(_button)  # type: ignore[arg-type]
+    assert router.private_member(Mine(7, Decision.OK).encode()) == 7
+    assert router.private_member("v1:mine:x:ok") is None  # forged
+    router.button(Probe)(_button)
+    assert router.private_member(Probe(7, Decision.OK).encode()) is None  # group-only

@@ -749,3 +749,21 @@ async def test_an_event_of_an_unknown_shape_is_answered_and_changes_nothing(
     for event in ("messages.upsert", "group-participants.update"):
         assert await wa.act(wa.bridge.post(wa.bridge.envelope(event, data))) == []
     assert await _count(wa, Network) == 0 and await _count(wa, InboxEvent) == 0
+
+
+async def test_in_private_a_member_sees_and_erases_their_data(seated: WhatsApp) -> None:
+    """/meusdados and /apagarmeusdados work in the private chat too (someone who left the
+    group still reaches their data); the choice is a poll there, voted there."""
+    members = await _count(seated, Member)
+    shown = await seated.act(seated.bridge.say(BRUNO.pn, BRUNO, "/meusdados"))
+    assert [s.route for s in shown] == ["sendMedia"] and shown[0].number != GROUP
+    sent = await seated.act(seated.bridge.say(BRUNO.pn, BRUNO, "/apagarmeusdados"))
+    card = next(s for s in sent if s.route == "sendText" and "apagar o que guardo" in s.text)
+    poll = sent[sent.index(card) + 1]
+    assert poll.route == "sendPoll" and poll.number == card.number != GROUP
+    done = await seated.act(
+        seated.bridge.vote(poll.number, BRUNO, poll, [poll.body["values"][0]], at_ms=9)
+    )
+    assert any("apaguei" in s.text for s in done), [s.text for s in done]
+    assert all(s.number != GROUP for s in [*shown, *sent, *done])
+    assert await _count(seated, Member) == members - 1

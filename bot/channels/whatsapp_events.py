@@ -355,9 +355,8 @@ def _attachment(document: Mapping[str, Any], raw: Mapping[str, Any], fetch: Fetc
 
 def _vote(base: dict[str, Any], poll: Mapping[str, Any]) -> Incoming | None:
     """A vote names the voter's whole current choice; ``[]`` (retracted, or a vote the
-    bridge could not decrypt) changes nothing."""
-    if base["chat_kind"] is not ChatKind.GROUP:
-        return None
+    bridge could not decrypt) changes nothing. In a group or in the private chat (where
+    the bot asks, for instance, whether to erase someone's data)."""
     creation = poll.get("pollCreationMessageKey")
     vote = poll.get("vote")
     if not isinstance(creation, Mapping) or not creation.get("id") or not isinstance(vote, Mapping):
