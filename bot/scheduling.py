@@ -117,6 +117,14 @@ def meeting_rows(
                 meeting_id=meeting.id,
             )
         )
+        # The roles are always named after the start: a roles row due by it was planned
+        # for an earlier start (the list opened, then /remarcar moved the meeting later).
+        # The new start plans them again (bot.services.rotation.at_start).
+        cancels.append(
+            repo.PrefixCancel(
+                network_id=network.id, key_prefix=f"{prefix}roles", due_by=meeting.starts_at
+            )
+        )
     quorum_due = meeting.starts_at - QUORUM_CHECK_BEFORE
     if quorum_due > now:
         rows.append(

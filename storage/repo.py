@@ -692,6 +692,8 @@ class PrefixCancel:
     network_id: int
     key_prefix: str
     keep: tuple[str, ...] = ()
+    # Only the rows due at or before this instant (None: whenever they are due).
+    due_by: datetime | None = None
 
 
 # Prefixes per UPDATE of cancel_scheduled_many (each a few bound values and its keep).
@@ -715,6 +717,8 @@ async def cancel_scheduled_many(*, session: AsyncSession, cancels: Iterable[Pref
             )
             if cancel.keep:
                 term = and_(term, ScheduledMessage.key.not_in(cancel.keep))
+            if cancel.due_by is not None:
+                term = and_(term, ScheduledMessage.due_at <= cancel.due_by)
             terms.append(term)
         await session.execute(
             update(ScheduledMessage).where(or_(*terms)).values(status=OutboxStatus.CANCELLED)

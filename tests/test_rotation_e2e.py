@@ -440,6 +440,30 @@ async def test_without_a_presence_list_the_roles_come_from_the_rsvps(tg: Harness
     assert len(rows) == 2
 
 
+async def test_a_meeting_moved_after_its_list_opened_names_its_roles_at_the_new_time(
+    tg: Harness,
+) -> None:
+    # The list opens five minutes before; then the meeting is moved to the next day.
+    await tg.clock.set(MEETING_START - timedelta(minutes=5))
+    mark = tg.api.mark()
+    tg.api.group_message(GROUP, COORD, "/presenca")
+    await tg.api.wait_for_message(GROUP, "Lista de presença", since=mark)
+    await tg.api.wait_for_message(GROUP, "às 14h15", since=mark)
+    moved = await tg.say(COORD, "/remarcar 24/11 | 25/11 14h")
+    assert "25/11" in moved["text"], moved["text"]
+    # Not at the old time: the roles of a meeting that has not started are not named.
+    mark = tg.api.mark()
+    await tg.clock.set(MEETING_START + timedelta(hours=2))
+    await tg.dispatcher.run_due()
+    early = [c for c in tg.api.calls_since(mark) if c.method == "sendMessage"]
+    assert not any("Secretaria" in c.params["text"] for c in early), early
+    # At the new time they are (without a new list: from the answers, half an hour in).
+    await tg.clock.set(MEETING_START + timedelta(days=1, minutes=30))
+    await tg.dispatcher.run_due()
+    roles = await tg.api.wait_for_message(GROUP, "Secretaria", since=mark)
+    assert "25/11" in roles["text"], roles["text"]
+
+
 async def test_the_coordinator_can_name_a_role_before_the_rotation_does(tg: Harness) -> None:
     await tg.clock.set(MEETING_START + timedelta(minutes=2))
     swapped = await tg.say(COORD, "/trocar ata Saúde")
