@@ -416,12 +416,15 @@ class Redebot:
             if msg.button is not None:
                 return await self._private_press(msg, places), locale
             assert own is not None
-            replies = await own(
-                PrivateContext(
-                    msg=msg, session=session, now=now, settings=self.settings, places=places
+            # What is said beside the networks' own parts: in the first one's language.
+            locale = places[0].network.locale if places else locale
+            with use_locale(locale):
+                replies = await own(
+                    PrivateContext(
+                        msg=msg, session=session, now=now, settings=self.settings, places=places
+                    )
                 )
-            )
-            return replies, places[0].network.locale if places else locale
+            return replies, locale
         if msg.command is not None:
             with use_locale(locale):
                 if msg.command in {"start", "ajuda", "help"}:

@@ -55,7 +55,7 @@ async def my_data_private(pctx: PrivateContext) -> list[Reply]:
         return []
 
     await pctx.each(one)
-    exported: dict[str, Any] = files[0] if len(files) == 1 else {"redes": files}
+    exported = {"redes": files}
     content = json.dumps(exported, ensure_ascii=False, indent=2).encode()
     text = "\n\n".join(summaries)
     text += "\n\n" + _("All of it in detail (JSON). To erase it: /apagarmeusdados")
@@ -280,7 +280,12 @@ def _in_private(ctx: Context) -> list[str]:
     if ctx.msg.chat_kind is not ChatKind.PRIVATE:
         return []
     network = ctx.network.title or _("Rede de Proteção Social")
-    return [_("📋 {network}").format(network=network)]
+    if ctx.member.sector is None:
+        return [_("📋 {network}").format(network=network)]
+    # Two networks may share a name: the sector the person speaks for there tells them apart.
+    return [
+        _("📋 {network} (you: {sector})").format(network=network, sector=ctx.member.sector.name)
+    ]
 
 
 def _erase_buttons(member_id: int) -> tuple[Button, ...]:
@@ -318,7 +323,12 @@ async def erase_button(ctx: Context, press: EraseDecision) -> list[Reply]:
             *_in_private(ctx),
             _("Done: I erased what I held about you in this network."),
             records,
-            _("If you use the bot here again, it will know you anew (send /setor again)."),
+            _(
+                "If you use the bot in that network's group again, it will know you anew "
+                "(send /setor there again)."
+            )
+            if ctx.msg.chat_kind is ChatKind.PRIVATE
+            else _("If you use the bot here again, it will know you anew (send /setor again)."),
         ]
     )
     return [Reply(text=text, edit=True)]

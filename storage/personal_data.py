@@ -25,6 +25,7 @@ from storage.models import (
     Meeting,
     Member,
     Network,
+    PersonAlias,
     Referral,
     Rsvp,
     SentNotice,
@@ -212,10 +213,22 @@ async def erase(session: AsyncSession, network: Network, member: Member) -> None
     await session.execute(
         delete(Draft).where(Draft.network_id == network.id, Draft.user_id == member.user_id)
     )
+    # Their answers in the network's chats and in their private chat with the bot (whose
+    # id on WhatsApp is their phone JID, one of their other ids).
+    own_ids = (
+        await session.scalars(
+            select(PersonAlias.alias).where(
+                PersonAlias.platform == network.platform, PersonAlias.user_id == member.user_id
+            )
+        )
+    ).all()
+    chats = {network.chat_id, member.user_id, *own_ids}
+    if network.coordination_chat_id:
+        chats.add(network.coordination_chat_id)
     await session.execute(
         delete(ChoiceAnswer).where(
             ChoiceAnswer.platform == network.platform,
-            ChoiceAnswer.chat_id == network.chat_id,
+            ChoiceAnswer.chat_id.in_(sorted(chats)),
             ChoiceAnswer.user_id == member.user_id,
         )
     )

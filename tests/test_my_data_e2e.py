@@ -325,7 +325,7 @@ async def test_my_data_in_private_needs_no_group(group: Group) -> None:
     for line in ("Nome: Ana Beatriz", "Setor: Saúde", "1 devolutiva entregue: E-2026-001"):
         assert line in reply.text, (line, reply.text)
     assert "Também em" not in reply.text  # every network is listed right here
-    data = json.loads(reply.file.content)
+    (data,) = json.loads(reply.file.content)["redes"]
     assert data["voce"]["nome"] == "Ana Beatriz" and data["rede"] == "Rede Teste"
 
 
@@ -344,7 +344,11 @@ async def test_erasing_in_private_asks_per_network_and_erases_only_the_one_chose
 
     asks = await _private(group, ANA, "/apagarmeusdados")
     assert len(asks) == 2 and all(r.buttons and r.to_user is None for r in asks)
-    assert all(r.text.startswith("📋 Rede Teste") for r in asks)
+    # Both networks are called "Rede Teste": the sector she speaks for tells them apart.
+    assert [r.text.split("\n")[0] for r in asks] == [
+        "📋 Rede Teste (você: Saúde)",
+        "📋 Rede Teste (você: Educação)",
+    ]
     assert "“representante do setor Educação”" in asks[1].text
     # Bruno cannot press Ana's buttons, even in his own private chat.
     refused = await _private_press(group, BRUNO, _button([asks[1]], "Apagar"))
@@ -352,7 +356,8 @@ async def test_erasing_in_private_asks_per_network_and_erases_only_the_one_chose
     assert await _count(runtime, Member, Member.user_id == ANA.user_id) == 2
 
     done = await _private_press(group, ANA, _button([asks[1]], "Apagar"))
-    assert done[0].edit and "📋 Rede Teste" in done[0].text
+    assert done[0].edit and done[0].text.startswith("📋 Rede Teste (você: Educação)")
+    assert "no grupo dessa Rede" in done[0].text
     assert "agora dizem “representante do setor Educação”" in _text(done), _text(done)
     members = await _count(runtime, Member, Member.user_id == ANA.user_id)
     assert members == 1  # her membership in the first network stays
@@ -419,3 +424,10 @@ async def test_over_telegram_the_private_chat_shows_and_erases(seated_group: Har
     assert left == 0
     # Nothing about it reached the group.
     assert not [c for c in tg.api.calls_since(mark) if c.params.get("chat_id") == GROUP]
+
+
+async def test_in_private_the_network_s_language_is_spoken(group: Group) -> None:
+    said = await group.text(COORDINATOR, "/idioma es")
+    assert "es" in said.lower(), said
+    (reply,) = await _private(group, ANA, "/meusdados")
+    assert "Todo en detalle (JSON)" in reply.text and "Tudo em detalhe" not in reply.text
