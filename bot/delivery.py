@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.channels.base import Capabilities, Channel, ChatMoved, Sent, Unreachable, adapt
 from bot.clock import Clock
 from bot.i18n import gettext as _
-from bot.messages import Button, Incoming, MailOut, OutFile, Person, Reply
+from bot.messages import Button, ChatKind, Incoming, MailOut, OutFile, Person, Reply
 from storage import repo
 
 log = logging.getLogger(__name__)
@@ -186,7 +186,16 @@ class Courier:
             )
             sent = await self._deliver(channel, chat_id, group, origin)
             shown_in = chat_id
-        if not channel.capabilities.buttons and sent.message_ids:
+        # In a private chat everything the person writes is to the bot: a message without
+        # options there needs no record (it would only keep their phone number on WhatsApp).
+        private = fitted.to_user is not None or (
+            origin is not None and origin.chat_kind is ChatKind.PRIVATE
+        )
+        if (
+            not channel.capabilities.buttons
+            and sent.message_ids
+            and (fitted.buttons or not private)
+        ):
             # Without buttons a reply that quotes the bot is how people answer: keep the
             # ids of what was sent (and its options, if any), never its text.
             try:

@@ -16,6 +16,7 @@ from storage import repo
 from storage.models import (
     Ata,
     Attendance,
+    Choice,
     ChoiceAnswer,
     Contact,
     Delivery,
@@ -250,6 +251,13 @@ async def erase(session: AsyncSession, network: Network, member: Member) -> None
     await session.execute(
         delete(Contact).where(
             Contact.platform == network.platform, Contact.user_id == member.user_id
+        )
+    )
+    # The options the bot sent in the private chat (keyed by its id: the phone on WhatsApp).
+    await session.execute(
+        delete(Choice).where(
+            Choice.platform == network.platform,
+            Choice.chat_id.in_(sorted({member.user_id, *own_ids})),
         )
     )
     await repo.forget_person_aliases(

@@ -16,7 +16,7 @@ from sqlalchemy import func, select, text
 from bot.channels.whatsapp import WEBHOOK_PATH
 from bot.clock import ManualClock
 from storage import repo
-from storage.models import ChoiceAnswer, Contact, InboxEvent, Meeting, Member, Network, Rsvp
+from storage.models import Choice, ChoiceAnswer, Contact, InboxEvent, Meeting, Member, Network, Rsvp
 from tests.conftest import NOW
 from tests.fakes.evolution import INSTANCE, OWN_PN, Phone, Sent
 from tests.whatsapp_harness import (
@@ -770,4 +770,8 @@ async def test_in_private_a_member_sees_and_erases_their_data(seated: WhatsApp) 
     # Nothing ties his phone to his id any more: not even his vote in the private chat.
     async with seated.runtime.sessions() as session:
         answers = (await session.scalars(select(ChoiceAnswer.user_id))).all()
+        # Nor the bot's messages there: the erase card's options went with him, and the
+        # closing "apaguei" (no options) was never recorded.
+        chats = (await session.scalars(select(Choice.chat_id))).all()
     assert BRUNO.lid not in answers and BRUNO.pn not in answers
+    assert not {BRUNO.lid, BRUNO.pn} & set(chats), chats
