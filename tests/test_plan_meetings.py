@@ -105,7 +105,8 @@ async def _scenario(runtime: Runtime) -> tuple[Network, list[Meeting], list[dict
         row(f"{a}remind:120", kind="legacy", meeting_id=first.id),  # kind, meeting kept
         row(f"{a}start", claimed_by="w/1", claimed_at=NOW, attempts=2, kind="meeting_start"),
         row(f"{a}quorum", "cancelled", kind="quorum_check"),
-        row(f"{a}roles"),  # not under a prefix the planner cancels
+        # Due after its meeting's start, as roles always are: no planner cancels it.
+        row(f"{a}roles", due_at=ahead.starts_at + timedelta(minutes=15)),
         row(f"meeting:{soon.id}:remind:10080"),
         row(f"meeting:{sooner.id}:quorum", kind="quorum_check"),
         row(f"meeting:{cancelled.id}:remind:120"),
@@ -169,6 +170,38 @@ async def test_batched_planning_leaves_the_outbox_as_one_by_one_did(runtime: Run
     assert by_key[f"{a}roles"]["status"] == "pending"
     assert by_key[f"meeting:{meetings[0].id}0:remind:120"]["status"] == "pending"
     assert by_key[f"meeting:{meetings[14].id}:remind:120"]["status"] == "cancelled"
+
+
+async def test_a_roles_row_due_by_the_start_goes_when_the_meeting_is_planned(
+    runtime: Runtime,
+) -> None:
+    """The list opened, then the meeting was moved later: the roles planned for the old
+    start would be named before the meeting; planning it cancels them (its start row
+    plans them again). A roles row due after the start stays."""
+    network, _other = await two_networks(runtime)
+    async with runtime.sessions() as session, session.begin():
+        network = await session.merge(network)
+        moved, kept = await repo.add_meetings(
+            session=session,
+            meetings=[
+                _meeting(network, NOW + timedelta(days=1)),
+                _meeting(network, NOW + timedelta(hours=1)),
+            ],
+        )
+        for meeting, due in ((moved, NOW + timedelta(minutes=15)), (kept, kept.starts_at)):
+            await repo.schedule(
+                session=session,
+                network_id=network.id,
+                key=f"meeting:{meeting.id}:roles",
+                kind="meeting_roles",
+                due_at=due + timedelta(minutes=15),
+                meeting_id=meeting.id,
+            )
+        await plan_meetings(session=session, network=network, meetings=[moved, kept], now=NOW)
+    async with runtime.sessions() as session:
+        rows = await repo.pending_scheduled(session=session, network_id=network.id)
+    roles = sorted(r.key for r in rows if r.key.endswith(":roles"))
+    assert roles == [f"meeting:{kept.id}:roles"]
 
 
 async def test_a_calendar_is_planned_in_one_upsert_and_one_cancel(runtime: Runtime) -> None:
