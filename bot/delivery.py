@@ -73,6 +73,7 @@ def to_payload(out: Reply | MailOut) -> dict[str, Any]:
         "to_user": _person_payload(out.to_user) if out.to_user else None,
         "urgent": out.urgent,
         "chat": out.chat,
+        "confidential": out.confidential,
     }
 
 
@@ -95,6 +96,7 @@ def from_payload(data: Mapping[str, Any]) -> Reply | MailOut:
         to_user=_person_from(data["to_user"]) if data.get("to_user") else None,
         urgent=bool(data.get("urgent")),
         chat=data.get("chat"),
+        confidential=bool(data.get("confidential")),
     )
 
 
@@ -170,7 +172,8 @@ class Courier:
             if fitted.to_user is None:
                 raise
             # The person blocked the bot (or never wrote to it): ask in the group, naming them.
-            # A file (their data, a draft) never goes to the group: only a line saying so.
+            # A file (their data, a draft) or a confidential text (a case's timeline) never
+            # goes to the group: only a line saying so.
             log.info("private message not possible; asking in the group %s", chat_id)
             who = fitted.to_user
             group = (
@@ -181,14 +184,14 @@ class Courier:
                     ).format(name=who.name),
                     mentions=(who,),
                 )
-                if fitted.file is not None
+                if fitted.file is not None or fitted.confidential
                 else replace(fitted, to_user=None, mentions=(*fitted.mentions, who))
             )
             sent = await self._deliver(channel, chat_id, group, origin)
             shown_in = chat_id
         # In a private chat everything the person writes is to the bot: a message without
         # options there needs no record (it would only keep their phone number on WhatsApp).
-        private = fitted.to_user is not None or (
+        private = shown_in != chat_id or (
             origin is not None and origin.chat_kind is ChatKind.PRIVATE
         )
         if (

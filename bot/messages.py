@@ -165,3 +165,6 @@ class Reply:
     # Another chat of the network's platform to send it to instead of the network's group:
     # its coordination chat (/coordenacao aqui, issue 14).
     chat: str | None = None
+    # With ``to_user``: for that person's eyes only (a case's timeline). If the private
+    # chat fails, the group gets only a line asking for /start, as for a file.
+    confidential: bool = False

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.rules.kinds import Kind
+from bot.rules.rotation import ROLES_AFTER_LIST
 from bot.rules.status import MeetingStatus
 from storage import repo
 from storage.models import Meeting, Network
@@ -117,12 +118,16 @@ def meeting_rows(
                 meeting_id=meeting.id,
             )
         )
-        # The roles are always named after the start: a roles row due by it was planned
-        # for an earlier start (the list opened, then /remarcar moved the meeting later).
-        # The new start plans them again (bot.services.rotation.at_start).
+        # Before the start, the only roles row there can be is the presence list's, due
+        # ROLES_AFTER_LIST after the start (bot.rules.rotation.roles_due). One due by the
+        # start or later than that was planned for another start (the list opened, then
+        # /remarcar moved the meeting): it goes, and the new start plans the roles again
+        # (bot.services.rotation.at_start).
         cancels.append(
             repo.PrefixCancel(
-                network_id=network.id, key_prefix=f"{prefix}roles", due_by=meeting.starts_at
+                network_id=network.id,
+                key_prefix=f"{prefix}roles",
+                unless_due_within=(meeting.starts_at, meeting.starts_at + ROLES_AFTER_LIST),
             )
         )
     quorum_due = meeting.starts_at - QUORUM_CHECK_BEFORE

@@ -141,7 +141,7 @@ async def _show(ctx: Context, code: str) -> list[Reply]:
         return [Reply(text=f"{line}\n{note}")]
     private = timeline_text(view, ctx.network.timezone)
     return [
-        Reply(text=private, to_user=person(ctx.member)),
+        Reply(text=private, to_user=person(ctx.member), confidential=True),
         Reply(
             text=line
             + "\n"

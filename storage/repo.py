@@ -692,8 +692,9 @@ class PrefixCancel:
     network_id: int
     key_prefix: str
     keep: tuple[str, ...] = ()
-    # Only the rows due at or before this instant (None: whenever they are due).
-    due_by: datetime | None = None
+    # (after, until): only the rows due outside that span, i.e. at or before ``after`` or
+    # later than ``until`` (None: whenever they are due).
+    unless_due_within: tuple[datetime, datetime] | None = None
 
 
 # Prefixes per UPDATE of cancel_scheduled_many (each a few bound values and its keep).
@@ -717,8 +718,12 @@ async def cancel_scheduled_many(*, session: AsyncSession, cancels: Iterable[Pref
             )
             if cancel.keep:
                 term = and_(term, ScheduledMessage.key.not_in(cancel.keep))
-            if cancel.due_by is not None:
-                term = and_(term, ScheduledMessage.due_at <= cancel.due_by)
+            if cancel.unless_due_within is not None:
+                after, until = cancel.unless_due_within
+                term = and_(
+                    term,
+                    or_(ScheduledMessage.due_at <= after, ScheduledMessage.due_at > until),
+                )
             terms.append(term)
         await session.execute(
             update(ScheduledMessage).where(or_(*terms)).values(status=OutboxStatus.CANCELLED)

@@ -409,6 +409,28 @@ async def test_on_telegram_the_timeline_goes_only_to_the_asker_in_private(
     assert sent_to == {GROUP}
 
 
+async def test_a_timeline_that_cannot_go_in_private_never_goes_to_the_group(
+    seated_group: Harness,
+) -> None:
+    tg = seated_group
+    tg.api.private_message(TG_DORA, "/start")
+    await tg.api.wait_for_message(TG_DORA.id)
+    await tg.say(TG_DORA, "/caso novo CREAS | Saúde | alto | 15/01")
+    mark = tg.api.mark()
+    tg.api.fail_next("sendMessage", 403, chat_id=TG_DORA.id)  # she blocked the bot since
+    tg.api.group_message(GROUP, TG_DORA, "/caso CASO-2026-001")
+    asked = await tg.api.wait_for_message(GROUP, contains="mande /start", since=mark)
+    assert "Dora" in asked["text"]
+    await tg.api.wait_for_message(GROUP, contains="no privado", since=mark)
+    public = [
+        c.params["text"]
+        for c in tg.api.calls_since(mark)
+        if c.method == "sendMessage" and c.params["chat_id"] == GROUP
+    ]
+    # The group sees the case's one line, never its timeline.
+    assert not any("— linha do tempo" in text or "aberto, risco" in text for text in public), public
+
+
 async def test_a_long_timeline_fits_one_message_with_the_newest_entries(group: Group) -> None:
     await group.say(ANA, NEW)
     for n in range(60):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from bot.channels.base import Channel, Unreachable
 from bot.channels.console import ConsoleChannel, ShiftedClock
@@ -20,6 +21,7 @@ from bot.clock import ManualClock
 from bot.delivery import Courier
 from bot.messages import Button, ChatKind, Incoming, OutFile, Person, Reply
 from bot.runtime import Runtime, open_runtime
+from storage.models import Choice
 from tests.channels import Shown, TextOnlyChannel, telegram_shown, whatsapp_shown
 from tests.conftest import make_settings
 from tests.fakes.bot_api import FakeBotApi
@@ -219,3 +221,23 @@ async def test_a_private_message_nobody_can_receive_goes_to_the_group_naming_the
     seen = subject.seen()
     assert any("Sua ata está atrasada." in s.text and s.chat_id == subject.chat_id for s in seen)
     assert any("999999" in s.mentioned or "Helena" in s.text for s in seen)
+    if not subject.channel.capabilities.buttons:
+        # Shown in the group, it is the group's: a quote of it is known to be the bot's.
+        async with subject.runtime.sessions() as session:
+            chats = (await session.scalars(select(Choice.chat_id))).all()
+        assert subject.chat_id in chats, chats
+
+
+async def test_a_confidential_message_nobody_can_receive_never_goes_to_the_group(
+    subject: Subject,
+) -> None:
+    if isinstance(subject.channel, ConsoleChannel):
+        pytest.skip("the console shows private messages inline: nobody is unreachable")
+    blocked = Person(user_id="999999", name="Helena")
+    if subject.api is not None:
+        subject.api.fail_next("sendMessage", 403, chat_id=999999)
+    timeline = "CASO-2026-001 — linha do tempo: aberto, risco alto"
+    await _send(subject, Reply(text=timeline, to_user=blocked, confidential=True))
+    group = [s for s in subject.seen() if s.chat_id == subject.chat_id]
+    assert group and not any("risco alto" in s.text for s in group), group
+    assert any("/start" in s.text for s in group)

@@ -175,29 +175,35 @@ async def test_batched_planning_leaves_the_outbox_as_one_by_one_did(runtime: Run
 async def test_a_roles_row_due_by_the_start_goes_when_the_meeting_is_planned(
     runtime: Runtime,
 ) -> None:
-    """The list opened, then the meeting was moved later: the roles planned for the old
-    start would be named before the meeting; planning it cancels them (its start row
-    plans them again). A roles row due after the start stays."""
+    """The list opened, then the meeting was moved: the roles planned for the old start
+    would be named before the meeting (moved later) or after it (moved earlier); planning
+    it cancels them (its start row plans them again). The list's own row stays."""
     network, _other = await two_networks(runtime)
     async with runtime.sessions() as session, session.begin():
         network = await session.merge(network)
-        moved, kept = await repo.add_meetings(
+        later, earlier, kept = await repo.add_meetings(
             session=session,
             meetings=[
                 _meeting(network, NOW + timedelta(days=1)),
                 _meeting(network, NOW + timedelta(hours=1)),
+                _meeting(network, NOW + timedelta(hours=1)),
             ],
         )
-        for meeting, due in ((moved, NOW + timedelta(minutes=15)), (kept, kept.starts_at)):
+        for meeting, due in (
+            (later, NOW + timedelta(minutes=15)),  # planned for a start at NOW
+            (earlier, NOW + timedelta(hours=3, minutes=15)),  # for a start at NOW + 3h
+            (kept, kept.starts_at + timedelta(minutes=15)),
+        ):
             await repo.schedule(
                 session=session,
                 network_id=network.id,
                 key=f"meeting:{meeting.id}:roles",
                 kind="meeting_roles",
-                due_at=due + timedelta(minutes=15),
+                due_at=due,
                 meeting_id=meeting.id,
             )
-        await plan_meetings(session=session, network=network, meetings=[moved, kept], now=NOW)
+        meetings = [later, earlier, kept]
+        await plan_meetings(session=session, network=network, meetings=meetings, now=NOW)
     async with runtime.sessions() as session:
         rows = await repo.pending_scheduled(session=session, network_id=network.id)
     roles = sorted(r.key for r in rows if r.key.endswith(":roles"))

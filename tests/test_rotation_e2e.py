@@ -464,6 +464,24 @@ async def test_a_meeting_moved_after_its_list_opened_names_its_roles_at_the_new_
     assert "25/11" in roles["text"], roles["text"]
 
 
+async def test_a_meeting_moved_earlier_after_its_list_opened_names_its_roles_in_it(
+    tg: Harness,
+) -> None:
+    await tg.clock.set(MEETING_START - timedelta(hours=3))  # 11h, for the 14h meeting
+    mark = tg.api.mark()
+    tg.api.group_message(GROUP, COORD, "/presenca")
+    await tg.api.wait_for_message(GROUP, "Lista de presença", since=mark)
+    await tg.api.wait_for_message(GROUP, "às 14h15", since=mark)
+    moved = await tg.say(COORD, "/remarcar 24/11 | 24/11 12h")
+    assert "12h" in moved["text"], moved["text"]
+    # Half an hour into the moved meeting (not at 14h15, after it has ended).
+    mark = tg.api.mark()
+    await tg.clock.set(MEETING_START - timedelta(hours=2) + timedelta(minutes=30))
+    await tg.dispatcher.run_due()
+    roles = await tg.api.wait_for_message(GROUP, "Secretaria", since=mark)
+    assert "12h" in roles["text"], roles["text"]
+
+
 async def test_the_coordinator_can_name_a_role_before_the_rotation_does(tg: Harness) -> None:
     await tg.clock.set(MEETING_START + timedelta(minutes=2))
     swapped = await tg.say(COORD, "/trocar ata Saúde")
