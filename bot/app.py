@@ -440,30 +440,17 @@ class Redebot:
                         "and /apagarmeusdados."
                     )
             return [Reply(text=text)], locale
-        rows = await repo.members_of_user(
-            session=session, platform=msg.platform, user_id=msg.sender.user_id
-        )
         # The person may have questions open in several networks: the newest whose handler
         # takes the text answers it (a group's step-by-step conversation takes none here).
-        members = {m.id: m for m in rows}
+        by_member = {p.member.id: p for p in await self._places(session, msg, now)}
         questions = await repo.open_questions(
-            session=session, member_ids=list(members), since=now - QUESTION_LIFETIME
+            session=session, member_ids=list(by_member), since=now - QUESTION_LIFETIME
         )
         for question in questions:
-            network = await session.get(Network, question.network_id)
-            member = members.get(question.member_id)
-            if network is None or member is None:
+            ctx = by_member.get(question.member_id)
+            if ctx is None:
                 continue
-            ctx = Context(
-                msg=msg,
-                session=session,
-                network=network,
-                member=member,
-                now=now,
-                settings=self.settings,
-                is_coordinator=member.is_coordinator,
-                hooks=self.router.hooks,
-            )
+            network = ctx.network
             with use_locale(network.locale), dates.reading(now, network.timezone):
                 answered = await self._answer_question(ctx, question)
             if answered is not None:
