@@ -324,16 +324,7 @@ class Redebot:
             # The channel looked the sender's rights up (Telegram: for commands and buttons).
             member.is_admin = msg.sender.is_admin
         is_admin = msg.sender.is_admin if msg.admin_checked else member.is_admin
-        ctx = Context(
-            msg=msg,
-            session=session,
-            network=network,
-            member=member,
-            now=now,
-            settings=self.settings,
-            is_coordinator=is_admin or member.is_coordinator,
-            hooks=self.router.hooks,
-        )
+        ctx = self._context(session, msg, network, member, now, admin=is_admin)
         if msg.command is None and msg.button is None:
             return await self._answer(ctx, [member.id])
         replies = await self.router.dispatch(ctx)
@@ -364,16 +355,7 @@ class Redebot:
                     ).format(network=network.title or _("the network"))
                 )
             ]
-        ctx = Context(
-            msg=msg,
-            session=session,
-            network=network,
-            member=found,
-            now=now,
-            settings=self.settings,
-            is_coordinator=found.is_admin or found.is_coordinator,
-            hooks=self.router.hooks,
-        )
+        ctx = self._context(session, msg, network, found, now, admin=found.is_admin)
         if msg.command is None and msg.button is None:
             return await self._answer(ctx, [found.id])
         return await self.router.dispatch(ctx)
@@ -469,21 +451,32 @@ class Redebot:
         places = []
         for member in rows:
             network = await session.get(Network, member.network_id)
-            if network is None:
-                continue
-            places.append(
-                Context(
-                    msg=msg,
-                    session=session,
-                    network=network,
-                    member=member,
-                    now=now,
-                    settings=self.settings,
-                    is_coordinator=member.is_coordinator,
-                    hooks=self.router.hooks,
-                )
-            )
+            if network is not None:
+                places.append(self._context(session, msg, network, member, now, admin=False))
         return places
+
+    def _context(
+        self,
+        session: AsyncSession,
+        msg: Incoming,
+        network: Network,
+        member: Member,
+        now: datetime,
+        *,
+        admin: bool,
+    ) -> Context:
+        """What a handler gets; ``admin``: the sender administers the chat (a coordinator
+        there whatever the member row says)."""
+        return Context(
+            msg=msg,
+            session=session,
+            network=network,
+            member=member,
+            now=now,
+            settings=self.settings,
+            is_coordinator=admin or member.is_coordinator,
+            hooks=self.router.hooks,
+        )
 
     async def _private_press(self, msg: Incoming, places: list[Context]) -> list[Reply]:
         """A button pressed in the private chat: only the member it names, who must be the
