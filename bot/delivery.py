@@ -159,7 +159,9 @@ class Courier:
     ) -> Sent:
         """Deliver one reply; an unreachable private recipient is asked in the group."""
         channel = self.channel(platform)
-        fitted = adapt(reply, channel.capabilities, asker=origin.sender if origin else None)
+        # In a private chat the asker is the only one there: an error needs no tag.
+        asker = origin.sender if origin and origin.chat_kind is not ChatKind.PRIVATE else None
+        fitted = adapt(reply, channel.capabilities, asker=asker)
         if fitted is None:
             return Sent()
         fitted = await with_files(fitted)

@@ -775,3 +775,40 @@ async def test_in_private_a_member_sees_and_erases_their_data(seated: WhatsApp) 
         chats = (await session.scalars(select(Choice.chat_id))).all()
     assert BRUNO.lid not in answers and BRUNO.pn not in answers
     assert not {BRUNO.lid, BRUNO.pn} & set(chats), chats
+
+
+async def test_in_private_a_second_vote_after_erasure_is_answered_plainly(
+    seated: WhatsApp,
+) -> None:
+    """Bruno, in two networks, erases one in private and votes again in its poll: he is
+    told, in the private chat, without being tagged (it is his own chat with the bot);
+    his other network's poll still works."""
+    second = "120363048888888888@g.us"
+    seated.bridge.add_group(second, "Rede Vizinha", [CARLA, BRUNO], admins=(CARLA,))
+    await seated.act(seated.bridge.add_bot(second, CARLA))
+    asked = await seated.act(seated.bridge.say(second, BRUNO, "/setor Saúde"))
+    confirm = next(s for s in asked if s.route == "sendPoll")
+    await seated.act(
+        seated.bridge.vote(second, CARLA, confirm, [confirm.body["values"][0]], at_ms=1)
+    )
+    sent = await seated.act(seated.bridge.say(BRUNO.pn, BRUNO, "/apagarmeusdados"))
+    polls = [s for s in sent if s.route == "sendPoll"]
+    assert len(polls) == 2 and all(p.number == BRUNO.pn for p in polls)
+    first = polls[0]
+    done = await seated.act(
+        seated.bridge.vote(BRUNO.pn, BRUNO, first, [first.body["values"][0]], at_ms=9)
+    )
+    assert any("apaguei" in s.text for s in done), [s.text for s in done]
+    again = await seated.act(
+        seated.bridge.vote(BRUNO.pn, BRUNO, first, [first.body["values"][0]], at_ms=10)
+    )
+    assert again and all(s.number == BRUNO.pn for s in again), again
+    for s in again:
+        assert not s.body.get("mentioned"), s.body
+        assert "@" not in s.text, s.text
+    other = polls[1]
+    kept = await seated.act(
+        seated.bridge.vote(BRUNO.pn, BRUNO, other, [other.body["values"][-1]], at_ms=11)
+    )
+    assert kept and all(s.number == BRUNO.pn for s in kept)
+    assert await _count(seated, Member) >= 1
