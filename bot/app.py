@@ -73,13 +73,19 @@ class Redebot:
         replies = await self.handle(msg)
         if self.courier is None:
             return replies
+        reached = True  # the last private reply reached the person
         for reply in replies:
+            if reply.after_private and not reached:
+                continue  # "I sent it in private": it was not
             try:
-                await self.courier.send(
+                sent = await self.courier.send(
                     platform=msg.platform, chat_id=msg.chat_id, reply=reply, origin=msg
                 )
             except Exception:
                 log.exception("could not send a reply in %s", msg.chat_id)
+                sent = None
+            if reply.to_user is not None:
+                reached = sent is not None and not sent.in_group_instead
         return replies
 
     async def handle(self, msg: Incoming) -> list[Reply]:
@@ -426,7 +432,10 @@ class Redebot:
         # takes the text answers it (a group's step-by-step conversation takes none here).
         by_member = {p.member.id: p for p in await self._places(session, msg, now)}
         questions = await repo.open_questions(
-            session=session, member_ids=list(by_member), since=now - QUESTION_LIFETIME
+            session=session,
+            member_ids=list(by_member),
+            since=now - QUESTION_LIFETIME,
+            private=True,  # one asked in a group is answered there
         )
         for question in questions:
             ctx = by_member.get(question.member_id)

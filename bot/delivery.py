@@ -169,7 +169,7 @@ class Courier:
             if fitted.to_user is not None and channel.capabilities.private_needs_contact:
                 await self._check_contact(platform, fitted.to_user)
             sent = await self._deliver(channel, chat_id, fitted, origin)
-            shown_in = fitted.to_user.user_id if fitted.to_user is not None else chat_id
+            shown, shown_in = fitted, fitted.to_user.user_id if fitted.to_user else chat_id
         except Unreachable:
             if fitted.to_user is None:
                 raise
@@ -190,21 +190,18 @@ class Courier:
                 else replace(fitted, to_user=None, mentions=(*fitted.mentions, who))
             )
             sent = await self._deliver(channel, chat_id, group, origin)
-            shown_in = chat_id
+            sent = replace(sent, in_group_instead=True)
+            shown, shown_in = group, chat_id
         # In a private chat everything the person writes is to the bot: a message without
         # options there needs no record (it would only keep their phone number on WhatsApp).
         private = shown_in != chat_id or (
             origin is not None and origin.chat_kind is ChatKind.PRIVATE
         )
-        if (
-            not channel.capabilities.buttons
-            and sent.message_ids
-            and (fitted.buttons or not private)
-        ):
+        if not channel.capabilities.buttons and sent.message_ids and (shown.buttons or not private):
             # Without buttons a reply that quotes the bot is how people answer: keep the
             # ids of what was sent (and its options, if any), never its text.
             try:
-                await self._remember_choice(platform, shown_in, fitted, sent)
+                await self._remember_choice(platform, shown_in, shown, sent)
             except Exception:  # the message is out: never make the caller send it again
                 log.exception("could not keep the options of a message in %s", chat_id)
         return sent

@@ -168,3 +168,6 @@ class Reply:
     # With ``to_user``: for that person's eyes only (a case's timeline). If the private
     # chat fails, the group gets only a line asking for /start, as for a file.
     confidential: bool = False
+    # Said only if the update's private reply before it reached the person ("I sent it to
+    # you in private"); dropped when that one had to fall back to the group.
+    after_private: bool = False

@@ -119,15 +119,15 @@ def meeting_rows(
             )
         )
         # Before the start, the only roles row there can be is the presence list's, due
-        # ROLES_AFTER_LIST after the start (bot.rules.rotation.roles_due). One due by the
-        # start or later than that was planned for another start (the list opened, then
-        # /remarcar moved the meeting): it goes, and the new start plans the roles again
-        # (bot.services.rotation.at_start).
+        # exactly ROLES_AFTER_LIST after the start (bot.rules.rotation.roles_due). One due
+        # at any other time was planned for another start (the list opened, then /remarcar
+        # moved the meeting, even by a few minutes): it goes, and the new start plans the
+        # roles again (bot.services.rotation.at_start).
         cancels.append(
             repo.PrefixCancel(
                 network_id=network.id,
                 key_prefix=f"{prefix}roles",
-                unless_due_within=(meeting.starts_at, meeting.starts_at + ROLES_AFTER_LIST),
+                unless_due_at=meeting.starts_at + ROLES_AFTER_LIST,
             )
         )
     quorum_due = meeting.starts_at - QUORUM_CHECK_BEFORE

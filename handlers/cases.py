@@ -145,7 +145,8 @@ async def _show(ctx: Context, code: str) -> list[Reply]:
         Reply(
             text=line
             + "\n"
-            + _("{name}, I sent you its timeline in private.").format(name=ctx.member.name)
+            + _("{name}, I sent you its timeline in private.").format(name=ctx.member.name),
+            after_private=True,  # else the group reads only the line asking for /start
         ),
     ]
 

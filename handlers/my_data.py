@@ -35,7 +35,10 @@ async def my_data(ctx: Context) -> list[Reply]:
             file=OutFile("meus-dados.json", content, "application/json"),
             to_user=person(ctx.member),
         ),
-        Reply(text=_("{name}, I sent your data in private.").format(name=ctx.member.name)),
+        Reply(
+            text=_("{name}, I sent your data in private.").format(name=ctx.member.name),
+            after_private=True,  # else the group reads only the line asking for /start
+        ),
     ]
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Dialect
@@ -578,6 +579,9 @@ class Question(Base):
     # A step-by-step conversation (handlers/conversation.py): the command, the answers so
     # far and the step asked. Every typed answer in it passed the personal-data screen.
     state: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    # Asked in the person's private chat: only such a question takes a private text as its
+    # answer (one asked in the group is answered there, by a reply).
+    in_private: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class ScheduledMessage(Base):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.rules import personal_data as rules
@@ -209,7 +209,15 @@ async def erase(session: AsyncSession, network: Network, member: Member) -> None
       person's previews, answers to polls, notices about their votes, and the bot's
       messages that name them (those pending to them privately too).
     - The private chat and the other ids go with their last network on this platform.
+
+    Two erasures of one person at once (one in the private chat, one in a group: other
+    lanes) take turns: each would see the other's member row, not yet gone, and both
+    would leave the private chat behind. SQLite's write lock already serialises them;
+    PostgreSQL gets a lock on the person for the transaction.
     """
+    if session.get_bind().dialect.name == "postgresql":
+        person = f"erase:{network.platform}:{member.user_id}"
+        await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(person))))
     await _keep_presences(session, member)
     await session.execute(
         delete(Draft).where(Draft.network_id == network.id, Draft.user_id == member.user_id)

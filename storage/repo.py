@@ -692,9 +692,8 @@ class PrefixCancel:
     network_id: int
     key_prefix: str
     keep: tuple[str, ...] = ()
-    # (after, until): only the rows due outside that span, i.e. at or before ``after`` or
-    # later than ``until`` (None: whenever they are due).
-    unless_due_within: tuple[datetime, datetime] | None = None
+    # Only the rows due at another time than this one (None: whenever they are due).
+    unless_due_at: datetime | None = None
 
 
 # Prefixes per UPDATE of cancel_scheduled_many (each a few bound values and its keep).
@@ -718,12 +717,8 @@ async def cancel_scheduled_many(*, session: AsyncSession, cancels: Iterable[Pref
             )
             if cancel.keep:
                 term = and_(term, ScheduledMessage.key.not_in(cancel.keep))
-            if cancel.unless_due_within is not None:
-                after, until = cancel.unless_due_within
-                term = and_(
-                    term,
-                    or_(ScheduledMessage.due_at <= after, ScheduledMessage.due_at > until),
-                )
+            if cancel.unless_due_at is not None:
+                term = and_(term, ScheduledMessage.due_at != cancel.unless_due_at)
             terms.append(term)
         await session.execute(
             update(ScheduledMessage).where(or_(*terms)).values(status=OutboxStatus.CANCELLED)
@@ -1440,20 +1435,20 @@ def bare_state(state: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 async def open_questions(
-    *, session: AsyncSession, member_ids: Sequence[int], since: datetime
+    *, session: AsyncSession, member_ids: Sequence[int], since: datetime, private: bool = False
 ) -> Sequence[Question]:
-    """The open questions to any of these member rows asked after ``since``, newest first."""
+    """The open questions to any of these member rows asked after ``since``, newest first;
+    ``private``: only those asked in the person's private chat."""
     if not member_ids:
         return ()
-    result = await session.scalars(
-        select(Question)
-        .where(
-            Question.member_id.in_(member_ids),
-            Question.status == QuestionStatus.OPEN,
-            Question.asked_at >= since,
-        )
-        .order_by(Question.asked_at.desc(), Question.id.desc())
+    query = select(Question).where(
+        Question.member_id.in_(member_ids),
+        Question.status == QuestionStatus.OPEN,
+        Question.asked_at >= since,
     )
+    if private:
+        query = query.where(Question.in_private.is_(True))
+    result = await session.scalars(query.order_by(Question.asked_at.desc(), Question.id.desc()))
     return result.all()
 
 

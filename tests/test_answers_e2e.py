@@ -171,3 +171,37 @@ async def test_a_private_answer_goes_to_the_network_that_asked(
     thanks = _texts(await private("audiência no fórum"))
     assert "Motivo anotado" in thanks
     assert await _reason(runtime) == ("no", "audiência no fórum")
+
+
+async def test_a_private_text_never_answers_a_question_asked_in_the_group(
+    group: Group, runtime: Runtime
+) -> None:
+    """Ana presses a code's button in the group (the bot asks there for the devolutiva);
+    what she later writes to the bot in private is not that devolutiva: it is answered in
+    the group, by replying to the question."""
+
+    async def private(text: str) -> list[Reply]:
+        return await runtime.redebot.handle(
+            Incoming(
+                platform="test",
+                chat_id=ANA.user_id,
+                chat_kind=ChatKind.PRIVATE,
+                sender=ANA,
+                text=text,
+                command="start" if text == "/start" else None,
+            )
+        )
+
+    await private("/start")
+    await group.say(COORDINATOR, "/encaminhar Saúde | 10 dias | CASO-2026-001: avaliação")
+    listed = await group.say(ANA, "/devolutiva")
+    (pick,) = [b.data for r in listed for row in r.buttons for b in row]
+    asked = _texts(await group.press(ANA, pick))
+    assert "escreva a devolutiva" in asked
+    said = _texts(await private("oi, tudo bem?"))
+    assert "Devolutiva" not in said and "registrada" not in said, said
+    assert await _devolutiva(runtime, "E-2026-001") is None
+    assert ("devolutiva:1", QuestionStatus.OPEN) in await _questions(runtime)
+    recorded = _texts(await group.answer(ANA, "avaliação feita", replied_text=asked))
+    assert "registrada" in recorded
+    assert await _devolutiva(runtime, "E-2026-001") == "avaliação feita"

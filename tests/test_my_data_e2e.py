@@ -431,3 +431,29 @@ async def test_in_private_the_network_s_language_is_spoken(group: Group) -> None
     assert "es" in said.lower(), said
     (reply,) = await _private(group, ANA, "/meusdados")
     assert "Todo en detalle (JSON)" in reply.text and "Tudo em detalhe" not in reply.text
+
+
+async def test_over_telegram_a_blocked_private_chat_is_not_said_to_have_worked(
+    seated_group: Harness,
+) -> None:
+    """Ana wrote to the bot once, then blocked it: /meusdados in the group gets the line
+    asking her for /start, and no "I sent your data in private"."""
+    tg = seated_group
+    tg.api.private_message(TG_ANA, "/start")
+    await tg.api.wait_for_message(TG_ANA.id)
+    mark = tg.api.mark()
+    tg.api.fail_next("sendDocument", 403, chat_id=TG_ANA.id)
+    tg.api.group_message(GROUP, TG_ANA, "/meusdados")
+    await tg.api.wait_for_message(GROUP, contains="mande /start", since=mark)
+    await tg.say(TG_ANA, "/proxima")  # the update's replies are all out by this answer
+    public = [
+        c.params.get("text") or c.params.get("caption") or ""
+        for c in tg.api.calls_since(mark)
+        if c.params.get("chat_id") == GROUP
+    ]
+    assert not any("mandei os seus dados" in text for text in public), public
+    assert not any(
+        c.method == "sendDocument"
+        for c in tg.api.calls_since(mark)
+        if c.params.get("chat_id") == GROUP
+    )

@@ -482,6 +482,29 @@ async def test_a_meeting_moved_earlier_after_its_list_opened_names_its_roles_in_
     assert "12h" in roles["text"], roles["text"]
 
 
+async def test_a_meeting_moved_a_little_later_after_its_list_opened_keeps_no_old_time(
+    tg: Harness,
+) -> None:
+    """14h → 14h10 with the list open since 11h: 14h15 (the old roles time) falls inside
+    the new meeting's first quarter hour, yet was planned for 14h; the roles wait for the
+    new start (from the answers, half an hour in: 14h40)."""
+    await tg.clock.set(MEETING_START - timedelta(hours=3))
+    mark = tg.api.mark()
+    tg.api.group_message(GROUP, COORD, "/presenca")
+    await tg.api.wait_for_message(GROUP, "às 14h15", since=mark)
+    moved = await tg.say(COORD, "/remarcar 24/11 | 24/11 14h10")
+    assert "14h10" in moved["text"], moved["text"]
+    mark = tg.api.mark()
+    await tg.clock.set(MEETING_START + timedelta(minutes=20))
+    await tg.dispatcher.run_due()
+    early = [c for c in tg.api.calls_since(mark) if c.method == "sendMessage"]
+    assert not any("Secretaria" in c.params["text"] for c in early), early
+    await tg.clock.set(MEETING_START + timedelta(minutes=40))
+    await tg.dispatcher.run_due()
+    roles = await tg.api.wait_for_message(GROUP, "Secretaria", since=mark)
+    assert "14h10" in roles["text"], roles["text"]
+
+
 async def test_the_coordinator_can_name_a_role_before_the_rotation_does(tg: Harness) -> None:
     await tg.clock.set(MEETING_START + timedelta(minutes=2))
     swapped = await tg.say(COORD, "/trocar ata Saúde")

@@ -810,5 +810,25 @@ async def test_in_private_a_second_vote_after_erasure_is_answered_plainly(
     kept = await seated.act(
         seated.bridge.vote(BRUNO.pn, BRUNO, other, [other.body["values"][-1]], at_ms=11)
     )
-    assert kept and all(s.number == BRUNO.pn for s in kept)
-    assert await _count(seated, Member) >= 1
+    assert any("Nada foi apagado" in s.text for s in kept), [s.text for s in kept]
+    assert all(s.number == BRUNO.pn for s in kept)
+    async with seated.runtime.sessions() as session:
+        networks = (
+            await session.scalars(
+                select(Network.chat_id)
+                .join(Member, Member.network_id == Network.id)
+                .where(Member.user_id.in_([BRUNO.lid, BRUNO.pn]))
+            )
+        ).all()
+    assert len(networks) == 1, networks  # one network erased, the other kept
+
+
+async def test_my_data_asked_in_the_group_before_any_private_chat(seated: WhatsApp) -> None:
+    """Dora never wrote to the bot: WhatsApp forbids writing to her first, so the group is
+    asked to have her send /start, and is not told her data went in private."""
+    said = await seated.say(DORA, "/meusdados")
+    assert said and all(s.number == GROUP for s in said), said
+    texts = [s.text for s in said]
+    assert any("/start" in t for t in texts), texts
+    assert not any("mandei os seus dados" in t for t in texts), texts
+    assert all(s.route == "sendText" for s in said)  # no file in the group

@@ -46,6 +46,9 @@ class Sent:
     """What a channel reports after delivering: the platform's id of each message."""
 
     message_ids: tuple[str, ...] = ()
+    # A private message the person could not receive, shown in the group instead (or only
+    # a line there asking for /start: bot.delivery.Courier).
+    in_group_instead: bool = False
 
 
 class Unreachable(Exception):

@@ -148,7 +148,9 @@ async def _ask_reason(
     reachable = await repo.contact_ids(
         session=session, platform=network.platform, user_ids=[member.user_id]
     )
-    return question, member.user_id in reachable
+    # Asked in private: the person's next text there answers it (bot.app, private chat).
+    question.in_private = member.user_id in reachable
+    return question, question.in_private
 
 
 def note_asked(question: Question, text: str) -> None:
