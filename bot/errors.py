@@ -42,7 +42,7 @@ MAX_PARAM = 200  # characters of one parameter shown in an error
 
 
 def _short(value: object) -> object:
-    if not isinstance(value, str):
+    if not isinstance(value, str) or isinstance(value, Listing):
         return value
     from bot.rules.privacy import redact  # imported here: the screen's refusal is a UserError
 
@@ -65,6 +65,13 @@ class FieldName(str):
     def __format__(self, spec: str) -> str:
         text = gettext(str(self))
         return format(text[:1].upper() + text[1:], spec)
+
+
+class Listing(str):
+    """What the network holds, listed in full in an error (its sectors' names): never
+    typed by the person, so neither screened again nor cut."""
+
+    __slots__ = ()
 
 
 def check_length(text: str, most: int, field: str) -> None:

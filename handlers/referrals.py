@@ -288,17 +288,18 @@ async def set_ladder(ctx: Context) -> list[Reply]:
             days=dates.format_duration(timedelta(days=ladder.remind_before))
         )
     )
+    # 0 turns a step off (bot.rules.deadlines.Ladder): said so, not "on day 0".
+    steps = [
+        _("group on day {n}").format(n=ladder.group) if ladder.group else _("no group message"),
+        _("private on day {n}").format(n=ladder.private)
+        if ladder.private
+        else _("no private message"),
+        _("e-mail on day {n}").format(n=ladder.email) if ladder.email else _("no e-mail"),
+    ]
     text = _(
-        "Chasing of devolutivas: reminder {before}; overdue: "
-        "group on day {group}, private on day {private}, e-mail on day {email}, "
+        "Chasing of devolutivas: reminder {before}; overdue: {steps}, "
         "meeting agenda and weekly digest from day {agenda}."
-    ).format(
-        before=before,
-        group=ladder.group,
-        private=ladder.private,
-        email=ladder.email,
-        agenda=ladder.agenda,
-    )
+    ).format(before=before, steps=", ".join(steps), agenda=ladder.agenda)
     return [Reply(text=text)]
 
 

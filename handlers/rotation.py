@@ -18,7 +18,7 @@ from bot.rules import dates
 from bot.rules.attendance import ABSENCE_STREAK
 from bot.rules.kinds import Kind
 from bot.rules.names import first_upper, kind_name
-from bot.rules.rotation import SWAP_EXAMPLE, Standing, parse_swap, role_name
+from bot.rules.rotation import SWAP_EXAMPLE, SWAP_EXAMPLES, Standing, parse_swap, role_name
 from bot.rules.sectors import find as find_sector
 from bot.rules.status import RoleStatus
 from bot.services import rotation
@@ -106,7 +106,7 @@ def _role_line(line: rotation.RoleLine) -> str:
     role = first_upper(role_name(line.role))
     if line.assignment is None:
         return _("{role}: nobody available — coordination, use {example}").format(
-            role=role, example=SWAP_EXAMPLE
+            role=role, example=SWAP_EXAMPLES[line.role]
         )
     mark = " ✅" if line.assignment.status == RoleStatus.ACCEPTED else ""
     return _("{role}: {sector}{mark}").format(role=role, sector=line.sector, mark=mark)

@@ -406,3 +406,24 @@ async def test_pending_dates_carry_the_year_when_the_list_leaves_this_year(tg: H
     spanning = await tg.say(COORD, "/pendencias")
     assert "(vence 03/12/2026)" in spanning["text"]
     assert "(vence 15/01/2027)" in spanning["text"]
+
+
+async def test_each_wrong_form_says_what_is_missing(tg: Harness) -> None:
+    """A command without its code, a deletion without a real reason, a step turned off,
+    an unknown sector: each answer says what is wrong (never "encaminhamento ." or a list
+    cut in the middle of a name)."""
+    await tg.say(COORD, "/encaminhar Saúde | 10 dias | CASO-2026-001: avaliação")
+    bare = (await tg.say(COORD, "/concluir"))["text"]
+    assert bare.startswith("Diga qual encaminhamento: escreva o código dele."), bare
+    assert "Exemplo: /concluir E-2026-001" in bare
+    short = (await tg.say(COORD, "/excluir E-2026-001 | ok"))["text"]
+    assert short.startswith("Diga em poucas palavras por que E-2026-001 é excluído"), short
+    off = (await tg.say(COORD, "/cobranca email 0"))["text"]
+    assert "sem e-mail" in off and "dia 0" not in off, off
+    group = (await tg.say(COORD, "/gt encerrar"))["text"]
+    assert group.startswith("Diga qual grupo de trabalho: escreva o nome dele."), group
+    unknown = (await tg.say(COORD, "/setor Xyz"))["text"]
+    assert "Saúde Mental, Vigilância Sanitária." in unknown and "…" not in unknown, unknown
+    async with tg.runtime.sessions() as session:
+        referral = await session.scalar(select(Referral))
+    assert referral is not None and referral.status == "open"

@@ -687,3 +687,17 @@ async def test_a_sector_on_an_absence_streak_is_skipped_even_when_it_says_it_com
         network, clock, _start(*DAYS[4]), COMING | {"Ministério Público"}
     )
     assert proposed["secretary"] == "Ministério Público"
+
+
+async def test_a_role_nobody_can_take_names_the_command_for_that_role(tg: Harness) -> None:
+    """Nobody answered and the coordination is out of the rotation: each line says how
+    the coordination names that role (secretaria or ata), not one example for both."""
+    await tg.say(COORD, "/rodizio sem-coordenacao sim")
+    mark = tg.api.mark()
+    await tg.clock.set(MEETING_START + timedelta(minutes=30))
+    await tg.dispatcher.run_due()
+    roles = await tg.api.wait_for_message(GROUP, "Secretaria", since=mark)
+    assert (
+        "Secretaria: ninguém disponível — coordenação, use /trocar secretaria" in (roles["text"])
+    ), roles["text"]
+    assert "Ata: ninguém disponível — coordenação, use /trocar ata" in roles["text"]

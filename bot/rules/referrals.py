@@ -29,6 +29,8 @@ CONCLUDE_EXAMPLE = "/concluir E-2026-001"
 REOPEN_EXAMPLE = "/reabrir E-2026-001"
 DELETE_EXAMPLE = "/excluir E-2026-001 | registrado em duplicidade"
 MAX_DELETE_REASON = 300
+# "ok", "x": not a reason for the record.
+MIN_DELETE_REASON = 3
 PENDING_EXAMPLE = "/pendencias Saúde"
 LADDER_EXAMPLE = "/cobranca lembrete 2 grupo 1 privado 3 email 5 pauta 7"
 
@@ -68,8 +70,14 @@ def check_description(description: str) -> None:
 
 def parse_delete(parts: Sequence[str]) -> tuple[str, str]:
     """``code | reason``: an encaminhamento is deleted only with the reason, for the record."""
-    if len(parts) != 2 or not is_code(parts[0]) or len(parts[1]) < 3:
+    if len(parts) != 2 or not is_code(parts[0]):
         raise UserError(N_("Write the code, a |, and why it is deleted."), example=DELETE_EXAMPLE)
+    if len(parts[1]) < MIN_DELETE_REASON:
+        raise UserError(
+            N_("Say in a few words why {code} is deleted: it stays in the record."),
+            example=DELETE_EXAMPLE,
+            code=parts[0].upper(),
+        )
     if len(parts[1]) > MAX_DELETE_REASON:
         raise UserError(
             Np_(

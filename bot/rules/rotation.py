@@ -52,6 +52,7 @@ __all__ = [
     "ROLES_WITHOUT_LIST",
     "SECRETARY",
     "SWAP_EXAMPLE",
+    "SWAP_EXAMPLES",
     "Candidate",
     "Pool",
     "PoolSource",
@@ -77,6 +78,8 @@ ROLE_NAMES = {SECRETARY: N_("secretary"), AUTHOR: N_("ata")}
 # Meetings whose roles rotate (working groups keep their own notes).
 KINDS_WITH_ROLES = ("ordinary", "extraordinary")
 SWAP_EXAMPLE = "/trocar ata CREAS"
+# The command that names each role (the words /trocar reads: parse_swap).
+SWAP_EXAMPLES = {SECRETARY: "/trocar secretaria CREAS", AUTHOR: SWAP_EXAMPLE}
 SETTING_EXAMPLE = "/rodizio mesmo-setor sim  ·  /rodizio sem-coordenacao sim  ·  /rodizio prazo 5"
 _YES = {"sim": True, "nao": False, "yes": True, "no": False}
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
-from bot.errors import UserError
+from bot.errors import Listing, UserError
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.rules import privacy
@@ -154,7 +154,7 @@ def several(found: Sequence[Named], name: str, example: str) -> UserError:
         N_("{name} could be more than one sector: {options}. Write the whole name."),
         example=example,
         name=name,
-        options=", ".join(s.name for s in found),
+        options=Listing(", ".join(s.name for s in found)),
     )
 
 
@@ -180,7 +180,7 @@ def find(sectors: Sequence[S], name: str, example: str) -> S:
         example=example,
         name=name,
         hint=close_hint(sectors, name),
-        sectors=", ".join(s.name for s in sectors),
+        sectors=Listing(", ".join(s.name for s in sectors)),
     )
 
 

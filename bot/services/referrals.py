@@ -128,6 +128,8 @@ def owed_by(referral: Referral, sector_id: int | None) -> Devolutiva | None:
 
 async def by_code(session: AsyncSession, network: Network, code: str, *, example: str) -> Referral:
     """The network's referral ``code`` (any case), or the error pointing to /pendencias."""
+    if not code.strip():
+        raise UserError(N_("Say which encaminhamento: write its code."), example=example)
     referral = await repo.referral_by_code(session=session, network_id=network.id, code=code)
     if referral is None:
         raise UserError(

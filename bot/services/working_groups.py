@@ -166,6 +166,8 @@ async def close(
 ) -> WorkingGroup:
     """The group stops: its extensions are cancelled, and so are its meetings ahead (with
     ``reason``)."""
+    if not name.strip():
+        raise UserError(N_("Say which working group: write its name."), example=CLOSE_EXAMPLE)
     groups = await repo.working_groups(session=session, network_id=network.id)
     group = next((g for g in groups if g.key == name_key(name)), None)
     if group is None:
