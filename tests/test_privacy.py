@@ -591,6 +591,12 @@ def test_a_service_s_address_and_street_words_without_an_address_pass(text: str)
         ("Pedro Lucas (14 anos)", "Pedro Lucas"),
         ("a menina Sofia (5a)", "Sofia"),
         ("Enzo Gabriel nascido em março", "Enzo Gabriel"),
+        # Typed without capitals, a rare name, initials.
+        ("avaliar o menino joão pedro da silva", "joão pedro da silva"),
+        ("criança maria eduarda em risco", "maria"),
+        ("a adolescente Ketlyn foi acolhida", "Ketlyn"),
+        ("criança J.P.S., 8 anos", "J.P.S."),
+        ("o adolescente M. E. S. faltou", "M. E. S."),
     ],
 )
 def test_a_name_after_a_word_for_a_person_served_or_before_a_date_or_an_age(
@@ -614,6 +620,12 @@ def test_a_name_after_a_word_for_a_person_served_or_before_a_date_or_an_age(
         "CRAS Santa Maria 12/03/2026",
         "reunião em Vitória 12/03",
         "Conferência Nacional 12/03/2026",
+        "o adolescente CASO-2025-014 foi acolhido",  # a code, an acronym
+        "a gestante UBS Centro",
+        "a criança Está bem",  # a word a phone capitalised
+        "a mãe clara e objetiva",  # a name that is also a word, alone
+        "a mãe rosa dos ventos",
+        "as crianças E e F",
     ],
 )
 def test_capitals_alone_services_and_places_are_not_names(text: str) -> None:

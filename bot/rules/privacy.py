@@ -247,6 +247,22 @@ _SURNAMES = frozenset(
 )
 
 _ANY_NAME = _FIRST_NAMES | _SURNAMES
+# First names that are also words: alone and lowercase after "a mãe", not taken as a name.
+_ALSO_WORDS = frozenset(
+    "clara aurora bento caio sara levi liz ester estela rita bianca vera graca".split()
+)
+# Words a phone or a hurried hand may capitalise after "a criança", "o adolescente": not a
+# name even when unknown ("a criança Está bem", "o adolescente Foi ouvido").
+_COMMON_WORDS = frozenset(
+    """
+    esta estava estao esteve foi foram era eram sera seria sao tem tinha teve tera vai
+    vem veio ficou fica segue seguiu deve devera precisa precisou mora morava reside
+    nao sim que com sem para pela pelo por sobre entre apos ate como quando onde qual
+    ja ainda tambem muito pouco mais menos bem mal aqui ali esse essa este isso isto
+    aquele aquela segundo segunda primeiro primeira novo nova mesmo mesma outro outra
+    acolhido acolhida atendido atendida encaminhado encaminhada ouvido ouvida
+    """.split()
+)
 # A run of capitals ends at a service's name: "a família, Pedro do CREAS" names Pedro only.
 _SERVICE_WORDS = frozenset(
     "cras creas caps capsi ubs usf esf upa cmei emef emei cmdca ct escola secretaria "
@@ -457,6 +473,8 @@ _PERSON_TRIGGER = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 _WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*\.?")
+# Initials standing for a name: "J.P.S.", "J. P. S.", "M.E" (two letters at least).
+_INITIALS = re.compile(r"(?<!\w)[^\W\d_a-z](?:\.[ \t]?[^\W\d_a-z]){1,4}\.?(?![^\W\d_])")
 _SPACES = re.compile(r"[ \t]+")
 
 _NAME_DATE = re.compile(
@@ -808,19 +826,70 @@ def _name_words(text: str, run: list[tuple[int, int]]) -> list[str]:
     return [_key(text[a:b]) for a, b in run if _key(text[a:b]) not in _CONNECTORS]
 
 
+def _lower_run_after(text: str, pos: int) -> list[tuple[int, int]]:
+    """Names typed without capitals ("o menino joão pedro da silva"): words from ``pos``
+    that are all known names (connectors between them), the first a known first name."""
+    run: list[tuple[int, int]] = []
+    pending: list[tuple[int, int]] = []
+    while match := _WORD.match(text, pos):
+        key = _key(match.group())
+        if not run and key not in _FIRST_NAMES:
+            break
+        if run and key in _CONNECTORS:
+            pending.append(match.span())
+        elif key in _ANY_NAME:
+            run += [*pending, match.span()]
+            pending = []
+        else:
+            break
+        space = _SPACES.match(text, match.end())
+        if match.group().endswith(".") or space is None:
+            break
+        pos = space.end()
+    return run
+
+
 def _named_after_trigger(text: str) -> Iterator[Finding]:
-    """ "a criança Pedro Henrique Souza", "mãe: Maria", "família Silva"."""
+    """ "a criança Pedro Henrique Souza", "mãe: Maria", "família Silva", "a adolescente
+    Ketlyn", "criança J.P.S.", "o menino joão pedro"."""
     for match in _PERSON_TRIGGER.finditer(text):
+        initials = _INITIALS.match(text, match.end())
+        if initials is not None:
+            yield Finding(Identifier.NAME, initials.start(), initials.end())
+            continue
         run = _person_part(text, _run_after(text, match.end()))
         words = _name_words(text, run)
         if not words:
+            lower = _lower_run_after(text, match.end())
+            if len(lower) > 1 or (lower and _key(text[slice(*lower[0])]) not in _ALSO_WORDS):
+                yield Finding(Identifier.NAME, lower[0][0], lower[-1][1])
             continue
         known = _SURNAMES | _FIRST_NAMES if match.group("family") else _FIRST_NAMES
         if len(words) == 1 and ("," in match.group("gap") or words[0] not in known):
+            if _unknown_name_in_sentence(text, match, run):
+                yield Finding(Identifier.NAME, run[0][0], run[-1][1])
             continue  # "Criança Feliz", "Família Acolhedora"; "a família, Pedro do CREAS"
         if len(words) > 1 and not any(word in _ANY_NAME for word in words):
             continue  # "adolescente Em Situação de Risco"
         yield Finding(Identifier.NAME, run[0][0], run[-1][1])
+
+
+def _unknown_name_in_sentence(text: str, match: re.Match[str], run: list[tuple[int, int]]) -> bool:
+    """ "a adolescente Ketlyn foi acolhida": a capitalised word right after a lowercase
+    word for a person, in the middle of a sentence, is a name even if not a known one;
+    not a program's title ("Criança Feliz": the word for a person capitalised too), an
+    acronym or code ("adolescente CASO-2025-014", "gestante UBS") or after a comma."""
+    trigger = match.group("trigger")
+    word = text[slice(*run[0])]
+    return (
+        trigger[0].islower()
+        and match.group("gap").strip() == ""
+        and not match.group("family")
+        and not word.isupper()
+        and _key(word) not in _SERVICE_WORDS
+        and _key(word) not in _COMMON_WORDS
+        and len(_key(word)) >= 3
+    )
 
 
 def _named_before(text: str, pattern: re.Pattern[str]) -> Iterator[Finding]:
