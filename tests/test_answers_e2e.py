@@ -41,6 +41,20 @@ async def _devolutiva(runtime: Runtime, code: str) -> str | None:
     return owed.text
 
 
+async def _private(runtime: Runtime, person: Person, text: str) -> list[Reply]:
+    """``person`` writes ``text`` in their private chat with the bot."""
+    return await runtime.redebot.handle(
+        Incoming(
+            platform="test",
+            chat_id=person.user_id,
+            chat_kind=ChatKind.PRIVATE,
+            sender=person,
+            text=text,
+            command="start" if text == "/start" else None,
+        )
+    )
+
+
 async def _questions(runtime: Runtime) -> list[tuple[str, str]]:
     async with runtime.sessions() as session:
         rows = (await session.scalars(select(Question).order_by(Question.id))).all()
@@ -149,16 +163,7 @@ async def test_a_private_answer_goes_to_the_network_that_asked(
         await group.seat(ANA, "Saúde")
 
     async def private(text: str) -> list[Reply]:
-        return await runtime.redebot.handle(
-            Incoming(
-                platform="test",
-                chat_id=COORDINATOR.user_id,
-                chat_kind=ChatKind.PRIVATE,
-                sender=COORDINATOR,
-                text=text,
-                command="start" if text == "/start" else None,
-            )
-        )
+        return await _private(runtime, COORDINATOR, text)
 
     await private("/start")
     meeting_id = await _convocation(first)
@@ -181,16 +186,7 @@ async def test_a_private_text_never_answers_a_question_asked_in_the_group(
     the group, by replying to the question."""
 
     async def private(text: str) -> list[Reply]:
-        return await runtime.redebot.handle(
-            Incoming(
-                platform="test",
-                chat_id=ANA.user_id,
-                chat_kind=ChatKind.PRIVATE,
-                sender=ANA,
-                text=text,
-                command="start" if text == "/start" else None,
-            )
-        )
+        return await _private(runtime, ANA, text)
 
     await private("/start")
     await group.say(COORDINATOR, "/encaminhar Saúde | 10 dias | CASO-2026-001: avaliação")
