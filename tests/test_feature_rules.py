@@ -110,8 +110,26 @@ def test_a_confirmation_counts_for_the_occurrence_just_passed() -> None:
         day: int = 10
         month: int | None = None
 
-    assert system_deadlines.confirmed_occurrence(Deadline(), date(2026, 3, 15)) == date(2026, 3, 10)
-    assert system_deadlines.confirmed_occurrence(Deadline(), date(2026, 3, 25)) == date(2026, 4, 10)
+    long_ago = date(2025, 1, 1)
+    assert system_deadlines.open_occurrences(Deadline(), date(2026, 3, 15), long_ago) == (
+        date(2026, 3, 10),
+        date(2026, 4, 10),
+    )
+    assert system_deadlines.open_occurrences(Deadline(), date(2026, 3, 25), long_ago) == (
+        date(2026, 4, 10),
+    )
+    # Never a date due before the deadline was created (on the day itself, it counts).
+    assert system_deadlines.open_occurrences(Deadline(), date(2026, 3, 15), date(2026, 3, 11)) == (
+        date(2026, 4, 10),
+    )
+    assert system_deadlines.open_occurrences(Deadline(), date(2026, 3, 15), date(2026, 3, 10)) == (
+        date(2026, 3, 10),
+        date(2026, 4, 10),
+    )
+    last_day = Deadline(day=31)  # created on 2/12: 30/11 was due before it existed
+    assert system_deadlines.open_occurrences(last_day, date(2026, 12, 2), date(2026, 12, 2)) == (
+        date(2026, 12, 31),
+    )
 
 
 @dataclass(frozen=True)

@@ -155,10 +155,13 @@ def notices(due: date, tz: ZoneInfo, now: datetime) -> list[tuple[Kind, datetime
     ]
 
 
-def confirmed_occurrence(deadline: Recurring, today: date) -> date:
-    """The occurrence a /prazo_ok confirms: the one just passed (up to 10 days late) or
-    the next one."""
-    return occurrences_after(deadline, today - CONFIRM_LATE)
+def open_occurrences(deadline: Recurring, today: date, since: date) -> tuple[date, ...]:
+    """The occurrences a sector may still confirm on ``today``, oldest first: the one just
+    passed (up to 10 days late), then the next one. None is due before ``since``, the day
+    the deadline was created: its periods before that were never asked of anyone."""
+    upcoming = occurrences_after(deadline, max(today, since))
+    passed = occurrences_after(deadline, max(today - CONFIRM_LATE, since))
+    return (passed, upcoming) if passed < upcoming else (upcoming,)
 
 
 def after_pending(now: datetime) -> datetime:

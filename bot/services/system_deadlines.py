@@ -92,8 +92,25 @@ async def plan_occurrence(
     return due
 
 
+async def current(
+    session: AsyncSession, network: Network, item: ReportingDeadline, now: datetime
+) -> tuple[date, set[int]]:
+    """The occurrence of ``item`` that ``/prazos`` shows and ``/prazo_ok`` confirms, and
+    the sectors that have confirmed it: the one just passed while a sector still owes it
+    (never one due before the deadline was created), else the next one."""
+    tz = ZoneInfo(network.timezone)
+    today, since = now.astimezone(tz).date(), item.created_at.astimezone(tz).date()
+    for due in rules.open_occurrences(item, today, since):
+        period = rules.period_of(item, due)
+        done = await repo.confirmations(session=session, deadline_id=item.id, period=period)
+        if not done.issuperset(item.sector_ids):
+            break
+    return due, done
+
+
 async def overview(session: AsyncSession, network: Network, now: datetime) -> list[Status]:
-    """Every deadline's next occurrence with its pending sectors, by name."""
+    """Every deadline's current occurrence (see ``current``) with its pending sectors, by
+    name."""
     items = await repo.reporting_deadlines(session=session, network_id=network.id)
     if not items:
         return []
@@ -101,13 +118,9 @@ async def overview(session: AsyncSession, network: Network, now: datetime) -> li
         s.id: s.name
         for s in await repo.sectors(session=session, network_id=network.id, include_removed=True)
     }
-    today = now.astimezone(ZoneInfo(network.timezone)).date()
     statuses = []
     for item in items:
-        due = rules.occurrences_after(item, today)
-        done = await repo.confirmations(
-            session=session, deadline_id=item.id, period=rules.period_of(item, due)
-        )
+        due, done = await current(session, network, item, now)
         missing = tuple(names[i] for i in item.sector_ids if i in names and i not in done)
         statuses.append(Status(item.name, due, missing))
     return statuses
@@ -119,15 +132,11 @@ async def open_for(
     """``/prazo_ok`` alone: the deadlines the member's sector answers for and has not
     confirmed in their current period, with its date (a confirmed representative's only)."""
     sector_id = trust.speaks_for(member, example="/setor CRAS")
-    today = now.astimezone(ZoneInfo(network.timezone)).date()
     found = []
     for item in await repo.reporting_deadlines(session=session, network_id=network.id):
         if sector_id not in item.sector_ids:
             continue
-        due = rules.confirmed_occurrence(item, today)
-        done = await repo.confirmations(
-            session=session, deadline_id=item.id, period=rules.period_of(item, due)
-        )
+        due, done = await current(session, network, item, now)
         if sector_id not in done:
             found.append((item, due))
     return sorted(found, key=lambda pair: (pair[1], pair[0].key))
@@ -163,12 +172,13 @@ async def confirm(
         )
     if sector_id not in item.sector_ids:
         raise UserError(N_("Your sector is not responsible for {name}."), name=item.name)
-    due = rules.confirmed_occurrence(item, now.astimezone(ZoneInfo(network.timezone)).date())
-    period = rules.period_of(item, due)
-    done = await repo.confirmations(session=session, deadline_id=item.id, period=period)
+    due, done = await current(session, network, item, now)
     if sector_id not in done:
         confirmation = ReportingConfirmation(
-            deadline_id=item.id, period=period, sector_id=sector_id, confirmed_at=now
+            deadline_id=item.id,
+            period=rules.period_of(item, due),
+            sector_id=sector_id,
+            confirmed_at=now,
         )
         await store.add_confirmation(session=session, confirmation=confirmation)
     return item, due
