@@ -88,9 +88,16 @@ def test_a_system_deadline_is_read_from_its_parts() -> None:
     assert system_deadlines.parse_recurrence("anual 30/06") == system_deadlines.Recurrence(
         "yearly", 30, 6
     )
-    for wrong in ("semanal dia 3", "mensal dia x", "anual 30", "mensal dia 32"):
+    wrong_forms = ("semanal dia 3", "mensal dia x", "anual 30", "mensal dia 32", "mensal dia 0")
+    impossible_days = ("anual 31/02", "anual 30/02", "anual 31/04", "anual 0/05", "anual 31/13")
+    for wrong in (*wrong_forms, *impossible_days):
         with pytest.raises(UserError):
             system_deadlines.parse_recurrence(wrong)
+    # Months without the day use their last one: a monthly 31, a yearly 29/02.
+    assert system_deadlines.parse_recurrence("mensal dia 31").day == 31
+    assert system_deadlines.parse_recurrence("anual 29/02") == system_deadlines.Recurrence(
+        "yearly", 29, 2
+    )
 
 
 def test_a_system_deadline_is_announced_a_week_before_and_chased_two_days_before() -> None:

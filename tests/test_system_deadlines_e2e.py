@@ -1,5 +1,5 @@
 """The systems' reporting deadlines (seed 001) as the group types them: /prazo_ok confirms
-the occurrence /prazos shows as pending.
+the occurrence /prazos shows as pending, and a yearly day its month lacks is refused.
 
 Played through the router (tests/drive.py) on SQLite and PostgreSQL.
 """
@@ -68,3 +68,34 @@ async def test_the_date_just_passed_stays_pending_until_every_sector_confirms_it
     assert "prazo de 10/12/2026" in await group.text(COORDINATOR, "/prazo_ok RMA")
     assert "• RMA: 10/01/2027 — pendente: Saúde, CRAS" in await group.text(ANA, "/prazos")
     assert "• RMA — 10/01/2027" in await group.text(ANA, "/prazo_ok")
+
+
+@pytest.mark.parametrize(
+    ("typed", "said", "example"),
+    [
+        ("anual 31/02", "31/02 não existe.", "anual 28/02"),
+        ("anual 30/02", "30/02 não existe.", "anual 28/02"),
+        ("anual 31/04", "31/04 não existe: abril só tem 30 dias.", "anual 30/04"),
+        ("anual 32/01", "32/01 não existe: janeiro só tem 31 dias.", "anual 31/01"),
+        ("anual 31/13", "31/13 não existe.", "anual 30/06"),
+        ("anual 0/05", "00/05 não existe.", "anual 30/06"),
+        ("mensal dia 32", "O dia precisa ser entre 1 e 31.", "mensal dia 10"),
+    ],
+)
+async def test_a_day_that_does_not_exist_is_refused_with_the_right_form(
+    group: Group, typed: str, said: str, example: str
+) -> None:
+    refused = await group.text(COORDINATOR, f"/prazos novo Censo SUAS | {typed} | CRAS")
+    assert said in refused and "Exemplo: /prazos novo " in refused and example in refused
+    assert "salvo" not in refused
+    assert "Ainda não há prazos" in await group.text(COORDINATOR, "/prazos")
+
+
+async def test_a_yearly_29_02_and_a_monthly_31_are_kept(group: Group) -> None:
+    """Months without the day use their last one (a leap day: 28/02 in other years)."""
+    assert "o próximo é 28/02/2027" in await group.text(
+        COORDINATOR, "/prazos novo Censo SUAS | anual 29/02 | CRAS"
+    )
+    assert "o próximo é 30/11/2026" in await group.text(
+        COORDINATOR, "/prazos novo RMA | mensal dia 31 | CRAS"
+    )

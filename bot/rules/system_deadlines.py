@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from bot.errors import UserError
 from bot.i18n import N_
-from bot.rules import numbers, privacy
+from bot.rules import dates, numbers, privacy
 from bot.rules.kinds import Kind
 from bot.rules.names import name_key
 
@@ -66,6 +66,7 @@ def period_of(deadline: Recurring, due: date) -> str:
 EXAMPLE = (
     "/prazos novo RMA | mensal dia 10 | CRAS, CREAS | https://aplicacoes.mds.gov.br/sagirmps/rma"
 )
+YEARLY_EXAMPLE = "/prazos novo Censo SUAS | anual 30/06 | CRAS"
 OK_EXAMPLE = "/prazo_ok RMA"
 RECURRENCES = {"mensal": "monthly", "trimestral": "quarterly", "anual": "yearly"}
 
@@ -126,12 +127,30 @@ def _day(text: str) -> int:
 
 
 def _yearly_day(text: str) -> tuple[int, int]:
+    """ "30/06" as (30, 6); a day its month never has ("31/02", "31/04") is refused, as
+    every typed date is (29/02 is kept: 28/02 in the years without it)."""
     day_text, _sep, month_text = text.partition("/")
     day, month = numbers.number(day_text), numbers.number(month_text)
-    if day is None or month is None or not 1 <= month <= 12:
+    if day is None or month is None:
         raise UserError(
             N_("For a yearly deadline write the day and month, like anual 30/06."),
-            example=EXAMPLE,
+            example=YEARLY_EXAMPLE,
+        )
+    typed = f"{day:02d}/{month:02d}"
+    if not 1 <= month <= 12 or day < 1:
+        raise UserError(N_("There is no date {date}."), example=YEARLY_EXAMPLE, date=typed)
+    longest = month_calendar.monthrange(2024, month)[1]  # a leap year: February has 29
+    if day > longest:
+        last = 28 if month == 2 else longest
+        example = YEARLY_EXAMPLE.replace("30/06", f"{last:02d}/{month:02d}")
+        if month == 2:
+            raise UserError(N_("There is no date {date}."), example=example, date=typed)
+        raise UserError(
+            N_("There is no {date}: {month} has only {days} days."),
+            example=example,
+            date=typed,
+            month=dates.month_name(month),
+            days=longest,
         )
     return day, month
 
