@@ -123,6 +123,22 @@ async def test_a_case_is_opened_by_code_with_nothing_personal_and_by_the_right_p
     assert await _count(group, Case) == 4  # nothing half-saved
 
 
+async def test_a_review_day_just_passed_is_refused_not_moved_a_year(
+    group: Group, clock: ManualClock
+) -> None:
+    await clock.set(NOW.replace(month=12, day=2, hour=7, minute=30))  # 04h30 local
+    # "01/12" typed on 02/12 is yesterday: refused, not a review on 01/12/2027.
+    typo = await group.text(COORDINATOR, "/caso novo CREAS | Saúde | baixo | 01/12")
+    assert "01/12 já passou" in typo and "Exemplo: /caso novo" in typo, typo
+    assert await _count(group, Case) == 0
+    await group.say(COORDINATOR, "/caso novo CREAS | Saúde | baixo | 10/01")
+    review = await group.text(COORDINATOR, "/caso revisar CASO-2026-001 próxima revisão 30/11")
+    assert "30/11 já passou" in review and "Exemplo: /caso revisar" in review, review
+    # A day far behind still means next year's.
+    opened = await group.text(COORDINATOR, "/caso novo CREAS | Saúde | baixo | 10/02")
+    assert "próxima revisão 10/02/2027" in opened, opened
+
+
 async def test_every_wrong_form_of_each_subcommand_gets_a_message_and_an_example(
     group: Group,
 ) -> None:

@@ -351,7 +351,9 @@ def test_allow_past_reads_yearless_day_as_the_nearest_one() -> None:
     assert parse_when("10/11 14h", now=NOW, tz=SP, allow_past=True) == local(
         SP, 2026, 11, 10, 14, 0
     )
-    assert parse_when("10/11 14h", now=NOW, tz=SP) == local(SP, 2027, 11, 10, 14, 0)
+    with pytest.raises(UserError) as exc:  # without allow_past: past, not next year's
+        parse_when("10/11 14h", now=NOW, tz=SP)
+    assert render(exc) == "terça, 10/11 às 14h já passou."
     assert parse_when("dia 20 14h", now=NOW, tz=SP, allow_past=True) == local(
         SP, 2026, 11, 20, 14, 0
     )
@@ -432,7 +434,7 @@ def test_unknown_zone_is_reported() -> None:
         ("dia 5", date(2026, 12, 5)),
         ("dia 23", date(2026, 11, 23)),  # today
         ("23/11", date(2026, 11, 23)),  # today
-        ("22/11", date(2027, 11, 22)),  # yesterday → next year
+        ("10/01", date(2027, 1, 10)),  # far behind: next year's
         ("15 de março", date(2027, 3, 15)),
         ("15 de março de 2026", date(2026, 3, 15)),
         ("sexta 14h", date(2026, 11, 27)),  # a typed time is ignored
@@ -441,6 +443,54 @@ def test_unknown_zone_is_reported() -> None:
 )
 def test_parse_day_reads_days(text: str, expected: date) -> None:
     assert parse_day(text, now=NOW, tz=SP) == expected
+
+
+# Typed on 02/12/2026: a day/month just passed is a slip, not a day a year away.
+DECEMBER = at(SP, "2026-12-02 04:30")
+
+
+@pytest.mark.parametrize("text", ["01/12", "1/12", "1º de dezembro", "15/09", "22 de novembro"])
+def test_parse_day_refuses_a_yearless_day_just_passed(text: str) -> None:
+    with pytest.raises(UserError) as exc:
+        parse_day(text, now=DECEMBER, tz=SP)
+    assert render(exc).splitlines()[0].endswith("já passou.")
+    assert exc.value.example is not None
+    with pytest.raises(UserError):
+        parse_day_time(text + " 10h", now=DECEMBER, tz=SP)
+
+
+def test_parse_day_past_message_names_the_day() -> None:
+    with pytest.raises(UserError) as exc:
+        parse_day("01/12", now=DECEMBER, tz=SP)
+    assert render(exc).splitlines()[0] == "01/12 já passou."
+    with pytest.raises(UserError) as exc:
+        parse_day("20/12", now=at(SP, "2027-01-05 10:00"), tz=SP)
+    assert render(exc).splitlines()[0] == "20/12/2026 já passou."
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("02/12", date(2026, 12, 2)),  # today
+        ("10/01", date(2027, 1, 10)),
+        ("15 de março", date(2027, 3, 15)),
+        ("01/12/2027", date(2027, 12, 1)),  # the year typed: next year's, as asked
+        ("01/12/2026", date(2026, 12, 1)),  # the year typed: the caller decides
+    ],
+)
+def test_parse_day_in_december_still_reads_next_year(text: str, expected: date) -> None:
+    assert parse_day(text, now=DECEMBER, tz=SP) == expected
+
+
+def test_parse_day_nearest_returns_the_day_just_passed() -> None:
+    assert parse_day("01/12", now=DECEMBER, tz=SP, nearest=True) == date(2026, 12, 1)
+
+
+def test_parse_when_refuses_a_yearless_day_just_passed() -> None:
+    with pytest.raises(UserError) as exc:
+        parse_when("01/12 14h", now=DECEMBER, tz=SP)
+    assert render(exc) == "terça, 01/12 às 14h já passou."
+    assert parse_when("10/01 14h", now=DECEMBER, tz=SP) == local(SP, 2027, 1, 10, 14, 0)
 
 
 def test_parse_day_uses_the_network_calendar() -> None:

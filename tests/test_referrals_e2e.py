@@ -163,6 +163,19 @@ async def test_a_sector_asks_for_more_time_and_the_coordination_decides(tg: Harn
     assert any("atrasado" in t for t in await _sent_texts(tg, mark))
 
 
+async def test_a_new_prazo_just_passed_is_refused_not_moved_a_year(tg: Harness) -> None:
+    await tg.say(COORD, f"/encaminhar Saúde | 10 dias | {DESCRIPTION}")
+    await tg.clock.set(NOW.replace(month=12, day=2, hour=7, minute=30))  # 04h30 local
+    # "01/12" typed on 02/12 is yesterday, refused as /encaminhar refuses it: never a
+    # proposal of 01/12/2027 that one press on Aceitar would save.
+    typo = await tg.say(ANA, "/prazo E-2026-001 01/12 aguardando a vaga no CAPS")
+    assert "01/12 já passou" in typo["text"] and "Exemplo: /prazo" in typo["text"]
+    assert "2027" not in typo["text"] and "reply_markup" not in typo
+    # A day far behind still means next year's.
+    asked = await tg.say(ANA, "/prazo E-2026-001 10/01 aguardando a vaga no CAPS")
+    assert "10/01/2027" in asked["text"] and buttons(asked)
+
+
 SEED_002_CSV = (
     "2015- PLANO DE AÇÃO\n"
     "Ação;Tarefas;Período;Responsável\n"

@@ -14,10 +14,12 @@ Rules for days typed without a year (see ``parse_when``/``parse_day``):
   weekday strictly after today; "hoje" is today; "sexta passada"/"última sexta"
   is the last one strictly before today;
 * "dia 5" is the next day 5 of a month, today included;
-* "15/03" and "15 de março" are this year's, or next year's once passed
-  (today included);
-* with ``allow_past=True`` those yearless days resolve to the nearest
-  occurrence instead, so "10/11 14h" typed on 23/11 is this year's 10/11.
+* "15/03" and "15 de março" are their nearest occurrence, today included (a tie
+  goes ahead): "10/01" typed in December is next January, but "01/12" typed on
+  02/12 is yesterday, refused as past ("01/12 já passou"), never next year's 01/12
+  (a typo must not become a one-year prazo);
+* with ``allow_past=True``/``nearest=True`` such a past day is accepted, for the
+  caller to use ("10/11 14h" typed on 23/11 records this year's 10/11) or refuse.
 """
 
 from __future__ import annotations
@@ -386,8 +388,10 @@ def _pick(candidates: list[date], today: date, *, nearest: bool) -> date:
     return min(d for d in candidates if d >= today)
 
 
-def _resolve(parts: _DayParts, today: date, *, nearest: bool) -> date:
-    """The calendar day that ``parts`` names, seen from ``today``."""
+def _resolve(parts: _DayParts, today: date, *, nearest: bool, refuse_past: bool = False) -> date:
+    """The calendar day that ``parts`` names, seen from ``today``. A day and month
+    without a year is always its nearest occurrence; with ``refuse_past`` that
+    occurrence is refused when it has passed."""
     if parts.relative is not None:
         resolved = today + timedelta(days=parts.relative)
     elif parts.day is not None and parts.month is not None:
@@ -397,7 +401,15 @@ def _resolve(parts: _DayParts, today: date, *, nearest: bool) -> date:
         else:
             years = range(today.year - 1, today.year + 9)  # 29/02 may be years away
             candidates = [d for y in years if (d := _valid(y, parts.month, parts.day))]
-            resolved = _pick(candidates, today, nearest=nearest)
+            # Never the next occurrence when the nearest has just passed: "01/12" typed
+            # on 02/12 is a slip (or a late prazo), not a day a year away.
+            resolved = _pick(candidates, today, nearest=True)
+            if refuse_past and resolved < today:
+                raise UserError(
+                    _MSG_PAST,
+                    example=DAY_EXAMPLE,
+                    when=format_date(resolved, with_year=resolved.year != today.year),
+                )
     elif parts.day is not None:
         if not 1 <= parts.day <= 31:
             raise UserError(_MSG_NO_DATE, example="dia 5 14h", date=parts.label)
@@ -453,7 +465,9 @@ def _dateparser_day(s: str, local_now: datetime, tz: str) -> date | None:
     return parsed.astimezone(zone(tz)).date()
 
 
-def _read_day(s: str, local_now: datetime, tz: str, *, nearest: bool) -> date | None:
+def _read_day(
+    s: str, local_now: datetime, tz: str, *, nearest: bool, refuse_past: bool = False
+) -> date | None:
     try:
         parts = _day_parts(s)
     except _Conflicting:
@@ -466,7 +480,7 @@ def _read_day(s: str, local_now: datetime, tz: str, *, nearest: bool) -> date | 
         return found
     if parts is None:
         return None
-    return _resolve(parts, local_now.date(), nearest=nearest)
+    return _resolve(parts, local_now.date(), nearest=nearest, refuse_past=refuse_past)
 
 
 # ------------------------------------------------------------------ parsing
@@ -525,9 +539,10 @@ def parse_day(text: str, *, now: datetime, tz: str, nearest: bool = False) -> da
     """A day without time ("14/04", "amanhã", "sexta", "dia 5") in the zone ``tz``
     (a time typed along is ignored; :func:`parse_day_time` reads it).
 
-    A date typed without its year is the next such day, or with ``nearest`` the closest
-    one, past or future: "01/12" typed on 08/12 is then last week, for the caller to
-    refuse, rather than a year away."""
+    A date typed without its year is its closest occurrence: "10/01" typed in December
+    is next January, and "01/12" typed on 08/12 is last week, refused as past ("01/12
+    já passou") rather than read as a day a year away; with ``nearest`` it is returned,
+    for the caller to use or refuse."""
     return parse_day_time(text, now=now, tz=tz, nearest=nearest)[0]
 
 
@@ -536,7 +551,8 @@ def parse_day_time(
 ) -> tuple[date, time | None]:
     """A day with or without a time ("03/12", "03/12 10h", "sexta às 14h30") in the zone
     ``tz``: the day, and the time of day typed (None when none was). A time that does not
-    exist ("25h") is refused with :data:`TIME_EXAMPLE`."""
+    exist ("25h") is refused with :data:`TIME_EXAMPLE`; a yearless date just passed, as
+    in :func:`parse_day`."""
     _require_aware(now)
     local_now = now.astimezone(zone(tz))
     bad = UserError(_MSG_BAD_DAY, example=DAY_EXAMPLE, text=text)
@@ -546,7 +562,7 @@ def parse_day_time(
     except _Unrecognized:
         at, rest = None, s
     try:
-        day = _read_day(rest, local_now, tz, nearest=nearest)
+        day = _read_day(rest, local_now, tz, nearest=nearest, refuse_past=not nearest)
     except _Unrecognized:
         raise bad from None
     if day is None:

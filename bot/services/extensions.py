@@ -45,7 +45,11 @@ async def ask(
     owed = owed_by(referral, sector_id)
     if owed is None or owed.answered_at is not None:
         raise UserError(N_("Your sector has nothing pending on {code}."), code=referral.code)
-    new = dates.parse_day(day, now=now, tz=network.timezone)
+    try:
+        new = dates.parse_day(day, now=now, tz=network.timezone)
+    except UserError as error:
+        error.example = EXTENSION_EXAMPLE  # "01/12 já passou", with the form of /prazo
+        raise
     if new <= due_of(referral, owed):
         raise UserError(
             N_("The new date must be after the current deadline."), example=EXTENSION_EXAMPLE
