@@ -484,19 +484,42 @@ def _year_text(year: int, meetings: Sequence[Meeting], tz: str, now: datetime) -
     return "\n".join(lines)
 
 
+def _remains(meetings: Sequence[Meeting], now: datetime) -> bool:
+    """Whether a meeting of the list is still to come (a cancelled one is not)."""
+    return any(m.starts_at >= now and m.status != MeetingStatus.CANCELLED for m in meetings)
+
+
 async def year_calendar(ctx: Context) -> list[Reply]:
+    """``/calendario 2027``: that year. Without a year, the year members need: this one
+    while a meeting of it is to come, else next year's once it has meetings (saved in
+    December, the next calendar is what is left); the other year is named below."""
     text = ctx.msg.args.strip()
     this_year = _this_year(ctx)
-    year = (
-        rules.parse_year(text, this_year=this_year, example=rules.YEAR_EXAMPLE)
-        if text
-        else this_year
-    )
-    meetings = await calendar_service.year_meetings(ctx.session, ctx.network, year)
+    tz = ctx.network.timezone
+    if text:
+        year = rules.parse_year(text, this_year=this_year, example=rules.YEAR_EXAMPLE)
+        meetings = await calendar_service.year_meetings(ctx.session, ctx.network, year)
+        return [_year_reply(year, meetings, tz, ctx.now)]
+    current = await calendar_service.year_meetings(ctx.session, ctx.network, this_year)
+    next_year = this_year + 1
+    following = await calendar_service.year_meetings(ctx.session, ctx.network, next_year)
+    if following and not _remains(current, ctx.now):
+        shown = _year_text(next_year, following, tz, ctx.now)
+        if current:
+            shown += "\n" + _("The meetings of {year}: /calendario {year}").format(year=this_year)
+        return [Reply(text=shown)]
+    reply = _year_reply(this_year, current, tz, ctx.now)
+    if following and current:
+        hint = _("The calendar of {year} is ready too: /calendario {year}").format(year=next_year)
+        reply = Reply(text=f"{reply.text}\n{hint}")
+    return [reply]
+
+
+def _year_reply(year: int, meetings: Sequence[Meeting], tz: str, now: datetime) -> Reply:
     if not meetings:
         no_meetings = _("No meetings in {year}. The coordination can create them with {example}")
-        return [Reply(text=no_meetings.format(year=year, example=GENERATE_EXAMPLE))]
-    return [Reply(text=_year_text(year, meetings, ctx.network.timezone, ctx.now))]
+        return Reply(text=no_meetings.format(year=year, example=GENERATE_EXAMPLE))
+    return Reply(text=_year_text(year, meetings, tz, now))
 
 
 def ics_url(public_base_url: str, token: str) -> str:

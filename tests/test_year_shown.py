@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from bot.clock import ManualClock
 from bot.messages import Reply
 from bot.rules import dates
 from bot.runtime import Runtime
@@ -57,3 +58,42 @@ def test_reading_sets_the_year_a_day_is_compared_with() -> None:
         assert dates.format_date(day) == "12/01"
         assert dates.format_date(date(2026, 12, 31)) == "31/12/2026"
     assert dates.format_date(day) == "12/01"  # the block is over
+
+
+async def _calendar_2027_saved(group: Group) -> None:
+    preview = await group.say(COORDINATOR, "/gerarcalendario 2027 2ª terça 14h CRAS")
+    assert "Calendário 2027 salvo" in _text(
+        await group.press(COORDINATOR, preview[-1].buttons[0][0].data)
+    )
+
+
+async def test_calendario_in_december_shows_next_year_once_this_one_has_nothing_left(
+    runtime: Runtime, clock: ManualClock
+) -> None:
+    # 02/12/2026 at 04h30: no meeting left in 2026, the 2027 calendar just saved.
+    await clock.set(datetime(2026, 12, 2, 7, 30, tzinfo=UTC))
+    group = Group(runtime)
+    await _calendar_2027_saved(group)
+    for command in ("/calendario", "/reunioes"):
+        shown = await group.text(ANA, command)
+        assert shown.startswith("Reuniões de 2027:"), shown
+        assert "• terça, 12/01 às 14h — CRAS" in shown and "Nenhuma reunião" not in shown
+        assert "/calendario 2026" not in shown  # 2026 had no meeting to point to
+    # The year typed is still that year.
+    assert (await group.text(ANA, "/calendario 2026")).startswith("Nenhuma reunião em 2026.")
+
+
+async def test_calendario_shows_this_year_while_a_meeting_remains_and_names_the_next(
+    runtime: Runtime, clock: ManualClock
+) -> None:
+    group = await _calendars(runtime)  # 2026 from 08/12 (NOW is 23/11), 2027 whole
+    shown = await group.text(ANA, "/calendario")
+    assert shown.startswith("Reuniões de 2026:") and "• terça, 08/12 às 14h — CRAS" in shown
+    assert "12/01" not in shown
+    assert shown.endswith("O calendário de 2027 também já está pronto: /calendario 2027")
+    # Past 2026's last meeting, 2027 is what members need; 2026 stays one command away.
+    await clock.set(datetime(2026, 12, 9, 12, tzinfo=UTC))
+    shown = await group.text(ANA, "/calendario")
+    assert shown.startswith("Reuniões de 2027:") and "• terça, 12/01 às 14h — CRAS" in shown
+    assert shown.endswith("As reuniões de 2026: /calendario 2026")
+    assert (await group.text(ANA, "/calendario 2026")).startswith("Reuniões de 2026:")
