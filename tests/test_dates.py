@@ -474,6 +474,7 @@ def test_parse_day_past_message_names_the_day() -> None:
         ("02/12", date(2026, 12, 2)),  # today
         ("10/01", date(2027, 1, 10)),
         ("15 de março", date(2027, 3, 15)),
+        ("15/06", date(2027, 6, 15)),  # passed over RECENT_PAST ago: half a year ahead
         ("01/12/2027", date(2027, 12, 1)),  # the year typed: next year's, as asked
         ("01/12/2026", date(2026, 12, 1)),  # the year typed: the caller decides
     ],

@@ -17,7 +17,8 @@ Rules for days typed without a year (see ``parse_when``/``parse_day``):
 * "15/03" and "15 de março" are their nearest occurrence, today included (a tie
   goes ahead): "10/01" typed in December is next January, but "01/12" typed on
   02/12 is yesterday, refused as past ("01/12 já passou"), never next year's 01/12
-  (a typo must not become a one-year prazo);
+  (a typo must not become a one-year prazo); a day passed more than
+  ``RECENT_PAST`` (90 days) ago is next year's ("15/06" typed in December);
 * with ``allow_past=True``/``nearest=True`` such a past day is accepted, for the
   caller to use ("10/11 14h" typed on 23/11 records this year's 10/11) or refuse.
 """
@@ -382,6 +383,11 @@ def _valid(year: int, month: int, day: int) -> date | None:
         return None
 
 
+# A day and month typed without a year, passed at most this long ago, is that past day
+# (refused, or used where the past is wanted); passed longer ago, next year's.
+RECENT_PAST = timedelta(days=90)
+
+
 def _pick(candidates: list[date], today: date, *, nearest: bool) -> date:
     if nearest:
         return min(candidates, key=lambda d: (abs((d - today).days), d < today))
@@ -401,9 +407,13 @@ def _resolve(parts: _DayParts, today: date, *, nearest: bool, refuse_past: bool 
         else:
             years = range(today.year - 1, today.year + 9)  # 29/02 may be years away
             candidates = [d for y in years if (d := _valid(y, parts.month, parts.day))]
-            # Never the next occurrence when the nearest has just passed: "01/12" typed
-            # on 02/12 is a slip (or a late prazo), not a day a year away.
+            # Never the next occurrence when the day has just passed: "01/12" typed on
+            # 02/12 is a slip (or a late prazo), not a day a year away. Passed longer ago
+            # than RECENT_PAST, it is next year's ("15/06" typed in December: a review
+            # planned half a year ahead).
             resolved = _pick(candidates, today, nearest=True)
+            if not nearest and resolved < today and today - resolved > RECENT_PAST:
+                resolved = _pick(candidates, today, nearest=False)
             if refuse_past and resolved < today:
                 raise UserError(
                     _MSG_PAST,
