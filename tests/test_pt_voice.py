@@ -56,9 +56,11 @@ ALLOWED = {
     "📊 {month} so far\nMeetings held: {held} · without record: {unrecorded} · cancelled:"
     " {cancelled}\nEncaminhamentos opened: {opened} · devolutivas received: {answered} ·"
     " overdue: {overdue}\nAtas in progress: {atas}": "counts after their labels",
-    "Chasing of devolutivas: reminder {before}; overdue: group on day {group}, private on"
-    " day {private}, e-mail on day {email}, meeting agenda and weekly digest from day"
-    " {agenda}.": 'day numbers of the delay, after "dia"',
+    "Chasing of devolutivas: reminder {before}; overdue: {steps}, meeting agenda and weekly"
+    " digest from day {agenda}.": 'day numbers of the delay, after "dia"',
+    "group on day {n}": 'a day number of the delay, after "dia"',
+    "private on day {n}": 'a day number of the delay, after "dia"',
+    "e-mail on day {n}": 'a day number of the delay, after "dia"',
 }
 # Plural entries whose form follows a placeholder other than {n} (None: a count not shown,
 # such as the number of sectors in a list the verb agrees with).
