@@ -304,7 +304,7 @@ async def test_a_closed_port_fails_quickly() -> None:
     with pytest.raises(MailError, match="could not") as caught:
         await SmtpMailer(settings).send(message_for(settings))
 
-    assert time.monotonic() - started < 2.0
+    assert time.monotonic() - started < 10.0  # not the 20 s timeout
     assert caught.value.temporary
 
 
@@ -322,7 +322,7 @@ async def test_a_server_that_never_answers_times_out() -> None:
         with pytest.raises(MailError, match=re.escape("did not answer within 0.3 s")) as caught:
             await SmtpMailer(settings).send(message_for(settings))
 
-    assert time.monotonic() - started < 3.0
+    assert time.monotonic() - started < 10.0  # not the default 20 s
     assert caught.value.temporary
 
 
