@@ -479,9 +479,55 @@ class Dispatcher:
         meeting = await session.get(Meeting, scheduled.meeting_id)
         return meeting is None or meeting.starts_at > now
 
+    async def _said_now(self, held: Delivery, now: datetime) -> Reply | None:
+        """A message held since yesterday as it reads today: a ``fresh`` kind's row is
+        rendered again at ``now`` (in a transaction rolled back), so "amanhã" stays true;
+        None when it would not be said any more. Other kinds (a renderer that says a
+        thing once), and a fresh one that fails, give the held text."""
+        kept = from_payload(held.payload)
+        if not isinstance(kept, Reply):
+            return None
+        if held.scheduled_id is None or kept.file is not None:
+            return kept
+        async with self.sessions() as session:
+            try:
+                scheduled = await session.get(ScheduledMessage, held.scheduled_id)
+                network = await session.get(Network, held.network_id)
+                renderer = self.router.renderers.get(scheduled.kind) if scheduled else None
+                if (
+                    scheduled is None
+                    or network is None
+                    or renderer is None
+                    or not self.router.options(scheduled.kind).fresh
+                ):
+                    return kept
+                outs = await renderer(
+                    ScheduledContext(
+                        session=session,
+                        network=network,
+                        row=scheduled,
+                        now=now,
+                        settings=self.settings,
+                        agenda=self.router.agenda_sections,
+                    )
+                )
+            except Exception:
+                log.exception("rendering held delivery %s again failed; its text goes", held.id)
+                return kept
+            finally:
+                await session.rollback()
+        same = [out for out in outs if isinstance(out, Reply) and _target(out) == held.target]
+        if not same:
+            return None
+        placed = outs[held.seq] if held.seq < len(outs) else None
+        if isinstance(placed, Reply) and _target(placed) == held.target:
+            return placed
+        # The renderer says fewer or other messages now: the one left, or the held text.
+        return same[0] if len(same) == 1 else kept
+
     async def _digest(self, row: Delivery) -> Reply:
         """What the cap held back, as one message with their mentions: this hour's by their
-        first lines, yesterday's whole (``_merged``)."""
+        first lines, yesterday's whole (``_merged``) and as they read today (``_said_now``)."""
         now = self.clock.now()
         async with self.sessions() as session:
             held = [
@@ -489,7 +535,12 @@ class Dispatcher:
                 for h in await repo.held_for(session=session, digest_id=row.id)
                 if row.kind == DIGEST or await self._still_current(session, h, now)
             ]
-        replies = [r for r in (from_payload(h.payload) for h in held) if isinstance(r, Reply)]
+        found: list[Reply | MailOut | None]
+        if row.kind == DIGEST:
+            found = [from_payload(h.payload) for h in held]
+        else:
+            found = [await self._said_now(h, now) for h in held]
+        replies = [r for r in found if isinstance(r, Reply)]
         if not replies:
             return Reply(text="")  # all of it is past: nothing to say
         if row.kind == DAY_DIGEST:

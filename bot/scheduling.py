@@ -10,14 +10,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.rules.kinds import Kind
 from bot.rules.rotation import ROLES_AFTER_LIST
-from bot.rules.status import MeetingStatus
+from bot.rules.status import MeetingStatus, OutboxStatus
 from storage import repo
-from storage.models import Meeting, Network
+from storage.models import Meeting, Network, ScheduledMessage
 
 # PRODUCT.md §1: the bot announces the month's meeting at the start of the month.
 ANNOUNCEMENT_TIME = time(8, 0)
 # Issue 3: two days before, the coordination is warned if quorum is not confirmed.
 QUORUM_CHECK_BEFORE = timedelta(days=2)
+# Issue 9 §7: a quorum check come late, less than this before the meeting (the bot was
+# down), is not sent: too late to act on, and the reminders name who has not answered.
+QUORUM_TOO_LATE = timedelta(days=1)
 # Issue 3: an urgent meeting gets an extra reminder 30 minutes before.
 URGENT_REMINDER_MINUTES = 30
 # Issue 14: the month's announcement is an ordinary meeting's first reminder when it comes
@@ -65,6 +68,25 @@ def merged_into_announcement(
         return False
     announced = announcement_due(meeting.starts_at, ZoneInfo(network.timezone))
     return announced > now and due - ANNOUNCEMENT_MERGES_WITHIN <= announced <= due
+
+
+def said_by_announcement(
+    announcement: ScheduledMessage | None, reminder_due: datetime, now: datetime
+) -> bool:
+    """After a gap, the month's announcement and an ordinary meeting's reminder fall due
+    together: the announcement (RSVP buttons, pauta) says it once, the reminder is not
+    sent as well (issue 9 §7: one message per meeting). Together means the announcement
+    is still to go now, or went out only once the reminder was already due; on time, it
+    went out days before the reminder, and the reminder goes."""
+    if announcement is None:
+        return False
+    if announcement.status == OutboxStatus.PENDING:
+        return announcement.due_at <= now
+    return (
+        announcement.status == OutboxStatus.SENT
+        and announcement.sent_at is not None
+        and announcement.sent_at >= reminder_due
+    )
 
 
 def month_key(starts_at: datetime, tz: ZoneInfo) -> str:

@@ -962,6 +962,17 @@ async def next_due_at(
     return min(candidates) if candidates else None
 
 
+async def scheduled_by_key(
+    *, session: AsyncSession, network_id: int, key: str
+) -> ScheduledMessage | None:
+    """The network's row ``key`` (the unique index answers it), whatever its status."""
+    return await session.scalar(
+        select(ScheduledMessage).where(
+            ScheduledMessage.network_id == network_id, ScheduledMessage.key == key
+        )
+    )
+
+
 async def superseded(*, session: AsyncSession, row: ScheduledMessage, now: datetime) -> bool:
     """Is a later row of the same series (key up to its last ":") also due by ``now``?
 

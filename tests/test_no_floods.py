@@ -253,3 +253,108 @@ async def test_after_a_quiet_gap_the_events_go_out_in_the_order_they_happened(
         _local(2026, 11, 28, 21),
         _local(2026, 11, 27, 21),
     ]
+
+
+# --- one message per meeting after a gap -----------------------------------------------
+
+MEETING_CARD = "terça, 08/12 às 14h"  # the ordinary meeting of December 2026 (2ª terça)
+
+
+async def _calendar_2026(group: Group) -> None:
+    preview = await group.say(COORDINATOR, "/gerarcalendario 2026 2ª terça 14h CRAS")
+    save = next(r for r in preview if r.buttons).buttons[0][0].data
+    assert any("salvo" in r.text for r in await group.press(COORDINATOR, save))
+
+
+def _about_the_meeting(sink: list[tuple[str, Reply]]) -> list[str]:
+    return [r.text for _chat, r in sink if MEETING_CARD in r.text]
+
+
+async def test_after_a_gap_the_announcement_and_the_reminder_of_a_meeting_are_one_message(
+    runtime: Runtime, clock: object
+) -> None:
+    group, sink = await _group_with_sink(runtime)
+    await _calendar_2026(group)
+    # Down from before the 1st (the month's announcement) until the meeting's morning:
+    # the announcement and the day-before reminder are both due.
+    await clock.set(_local(2026, 12, 8, 9))  # type: ignore[attr-defined]
+    assert runtime.dispatcher is not None
+    await runtime.dispatcher.run_due()
+    (said,) = _about_the_meeting(sink)
+    assert said.startswith("📣 Reunião de dezembro") and "(em 5 horas)" in said
+    # The 2h reminder, on time, still goes.
+    await clock.set(_local(2026, 12, 8, 12))  # type: ignore[attr-defined]
+    await runtime.dispatcher.run_due()
+    assert [t.splitlines()[0] for t in _about_the_meeting(sink)] == [
+        "📣 Reunião de dezembro",
+        "⏰ Lembrete",
+    ]
+
+
+async def test_on_time_the_announcement_and_the_day_before_reminder_both_go(
+    runtime: Runtime, clock: object
+) -> None:
+    group, sink = await _group_with_sink(runtime)
+    await _calendar_2026(group)
+    assert runtime.dispatcher is not None
+    for when in (_local(2026, 12, 1, 8), _local(2026, 12, 7, 14)):
+        await clock.set(when)  # type: ignore[attr-defined]
+        await runtime.dispatcher.run_due()
+    assert [t.splitlines()[0] for t in _about_the_meeting(sink)] == [
+        "📣 Reunião de dezembro",
+        "⏰ Lembrete",
+    ]
+
+
+async def test_a_quorum_check_come_too_late_is_not_sent(runtime: Runtime, clock: object) -> None:
+    group, sink = await _group_with_sink(runtime)
+    await group.text(COORDINATOR, "/silencio por dia 5")  # as in the test below
+    await group.seat(ANA, "Saúde")
+    await _calendar_2026(group)
+    assert runtime.dispatcher is not None
+    await clock.set(_local(2026, 12, 8, 13, 30))  # type: ignore[attr-defined]
+    await runtime.dispatcher.run_due()
+    assert _about_the_meeting(sink)  # the meeting is still said, once
+    assert not [t for _c, r in sink if "quórum" in (t := r.text)]
+    async with runtime.sessions() as session:
+        check = await session.scalar(
+            select(ScheduledMessage).where(ScheduledMessage.kind == "quorum_check")
+        )
+    assert check is not None and check.status == "sent"  # done, with nothing to say
+
+
+async def test_a_quorum_check_on_time_warns_the_coordination(
+    runtime: Runtime, clock: object
+) -> None:
+    group, sink = await _group_with_sink(runtime)
+    await group.text(COORDINATOR, "/silencio por dia 5")  # the announcement goes the same day
+    await group.seat(ANA, "Saúde")
+    await _calendar_2026(group)
+    assert runtime.dispatcher is not None
+    # Due Sunday the 6th at 14h, two days before; Sundays are quiet: Monday at 7h.
+    await clock.set(_local(2026, 12, 7, 7))  # type: ignore[attr-defined]
+    await runtime.dispatcher.run_due()
+    assert [t for _c, r in sink if "quórum" in (t := r.text)]
+
+
+async def test_a_reminder_held_for_the_next_day_reads_true_on_that_day(
+    runtime: Runtime, clock: object
+) -> None:
+    group, sink = await _group_with_sink(runtime)
+    await _calendar_2026(group)
+    assert runtime.dispatcher is not None
+    await clock.set(_local(2026, 12, 1, 8))  # type: ignore[attr-defined]
+    await runtime.dispatcher.run_due()  # the month's announcement
+    # Monday the 7th: another automatic message spends the day's budget (1) first,
+    # so the day-before reminder waits for Tuesday's one message.
+    await _schedule_tests(runtime, _local(2026, 12, 7, 10), 1)
+    await clock.set(_local(2026, 12, 7, 10))  # type: ignore[attr-defined]
+    await runtime.dispatcher.run_due()
+    await clock.set(_local(2026, 12, 7, 14))  # type: ignore[attr-defined]
+    await runtime.dispatcher.run_due()
+    assert [t.splitlines()[0] for t in _about_the_meeting(sink)] == ["📣 Reunião de dezembro"]
+    await clock.set(_local(2026, 12, 8, 9))  # type: ignore[attr-defined]
+    await runtime.dispatcher.run_due()
+    digest = _about_the_meeting(sink)[-1]
+    assert "ontem" in digest.splitlines()[0] and "⏰ Lembrete" in digest
+    assert "(em 5 horas)" in digest and "amanhã" not in digest  # as it reads today

@@ -18,6 +18,7 @@ from bot.messages import Person
 from bot.rules import attendance as rules
 from bot.rules.names import first_upper, kind_name, representative
 from bot.rules.status import MarkedBy, MeetingStatus, Presence, QuestionStatus
+from bot.scheduling import QUORUM_TOO_LATE
 from bot.services import members
 from storage import meetings as meetings_store
 from storage import repo
@@ -474,7 +475,11 @@ async def quorum_warning(
     if meeting_id is None:
         return None
     meeting = await repo.meeting(session=session, meeting_id=meeting_id)
-    if meeting is None or meeting.status != MeetingStatus.SCHEDULED or meeting.starts_at <= now:
+    if meeting is None or meeting.status != MeetingStatus.SCHEDULED:
+        return None
+    if meeting.starts_at - now < QUORUM_TOO_LATE:
+        # Come late (the bot was down): too late to rally the sectors or move the meeting;
+        # the reminder that goes now names who has not answered.
         return None
     expected = await _expected(session, network, meeting)
     answers = await repo.rsvps(session=session, meeting_id=meeting.id)

@@ -20,9 +20,11 @@ from bot.rules.names import kind_name, name_key
 from bot.rules.status import DraftStatus, MeetingStatus
 from bot.scheduling import (
     URGENT_REMINDER_MINUTES,
+    month_key,
     plan_meeting,
     plan_meetings,
     reminder_superseded,
+    said_by_announcement,
 )
 from bot.services import drafts
 from storage import meetings as meeting_store
@@ -641,7 +643,16 @@ async def reminder_due(
         *([URGENT_REMINDER_MINUTES] if meeting.urgent else []),
     ]
     offset = int(row.payload.get("offset", 0))
-    return None if reminder_superseded(meeting.starts_at, offset, offsets, now) else meeting
+    if reminder_superseded(meeting.starts_at, offset, offsets, now):
+        return None
+    if meeting.kind == "ordinary":
+        month = month_key(meeting.starts_at, ZoneInfo(network.timezone))
+        announcement = await repo.scheduled_by_key(
+            session=session, network_id=network.id, key=f"announce:{month}"
+        )
+        if said_by_announcement(announcement, row.planned_at or row.due_at, now):
+            return None
+    return meeting
 
 
 async def month_meetings(
