@@ -418,11 +418,14 @@ async def coordinators(ctx: Context) -> list[Reply]:
 
 
 def _nominee(ctx: Context, args: list[str]) -> network_setup.Nominee:
-    """Whom the message names: its first mention, the @username typed, the replied person."""
+    """Whom the message names: its first mention, the @username typed, the replied
+    person, or the name typed ("/coordenador + Maria Souza")."""
+    rest = " ".join(args[1:])
     return network_setup.Nominee(
         mentioned=ctx.msg.mentioned[0] if ctx.msg.mentioned else None,
-        username=args[1] if len(args) > 1 else None,
+        username=rest if rest.startswith("@") else None,
         replied=ctx.msg.reply_to,
+        name=rest if rest and not rest.startswith("@") else None,
     )
 
 
@@ -435,8 +438,8 @@ async def _coordination(ctx: Context) -> list[Reply]:
         else _("Coordination: the group's administrators.")
     )
     how = _(
-        "To add or remove: /coordenador + @user or /coordenador - @user "
-        "(or reply to the person's message with /coordenador +)."
+        "To add or remove: /coordenador + @user or /coordenador - @user, or by the name "
+        "(/coordenador + Maria Souza), or reply to the person's message with /coordenador +."
     )
     return [Reply(text=f"{who}\n{how}")]
 

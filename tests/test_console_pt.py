@@ -57,6 +57,8 @@ def test_the_persona_split_without_a_bar() -> None:
     assert split_persona("Ana conselho tutelar", sectors) == ("Ana", "conselho tutelar")
     assert split_persona("Ana Saúde", []) == ("Ana", "Saúde")
     assert split_persona("Ana Paula Souza", sectors) == ("Ana Paula Souza", "")
+    assert split_persona("Ana Paula", sectors) == ("Ana Paula", "")
+    assert split_persona("Ana PM", sectors) == ("Ana", "PM")
 
 
 async def test_buttons_of_an_earlier_message_can_be_pressed(

@@ -440,3 +440,15 @@ async def test_each_wrong_form_says_what_is_missing(tg: Harness) -> None:
     async with tg.runtime.sessions() as session:
         referral = await session.scalar(select(Referral))
     assert referral is not None and referral.status == "open"
+
+
+async def test_a_new_sector_is_not_named_as_another_ones_abbreviation(tg: Harness) -> None:
+    refused = await tg.say(COORD, "/setores adicionar caps")
+    assert "caps já é a sigla de Saúde Mental" in refused["text"]
+    assert "/setores renomear Saúde Mental | caps" in refused["text"]
+    assert "Exemplo: /setores adicionar CAPS AD" in refused["text"]
+    added = await tg.say(COORD, "/setores adicionar CAPS AD")
+    assert "Setor CAPS AD adicionado" in added["text"]
+    listing = (await tg.say(COORD, "/setores"))["text"]
+    assert "• CAPS AD:" in listing and "• Saúde Mental (CAPS):" in listing
+    assert "• CAPS:" not in listing

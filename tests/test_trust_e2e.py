@@ -389,3 +389,18 @@ async def test_a_preview_is_not_sent_once_its_author_no_longer_speaks_for_the_se
     (refused,) = await group.press(BRUNO, preview[0].buttons[0][0].data)
     assert "Não enviada: quem escreveu esta convocação não fala mais pelo setor" in refused.text
     assert await _count(group, Meeting) == 0
+
+
+async def test_two_people_of_one_name_are_told_apart_by_the_whole_name(group: Group) -> None:
+    souza = Person(user_id="71", name="Maria Souza", username=None)
+    lima = Person(user_id="72", name="Maria Lima", username=None)
+    await group.say(souza, "/setor CRAS")
+    await group.say(lima, "/setor CREAS")
+    both = await group.text(COORDINATOR, "/coordenador + maria")
+    assert "Mais de uma pessoa se chama maria: Maria Lima (CREAS), Maria Souza (CRAS)." in both
+    assert (await _member(group, souza)).is_coordinator is False
+    added = await group.text(COORDINATOR, "/coordenador + Maria Souza")
+    assert "Maria Souza agora faz parte da coordenação." in added
+    assert (await _member(group, souza)).is_coordinator and not (
+        await _member(group, lima)
+    ).is_coordinator

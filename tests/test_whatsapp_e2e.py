@@ -304,6 +304,20 @@ async def test_a_mention_names_the_new_coordinator(seated: WhatsApp) -> None:
     assert ana is not None and ana.is_coordinator
 
 
+async def test_the_coordination_names_a_new_coordinator_by_her_name(seated: WhatsApp) -> None:
+    # No @username on WhatsApp: "/coordenador + Ana", as the coordinator knows her.
+    sent = await seated.say(CARLA, "/coordenador + ana")
+    assert "Ana agora faz parte da coordenação" in sent[0].text
+    async with seated.runtime.sessions() as session:
+        ana = await session.scalar(select(Member).where(Member.user_id == ANA.lid))
+    assert ana is not None and ana.is_coordinator
+    removed = await seated.say(CARLA, "/coordenador - Ana")
+    assert "Ana não faz mais parte da coordenação" in removed[0].text
+    unknown = await seated.say(CARLA, "/coordenador + Joana Prado")
+    assert "Ainda não conheço Joana Prado" in unknown[0].text
+    assert "Exemplo: /coordenador + Maria Souza" in unknown[0].text
+
+
 # --- admins ---
 
 

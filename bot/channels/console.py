@@ -254,8 +254,8 @@ def split_persona(text: str, sectors: Sequence[str]) -> tuple[str, str]:
     """``Ana Paula | CRAS`` or ``Ana Paula CRAS``: the name and the sector typed after it.
 
     Without a bar, the sector is the longest end of the text that is a known sector;
-    with no known sector there, two words are a name and a sector, as before ("Ana CRAS"),
-    and more words are all the name."""
+    with no known sector there, two words are a name and an abbreviation ("Ana PM"),
+    and other words are all the name."""
     if "|" in text:
         name, _bar, sector = text.partition("|")
         return " ".join(name.split()), " ".join(sector.split())
@@ -264,7 +264,9 @@ def split_persona(text: str, sectors: Sequence[str]) -> tuple[str, str]:
     for start in range(1, len(words)):
         if name_key(" ".join(words[start:])) in known:
             return " ".join(words[:start]), " ".join(words[start:])
-    if len(words) == 2:
+    # Two words are a name and a sector when the sectors are not known yet, or the
+    # second is an abbreviation ("Ana PM"); "Ana Paula" is a name.
+    if len(words) == 2 and (not sectors or words[1].isupper()):
         return words[0], words[1]
     return " ".join(words), ""
 

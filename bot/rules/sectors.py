@@ -13,8 +13,10 @@ from bot.i18n import gettext as _
 from bot.rules import privacy
 from bot.rules.names import name_key
 
+# Not "adicionar CAPS": CAPS is the default abbreviation of Saúde Mental (refused).
+ADD_EXAMPLE = "/setores adicionar CAPS AD"
 CHANGE_EXAMPLE = (
-    "/setores adicionar CAPS  ·  /setores renomear CMEI | CMEI Centro  ·  /setores remover SEJUDH"
+    f"{ADD_EXAMPLE}  ·  /setores renomear CMEI | CMEI Centro  ·  /setores remover SEJUDH"
 )
 REMOVE_EXAMPLE = "/setores remover SEJUDH"
 MAX_NAME = 80

@@ -42,6 +42,45 @@ async def by_username(
     return found
 
 
+async def by_name(session: AsyncSession, network: Network, name: str, sign: str) -> Member:
+    """The member called ``name`` (accents and case ignored), or the one whose name begins
+    with it ("Maria" for Maria Souza) when nobody else's does: on WhatsApp people have no
+    @username, and a coordinator names them as she knows them."""
+    people = await repo.members(session=session, network_id=network.id)
+    key = name_key(name)
+    found = [p for p in people if name_key(p.name) == key] or [
+        p for p in people if name_key(p.name).startswith(key + " ")
+    ]
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise UserError(
+            N_(
+                "More than one person is called {name}: {people}. Write the whole name, "
+                "or reply to one of her messages with /coordenador {sign}."
+            ),
+            example="/coordenador + Maria Souza",
+            name=name,
+            people=", ".join(Called(p).name for p in found),
+            sign=sign,
+        )
+    if " " not in name.strip():  # a username typed without its @
+        by_login = await repo.member_by_username(
+            session=session, network_id=network.id, username=name.strip()
+        )
+        if by_login is not None:
+            return by_login
+    raise UserError(
+        N_(
+            "I don't know {user} yet: ask them to send /setor in the group, or reply "
+            "to one of their messages with /coordenador {sign}."
+        ),
+        example="/coordenador + Maria Souza",
+        user=name,
+        sign=sign,
+    )
+
+
 async def replied(session: AsyncSession, network: Network, who: Person, now: datetime) -> Member:
     """The author of the message a command replies to (a member from now on)."""
     return await repo.touch_member(

@@ -24,12 +24,13 @@ FUTURE_MEETINGS = 1000
 
 @dataclass(frozen=True)
 class Nominee:
-    """Whom /coordenador names: a mention, an @username, or the author of the replied
-    message (in that order of precedence)."""
+    """Whom /coordenador names: a mention, an @username, the author of the replied
+    message, or a name (in that order of precedence)."""
 
     mentioned: Person | None = None
     username: str | None = None
     replied: Person | None = None
+    name: str | None = None
 
 
 async def coordinator_names(session: AsyncSession, network: Network) -> list[str]:
@@ -66,7 +67,12 @@ async def _nominated(
         return await _by_username(session, network, nominee.username, add=add)
     if nominee.replied is not None:
         return await members.replied(session, network, nominee.replied, now)
-    raise UserError(N_("Say who: @user, or reply to their message."), example=COORDINATOR_EXAMPLE)
+    if nominee.name:
+        return await members.by_name(session, network, nominee.name, "+" if add else "-")
+    raise UserError(
+        N_("Say who: @user or their name, or reply to their message."),
+        example=COORDINATOR_EXAMPLE,
+    )
 
 
 async def _by_username(

@@ -164,6 +164,20 @@ async def add(session: AsyncSession, network: Network, change: rules.AddSector) 
             example=rules.CHANGE_EXAMPLE,
             name=change.name,
         )
+    named = rules.by_abbreviation(sectors, name_key(change.name))
+    if named:
+        # "/setores adicionar CAPS" beside Saúde Mental (CAPS): /setor CAPS already finds
+        # that one; a second sector would make the abbreviation mean two things.
+        raise UserError(
+            N_(
+                "{name} is already the abbreviation of {sector}: /setor {name} finds it. To "
+                "call that sector {name}: /setores renomear {sector} | {name}. For a new "
+                "sector, give it a name of its own."
+            ),
+            example=rules.ADD_EXAMPLE,
+            name=change.name,
+            sector=named[0].name,
+        )
     return await repo.add_sector(session=session, network_id=network.id, name=change.name)
 
 
