@@ -70,6 +70,18 @@ async def test_the_date_just_passed_stays_pending_until_every_sector_confirms_it
     assert "• RMA — 10/01/2027" in await group.text(ANA, "/prazo_ok")
 
 
+async def test_a_removed_sector_no_longer_owes_a_deadline(group: Group, clock: ManualClock) -> None:
+    """/setores remover Educação: it can never confirm again, so it neither shows as
+    pending nor holds the deadline in the date just passed."""
+    await group.say(COORDINATOR, "/prazos novo RMA | mensal dia 10 | Saúde, Educação")
+    await clock.set(datetime(2026, 12, 15, 12, 0, tzinfo=UTC))
+    assert "prazo de 10/12/2026" in await group.text(ANA, "/prazo_ok RMA")
+    assert "• RMA: 10/12/2026 — pendente: Educação" in await group.text(ANA, "/prazos")
+    assert "Setor Educação removido" in await group.text(COORDINATOR, "/setores remover Educação")
+    assert "• RMA: 10/01/2027 — pendente: Saúde\n" in await group.text(ANA, "/prazos") + "\n"
+    assert "• RMA — 10/01/2027" in await group.text(ANA, "/prazo_ok")
+
+
 @pytest.mark.parametrize(
     ("typed", "said", "example"),
     [

@@ -92,6 +92,14 @@ async def plan_occurrence(
     return due
 
 
+async def owing(session: AsyncSession, network: Network, item: ReportingDeadline) -> list[int]:
+    """The sectors that answer for ``item`` now: its sectors, less those removed since
+    (/setores remover; they can never confirm it, and would hold it in a past period).
+    A sector brought back owes it again."""
+    live = {s.id for s in await repo.sectors(session=session, network_id=network.id)}
+    return [i for i in item.sector_ids if i in live]
+
+
 async def current(
     session: AsyncSession, network: Network, item: ReportingDeadline, now: datetime
 ) -> tuple[date, set[int]]:
@@ -100,10 +108,11 @@ async def current(
     (never one due before the deadline was created), else the next one."""
     tz = ZoneInfo(network.timezone)
     today, since = now.astimezone(tz).date(), item.created_at.astimezone(tz).date()
+    sector_ids = await owing(session, network, item)
     for due in rules.open_occurrences(item, today, since):
         period = rules.period_of(item, due)
         done = await repo.confirmations(session=session, deadline_id=item.id, period=period)
-        if not done.issuperset(item.sector_ids):
+        if not done.issuperset(sector_ids):
             break
     return due, done
 
@@ -114,10 +123,7 @@ async def overview(session: AsyncSession, network: Network, now: datetime) -> li
     items = await repo.reporting_deadlines(session=session, network_id=network.id)
     if not items:
         return []
-    names = {
-        s.id: s.name
-        for s in await repo.sectors(session=session, network_id=network.id, include_removed=True)
-    }
+    names = {s.id: s.name for s in await repo.sectors(session=session, network_id=network.id)}
     statuses = []
     for item in items:
         due, done = await current(session, network, item, now)
@@ -210,7 +216,7 @@ async def pending(
     done = await repo.confirmations(
         session=session, deadline_id=item.id, period=rules.period_of(item, due)
     )
-    missing = [i for i in item.sector_ids if i not in done]
+    missing = [i for i in await owing(session, network, item) if i not in done]
     if not missing:
         return None
     sectors = await repo.sectors(session=session, network_id=network.id)
