@@ -18,11 +18,12 @@ from storage.models import Meeting, Network, ScheduledMessage
 ANNOUNCEMENT_TIME = time(8, 0)
 # Issue 3: two days before, the coordination is warned if quorum is not confirmed.
 QUORUM_CHECK_BEFORE = timedelta(days=2)
-# Issue 9 §7: a quorum check come late, less than this before the meeting (the bot was
-# down), is not sent: too late to move the meeting, and the reminder that goes then names
-# who has not answered. (Quiet hours and a holiday can push an on-time check to 7h of the
-# meeting's day: it still goes.)
+# Issue 9 §7: a quorum check come late (the bot was down: run over LATE_AFTER after its
+# row was due), less than this before the meeting, is not sent: too late to move the
+# meeting, and the reminder that goes then names who has not answered. (Quiet hours move
+# the row's due_at: a check they push to the meeting's morning is on time, and goes.)
 QUORUM_TOO_LATE = timedelta(hours=6)
+LATE_AFTER = timedelta(hours=1)
 # Issue 3: an urgent meeting gets an extra reminder 30 minutes before.
 URGENT_REMINDER_MINUTES = 30
 # Issue 14: the month's announcement is an ordinary meeting's first reminder when it comes

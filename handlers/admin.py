@@ -423,7 +423,7 @@ def _nominee(ctx: Context, args: list[str]) -> network_setup.Nominee:
     rest = " ".join(args[1:])
     return network_setup.Nominee(
         mentioned=ctx.msg.mentioned[0] if ctx.msg.mentioned else None,
-        username=rest if rest.startswith("@") else None,
+        username=args[1] if rest.startswith("@") else None,
         replied=ctx.msg.reply_to,
         name=rest if rest and not rest.startswith("@") else None,
     )

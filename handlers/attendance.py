@@ -237,7 +237,11 @@ _PRESENCE_VERBS: dict[
 async def render_quorum_check(ctx: ScheduledContext) -> Sequence[Reply]:
     """Two days before: warn the coordination when confirmed sectors are below quorum."""
     warning = await service.quorum_warning(
-        ctx.session, ctx.network, ctx.now, meeting_id=ctx.row.meeting_id
+        ctx.session,
+        ctx.network,
+        ctx.now,
+        meeting_id=ctx.row.meeting_id,
+        planned=ctx.row.planned_at or ctx.row.due_at,
     )
     if warning is None:
         return []

@@ -563,12 +563,22 @@ async def _agenda_lines(ctx: ScheduledContext) -> list[str]:
 async def render_announcement(ctx: ScheduledContext) -> list[Reply]:
     month = str(ctx.row.payload["month"])
     meetings = await calendar_service.month_meetings(ctx.session, ctx.network, month, ctx.now)
-    replies = [await meeting_message(ctx, m, ANNOUNCEMENT) for m in meetings]
+    replies = []
+    for meeting in meetings:
+        message = await meeting_message(ctx, meeting, ANNOUNCEMENT)
+        # Come late, on the meeting's day (after a gap it stands for that day's reminder):
+        # it goes like the day's messages, never held in a digest without its buttons.
+        replies.append(replace(message, urgent=True) if _today(meeting, ctx) else message)
     agenda = await _agenda_lines(ctx)
     if replies and agenda:
         first = replies[0]
-        replies[0] = Reply(text=first.text + "\n\n" + "\n".join(agenda), buttons=first.buttons)
+        replies[0] = replace(first, text=first.text + "\n\n" + "\n".join(agenda))
     return replies
+
+
+def _today(meeting: Meeting, ctx: ScheduledContext) -> bool:
+    tz = ZoneInfo(ctx.network.timezone)
+    return meeting.starts_at.astimezone(tz).date() == ctx.now.astimezone(tz).date()
 
 
 # --- step by step (issue 14) -------------------------------------------------------------

@@ -358,3 +358,43 @@ async def test_a_reminder_held_for_the_next_day_reads_true_on_that_day(
     digest = _about_the_meeting(sink)[-1]
     assert "ontem" in digest.splitlines()[0] and "⏰ Lembrete" in digest
     assert "(em 5 horas)" in digest and "amanhã" not in digest  # as it reads today
+
+
+async def test_a_quorum_check_quiet_hours_push_to_the_meetings_morning_still_goes(
+    runtime: Runtime, clock: object
+) -> None:
+    """Due Monday 8/2/2027 at 14h, two days before the meeting moved to Wednesday 10/2 at
+    14h by Carnival; Monday and Tuesday are holidays and the quiet hours end at 9h: the
+    check runs on the meeting's morning, 5 hours before, on time (the bot was up)."""
+    group, sink = await _group_with_sink(runtime)
+    await group.text(COORDINATOR, "/silencio 20h 9h")
+    await group.text(COORDINATOR, "/silencio por dia 5")
+    await group.seat(ANA, "Saúde")
+    preview = await group.say(COORDINATOR, "/gerarcalendario 2027 2ª terça 14h CRAS")
+    assert any("quarta, 10/02 às 14h" in r.text for r in preview)
+    await group.press(COORDINATOR, next(r for r in preview if r.buttons).buttons[0][0].data)
+    assert runtime.dispatcher is not None
+    await clock.set(_local(2027, 2, 8, 14))  # type: ignore[attr-defined]
+    await runtime.dispatcher.run_due()
+    assert not [t for _c, r in sink if "quórum" in (t := r.text)]  # a holiday: it waits
+    await clock.set(_local(2027, 2, 10, 9))  # type: ignore[attr-defined]
+    await runtime.dispatcher.run_due()
+    print([t for _c, r in sink if "quórum" in (t := r.text)])
+    (warning,) = [t for _c, r in sink if "quórum" in (t := r.text)]
+    assert "quarta, 10/02 às 14h" in warning
+
+
+async def test_on_the_meetings_day_a_late_announcement_is_not_held_by_the_hourly_cap(
+    runtime: Runtime, clock: object
+) -> None:
+    """It stands for the day's reminder (which it replaces after a gap): like the day's
+    messages, it goes whole, with its buttons, whatever else came due at once."""
+    group, sink = await _group_with_sink(runtime)
+    await group.text(COORDINATOR, "/silencio por dia 5")
+    await _calendar_2026(group)
+    await _schedule_tests(runtime, _local(2026, 11, 30, 10), 4)
+    await clock.set(_local(2026, 12, 8, 9))  # type: ignore[attr-defined]
+    assert runtime.dispatcher is not None
+    await runtime.dispatcher.run_due()
+    (said,) = [r for _c, r in sink if MEETING_CARD in r.text]
+    assert said.text.startswith("📣 Reunião de dezembro") and said.buttons

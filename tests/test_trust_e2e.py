@@ -404,3 +404,19 @@ async def test_two_people_of_one_name_are_told_apart_by_the_whole_name(group: Gr
     assert (await _member(group, souza)).is_coordinator and not (
         await _member(group, lima)
     ).is_coordinator
+
+
+async def test_the_name_typed_says_who_even_in_a_reply(group: Group) -> None:
+    """Ana asks, in the group, for Maria to join; the coordinator answers her message
+    with /coordenador + Maria Souza: Maria joins, not Ana."""
+    souza = Person(user_id="71", name="Maria Souza", username="msouza")
+    await group.say(souza, "/setor CRAS")
+    await group.say(ANA, "/setor Saúde")
+    added = await group.text(COORDINATOR, "/coordenador + Maria Souza", reply_to=ANA)
+    assert "Maria Souza agora faz parte da coordenação." in added
+    assert (await _member(group, souza)).is_coordinator
+    assert not (await _member(group, ANA)).is_coordinator
+    # A username typed without its @, and an @username with words after it.
+    assert "Maria Souza não faz mais" in await group.text(COORDINATOR, "/coordenador - msouza")
+    again = await group.text(COORDINATOR, "/coordenador + @msouza obrigada")
+    assert "Maria Souza agora faz parte da coordenação." in again

@@ -16,10 +16,12 @@ from bot.i18n import N_, Np_
 from bot.i18n import gettext as _
 from bot.messages import Person
 from bot.rules import attendance as rules
+from bot.rules import quiet as quiet_rules
+from bot.rules.calendar import holidays_for
 from bot.rules.names import first_upper, kind_name, representative
 from bot.rules.status import MarkedBy, MeetingStatus, Presence, QuestionStatus
-from bot.scheduling import QUORUM_TOO_LATE
-from bot.services import members
+from bot.scheduling import LATE_AFTER, QUORUM_TOO_LATE
+from bot.services import members, quiet
 from storage import meetings as meetings_store
 from storage import repo
 from storage.models import Attendance, Meeting, Member, Network, Question, Rsvp, Sector
@@ -469,17 +471,25 @@ async def _convener(session: AsyncSession, meeting: Meeting) -> str | None:
 
 
 async def quorum_warning(
-    session: AsyncSession, network: Network, now: datetime, *, meeting_id: int | None
+    session: AsyncSession,
+    network: Network,
+    now: datetime,
+    *,
+    meeting_id: int | None,
+    planned: datetime | None = None,
 ) -> QuorumWarning | None:
-    """Two days before: the meeting, when its confirmed sectors are below quorum."""
+    """Two days before: the meeting, when its confirmed sectors are below quorum. A check
+    run well after it would have gone (``planned``, past the quiet hours: the bot was
+    down) and within QUORUM_TOO_LATE of the meeting says nothing."""
     if meeting_id is None:
         return None
     meeting = await repo.meeting(session=session, meeting_id=meeting_id)
-    if meeting is None or meeting.status != MeetingStatus.SCHEDULED:
+    if meeting is None or meeting.status != MeetingStatus.SCHEDULED or meeting.starts_at <= now:
         return None
-    if meeting.starts_at - now < QUORUM_TOO_LATE:
+    if meeting.starts_at - now < QUORUM_TOO_LATE and _late(network, planned, now):
         # Come late (the bot was down): too late to rally the sectors or move the meeting;
-        # the reminder that goes now names who has not answered.
+        # the reminder that goes now names who has not answered. One the quiet hours
+        # held until the meeting's morning is on time, and goes.
         return None
     expected = await _expected(session, network, meeting)
     answers = await repo.rsvps(session=session, meeting_id=meeting.id)
@@ -490,6 +500,17 @@ async def quorum_warning(
         return None
     coordinators = await repo.coordinators(session=session, network_id=network.id)
     return QuorumWarning(meeting, count, needed, tuple(coordinators))
+
+
+def _late(network: Network, planned: datetime | None, now: datetime) -> bool:
+    """Is ``now`` well after the row planned at ``planned`` would have gone out (at the
+    end of the quiet hours it fell in, if it did)?"""
+    if planned is None:
+        return False
+    tz = ZoneInfo(network.timezone)
+    hours = quiet.quiet_hours(network)
+    went = quiet_rules.quiet_until(planned, hours, tz, lambda y: holidays_for(y, network.state))
+    return now - (went or planned) > LATE_AFTER
 
 
 async def set_quorum(session: AsyncSession, network: Network, quorum: int | None) -> None:

@@ -46,6 +46,12 @@ async def by_name(session: AsyncSession, network: Network, name: str, sign: str)
     """The member called ``name`` (accents and case ignored), or the one whose name begins
     with it ("Maria" for Maria Souza) when nobody else's does: on WhatsApp people have no
     @username, and a coordinator names them as she knows them."""
+    if " " not in name.strip():  # first, a username typed without its @ ("ana_saude")
+        by_login = await repo.member_by_username(
+            session=session, network_id=network.id, username=name.strip()
+        )
+        if by_login is not None:
+            return by_login
     people = await repo.members(session=session, network_id=network.id)
     key = name_key(name)
     found = [p for p in people if name_key(p.name) == key] or [
@@ -64,12 +70,6 @@ async def by_name(session: AsyncSession, network: Network, name: str, sign: str)
             people=", ".join(Called(p).name for p in found),
             sign=sign,
         )
-    if " " not in name.strip():  # a username typed without its @
-        by_login = await repo.member_by_username(
-            session=session, network_id=network.id, username=name.strip()
-        )
-        if by_login is not None:
-            return by_login
     raise UserError(
         N_(
             "I don't know {user} yet: ask them to send /setor in the group, or reply "

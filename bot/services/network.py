@@ -24,8 +24,8 @@ FUTURE_MEETINGS = 1000
 
 @dataclass(frozen=True)
 class Nominee:
-    """Whom /coordenador names: a mention, an @username, the author of the replied
-    message, or a name (in that order of precedence)."""
+    """Whom /coordenador names: a mention, an @username, a name typed, or the author of
+    the replied message (in that order of precedence: what is typed says who)."""
 
     mentioned: Person | None = None
     username: str | None = None
@@ -65,10 +65,10 @@ async def _nominated(
         return await members.mentioned(session, network, nominee.mentioned, COORDINATOR_EXAMPLE)
     if nominee.username is not None:
         return await _by_username(session, network, nominee.username, add=add)
-    if nominee.replied is not None:
-        return await members.replied(session, network, nominee.replied, now)
     if nominee.name:
         return await members.by_name(session, network, nominee.name, "+" if add else "-")
+    if nominee.replied is not None:
+        return await members.replied(session, network, nominee.replied, now)
     raise UserError(
         N_("Say who: @user or their name, or reply to their message."),
         example=COORDINATOR_EXAMPLE,
