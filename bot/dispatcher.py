@@ -98,6 +98,10 @@ def _merged(head: str, texts: Sequence[str], *, buttons_left: bool = False) -> s
     return "\n\n".join(parts)
 
 
+# A meeting's announcement and reminders: the day's one message is kept for them.
+MEETING_NOTICES = (Kind.MONTHLY_ANNOUNCEMENT, Kind.MEETING_REMINDER)
+
+
 class ClaimLost(Exception):
     """Another worker took the row (a stale lease), or it was rescheduled meanwhile."""
 
@@ -409,8 +413,22 @@ class Dispatcher:
                 urgent=False,
             )
             # The month's announcement is the meeting's first reminder, with its pauta and
-            # RSVP buttons: it never waits for tomorrow's merged message (which has no buttons).
-            if today >= network.daily_cap and row.kind != Kind.MONTHLY_ANNOUNCEMENT:
+            # RSVP buttons: it never waits for tomorrow's merged message (which has no
+            # buttons). A reminder still to come today keeps the day's message for itself:
+            # a chase or a quorum warning in the morning waits for tomorrow's, not the
+            # reminder, whose "amanhã" would be false by then.
+            kept = (
+                0
+                if row.kind in MEETING_NOTICES
+                else await repo.meeting_notices_later(
+                    session=session,
+                    network_id=network.id,
+                    kinds=MEETING_NOTICES,
+                    after=now,
+                    before=quiet_rules.day_start(now + timedelta(days=1), tz),
+                )
+            )
+            if today + kept >= network.daily_cap and row.kind != Kind.MONTHLY_ANNOUNCEMENT:
                 await self._hold_for_tomorrow(session, network, row, now)
                 return True
             since = now - CAP_WINDOW
@@ -479,55 +497,9 @@ class Dispatcher:
         meeting = await session.get(Meeting, scheduled.meeting_id)
         return meeting is None or meeting.starts_at > now
 
-    async def _said_now(self, held: Delivery, now: datetime) -> Reply | None:
-        """A message held since yesterday as it reads today: a ``fresh`` kind's row is
-        rendered again at ``now`` (in a transaction rolled back), so "amanhã" stays true;
-        None when it would not be said any more. Other kinds (a renderer that says a
-        thing once), and a fresh one that fails, give the held text."""
-        kept = from_payload(held.payload)
-        if not isinstance(kept, Reply):
-            return None
-        if held.scheduled_id is None or kept.file is not None:
-            return kept
-        async with self.sessions() as session:
-            try:
-                scheduled = await session.get(ScheduledMessage, held.scheduled_id)
-                network = await session.get(Network, held.network_id)
-                renderer = self.router.renderers.get(scheduled.kind) if scheduled else None
-                if (
-                    scheduled is None
-                    or network is None
-                    or renderer is None
-                    or not self.router.options(scheduled.kind).fresh
-                ):
-                    return kept
-                outs = await renderer(
-                    ScheduledContext(
-                        session=session,
-                        network=network,
-                        row=scheduled,
-                        now=now,
-                        settings=self.settings,
-                        agenda=self.router.agenda_sections,
-                    )
-                )
-            except Exception:
-                log.exception("rendering held delivery %s again failed; its text goes", held.id)
-                return kept
-            finally:
-                await session.rollback()
-        same = [out for out in outs if isinstance(out, Reply) and _target(out) == held.target]
-        if not same:
-            return None
-        placed = outs[held.seq] if held.seq < len(outs) else None
-        if isinstance(placed, Reply) and _target(placed) == held.target:
-            return placed
-        # The renderer says fewer or other messages now: the one left, or the held text.
-        return same[0] if len(same) == 1 else kept
-
     async def _digest(self, row: Delivery) -> Reply:
         """What the cap held back, as one message with their mentions: this hour's by their
-        first lines, yesterday's whole (``_merged``) and as they read today (``_said_now``)."""
+        first lines, yesterday's whole (``_merged``)."""
         now = self.clock.now()
         async with self.sessions() as session:
             held = [
@@ -535,12 +507,7 @@ class Dispatcher:
                 for h in await repo.held_for(session=session, digest_id=row.id)
                 if row.kind == DIGEST or await self._still_current(session, h, now)
             ]
-        found: list[Reply | MailOut | None]
-        if row.kind == DIGEST:
-            found = [from_payload(h.payload) for h in held]
-        else:
-            found = [await self._said_now(h, now) for h in held]
-        replies = [r for r in found if isinstance(r, Reply)]
+        replies = [r for r in (from_payload(h.payload) for h in held) if isinstance(r, Reply)]
         if not replies:
             return Reply(text="")  # all of it is past: nothing to say
         if row.kind == DAY_DIGEST:

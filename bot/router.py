@@ -159,15 +159,11 @@ class KindOptions:
 
     ``collapse``: rows of one series (the key up to its last ":") supersede each
     other; after a gap only the newest due one is rendered. ``quiet``: the row waits
-    for the end of the network's quiet hours (unless its meeting is urgent). ``fresh``:
-    the renderer only reads, and says what is true at the moment it runs (nothing once
-    it is not), so a message of the kind held for the next day's digest is rendered
-    again when the digest goes out ("amanhã" would be false by then).
+    for the end of the network's quiet hours (unless its meeting is urgent).
     """
 
     collapse: bool = False
     quiet: bool = True
-    fresh: bool = False
 
 
 @dataclass(frozen=True)
@@ -293,13 +289,13 @@ class Router:
         return member_id if isinstance(member_id, int) else None
 
     def scheduled(
-        self, kind: str, *, collapse: bool = False, quiet: bool = True, fresh: bool = False
+        self, kind: str, *, collapse: bool = False, quiet: bool = True
     ) -> Callable[[Renderer], Renderer]:
         def register(renderer: Renderer) -> Renderer:
             if kind in self.renderers:
                 raise ValueError(f"scheduled kind {kind} registered twice")
             self.renderers[kind] = renderer
-            self.kind_options[kind] = KindOptions(collapse=collapse, quiet=quiet, fresh=fresh)
+            self.kind_options[kind] = KindOptions(collapse=collapse, quiet=quiet)
             return renderer
 
         return register

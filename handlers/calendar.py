@@ -717,5 +717,5 @@ def register(router: Router) -> None:
     router.button(CalendarDecision)(calendar_button)
     router.button(MeetingPick)(pick_button)
     router.button(UndoCancel)(undo_button)
-    router.scheduled(Kind.MEETING_REMINDER, collapse=True, fresh=True)(render_reminder)
-    router.scheduled(Kind.MONTHLY_ANNOUNCEMENT, fresh=True)(render_announcement)
+    router.scheduled(Kind.MEETING_REMINDER, collapse=True)(render_reminder)
+    router.scheduled(Kind.MONTHLY_ANNOUNCEMENT)(render_announcement)

@@ -136,7 +136,7 @@ def _access(item: ReportingDeadline) -> str:
 
 async def render_announcement(ctx: ScheduledContext) -> Sequence[Reply]:
     """Seed 001, Anexo I: the deadline is announced to the group."""
-    found = await system_deadlines.announcement(ctx.session, ctx.network, *_payload(ctx))
+    found = await system_deadlines.announcement(ctx.session, ctx.network, *_payload(ctx), ctx.now)
     if found is None:
         return []
     text = _(

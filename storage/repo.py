@@ -1030,6 +1030,34 @@ async def sent_to_group_since(
     return int(await session.scalar(query) or 0)
 
 
+async def meeting_notices_later(
+    *,
+    session: AsyncSession,
+    network_id: int,
+    kinds: Sequence[str],
+    after: datetime,
+    before: datetime,
+) -> int:
+    """The network's pending rows of ``kinds`` due in (``after``, ``before``) about no
+    meeting or a meeting after ``before``: the announcement and reminders still to come
+    today that the daily budget keeps room for (a meeting of today's own messages are
+    urgent, outside the budget)."""
+    found = await session.scalar(
+        select(func.count())
+        .select_from(ScheduledMessage)
+        .outerjoin(Meeting, Meeting.id == ScheduledMessage.meeting_id)
+        .where(
+            ScheduledMessage.network_id == network_id,
+            ScheduledMessage.status == OutboxStatus.PENDING,
+            ScheduledMessage.kind.in_(kinds),
+            ScheduledMessage.due_at > after,
+            ScheduledMessage.due_at < before,
+            or_(ScheduledMessage.meeting_id.is_(None), Meeting.starts_at >= before),
+        )
+    )
+    return int(found or 0)
+
+
 async def first_sent_since(
     *, session: AsyncSession, network_id: int, since: datetime
 ) -> datetime | None:

@@ -337,27 +337,30 @@ async def test_a_quorum_check_on_time_warns_the_coordination(
     assert [t for _c, r in sink if "quórum" in (t := r.text)]
 
 
-async def test_a_reminder_held_for_the_next_day_reads_true_on_that_day(
+async def test_the_day_before_reminder_keeps_the_days_one_message(
     runtime: Runtime, clock: object
 ) -> None:
+    """Monday the 7th: another automatic message (a quorum warning, a chase) comes due in
+    the morning; the day's one message (issue 14) is the reminder's, at 14h, saying
+    "amanhã" with its buttons: the other waits for Tuesday's merged message."""
     group, sink = await _group_with_sink(runtime)
     await _calendar_2026(group)
     assert runtime.dispatcher is not None
     await clock.set(_local(2026, 12, 1, 8))  # type: ignore[attr-defined]
     await runtime.dispatcher.run_due()  # the month's announcement
-    # Monday the 7th: another automatic message spends the day's budget (1) first,
-    # so the day-before reminder waits for Tuesday's one message.
     await _schedule_tests(runtime, _local(2026, 12, 7, 10), 1)
     await clock.set(_local(2026, 12, 7, 10))  # type: ignore[attr-defined]
     await runtime.dispatcher.run_due()
+    assert not [r for _c, r in sink if r.text.startswith("aviso")]
     await clock.set(_local(2026, 12, 7, 14))  # type: ignore[attr-defined]
     await runtime.dispatcher.run_due()
-    assert [t.splitlines()[0] for t in _about_the_meeting(sink)] == ["📣 Reunião de dezembro"]
+    reminder = sink[-1][1]
+    assert reminder.text.startswith("⏰ Lembrete") and "(amanhã)" in reminder.text
+    assert reminder.buttons
     await clock.set(_local(2026, 12, 8, 9))  # type: ignore[attr-defined]
     await runtime.dispatcher.run_due()
-    digest = _about_the_meeting(sink)[-1]
-    assert "ontem" in digest.splitlines()[0] and "⏰ Lembrete" in digest
-    assert "(em 5 horas)" in digest and "amanhã" not in digest  # as it reads today
+    digest = sink[-1][1].text
+    assert "guardado de ontem" in digest and "aviso 0" in digest
 
 
 async def test_a_quorum_check_quiet_hours_push_to_the_meetings_morning_still_goes(
@@ -398,3 +401,52 @@ async def test_on_the_meetings_day_a_late_announcement_is_not_held_by_the_hourly
     await runtime.dispatcher.run_due()
     (said,) = [r for _c, r in sink if MEETING_CARD in r.text]
     assert said.text.startswith("📣 Reunião de dezembro") and said.buttons
+
+
+async def test_after_a_gap_a_sectors_round_lists_each_encaminhamento_once(
+    runtime: Runtime, clock: object
+) -> None:
+    group, sink = await _group_with_sink(runtime)
+    await group.text(COORDINATOR, "/silencio por dia 5")
+    await group.seat(ANA, "Saúde")
+    await group.say(COORDINATOR, "/encaminhar Saúde | 2 dias | CASO-2026-001: avaliação")
+    await group.say(COORDINATOR, "/encaminhar CREAS, Saúde | 5 dias | CASO-2026-002: visita")
+    # Down for ten days: several steps of each are due at once.
+    await clock.set(NOW + timedelta(days=10))  # type: ignore[attr-defined]
+    assert runtime.dispatcher is not None
+    await runtime.dispatcher.run_due()
+    rounds = [r.text for _c, r in sink if r.text.startswith("📋 Saúde")]
+    assert len(rounds) == 1, rounds
+    (said,) = rounds
+    assert said.startswith("📋 Saúde: 2 devolutivas a enviar.")
+    lines = [line.split()[1] for line in said.splitlines() if line.startswith(("⚠️", "⏳"))]
+    assert lines == ["E-2026-001", "E-2026-002"], said
+
+
+async def test_after_a_gap_a_reporting_deadline_speaks_of_its_current_date_once(
+    runtime: Runtime, clock: object
+) -> None:
+    group, sink = await _group_with_sink(runtime)
+    await group.text(COORDINATOR, "/silencio por dia 5")
+    await group.seat(ANA, "Saúde")
+    assert "10/12/2026" in await group.text(COORDINATOR, "/prazos novo RMA | mensal dia 10 | Saúde")
+    # Down from before December's notices until the day after January's date.
+    await clock.set(_local(2027, 1, 11, 10))  # type: ignore[attr-defined]
+    assert runtime.dispatcher is not None
+    await runtime.dispatcher.run_due()
+    (said,) = [r.text for _c, r in sink if "RMA" in r.text]
+    assert "pendente" in said and "10/01/2027" in said and "10/12/2026" not in said
+    async with runtime.sessions() as session:
+        planned = (
+            await session.scalars(
+                select(ScheduledMessage).where(
+                    ScheduledMessage.key.startswith("report:"),
+                    ScheduledMessage.status == "pending",
+                )
+            )
+        ).all()
+    assert {row.payload["due"] for row in planned} == {"2027-02-10"}
+    # On time again: February's announcement, then its pending notice.
+    await clock.set(_local(2027, 2, 3, 9))  # type: ignore[attr-defined]
+    await runtime.dispatcher.run_due()
+    assert "📅" in sink[-1][1].text and "10/02/2027" in sink[-1][1].text

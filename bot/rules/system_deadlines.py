@@ -164,6 +164,11 @@ AT = time(9, 0)
 CONFIRM_LATE = timedelta(days=10)
 
 
+def pending_at(due: date, tz: ZoneInfo) -> datetime:
+    """When the pending notice (Anexo II) of the occurrence ``due`` is planned."""
+    return datetime.combine(due, AT, tzinfo=tz) - PENDING_BEFORE
+
+
 def notices(due: date, tz: ZoneInfo, now: datetime) -> list[tuple[Kind, datetime]]:
     """The announcement (Anexo I) and the pending notice (Anexo II) of an occurrence, and
     when each is sent (never before ``now``)."""

@@ -20,7 +20,16 @@ from bot.rules.kinds import Kind
 from bot.rules.referrals import Audience
 from bot.rules.status import REFERRAL_OPEN, Presence, QuestionStatus, ReferralStatus
 from storage import repo
-from storage.models import Devolutiva, Meeting, Member, Network, Question, Referral, Sector
+from storage.models import (
+    Devolutiva,
+    Meeting,
+    Member,
+    Network,
+    Question,
+    Referral,
+    ScheduledMessage,
+    Sector,
+)
 
 DIGEST_AT = time(9, 0)
 # Finds the sector a person named among the network's (a helpful UserError if none).
@@ -564,9 +573,20 @@ async def sector_round(
         session=session, network_id=network.id, kind=Kind.REFERRAL_CHASE, before=day_end
     )
     found, merged = [first], []
+    # One line per encaminhamento: after a gap several steps of one are due; the latest
+    # (its current state) is said, the older ones go with it (and first's, with first).
+    latest: dict[int, ScheduledMessage] = {}
     for row in rows:
         if row.id == row_id or int(row.payload.get("sector_id", 0)) != first.owed.sector_id:
             continue
+        referral_id = int(row.payload["referral_id"])
+        if referral_id == first.referral.id:
+            merged.append(row.id)
+            continue
+        if referral_id in latest:
+            merged.append(latest[referral_id].id)
+        latest[referral_id] = row
+    for row in latest.values():
         other = await chase(
             session,
             network,

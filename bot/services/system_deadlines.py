@@ -4,7 +4,7 @@ planning its announcement and pending notice, and the sectors' confirmations."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -191,12 +191,13 @@ async def confirm(
 
 
 async def announcement(
-    session: AsyncSession, network: Network, deadline_id: int, due: date
+    session: AsyncSession, network: Network, deadline_id: int, due: date, now: datetime
 ) -> Occurrence | None:
     """Seed 001, Anexo I: the occurrence and every responsible sector's representatives
-    (None when the deadline is gone)."""
+    (None when the deadline is gone, or when the pending notice's time has come too: after
+    a gap that notice alone speaks of the occurrence)."""
     item = await store.deadline(session=session, deadline_id=deadline_id)
-    if item is None:
+    if item is None or now >= rules.pending_at(due, ZoneInfo(network.timezone)):
         return None
     people = await repo.representatives(
         session=session, network_id=network.id, sector_ids=item.sector_ids
@@ -212,7 +213,17 @@ async def pending(
     item = await store.deadline(session=session, deadline_id=deadline_id)
     if item is None:
         return None
-    await plan_occurrence(session, network, item, rules.after_pending(now))
+    # After a gap the row may be about a date long past: the notice speaks of the newest
+    # occurrence whose notice time has come (the one sectors confirm now), and the next
+    # one is planned after it.
+    tz = ZoneInfo(network.timezone)
+    today, since = now.astimezone(tz).date(), item.created_at.astimezone(tz).date()
+    come = [d for d in rules.open_occurrences(item, today, since) if rules.pending_at(d, tz) <= now]
+    due = max([due, *come])
+    after = datetime.combine(due + timedelta(days=1), time(0, 0), tzinfo=tz)
+    await plan_occurrence(session, network, item, max(rules.after_pending(now), after))
+    if due < today - rules.CONFIRM_LATE:
+        return None  # nothing left to confirm for it
     done = await repo.confirmations(
         session=session, deadline_id=item.id, period=rules.period_of(item, due)
     )
