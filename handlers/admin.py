@@ -406,14 +406,21 @@ async def coordinators(ctx: Context) -> list[Reply]:
     if not args:
         return await _coordination(ctx)
     add = network_rules.parse_coordinator_sign(args[0])
-    target = await network_setup.set_coordinator(
+    target, changed = await network_setup.set_coordinator(
         ctx.session, ctx.network, _nominee(ctx, args), add=add, by=ctx.member, now=ctx.now
     )
-    text = (
-        _("{name} is now part of the coordination.")
-        if add
-        else _("{name} is no longer part of the coordination.")
-    )
+    if add:
+        text = (
+            _("{name} is now part of the coordination.")
+            if changed
+            else _("{name} is already part of the coordination.")
+        )
+    else:
+        text = (
+            _("{name} is no longer part of the coordination.")
+            if changed
+            else _("{name} was not part of the coordination.")
+        )
     return [Reply(text=text.format(name=target.name))]
 
 

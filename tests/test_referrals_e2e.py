@@ -452,3 +452,15 @@ async def test_a_new_sector_is_not_named_as_another_ones_abbreviation(tg: Harnes
     listing = (await tg.say(COORD, "/setores"))["text"]
     assert "• CAPS AD:" in listing and "• Saúde Mental (CAPS):" in listing
     assert "• CAPS:" not in listing
+
+
+async def test_a_renamed_sector_cannot_take_another_ones_abbreviation(tg: Harness) -> None:
+    refused = (await tg.say(COORD, "/setores renomear CREAS | CAPS"))["text"]
+    assert "CAPS já é a sigla de Saúde Mental" in refused
+    # Its own abbreviation it may take, as the refusal above suggests.
+    renamed = (await tg.say(COORD, "/setores renomear Saúde Mental | CAPS"))["text"]
+    assert "O setor Saúde Mental agora se chama CAPS." in renamed
+    dotted = (await tg.say(COORD, "/setores adicionar C.T."))["text"]
+    assert "C.T. já é a sigla de Conselho Tutelar" in dotted
+    two = (await tg.say(COORD, "/setores adicionar PM, CT"))["text"]
+    assert "Um setor de cada vez" in two and "Exemplo: /setores adicionar CAPS AD" in two

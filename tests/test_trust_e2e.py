@@ -420,3 +420,21 @@ async def test_the_name_typed_says_who_even_in_a_reply(group: Group) -> None:
     assert "Maria Souza não faz mais" in await group.text(COORDINATOR, "/coordenador - msouza")
     again = await group.text(COORDINATOR, "/coordenador + @msouza obrigada")
     assert "Maria Souza agora faz parte da coordenação." in again
+
+
+async def test_the_coordination_is_told_what_is_true_about_a_change(group: Group) -> None:
+    await group.say(ANA, "/setor Saúde")
+    assert "Ana não fazia parte da coordenação." in await group.text(
+        COORDINATOR, "/coordenador - Ana"
+    )
+    assert "Ana agora faz parte" in await group.text(COORDINATOR, "/coordenador + Ana")
+    assert "Ana já faz parte da coordenação." in await group.text(COORDINATOR, "/coordenador + Ana")
+    assert "Ana não faz mais parte" in await group.text(COORDINATOR, "/coordenador - Ana")
+    # An administrator of the group is of the coordination by that: not removed here.
+    refused = await group.text(COORDINATOR, "/coordenador - Carla")
+    assert "Carla administra o grupo" in refused
+    assert "Carla já faz parte da coordenação." in await group.text(
+        COORDINATOR, "/coordenador + Carla"
+    )
+    both = await group.text(COORDINATOR, "/coordenador - Joana")
+    assert "Exemplo: /coordenador - Maria Souza" in both

@@ -248,6 +248,17 @@ class ListPending:
     """``/setores pendentes``: the declarations waiting for the coordination."""
 
 
+def _one_name(name: str, example: str) -> None:
+    """A sector's name is written in lists of sectors ("Saúde, CRAS") and after a bar:
+    one with a comma or a bar could never be named again."""
+    if "," in name or "|" in name or ";" in name:
+        raise UserError(
+            N_("One sector at a time, and a sector's name has no comma: {name}"),
+            example=example,
+            name=name,
+        )
+
+
 def parse_change(
     args: str,
 ) -> (
@@ -273,12 +284,14 @@ def parse_change(
             raise UserError(
                 N_("Give the new sector's name (up to 80 letters)."), example=CHANGE_EXAMPLE
             )
+        _one_name(name, ADD_EXAMPLE)
         privacy.screen(name)
         return AddSector(name)
     if name_key(verb) in {"renomear", "rename"}:
         parts = [part.strip() for part in rest.split("|")]
         if len(parts) != 2 or not all(parts) or len(parts[1]) > MAX_NAME:
             raise UserError(N_("Write the old name, a | and the new name."), example=CHANGE_EXAMPLE)
+        _one_name(parts[1], CHANGE_EXAMPLE)
         privacy.screen(parts[1])
         return RenameSector(parts[0], " ".join(parts[1].split()))
     if name_key(verb) in {"remover", "excluir", "remove"}:

@@ -493,7 +493,9 @@ async def quorum_warning(
         return None
     expected = await _expected(session, network, meeting)
     answers = await repo.rsvps(session=session, meeting_id=meeting.id)
-    confirmed = (a.member.confirmed_sector_id for a in answers if a.answer == "yes")
+    confirmed = [a.member.confirmed_sector_id for a in answers if a.answer == "yes"]
+    # The sector that convened the meeting is coming (as the reminders count it).
+    confirmed.append(meeting.convened_by_sector_id)
     count = rules.count_sectors(expected, confirmed)
     needed = rules.quorum_short(count, network.quorum)
     if needed is None:

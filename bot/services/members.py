@@ -65,7 +65,7 @@ async def by_name(session: AsyncSession, network: Network, name: str, sign: str)
                 "More than one person is called {name}: {people}. Write the whole name, "
                 "or reply to one of her messages with /coordenador {sign}."
             ),
-            example="/coordenador + Maria Souza",
+            example=f"/coordenador {sign} Maria Souza",
             name=name,
             people=", ".join(Called(p).name for p in found),
             sign=sign,
@@ -75,7 +75,7 @@ async def by_name(session: AsyncSession, network: Network, name: str, sign: str)
             "I don't know {user} yet: ask them to send /setor in the group, or reply "
             "to one of their messages with /coordenador {sign}."
         ),
-        example="/coordenador + Maria Souza",
+        example=f"/coordenador {sign} Maria Souza",
         user=name,
         sign=sign,
     )

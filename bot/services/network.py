@@ -47,15 +47,28 @@ async def set_coordinator(
     add: bool,
     by: Member,
     now: datetime,
-) -> Member:
-    """The nominee joins (``add``) or leaves the coordination. Joining it, her declared
-    sector counts from now on (the coordination is trusted: issue 13)."""
+) -> tuple[Member, bool]:
+    """The nominee joins (``add``) or leaves the coordination, and whether that changed
+    anything (she was one already, or was not). Joining it, her declared sector counts
+    from now on (the coordination is trusted: issue 13). A group administrator is of the
+    coordination by being one: she is not removed here."""
     target = await _nominated(session, network, nominee, add=add, now=now)
+    if not add and target.is_admin:
+        raise UserError(
+            N_(
+                "{name} is an administrator of the group, and the group's administrators "
+                "are the coordination: to remove them, take away their administration in "
+                "the group."
+            ),
+            name=target.name,
+        )
+    if target.is_coordinator == add or (add and target.is_admin):
+        return target, False
     target.is_coordinator = add
     if add and target.pending:
         target.confirmed_at, target.confirmed_by_id = now, by.id
         await repo.presence_follows_confirmation(session=session, member=target)
-    return target
+    return target, True
 
 
 async def _nominated(

@@ -164,7 +164,22 @@ async def add(session: AsyncSession, network: Network, change: rules.AddSector) 
             example=rules.CHANGE_EXAMPLE,
             name=change.name,
         )
-    named = rules.by_abbreviation(sectors, name_key(change.name))
+    _not_an_abbreviation(sectors, change.name)
+    return await repo.add_sector(session=session, network_id=network.id, name=change.name)
+
+
+def _not_an_abbreviation(
+    sectors: Sequence[Sector], name: str, *, own: Sector | None = None
+) -> None:
+    """Refuse ``name`` for a sector when it is another sector's abbreviation ("CAPS",
+    "C.T."): ``/setor CAPS`` finds that one, and would then mean two sectors."""
+    key = name_key(name)
+    named = [
+        s
+        for s in rules.by_abbreviation(sectors, key)
+        or rules.by_abbreviation(sectors, key.replace(".", ""))
+        if s is not own
+    ]
     if named:
         # "/setores adicionar CAPS" beside Saúde Mental (CAPS): /setor CAPS already finds
         # that one; a second sector would make the abbreviation mean two things.
@@ -175,16 +190,16 @@ async def add(session: AsyncSession, network: Network, change: rules.AddSector) 
                 "sector, give it a name of its own."
             ),
             example=rules.ADD_EXAMPLE,
-            name=change.name,
+            name=name,
             sector=named[0].name,
         )
-    return await repo.add_sector(session=session, network_id=network.id, name=change.name)
 
 
 async def rename(session: AsyncSession, network: Network, change: rules.RenameSector) -> str:
     """The sector gets its new name (refused when another has it); its old name."""
     sectors = await repo.sectors(session=session, network_id=network.id)
     sector = rules.find(sectors, change.old, rules.CHANGE_EXAMPLE)
+    _not_an_abbreviation(sectors, change.new, own=sector)
     if any(s.key == name_key(change.new) and s.id != sector.id for s in sectors):
         raise UserError(
             N_("The sector {name} already exists."),
