@@ -141,6 +141,24 @@ def _deliveries(
     ]
 
 
+def _held_since(network: Network, first: datetime, now: datetime, n: int) -> str:
+    """The day message's heading: held since yesterday, or since the day named (a
+    Saturday's notices go out on Monday: Sunday is quiet)."""
+    tz = ZoneInfo(network.timezone)
+    held_on, today = first.astimezone(tz).date(), now.astimezone(tz).date()
+    if held_on >= today - timedelta(days=1):
+        return ngettext(
+            "🗂 {n} notice from the bot held back yesterday (one message a day):",
+            "🗂 {n} notices from the bot held back yesterday (one message a day):",
+            n,
+        ).format(n=n)
+    return ngettext(
+        "🗂 {n} notice from the bot held back since {day} (one message a day):",
+        "🗂 {n} notices from the bot held back since {day} (one message a day):",
+        n,
+    ).format(n=n, day=dates.weekday_name(held_on))
+
+
 class Dispatcher:
     """Claims due rows, renders them into deliveries, sends those, and sleeps until the next."""
 
@@ -365,7 +383,7 @@ class Dispatcher:
         claim = str(row.claimed_by)
         try:
             if row.kind in (DIGEST, DAY_DIGEST):
-                out: Reply | MailOut = await self._digest(row)
+                out: Reply | MailOut = await self._digest(row, network)
             else:
                 out = from_payload(row.payload)
                 if await self._held_by_cap(network, row, now):
@@ -497,7 +515,7 @@ class Dispatcher:
         meeting = await session.get(Meeting, scheduled.meeting_id)
         return meeting is None or meeting.starts_at > now
 
-    async def _digest(self, row: Delivery) -> Reply:
+    async def _digest(self, row: Delivery, network: Network) -> Reply:
         """What the cap held back, as one message with their mentions: this hour's by their
         first lines, yesterday's whole (``_merged``)."""
         now = self.clock.now()
@@ -511,28 +529,24 @@ class Dispatcher:
         if not replies:
             return Reply(text="")  # all of it is past: nothing to say
         if row.kind == DAY_DIGEST:
-            head = ngettext(
-                "🗂 {n} notice from the bot held back yesterday (one message a day):",
-                "🗂 {n} notices from the bot held back yesterday (one message a day):",
-                len(replies),
-            )
+            head = _held_since(network, min(h.due_at for h in held), now, len(replies))
         else:
             head = ngettext(
                 "🗂 {n} more notice from the bot this hour:",
                 "🗂 {n} more notices from the bot this hour:",
                 len(replies),
-            )
+            ).format(n=len(replies))
         mentions: dict[str, Person] = {}
         for reply in replies:
             mentions.update({p.user_id: p for p in reply.mentions})
         if row.kind == DAY_DIGEST:
             text = _merged(
-                head.format(n=len(replies)),
+                head,
                 [r.text for r in replies],
                 buttons_left=any(r.buttons for r in replies),
             )
         else:
-            lines = [head.format(n=len(replies))]
+            lines = [head]
             lines += [f"• {_headline(reply.text)}" for reply in replies]
             lines.append(_("Send /proxima or /pendencias for the details."))
             text = "\n".join(lines)

@@ -450,3 +450,21 @@ async def test_after_a_gap_a_reporting_deadline_speaks_of_its_current_date_once(
     await clock.set(_local(2027, 2, 3, 9))  # type: ignore[attr-defined]
     await runtime.dispatcher.run_due()
     assert "📅" in sink[-1][1].text and "10/02/2027" in sink[-1][1].text
+
+
+async def test_a_saturdays_held_notice_says_since_saturday_on_monday(
+    runtime: Runtime, clock: object
+) -> None:
+    _group, sink = await _group_with_sink(runtime)
+    await _schedule_tests(runtime, _local(2026, 12, 5, 10), 2)  # a Saturday
+    await clock.set(_local(2026, 12, 5, 10))  # type: ignore[attr-defined]
+    assert runtime.dispatcher is not None
+    await runtime.dispatcher.run_due()
+    assert [r.text.splitlines()[0] for _c, r in sink] == ["aviso 0"]  # the day's one
+    for day, hour in ((6, 9), (7, 7)):  # Sunday is quiet: Monday at 7h
+        await clock.set(_local(2026, 12, day, hour))  # type: ignore[attr-defined]
+        await runtime.dispatcher.run_due()
+    assert len(sink) == 2
+    digest = sink[-1][1].text
+    assert digest.startswith("🗂 1 aviso do bot guardado desde sábado (uma mensagem por dia):")
+    assert "aviso 1" in digest
