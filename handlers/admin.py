@@ -402,7 +402,10 @@ async def _change_abbreviations(
 
 async def coordinators(ctx: Context) -> list[Reply]:
     """``/coordenador`` lists the coordination; ``+``/``-`` with a person changes it."""
-    args = ctx.msg.args.split()
+    text = ctx.msg.args.strip()
+    if text[:1] in {"+", "-"}:  # "+Maria Souza" as "+ Maria Souza"
+        text = f"{text[0]} {text[1:]}"
+    args = text.split()
     if not args:
         return await _coordination(ctx)
     add = network_rules.parse_coordinator_sign(args[0])
@@ -432,7 +435,8 @@ def _nominee(ctx: Context, args: list[str]) -> network_setup.Nominee:
         mentioned=ctx.msg.mentioned[0] if ctx.msg.mentioned else None,
         username=args[1] if rest.startswith("@") else None,
         replied=ctx.msg.reply_to,
-        name=rest if rest and not rest.startswith("@") else None,
+        # "@Maria Souza", typed (no mention), is her name when no username is "@Maria".
+        name=rest.lstrip("@") or None,
     )
 
 

@@ -418,8 +418,13 @@ async def test_the_name_typed_says_who_even_in_a_reply(group: Group) -> None:
     assert not (await _member(group, ANA)).is_coordinator
     # A username typed without its @, and an @username with words after it.
     assert "Maria Souza não faz mais" in await group.text(COORDINATOR, "/coordenador - msouza")
-    again = await group.text(COORDINATOR, "/coordenador + @msouza obrigada")
+    again = await group.text(COORDINATOR, "/coordenador +@msouza obrigada")
     assert "Maria Souza agora faz parte da coordenação." in again
+    # "@Maria Souza" typed (no mention): no username "@Maria", so her name.
+    removed = await group.text(COORDINATOR, "/coordenador - @Maria Souza")
+    assert "Maria Souza não faz mais parte da coordenação." in removed
+    unknown = await group.text(COORDINATOR, "/coordenador + @joana")
+    assert "Ainda não conheço @joana" in unknown
 
 
 async def test_the_coordination_is_told_what_is_true_about_a_change(group: Group) -> None:

@@ -77,7 +77,21 @@ async def _nominated(
     if nominee.mentioned is not None:
         return await members.mentioned(session, network, nominee.mentioned, COORDINATOR_EXAMPLE)
     if nominee.username is not None:
-        return await _by_username(session, network, nominee.username, add=add)
+        found = await repo.member_by_username(
+            session=session, network_id=network.id, username=nominee.username
+        )
+        if found is not None:
+            return found
+        if nominee.name is None or " " not in nominee.name:
+            raise UserError(
+                N_(
+                    "I don't know {user} yet: ask them to send /setor in the group, or reply "
+                    "to one of their messages with /coordenador {sign}."
+                ),
+                example=COORDINATOR_EXAMPLE,
+                user=nominee.username,
+                sign="+" if add else "-",
+            )
     if nominee.name:
         return await members.by_name(session, network, nominee.name, "+" if add else "-")
     if nominee.replied is not None:
@@ -86,23 +100,6 @@ async def _nominated(
         N_("Say who: @user or their name, or reply to their message."),
         example=COORDINATOR_EXAMPLE,
     )
-
-
-async def _by_username(
-    session: AsyncSession, network: Network, username: str, *, add: bool
-) -> Member:
-    found = await repo.member_by_username(session=session, network_id=network.id, username=username)
-    if found is None:
-        raise UserError(
-            N_(
-                "I don't know {user} yet: ask them to send /setor in the group, or reply "
-                "to one of their messages with /coordenador {sign}."
-            ),
-            example=COORDINATOR_EXAMPLE,
-            user=username,
-            sign="+" if add else "-",
-        )
-    return found
 
 
 async def set_timezone(session: AsyncSession, network: Network, zone: str, now: datetime) -> None:
