@@ -464,3 +464,18 @@ async def test_a_renamed_sector_cannot_take_another_ones_abbreviation(tg: Harnes
     assert "C.T. já é a sigla de Conselho Tutelar" in dotted
     two = (await tg.say(COORD, "/setores adicionar PM, CT"))["text"]
     assert "Um setor de cada vez" in two and "Exemplo: /setores adicionar CAPS AD" in two
+
+
+async def test_removing_or_renaming_a_sector_needs_its_whole_name(tg: Harness) -> None:
+    refused = (await tg.say(COORD, "/setores remover Epidem"))["text"]
+    assert "Escreva o nome inteiro do setor: Epidemiologia." in refused
+    assert "Exemplo: /setores remover Epidemiologia" in refused
+    assert "Epidemiologia" in (await tg.say(COORD, "/setores"))["text"]  # still there
+    renamed = (await tg.say(COORD, "/setores renomear Vigil | VISA Municipal"))["text"]
+    assert "Exemplo: /setores renomear Vigilância Sanitária | VISA Municipal" in renamed
+    by_abbreviation = await tg.say(COORD, "/setores renomear VISA | Vigilância Municipal")
+    assert "agora se chama Vigilância Municipal" in by_abbreviation["text"]
+    assert (
+        "Setor Epidemiologia removido"
+        in (await tg.say(COORD, "/setores remover epidemiologia"))["text"]
+    )

@@ -284,15 +284,15 @@ def parse_change(
             raise UserError(
                 N_("Give the new sector's name (up to 80 letters)."), example=CHANGE_EXAMPLE
             )
-        _one_name(name, ADD_EXAMPLE)
         privacy.screen(name)
+        _one_name(name, ADD_EXAMPLE)
         return AddSector(name)
     if name_key(verb) in {"renomear", "rename"}:
         parts = [part.strip() for part in rest.split("|")]
         if len(parts) != 2 or not all(parts) or len(parts[1]) > MAX_NAME:
             raise UserError(N_("Write the old name, a | and the new name."), example=CHANGE_EXAMPLE)
-        _one_name(parts[1], CHANGE_EXAMPLE)
         privacy.screen(parts[1])
+        _one_name(parts[1], CHANGE_EXAMPLE)
         return RenameSector(parts[0], " ".join(parts[1].split()))
     if name_key(verb) in {"remover", "excluir", "remove"}:
         name = " ".join(rest.split())

@@ -195,10 +195,26 @@ def _not_an_abbreviation(
         )
 
 
+def _exactly(sectors: Sequence[Sector], typed: str, example: str) -> Sector:
+    """The sector ``typed`` names by its whole name or an abbreviation, for a change that
+    cannot be undone by mistake (remove, rename): a beginning ("Epidem") is not enough."""
+    sector = rules.find(sectors, typed, example.replace("{name}", typed))
+    key = name_key(typed)
+    if key == sector.key or sector in rules.by_abbreviation(sectors, key.replace(".", "")):
+        return sector
+    if sector in rules.by_abbreviation(sectors, key):
+        return sector
+    raise UserError(
+        N_("Write the sector's whole name: {name}."),
+        example=example.replace("{name}", sector.name),
+        name=sector.name,
+    )
+
+
 async def rename(session: AsyncSession, network: Network, change: rules.RenameSector) -> str:
     """The sector gets its new name (refused when another has it); its old name."""
     sectors = await repo.sectors(session=session, network_id=network.id)
-    sector = rules.find(sectors, change.old, rules.CHANGE_EXAMPLE)
+    sector = _exactly(sectors, change.old, "/setores renomear {name} | " + change.new)
     _not_an_abbreviation(sectors, change.new, own=sector)
     if any(s.key == name_key(change.new) and s.id != sector.id for s in sectors):
         raise UserError(
@@ -233,7 +249,7 @@ async def remove(
     encaminhamentos; the records it appears in keep its name. Refused while it still owes
     a devolutiva (those are concluded, deleted or answered first)."""
     sectors = await repo.sectors(session=session, network_id=network.id)
-    sector = rules.find(sectors, change.name, rules.REMOVE_EXAMPLE)
+    sector = _exactly(sectors, change.name, "/setores remover {name}")
     owing = sorted(
         {
             r.code
