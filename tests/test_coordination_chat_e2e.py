@@ -16,7 +16,7 @@ from storage.models import (
 )
 from tests.conftest import NOW
 from tests.fakes.bot_api import FakeUser
-from tests.telegram_harness import ANA, BRUNO, COORD, GROUP, Harness, buttons
+from tests.telegram_harness import ANA, BRUNO, COORD, GROUP, Harness
 
 COORD_CHAT = -2002
 JUSTIFICATION = "risco iminente à criança, a Rede precisa decidir o acolhimento"
@@ -39,10 +39,8 @@ async def _networks(tg: Harness) -> list[Network]:
 
 
 async def _quorum_warning(tg: Harness) -> None:
-    convocation = await tg.convene(
-        COORD, f"/convocar 30/11 14h | CRAS | avaliação dos fluxos | {JUSTIFICATION}"
-    )
-    await tg.press(convocation, buttons(convocation)[0], ANA)
+    """Convened by the coordination (CRAS: coming), and nobody else confirms: 1 of 4."""
+    await tg.convene(COORD, f"/convocar 30/11 14h | CRAS | avaliação dos fluxos | {JUSTIFICATION}")
     await tg.clock.set(NOW.replace(day=28, hour=17, minute=1))
     await tg.dispatcher.run_due()
 
