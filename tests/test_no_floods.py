@@ -14,7 +14,7 @@ from bot.runtime import Runtime
 from storage import repo
 from storage.models import Delivery, Network, ScheduledMessage
 from tests.conftest import NOW
-from tests.drive import ANA, COORDINATOR, Group
+from tests.drive import ANA, BRUNO, COORDINATOR, Group
 
 SP = ZoneInfo("America/Sao_Paulo")
 
@@ -334,7 +334,8 @@ async def test_a_quorum_check_on_time_warns_the_coordination(
     # Due Sunday the 6th at 14h, two days before; Sundays are quiet: Monday at 7h.
     await clock.set(_local(2026, 12, 7, 7))  # type: ignore[attr-defined]
     await runtime.dispatcher.run_due()
-    assert [t for _c, r in sink if "quórum" in (t := r.text)]
+    (warning,) = [t for _c, r in sink if "quórum" in (t := r.text)]
+    assert warning.startswith("⚠️ Coordenação: o único setor esperado, Saúde, ainda não confirmou")
 
 
 async def test_the_day_before_reminder_keeps_the_days_one_message(
@@ -373,6 +374,7 @@ async def test_a_quorum_check_quiet_hours_push_to_the_meetings_morning_still_goe
     await group.text(COORDINATOR, "/silencio 20h 9h")
     await group.text(COORDINATOR, "/silencio por dia 5")
     await group.seat(ANA, "Saúde")
+    await group.seat(BRUNO, "CREAS")
     preview = await group.say(COORDINATOR, "/gerarcalendario 2027 2ª terça 14h CRAS")
     assert any("quarta, 10/02 às 14h" in r.text for r in preview)
     await group.press(COORDINATOR, next(r for r in preview if r.buttons).buttons[0][0].data)
@@ -385,6 +387,7 @@ async def test_a_quorum_check_quiet_hours_push_to_the_meetings_morning_still_goe
     print([t for _c, r in sink if "quórum" in (t := r.text)])
     (warning,) = [t for _c, r in sink if "quórum" in (t := r.text)]
     assert "quarta, 10/02 às 14h" in warning
+    assert "nenhum dos 2 setores esperados confirmou" in warning and "CREAS, Saúde" in warning
 
 
 async def test_on_the_meetings_day_a_late_announcement_is_not_held_by_the_hourly_cap(
