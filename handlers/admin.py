@@ -402,10 +402,10 @@ async def _change_abbreviations(
 
 async def coordinators(ctx: Context) -> list[Reply]:
     """``/coordenador`` lists the coordination; ``+``/``-`` with a person changes it."""
-    text = ctx.msg.args.strip()
-    if text[:1] in {"+", "-"}:  # "+Maria Souza" as "+ Maria Souza"
-        text = f"{text[0]} {text[1:]}"
-    args = text.split()
+    typed = ctx.msg.args.strip()
+    if typed[:1] in {"+", "-"}:  # "+Maria Souza" as "+ Maria Souza"
+        typed = f"{typed[0]} {typed[1:]}"
+    args = typed.split()
     if not args:
         return await _coordination(ctx)
     add = network_rules.parse_coordinator_sign(args[0])

@@ -252,29 +252,26 @@ async def render_quorum_check(ctx: ScheduledContext) -> Sequence[Reply]:
 
 
 def _quorum_text(warning: service.QuorumWarning, timezone: str) -> str:
-    if warning.sectors.counted == 0:  # "só 0 de 3 setores confirmou" reads wrong
-        return ngettext(
+    counted, total = warning.sectors.counted, warning.sectors.expected
+    if counted == 0:  # "só 0 de 3 setores confirmou" reads wrong
+        pattern = ngettext(
             "⚠️ Coordination: the one expected sector, {missing}, has not confirmed the "
             "{kind} of {when} yet (quorum: {needed}).",
             "⚠️ Coordination: none of the {total} expected sectors has confirmed the {kind} "
             "of {when} yet (quorum: {needed}). Not confirmed yet: {missing}.",
-            warning.sectors.expected,
-        ).format(
-            total=warning.sectors.expected,
-            kind=kind_name(warning.meeting.kind),
-            when=dates.format_when(warning.meeting.starts_at, timezone),
-            needed=warning.needed,
-            missing=", ".join(warning.sectors.missing),
+            total,
         )
-    return ngettext(
-        "⚠️ Coordination: only {n} of {total} sectors confirmed the {kind} of {when} "
-        "(quorum: {needed}). Not confirmed yet: {missing}.",
-        "⚠️ Coordination: only {n} of {total} sectors confirmed the {kind} of {when} "
-        "(quorum: {needed}). Not confirmed yet: {missing}.",
-        warning.sectors.counted,
-    ).format(
-        n=warning.sectors.counted,
-        total=warning.sectors.expected,
+    else:
+        pattern = ngettext(
+            "⚠️ Coordination: only {n} of {total} sectors confirmed the {kind} of {when} "
+            "(quorum: {needed}). Not confirmed yet: {missing}.",
+            "⚠️ Coordination: only {n} of {total} sectors confirmed the {kind} of {when} "
+            "(quorum: {needed}). Not confirmed yet: {missing}.",
+            counted,
+        )
+    return pattern.format(
+        n=counted,
+        total=total,
         kind=kind_name(warning.meeting.kind),
         when=dates.format_when(warning.meeting.starts_at, timezone),
         needed=warning.needed,

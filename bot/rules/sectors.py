@@ -69,6 +69,11 @@ def by_abbreviation(sectors: Sequence[S], key: str) -> list[S]:
     return []
 
 
+def abbreviation_of(sectors: Sequence[S], key: str) -> list[S]:
+    """The sectors the abbreviation ``key`` names, written with dots or not ("c.t.")."""
+    return by_abbreviation(sectors, key) or by_abbreviation(sectors, key.replace(".", ""))
+
+
 def matches(sectors: Sequence[S], name: str, *, abbreviated: bool = True) -> list[S]:
     """The sectors ``name`` may mean: the one called so (accents and case ignored), else
     the one it abbreviates ("PM", "C.T.": unless not ``abbreviated``), else those whose
@@ -77,11 +82,7 @@ def matches(sectors: Sequence[S], name: str, *, abbreviated: bool = True) -> lis
     exact = [s for s in sectors if s.key == key]
     if exact or not key:
         return exact
-    short = (
-        by_abbreviation(sectors, key) or by_abbreviation(sectors, key.replace(".", ""))
-        if abbreviated
-        else []
-    )
+    short = abbreviation_of(sectors, key) if abbreviated else []
     if short:
         return short
     return [s for s in sectors if s.key.startswith(key)]

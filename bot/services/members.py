@@ -70,13 +70,18 @@ async def by_name(session: AsyncSession, network: Network, name: str, sign: str)
             people=", ".join(Called(p).name for p in found),
             sign=sign,
         )
-    raise UserError(
+    raise unknown_nominee(name, sign)
+
+
+def unknown_nominee(who: str, sign: str) -> UserError:
+    """/coordenador names someone the bot has not seen (by name or username)."""
+    return UserError(
         N_(
             "I don't know {user} yet: ask them to send /setor in the group, or reply "
             "to one of their messages with /coordenador {sign}."
         ),
         example=f"/coordenador {sign} Maria Souza",
-        user=name,
+        user=who,
         sign=sign,
     )
 

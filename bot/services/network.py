@@ -83,15 +83,7 @@ async def _nominated(
         if found is not None:
             return found
         if nominee.name is None or " " not in nominee.name:
-            raise UserError(
-                N_(
-                    "I don't know {user} yet: ask them to send /setor in the group, or reply "
-                    "to one of their messages with /coordenador {sign}."
-                ),
-                example=COORDINATOR_EXAMPLE,
-                user=nominee.username,
-                sign="+" if add else "-",
-            )
+            raise members.unknown_nominee(nominee.username, "+" if add else "-")
     if nominee.name:
         return await members.by_name(session, network, nominee.name, "+" if add else "-")
     if nominee.replied is not None:

@@ -173,21 +173,15 @@ def _not_an_abbreviation(
 ) -> None:
     """Refuse ``name`` for a sector when it is another sector's abbreviation ("CAPS",
     "C.T."): ``/setor CAPS`` finds that one, and would then mean two sectors."""
-    key = name_key(name)
-    named = [
-        s
-        for s in rules.by_abbreviation(sectors, key)
-        or rules.by_abbreviation(sectors, key.replace(".", ""))
-        if s is not own
-    ]
+    named = [s for s in rules.abbreviation_of(sectors, name_key(name)) if s is not own]
     if named:
         # "/setores adicionar CAPS" beside Saúde Mental (CAPS): /setor CAPS already finds
         # that one; a second sector would make the abbreviation mean two things.
         raise UserError(
             N_(
-                "{name} is already the abbreviation of {sector}: /setor {name} finds it. To "
-                "call that sector {name}: /setores renomear {sector} | {name}. For a new "
-                "sector, give it a name of its own."
+                "{name} is already the abbreviation of {sector}: /setor {name} finds it. For "
+                "a new sector, give it a name of its own; to call that one {name}: "
+                "/setores renomear {sector} | {name}"
             ),
             example=rules.ADD_EXAMPLE,
             name=name,
@@ -200,9 +194,7 @@ def _exactly(sectors: Sequence[Sector], typed: str, example: str) -> Sector:
     cannot be undone by mistake (remove, rename): a beginning ("Epidem") is not enough."""
     sector = rules.find(sectors, typed, example.replace("{name}", typed))
     key = name_key(typed)
-    if key == sector.key or sector in rules.by_abbreviation(sectors, key.replace(".", "")):
-        return sector
-    if sector in rules.by_abbreviation(sectors, key):
+    if key == sector.key or sector in rules.abbreviation_of(sectors, key):
         return sector
     raise UserError(
         N_("Write the sector's whole name: {name}."),
