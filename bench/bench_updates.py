@@ -409,10 +409,12 @@ def wait_budget(updates: int) -> float:
 
 
 async def run_echo(
-    ports: dict[str, int], updates: int, groups: int, paced: bool = False
+    ports: dict[str, int], updates: int, groups: int, paced: bool = False, aiohttp: bool = False
 ) -> dict[str, Any]:
     """The bare echo bot; ``paced``: its replies pass redebot's own limiter (30 messages/s,
-    the group limit relaxed as in part 1), so both bots send at the same rate."""
+    the group limit relaxed as in part 1), so both bots send at the same rate; ``aiohttp``:
+    its Bot API calls go through redebot's request (bot/channels/telegram_http.py), not
+    PTB's own httpx one."""
     from telegram import Update
     from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
@@ -430,6 +432,12 @@ async def run_echo(
         from bot.channels.telegram_limits import RedebotRateLimiter
 
         builder = builder.rate_limiter(RedebotRateLimiter(group_rate_per_minute=RELAXED_RATE))
+    if aiohttp:
+        from bot.channels.telegram_http import AiohttpRequest
+
+        builder = builder.request(AiohttpRequest()).get_updates_request(
+            AiohttpRequest(connection_pool_size=1)
+        )
     app = builder.build()
     app.add_handler(MessageHandler(filters.TEXT, echo))
     control = Control(ports["control"])
@@ -815,6 +823,7 @@ def report(
     echo: dict[str, Any],
     red: dict[str, Any],
     paced_echo: dict[str, Any],
+    aiohttp_echo: dict[str, Any],
 ) -> None:
     main = red["main"]
     print(
@@ -888,6 +897,11 @@ def report(
         "  the echo bot paced by redebot's own limiter (30 messages/s, as redebot above): "
         f"{_ms(paced_echo['cpu_ms'])} per update, {paced_echo['rate']:.0f} updates/s; "
         f"redebot/paced echo {main['cpu_ms'] / paced_echo['cpu_ms']:.1f}x"
+    )
+    print(
+        "  the echo bot on redebot's HTTP request (aiohttp under PTB, not PTB's httpx): "
+        f"{_ms(aiohttp_echo['cpu_ms'])} per update; "
+        f"redebot/that echo {main['cpu_ms'] / aiohttp_echo['cpu_ms']:.1f}x"
     )
     print(
         f"  redebot setup ({groups} groups: added, 4 sectors, 2027 generated, confirmed, "
@@ -970,7 +984,8 @@ def main() -> None:
         "  redebot: TelegramChannel + dispatcher loop, SQLite file (WAL) in a temp dir, "
         f"ManualClock at {BENCH_NOW:%Y-%m-%d %H:%M} UTC, 4 members per group; "
         f"part 1 with the group limit relaxed to {RELAXED_RATE}/min (the 30 msg/s overall "
-        "limit stays); echo: bare Application, no rate limiter (and once paced as redebot)"
+        "limit stays); echo: bare Application, no rate limiter, PTB's own httpx request (and "
+        "once paced as redebot, once on redebot's aiohttp request)"
     )
     print("  echo gets the same texts; an RSVP press is a text message 'vou' for it")
     started = time.perf_counter()
@@ -995,7 +1010,12 @@ def main() -> None:
         paced = run_child(
             "echo", (server.ports, args.updates, args.groups, True), 60 + args.updates
         )
-    report(args.updates, args.groups, mean_of(echoes), red, paced)
+    # And on the HTTP request redebot sends through (aiohttp, not PTB's httpx).
+    with FakeServer() as server:
+        on_aiohttp = run_child(
+            "echo", (server.ports, args.updates, args.groups, False, True), 60 + args.updates
+        )
+    report(args.updates, args.groups, mean_of(echoes), red, paced, on_aiohttp)
     print(
         f"\n(bench ran {time.perf_counter() - started:.0f} s; {load()}; CPU times grow when "
         "other processes share the cores: compare figures from one run)"

@@ -1,0 +1,185 @@
+"""The bot's Bot API requests over aiohttp (bot/channels/telegram_http.py), through the
+real python-telegram-bot client, against the fake Bot API and loopback servers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from aiohttp import web
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, MessageEntity, User
+from telegram.error import BadRequest, NetworkError, TimedOut
+
+from bot.channels.telegram_http import AiohttpRequest
+from tests.fakes.bot_api import FakeBotApi, FakeUser
+from tests.net import free_port
+
+GROUP = -1001
+
+
+def _bot(base_url: str, base_file_url: str, **timeouts: float) -> Bot:
+    return Bot(
+        FakeBotApi.token,
+        base_url=base_url,
+        base_file_url=base_file_url,
+        request=AiohttpRequest(**timeouts),  # type: ignore[arg-type]
+        get_updates_request=AiohttpRequest(connection_pool_size=1),
+    )
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[FakeBotApi]:
+    async with FakeBotApi() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def bot(server: FakeBotApi) -> AsyncIterator[Bot]:
+    async with _bot(server.base_url, server.base_file_url) as real_bot:
+        yield real_bot
+
+
+async def test_messages_with_accents_buttons_and_entities_arrive_as_sent(
+    server: FakeBotApi, bot: Bot
+) -> None:
+    text = "Reunião ordinária — terça, 12/01 às 14h 🗓️ & <CRAS> Ana"
+    buttons = InlineKeyboardMarkup([[InlineKeyboardButton("✅ Vou", callback_data="v1:r:1")]])
+    mention = MessageEntity(MessageEntity.TEXT_MENTION, 53, 3, user=User(7, "Ana", False))
+    message = await bot.send_message(GROUP, text, reply_markup=buttons, entities=[mention])
+    assert message.text == text
+    call = server.calls_of("sendMessage")[-1]
+    assert call.params["text"] == text and int(call.params["chat_id"]) == GROUP
+    assert call.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == "v1:r:1"
+    assert call.params["entities"][0]["user"]["id"] == 7
+
+
+async def test_a_file_with_an_accented_name_is_uploaded_and_downloaded_intact(
+    server: FakeBotApi, bot: Bot
+) -> None:
+    content = b"%PDF-1.4 relat\xc3\xb3rio\n" + bytes(range(256))
+    message = await bot.send_document(
+        GROUP,
+        InputFile(content, filename="Relatório de março.pdf"),
+        caption="Relatório anual — 2027",
+    )
+    assert message.document is not None
+    assert message.document.file_name == "Relatório de março.pdf"
+    assert message.caption == "Relatório anual — 2027"
+    call = server.calls_of("sendDocument")[-1]
+    assert call.files["document"] == ("Relatório de março.pdf", content)
+    again = await (await bot.get_file(message.document.file_id)).download_as_bytearray()
+    assert bytes(again) == content
+
+
+async def test_updates_are_long_polled(server: FakeBotApi, bot: Bot) -> None:
+    server.group_message(GROUP, FakeUser(7, "Ana"), "/proxima")
+    updates = await bot.get_updates(timeout=5)
+    assert [u.message.text for u in updates if u.message] == ["/proxima"]
+
+
+async def test_the_api_s_refusals_become_ptb_s_errors(bot: Bot) -> None:
+    with pytest.raises(BadRequest):
+        await bot.get_file("no-such-file")
+
+
+async def test_a_silent_server_is_a_timeout() -> None:
+    answered = asyncio.Event()
+
+    async def silent(request: web.Request) -> web.Response:
+        await answered.wait()  # never, until the test ends
+        return web.Response(text="{}")
+
+    app = web.Application()
+    app.router.add_post("/{tail:.*}", silent)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        bot = _bot(f"http://127.0.0.1:{port}/bot", f"http://127.0.0.1:{port}/file/bot")
+        request = bot.request
+        await request.initialize()
+        try:
+            with pytest.raises(TimedOut):
+                await bot.send_message(GROUP, "olá", read_timeout=0.2)
+        finally:
+            await request.shutdown()
+    finally:
+        answered.set()
+        await runner.cleanup()
+
+
+async def test_no_server_is_a_network_error_not_a_timeout() -> None:
+    port = await free_port()  # nothing listens there
+    bot = _bot(f"http://127.0.0.1:{port}/bot", f"http://127.0.0.1:{port}/file/bot")
+    await bot.request.initialize()
+    try:
+        with pytest.raises(NetworkError) as raised:
+            await bot.send_message(GROUP, "olá")
+        assert not isinstance(raised.value, TimedOut)
+        assert "aiohttp." in str(raised.value)
+    finally:
+        await bot.request.shutdown()
+
+
+async def test_a_request_is_refused_before_initialize_and_works_after_a_restart(
+    server: FakeBotApi,
+) -> None:
+    request = AiohttpRequest()
+    with pytest.raises(RuntimeError, match="not initialized"):
+        await request.do_request(f"{server.base_url}{server.token}/getMe", "POST")
+    await request.initialize()
+    status, _body = await request.do_request(f"{server.base_url}{server.token}/getMe", "POST")
+    assert status == 200
+    await request.shutdown()
+    await request.shutdown()  # twice is harmless
+    with pytest.raises(RuntimeError, match="not initialized"):
+        await request.do_request(f"{server.base_url}{server.token}/getMe", "POST")
+    await request.initialize()
+    status, _body = await request.do_request(f"{server.base_url}{server.token}/getMe", "POST")
+    assert status == 200
+    await request.shutdown()
+
+
+async def test_the_environment_s_proxy_is_used_and_no_proxy_is_honoured(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seen: list[str] = []
+
+    async def proxy(request: web.Request) -> web.Response:
+        seen.append(str(request.url))  # a forward proxy gets the absolute URL
+        me = {"id": 1, "is_bot": True, "first_name": "redebot", "username": "redebot"}
+        return web.json_response({"ok": True, "result": me})
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", proxy)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    for name in ("HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
+    try:
+        # A host nobody can resolve: only the proxy can answer for it.
+        bot = _bot("http://api.telegram.invalid/bot", "http://api.telegram.invalid/file/bot")
+        await bot.request.initialize()
+        try:
+            assert (await bot.get_me()).username == "redebot"
+        finally:
+            await bot.request.shutdown()
+        assert seen and seen[0].startswith("http://api.telegram.invalid/bot")
+        monkeypatch.setenv("NO_PROXY", "api.telegram.invalid")
+        direct = _bot("http://api.telegram.invalid/bot", "http://api.telegram.invalid/file/bot")
+        await direct.request.initialize()
+        try:
+            with pytest.raises(NetworkError):
+                await direct.get_me()
+        finally:
+            await direct.request.shutdown()
+        assert len(seen) == 1  # the second bot went straight to the (unknown) host
+    finally:
+        await runner.cleanup()
