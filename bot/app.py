@@ -100,7 +100,9 @@ class Redebot:
         msg = _without_nul(msg)
         if msg.command is not None:
             # "/Próxima", "/PROXIMA", "/reuniao": the command's own name from here on.
-            msg = replace(msg, command=self.router.canonical(msg.command))
+            command = self.router.canonical(msg.command)
+            if command != msg.command:
+                msg = replace(msg, command=command)
         try:
             msg = await self._prefetch(msg)
             async with self.sessions() as session, session.begin():

@@ -230,6 +230,8 @@ class Router:
         """The command's registered name for what a phone sent: "/Próxima", "/PROXIMA",
         "/proxima!" and "/reuniao" are all /proxima. An unknown name comes back lower-case
         and accent-free (the error names it so, and suggests the nearest)."""
+        if typed in self.commands:
+            return typed  # as registered already (most commands): nothing to normalise
         name = normalise(typed).replace(" ", "_")
         return self.aliases.get(name, name)
 

@@ -292,12 +292,15 @@ async def sectors(
 
 async def sector_aliases(*, session: AsyncSession, network_id: int) -> Sequence[SectorAlias]:
     """The other names the network gave its sectors (abbreviations, a plan's names)."""
-    result = await session.scalars(
-        select(SectorAlias)
-        .where(SectorAlias.network_id == network_id, SectorAlias.sector_id.is_not(None))
-        .order_by(SectorAlias.key)
-    )
+    result = await session.scalars(_SECTOR_ALIASES, {"network_id": network_id})
     return result.all()
+
+
+_SECTOR_ALIASES = (  # built once: /setores and every sector lookup read it
+    select(SectorAlias)
+    .where(SectorAlias.network_id == bindparam("network_id"), SectorAlias.sector_id.is_not(None))
+    .order_by(SectorAlias.key)
+)
 
 
 async def forget_sector_alias(*, session: AsyncSession, network_id: int, key: str) -> bool:
