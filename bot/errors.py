@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from bot.i18n import N_, Plural, gettext, ngettext
 
+# The example of a refusal that is no wrong form (the right form, refused for a reason the
+# text gives): the command's own example would only mislead.
+NO_EXAMPLE = ""
+
 
 class UserError(Exception):
     """A problem with what the user typed or asked for.

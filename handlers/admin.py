@@ -409,6 +409,14 @@ async def coordinators(ctx: Context) -> list[Reply]:
     if not args:
         return await _coordination(ctx)
     add = network_rules.parse_coordinator_sign(args[0])
+    if any(mark in typed for mark in ",;"):
+        # "/coordenador + Maria, Pedro": each change is said back on its own.
+        sign = "+" if add else "-"
+        raise UserError(
+            N_("One person at a time, please: one /coordenador {sign} for each."),
+            sign=sign,
+            example=f"/coordenador {sign} Maria Souza",
+        )
     target, changed = await network_setup.set_coordinator(
         ctx.session, ctx.network, _nominee(ctx, args), add=add, by=ctx.member, now=ctx.now
     )

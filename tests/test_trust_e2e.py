@@ -438,8 +438,11 @@ async def test_the_coordination_is_told_what_is_true_about_a_change(group: Group
     # An administrator of the group is of the coordination by that: not removed here.
     refused = await group.text(COORDINATOR, "/coordenador - Carla")
     assert "Carla administra o grupo" in refused
+    assert "Exemplo" not in refused  # the form was right: no example of another
     assert "Carla já faz parte da coordenação." in await group.text(
         COORDINATOR, "/coordenador + Carla"
     )
+    listed = await group.text(COORDINATOR, "/coordenador + Ana, Carla")
+    assert "Uma pessoa de cada vez" in listed and "Exemplo: /coordenador + Maria Souza" in listed
     both = await group.text(COORDINATOR, "/coordenador - Joana")
     assert "Exemplo: /coordenador - Maria Souza" in both

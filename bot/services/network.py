@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.errors import UserError
+from bot.errors import NO_EXAMPLE, UserError
 from bot.i18n import N_
 from bot.messages import Person
 from bot.rules import dates, privacy
@@ -61,6 +61,7 @@ async def set_coordinator(
                 "the group."
             ),
             name=target.name,
+            example=NO_EXAMPLE,
         )
     if target.is_coordinator == add or (add and target.is_admin):
         return target, False
