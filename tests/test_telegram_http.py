@@ -4,7 +4,9 @@ real python-telegram-bot client, against the fake Bot API and loopback servers."
 from __future__ import annotations
 
 import asyncio
+import traceback
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from aiohttp import web
@@ -181,5 +183,153 @@ async def test_the_environment_s_proxy_is_used_and_no_proxy_is_honoured(
         finally:
             await direct.request.shutdown()
         assert len(seen) == 1  # the second bot went straight to the (unknown) host
+    finally:
+        await runner.cleanup()
+
+
+async def _serve(handler: Any) -> tuple[web.AppRunner, int]:
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    return runner, runner.addresses[0][1]
+
+
+SECRET = "123456:SECRET-token"
+
+
+async def test_a_transport_error_never_carries_the_token() -> None:
+    """aiohttp quotes the URL (``/bot<token>/…``) in its errors: the error PTB raises, its
+    message and its traceback (logged, and kept as a delivery's last error) do not."""
+
+    async def garbage(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"NOT HTTP AT ALL\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(garbage, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    request = AiohttpRequest()
+    await request.initialize()
+    try:
+        with pytest.raises(NetworkError) as raised:
+            await request.post(f"http://127.0.0.1:{port}/bot{SECRET}/sendMessage")
+        told = "".join(traceback.format_exception(raised.value))
+        assert "aiohttp." in told and "bot<token>" in told
+        assert SECRET not in told and "SECRET-token" not in told
+    finally:
+        await request.shutdown()
+        server.close()
+        await server.wait_closed()
+
+
+async def test_a_redirect_is_not_followed() -> None:
+    """A POST answered 301 is not re-sent as an empty GET (it would become 'message text
+    is empty', a permanent refusal): it is a NetworkError, which the bot retries."""
+    seen: list[str] = []
+
+    async def moved(request: web.Request) -> web.Response:
+        seen.append(request.method)
+        raise web.HTTPMovedPermanently(location="/elsewhere")
+
+    runner, port = await _serve(moved)
+    bot = _bot(f"http://127.0.0.1:{port}/bot", f"http://127.0.0.1:{port}/file/bot")
+    await bot.request.initialize()
+    try:
+        with pytest.raises(NetworkError) as raised:
+            await bot.send_message(GROUP, "olá")
+        assert not isinstance(raised.value, BadRequest)
+        assert seen == ["POST"]
+    finally:
+        await bot.request.shutdown()
+        await runner.cleanup()
+
+
+async def test_a_slow_download_that_keeps_arriving_is_not_cut() -> None:
+    """Each read is timed, not the whole answer (as with httpx): a file that arrives a
+    little at a time, over longer than all the timeouts together, is downloaded."""
+    chunks = 25
+
+    async def trickle(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse()
+        await response.prepare(request)
+        for index in range(chunks):
+            await response.write(bytes([index]) * 100)
+            await asyncio.sleep(0.1)
+        await response.write_eof()
+        return response
+
+    runner, port = await _serve(trickle)
+    request = AiohttpRequest(read_timeout=0.3, write_timeout=0.3, connect_timeout=0.3)
+    await request.initialize()
+    try:
+        # 2.5 s of arriving, against 0.3 s between reads and 0.9 + 1 s of timeouts in all.
+        content = await request.retrieve(f"http://127.0.0.1:{port}/file/bot{SECRET}/a.pdf")
+        assert content == b"".join(bytes([i]) * 100 for i in range(chunks))
+    finally:
+        await request.shutdown()
+        await runner.cleanup()
+
+
+def test_a_request_outlives_the_event_loop_it_was_opened_on() -> None:
+    """A session dies with its loop (a test's, a restart's): the next loop gets a new one."""
+
+    async def get_me(request: AiohttpRequest, close: bool) -> int:
+        async with FakeBotApi() as server:
+            await request.initialize()
+            status, _body = await request.do_request(
+                f"{server.base_url}{server.token}/getMe", "POST"
+            )
+            if close:
+                await request.shutdown()
+            return status
+
+    request = AiohttpRequest()
+    assert asyncio.run(get_me(request, close=False)) == 200  # its loop ends unclosed
+    assert asyncio.run(get_me(request, close=True)) == 200
+
+
+async def test_all_proxy_is_used_and_a_socks_proxy_is_refused_clearly(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seen: list[str] = []
+
+    async def proxy(request: web.Request) -> web.Response:
+        seen.append(str(request.url))
+        me = {"id": 1, "is_bot": True, "first_name": "redebot", "username": "redebot"}
+        return web.json_response({"ok": True, "result": me})
+
+    runner, port = await _serve(proxy)
+    for name in (
+        "HTTP_PROXY",
+        "http_proxy",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "NO_PROXY",
+        "no_proxy",
+        "all_proxy",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ALL_PROXY", f"http://127.0.0.1:{port}")
+    try:
+        bot = _bot("http://api.telegram.invalid/bot", "http://api.telegram.invalid/file/bot")
+        await bot.request.initialize()
+        try:
+            assert (await bot.get_me()).username == "redebot"
+        finally:
+            await bot.request.shutdown()
+        assert len(seen) == 1
+        monkeypatch.setenv("ALL_PROXY", "socks5://127.0.0.1:1080")
+        socks = _bot("http://api.telegram.invalid/bot", "http://api.telegram.invalid/file/bot")
+        await socks.request.initialize()
+        try:
+            with pytest.raises(NetworkError, match="http:// proxy only"):
+                await socks.get_me()
+        finally:
+            await socks.request.shutdown()
+        assert len(seen) == 1
     finally:
         await runner.cleanup()

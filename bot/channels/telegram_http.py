@@ -9,22 +9,25 @@ the two side by side.
 
 The request keeps ``HTTPXRequest``'s contract: the same defaults (a pool of 256
 connections; 5 s to connect, write and read, 1 s for a free connection, 20 s to write an
-upload), the proxy from the environment (``HTTPS_PROXY``, ``NO_PROXY``; read once per
-server), and PTB's errors:
-a timeout is ``TimedOut``, any other transport failure ``NetworkError`` (PTB turns the
-status codes into its other errors). aiohttp times the reading of the answer
-(``sock_read``) and the connection (``sock_connect``, and ``connect`` for waiting on the
-pool too) but not the writing: the whole request is bounded by the sum of the four
-timeouts instead, when all are finite.
+upload), no redirects followed, the proxy from the environment (``HTTP(S)_PROXY``,
+``ALL_PROXY``, ``NO_PROXY``; read once per server; an ``http://`` proxy only), and PTB's
+errors: a timeout is ``TimedOut``, any other transport failure ``NetworkError``, with the
+token taken out of the message (PTB turns the status codes into its other errors).
+aiohttp times the reading of the answer (``sock_read``, between two reads, as httpx) and
+the connection (``sock_connect``; ``connect`` covers the wait for a free connection too,
+so a full pool is waited on for the pool and the connect timeouts together) but not the
+writing: an upload is bounded as a whole by the sum of the four timeouts instead.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
+import urllib.request
 from typing import Any
 
 import aiohttp
-from aiohttp.helpers import BasicAuth, get_env_proxy_for_url
+from aiohttp import BasicAuth
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
@@ -33,6 +36,14 @@ from yarl import URL
 
 Timeout = float | None
 Proxy = tuple[URL, BasicAuth | None] | None
+
+# The bot's token in a Bot API URL (``/bot<token>/method``, ``/file/bot<token>/path``):
+# aiohttp's errors quote the URL, and an error is logged and kept (``last_error``).
+_TOKEN_IN_URL = re.compile(r"/(file/)?bot[^/\s'\"]+")
+
+
+def _without_token(text: str) -> str:
+    return _TOKEN_IN_URL.sub(r"/\1bot<token>", text)
 
 
 def _chosen(value: ODVInput[float], default: Timeout) -> Timeout:
@@ -45,6 +56,7 @@ class AiohttpRequest(BaseRequest):
 
     __slots__ = (
         "_connect_timeout",
+        "_loop",
         "_media_write_timeout",
         "_pool_size",
         "_pool_timeout",
@@ -70,6 +82,7 @@ class AiohttpRequest(BaseRequest):
         self._pool_timeout = pool_timeout
         self._media_write_timeout = media_write_timeout
         self._session: aiohttp.ClientSession | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None  # the session's
         self._proxies: dict[tuple[str, str], Proxy] = {}  # (scheme, host:port) -> proxy
 
     @property
@@ -79,11 +92,19 @@ class AiohttpRequest(BaseRequest):
 
     async def initialize(self) -> None:
         """Open the session (on the running loop); again after a shutdown."""
-        if self._session is None or self._session.closed:
+        self._open()
+
+    def _open(self) -> aiohttp.ClientSession:
+        """The session, opened anew when closed or made on another event loop (a session
+        dies with its loop, as a test's does; httpx's client recovers from that too)."""
+        loop = asyncio.get_running_loop()
+        if self._session is None or self._session.closed or self._loop is not loop:
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._pool_size),
                 headers={"User-Agent": self.USER_AGENT},
             )
+            self._loop = loop
+        return self._session
 
     async def shutdown(self) -> None:
         """Close the session and its connections."""
@@ -101,9 +122,9 @@ class AiohttpRequest(BaseRequest):
         pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         """One call; its status code and body (see ``BaseRequest.do_request``)."""
-        session = self._session
-        if session is None or session.closed:
+        if self._session is None or self._session.closed:
             raise RuntimeError("This AiohttpRequest is not initialized!")
+        session = self._open()
         uploads = request_data is not None and request_data.contains_files
         read = _chosen(read_timeout, self._read_timeout)
         write = _chosen(
@@ -111,9 +132,11 @@ class AiohttpRequest(BaseRequest):
         )
         connect = _chosen(connect_timeout, self._connect_timeout)
         pool = _chosen(pool_timeout, self._pool_timeout)
+        # An upload is bounded as a whole (aiohttp times no write); anything else only by
+        # its phases, as with httpx: a slow download that keeps arriving is not cut.
         parts = (read, write, connect, pool)
         timeout = aiohttp.ClientTimeout(
-            total=None if None in parts else sum(p for p in parts if p is not None),
+            total=sum(p for p in parts if p is not None) if uploads and None not in parts else None,
             connect=None if connect is None or pool is None else connect + pool,
             sock_connect=connect,
             sock_read=read,
@@ -127,12 +150,16 @@ class AiohttpRequest(BaseRequest):
                 timeout=timeout,
                 proxy=proxy[0] if proxy else None,
                 proxy_auth=proxy[1] if proxy else None,
+                # As httpx: a redirect is the caller's (PTB: a NetworkError, retried), never
+                # a POST silently re-sent as an empty GET.
+                allow_redirects=False,
             ) as response:
                 return response.status, await response.read()
+        # Not chained (``from None``): aiohttp's own error quotes the URL, with the token.
         except TimeoutError as err:  # aiohttp's timeouts are TimeoutErrors too
-            raise TimedOut from err
+            raise TimedOut(_without_token(f"Timed out: aiohttp.{type(err).__name__}")) from None
         except aiohttp.ClientError as err:
-            raise NetworkError(f"aiohttp.{err.__class__.__name__}: {err}") from err
+            raise NetworkError(_without_token(f"aiohttp.{type(err).__name__}: {err}")) from None
 
     async def _proxy(self, url: str) -> Proxy:
         """The environment's proxy for ``url`` (HTTP(S)_PROXY, NO_PROXY), read once per
@@ -146,10 +173,23 @@ class AiohttpRequest(BaseRequest):
 
 
 def _env_proxy(url: URL) -> Proxy:
-    try:
-        return get_env_proxy_for_url(url)
-    except LookupError:  # no proxy for it, or NO_PROXY names it
+    """``url``'s proxy from HTTP_PROXY / HTTPS_PROXY, else ALL_PROXY; none when NO_PROXY
+    names its host. Only an ``http://`` proxy is spoken (as aiohttp does): another scheme
+    (socks5, https) is refused, never silently ignored."""
+    if url.host is not None and urllib.request.proxy_bypass(url.host):
         return None
+    proxies = urllib.request.getproxies()
+    address = proxies.get(url.scheme) or proxies.get("all")
+    if not address:
+        return None
+    proxy = URL(address)
+    if proxy.scheme != "http":
+        raise ValueError(
+            f"proxy {proxy.with_user(None)} is not supported: redebot speaks to an http:// "
+            "proxy only (HTTPS_PROXY=http://host:port)"
+        )
+    auth = BasicAuth(proxy.user, proxy.password or "") if proxy.user else None
+    return proxy.with_user(None), auth
 
 
 def _body(request_data: RequestData | None) -> Any:
