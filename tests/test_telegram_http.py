@@ -30,6 +30,55 @@ def _bot(base_url: str, base_file_url: str, **timeouts: float) -> Bot:
     )
 
 
+async def _serve(handler: Any) -> tuple[web.AppRunner, int]:
+    """``handler`` answers every path on a loopback port: the runner and the port."""
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    return runner, runner.addresses[0][1]
+
+
+def _forward_proxy(seen: list[str]) -> Any:
+    """A forward proxy that answers getMe itself, noting the absolute URL it was given."""
+
+    async def proxy(request: web.Request) -> web.Response:
+        seen.append(str(request.url))
+        me = {"id": 1, "is_bot": True, "first_name": "redebot", "username": "redebot"}
+        return web.json_response({"ok": True, "result": me})
+
+    return proxy
+
+
+PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY")
+UNRESOLVABLE = "http://api.telegram.invalid"  # only a proxy can answer for it
+
+
+async def _get_me(raises: type[Exception] | None = None, match: str | None = None) -> str | None:
+    """getMe through a new bot on UNRESOLVABLE: its username, or None once it raised
+    ``raises`` (with ``match`` in its message, if given)."""
+    bot = _bot(f"{UNRESOLVABLE}/bot", f"{UNRESOLVABLE}/file/bot")
+    await bot.request.initialize()
+    try:
+        if raises is None:
+            return (await bot.get_me()).username
+        with pytest.raises(raises, match=match):
+            await bot.get_me()
+        return None
+    finally:
+        await bot.request.shutdown()
+
+
+@pytest.fixture
+def no_proxy_set(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    return monkeypatch
+
+
 @pytest.fixture
 async def server() -> AsyncIterator[FakeBotApi]:
     async with FakeBotApi() as fake:
@@ -92,13 +141,7 @@ async def test_a_silent_server_is_a_timeout() -> None:
         await answered.wait()  # never, until the test ends
         return web.Response(text="{}")
 
-    app = web.Application()
-    app.router.add_post("/{tail:.*}", silent)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
+    runner, port = await _serve(silent)
     try:
         bot = _bot(f"http://127.0.0.1:{port}/bot", f"http://127.0.0.1:{port}/file/bot")
         request = bot.request
@@ -146,55 +189,19 @@ async def test_a_request_is_refused_before_initialize_and_works_after_a_restart(
 
 
 async def test_the_environment_s_proxy_is_used_and_no_proxy_is_honoured(
-    monkeypatch: pytest.MonkeyPatch,
+    no_proxy_set: pytest.MonkeyPatch,
 ) -> None:
     seen: list[str] = []
-
-    async def proxy(request: web.Request) -> web.Response:
-        seen.append(str(request.url))  # a forward proxy gets the absolute URL
-        me = {"id": 1, "is_bot": True, "first_name": "redebot", "username": "redebot"}
-        return web.json_response({"ok": True, "result": me})
-
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", proxy)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    for name in ("HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
+    runner, port = await _serve(_forward_proxy(seen))
+    no_proxy_set.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
     try:
-        # A host nobody can resolve: only the proxy can answer for it.
-        bot = _bot("http://api.telegram.invalid/bot", "http://api.telegram.invalid/file/bot")
-        await bot.request.initialize()
-        try:
-            assert (await bot.get_me()).username == "redebot"
-        finally:
-            await bot.request.shutdown()
-        assert seen and seen[0].startswith("http://api.telegram.invalid/bot")
-        monkeypatch.setenv("NO_PROXY", "api.telegram.invalid")
-        direct = _bot("http://api.telegram.invalid/bot", "http://api.telegram.invalid/file/bot")
-        await direct.request.initialize()
-        try:
-            with pytest.raises(NetworkError):
-                await direct.get_me()
-        finally:
-            await direct.request.shutdown()
+        assert await _get_me() == "redebot"
+        assert seen and seen[0].startswith(f"{UNRESOLVABLE}/bot")
+        no_proxy_set.setenv("NO_PROXY", "api.telegram.invalid")
+        await _get_me(raises=NetworkError)
         assert len(seen) == 1  # the second bot went straight to the (unknown) host
     finally:
         await runner.cleanup()
-
-
-async def _serve(handler: Any) -> tuple[web.AppRunner, int]:
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", handler)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    return runner, runner.addresses[0][1]
 
 
 SECRET = "123456:SECRET-token"
@@ -293,43 +300,16 @@ def test_a_request_outlives_the_event_loop_it_was_opened_on() -> None:
 
 
 async def test_all_proxy_is_used_and_a_socks_proxy_is_refused_clearly(
-    monkeypatch: pytest.MonkeyPatch,
+    no_proxy_set: pytest.MonkeyPatch,
 ) -> None:
     seen: list[str] = []
-
-    async def proxy(request: web.Request) -> web.Response:
-        seen.append(str(request.url))
-        me = {"id": 1, "is_bot": True, "first_name": "redebot", "username": "redebot"}
-        return web.json_response({"ok": True, "result": me})
-
-    runner, port = await _serve(proxy)
-    for name in (
-        "HTTP_PROXY",
-        "http_proxy",
-        "HTTPS_PROXY",
-        "https_proxy",
-        "NO_PROXY",
-        "no_proxy",
-        "all_proxy",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("ALL_PROXY", f"http://127.0.0.1:{port}")
+    runner, port = await _serve(_forward_proxy(seen))
+    no_proxy_set.setenv("ALL_PROXY", f"http://127.0.0.1:{port}")
     try:
-        bot = _bot("http://api.telegram.invalid/bot", "http://api.telegram.invalid/file/bot")
-        await bot.request.initialize()
-        try:
-            assert (await bot.get_me()).username == "redebot"
-        finally:
-            await bot.request.shutdown()
+        assert await _get_me() == "redebot"
         assert len(seen) == 1
-        monkeypatch.setenv("ALL_PROXY", "socks5://127.0.0.1:1080")
-        socks = _bot("http://api.telegram.invalid/bot", "http://api.telegram.invalid/file/bot")
-        await socks.request.initialize()
-        try:
-            with pytest.raises(NetworkError, match="http:// proxy only"):
-                await socks.get_me()
-        finally:
-            await socks.request.shutdown()
+        no_proxy_set.setenv("ALL_PROXY", "socks5://127.0.0.1:1080")
+        await _get_me(raises=NetworkError, match="http:// proxy only")
         assert len(seen) == 1
     finally:
         await runner.cleanup()
