@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -409,7 +410,7 @@ async def coordinators(ctx: Context) -> list[Reply]:
     if not args:
         return await _coordination(ctx)
     add = network_rules.parse_coordinator_sign(args[0])
-    if any(mark in typed for mark in ",;"):
+    if len([part for part in re.split(r"[,;]", typed[1:]) if part.strip()]) > 1:
         # "/coordenador + Maria, Pedro": each change is said back on its own.
         sign = "+" if add else "-"
         raise UserError(

@@ -444,5 +444,6 @@ async def test_the_coordination_is_told_what_is_true_about_a_change(group: Group
     )
     listed = await group.text(COORDINATOR, "/coordenador + Ana, Carla")
     assert "Uma pessoa de cada vez" in listed and "Exemplo: /coordenador + Maria Souza" in listed
+    assert "Uma pessoa de cada vez" in await group.text(COORDINATOR, "/coordenador -Ana;Carla")
     both = await group.text(COORDINATOR, "/coordenador - Joana")
     assert "Exemplo: /coordenador - Maria Souza" in both
