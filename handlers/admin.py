@@ -439,10 +439,10 @@ async def coordinators(ctx: Context) -> list[Reply]:
 def _nominee(ctx: Context, args: list[str]) -> network_setup.Nominee:
     """Whom the message names: its first mention, the @username typed, the replied
     person, or the name typed ("/coordenador + Maria Souza")."""
-    rest = " ".join(args[1:])
+    rest = " ".join(args[1:]).strip(",;. ")  # "@ana," and "Maria Souza." as typed
     return network_setup.Nominee(
         mentioned=ctx.msg.mentioned[0] if ctx.msg.mentioned else None,
-        username=args[1] if rest.startswith("@") else None,
+        username=rest.split()[0] if rest.startswith("@") else None,
         replied=ctx.msg.reply_to,
         # "@Maria Souza", typed (no mention), is her name when no username is "@Maria".
         name=rest.lstrip("@") or None,

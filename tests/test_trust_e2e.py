@@ -445,5 +445,8 @@ async def test_the_coordination_is_told_what_is_true_about_a_change(group: Group
     listed = await group.text(COORDINATOR, "/coordenador + Ana, Carla")
     assert "Uma pessoa de cada vez" in listed and "Exemplo: /coordenador + Maria Souza" in listed
     assert "Uma pessoa de cada vez" in await group.text(COORDINATOR, "/coordenador -Ana;Carla")
+    # A comma or full stop at the end is how the sentence ended, not a second person.
+    assert "Ana agora faz parte" in await group.text(COORDINATOR, "/coordenador + Ana.")
+    assert "Ana não faz mais parte" in await group.text(COORDINATOR, "/coordenador - Ana,")
     both = await group.text(COORDINATOR, "/coordenador - Joana")
     assert "Exemplo: /coordenador - Maria Souza" in both
