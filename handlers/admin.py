@@ -416,7 +416,7 @@ async def coordinators(ctx: Context) -> list[Reply]:
         raise UserError(
             N_("One person at a time, please: one /coordenador {sign} for each."),
             sign=sign,
-            example=f"/coordenador {sign} Maria Souza",
+            example=network_rules.coordinator_by_name(sign),
         )
     target, changed = await network_setup.set_coordinator(
         ctx.session, ctx.network, _nominee(ctx, args), add=add, by=ctx.member, now=ctx.now

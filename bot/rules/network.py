@@ -15,6 +15,13 @@ from bot.rules import dates
 from bot.rules.names import name_key
 
 COORDINATOR_EXAMPLE = "/coordenador + @maria"
+
+
+def coordinator_by_name(sign: str) -> str:
+    """The example of naming a person to add (``+``) or remove (``-``) by her name."""
+    return f"/coordenador {sign} Maria Souza"
+
+
 REMINDERS_EXAMPLE = "/lembretes 3d 1h"
 MAX_REMINDERS = 5
 # A reminder goes between 5 minutes and 30 days before the meeting.

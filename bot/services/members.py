@@ -12,6 +12,7 @@ from bot.errors import UserError
 from bot.i18n import N_
 from bot.messages import Person
 from bot.rules.names import name_key
+from bot.rules.network import coordinator_by_name
 from storage import repo
 from storage.models import Member, Network
 
@@ -65,7 +66,7 @@ async def by_name(session: AsyncSession, network: Network, name: str, sign: str)
                 "More than one person is called {name}: {people}. Write the whole name, "
                 "or reply to one of her messages with /coordenador {sign}."
             ),
-            example=f"/coordenador {sign} Maria Souza",
+            example=coordinator_by_name(sign),
             name=name,
             people=", ".join(Called(p).name for p in found),
             sign=sign,
@@ -80,7 +81,7 @@ def unknown_nominee(who: str, sign: str) -> UserError:
             "I don't know {user} yet: ask them to send /setor in the group, or reply "
             "to one of their messages with /coordenador {sign}."
         ),
-        example=f"/coordenador {sign} Maria Souza",
+        example=coordinator_by_name(sign),
         user=who,
         sign=sign,
     )
