@@ -13,7 +13,7 @@ from aiohttp import web
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, MessageEntity, User
 from telegram.error import BadRequest, NetworkError, TimedOut
 
-from bot.channels.telegram_http import AiohttpRequest
+from bot.channels.telegram_http import STALE_RETRIES, AiohttpRequest
 from tests.fakes.bot_api import FakeBotApi, FakeUser
 from tests.net import free_port
 
@@ -313,3 +313,117 @@ async def test_all_proxy_is_used_and_a_socks_proxy_is_refused_clearly(
         assert len(seen) == 1
     finally:
         await runner.cleanup()
+
+
+class _KeepAliveServer:
+    """A loopback HTTP/1.1 server that keeps connections alive and answers getMe, except
+    that it closes a connection, unanswered, on the request number ``drop_at`` of that
+    connection (as a server does with a kept-alive connection it has timed out)."""
+
+    ME = b'{"ok":true,"result":{"id":1,"is_bot":true,"first_name":"redebot","username":"redebot"}}'
+
+    def __init__(self, drop_at: int) -> None:
+        self.drop_at = drop_at
+        self.connections = 0
+        self.requests = 0
+        self.server: asyncio.Server | None = None
+
+    async def start(self) -> int:
+        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        return int(self.server.sockets[0].getsockname()[1])
+
+    async def stop(self) -> None:
+        assert self.server is not None
+        self.server.close()
+        await self.server.wait_closed()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        served = 0
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = next(
+                    (
+                        int(line.split(b":", 1)[1])
+                        for line in head.split(b"\r\n")
+                        if line.lower().startswith(b"content-length:")
+                    ),
+                    0,
+                )
+                await reader.readexactly(length)
+                self.requests += 1
+                served += 1
+                if served == self.drop_at:
+                    return  # closed without an answer
+                writer.write(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                    + b"Content-Length: %d\r\n\r\n" % len(self.ME)
+                    + self.ME
+                )
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+
+async def test_a_call_on_a_kept_alive_connection_the_server_closed_goes_again() -> None:
+    # Every Bot API call is a POST, which aiohttp never sends again on its own: without
+    # this, the reply to a command would be lost whenever Telegram had just closed an idle
+    # kept-alive connection.
+    server = _KeepAliveServer(drop_at=2)
+    port = await server.start()
+    bot = _bot(f"http://127.0.0.1:{port}/bot", f"http://127.0.0.1:{port}/file/bot")
+    await bot.request.initialize()
+    try:
+        assert (await bot.get_me()).username == "redebot"  # opens connection 1
+        # Connection 1 is reused, and closed unanswered: the call goes again on connection 2.
+        assert (await bot.get_me()).username == "redebot"
+        assert (server.connections, server.requests) == (2, 3)
+    finally:
+        await bot.request.shutdown()
+        await server.stop()
+
+
+async def test_a_call_on_a_new_connection_that_the_server_drops_is_not_sent_again() -> None:
+    # On a connection opened for it the call may have reached the server, which may have
+    # acted on it: PTB's NetworkError, and the caller decides (the outbox retries).
+    server = _KeepAliveServer(drop_at=1)
+    port = await server.start()
+    bot = _bot(f"http://127.0.0.1:{port}/bot", f"http://127.0.0.1:{port}/file/bot")
+    await bot.request.initialize()
+    try:
+        with pytest.raises(NetworkError, match="ServerDisconnected"):
+            await bot.get_me()
+        assert (server.connections, server.requests) == (1, 1)
+    finally:
+        await bot.request.shutdown()
+        await server.stop()
+
+
+async def test_a_server_that_closes_every_kept_alive_connection_is_not_looped_on() -> None:
+    # A server that drops the second request of every connection: four connections in the
+    # pool, all stale for the next call. Each call goes out at most 1 + STALE_RETRIES
+    # times, and a failed connection leaves the pool, so calls are answered again soon.
+    server = _KeepAliveServer(drop_at=2)
+    port = await server.start()
+    bot = _bot(f"http://127.0.0.1:{port}/bot", f"http://127.0.0.1:{port}/file/bot")
+    await bot.request.initialize()
+    try:
+        names = await asyncio.gather(*(bot.get_me() for _ in range(4)))
+        assert [n.username for n in names] == ["redebot"] * 4
+        assert server.connections == 4
+        outcomes = []
+        for _ in range(4):
+            before = server.requests
+            try:
+                outcomes.append((await bot.get_me()).username)
+            except NetworkError:
+                outcomes.append("failed")
+            assert server.requests - before <= 1 + STALE_RETRIES
+        assert outcomes[0] == "failed"  # three stale connections in a row
+        assert outcomes[1:] == ["redebot"] * 3  # the fourth stale one, then a fresh one
+    finally:
+        await bot.request.shutdown()
+        await server.stop()

@@ -17,6 +17,11 @@ aiohttp times the reading of the answer (``sock_read``, between two reads, as ht
 the connection (``sock_connect``; ``connect`` covers the wait for a free connection too,
 so a full pool is waited on for the pool and the connect timeouts together) but not the
 writing: an upload is bounded as a whole by the sum of the four timeouts instead.
+
+A call that went out on a kept-alive connection the server had already closed (an idle
+connection timed out on its side) is sent again on another connection, at most
+STALE_RETRIES times: aiohttp sends a call again so for a GET only, and every Bot API call
+is a POST. A call that fails on a connection opened for it is not sent again.
 """
 
 from __future__ import annotations
@@ -44,6 +49,25 @@ _TOKEN_IN_URL = re.compile(r"/(file/)?bot[^/\s'\"]+")
 
 def _without_token(text: str) -> str:
     return _TOKEN_IN_URL.sub(r"/\1bot<token>", text)
+
+
+# A call that failed on a kept-alive connection the server had closed is sent again, on
+# another connection, this many times at most (each stale connection leaves the pool).
+STALE_RETRIES = 2
+
+
+async def _note_reuse(
+    _session: aiohttp.ClientSession,
+    context: Any,
+    _params: aiohttp.TraceConnectionReuseconnParams,
+) -> None:
+    if isinstance(context.trace_request_ctx, dict):
+        context.trace_request_ctx["reused"] = True
+
+
+_REUSE_TRACE = aiohttp.TraceConfig()
+_REUSE_TRACE.on_connection_reuseconn.append(_note_reuse)
+_REUSE_TRACE.freeze()
 
 
 def _chosen(value: ODVInput[float], default: Timeout) -> Timeout:
@@ -102,6 +126,7 @@ class AiohttpRequest(BaseRequest):
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._pool_size),
                 headers={"User-Agent": self.USER_AGENT},
+                trace_configs=[_REUSE_TRACE],
             )
             self._loop = loop
         return self._session
@@ -142,24 +167,38 @@ class AiohttpRequest(BaseRequest):
             sock_read=read,
         )
         proxy = await self._proxy(url)
-        try:
-            async with session.request(
-                method,
-                url,
-                data=_body(request_data),
-                timeout=timeout,
-                proxy=proxy[0] if proxy else None,
-                proxy_auth=proxy[1] if proxy else None,
-                # As httpx: a redirect is the caller's (PTB: a NetworkError, retried), never
-                # a POST silently re-sent as an empty GET.
-                allow_redirects=False,
-            ) as response:
-                return response.status, await response.read()
-        # Not chained (``from None``): aiohttp's own error quotes the URL, with the token.
-        except TimeoutError as err:  # aiohttp's timeouts are TimeoutErrors too
-            raise TimedOut(_without_token(f"Timed out: aiohttp.{type(err).__name__}")) from None
-        except aiohttp.ClientError as err:
-            raise NetworkError(_without_token(f"aiohttp.{type(err).__name__}: {err}")) from None
+        for attempt in range(1, STALE_RETRIES + 2):
+            attempted: dict[str, bool] = {}  # "reused": the call went on a kept-alive connection
+            try:
+                async with session.request(
+                    method,
+                    url,
+                    data=_body(request_data),
+                    timeout=timeout,
+                    proxy=proxy[0] if proxy else None,
+                    proxy_auth=proxy[1] if proxy else None,
+                    # As httpx: a redirect is the caller's (PTB: a NetworkError, retried),
+                    # never a POST silently re-sent as an empty GET.
+                    allow_redirects=False,
+                    trace_request_ctx=attempted,
+                ) as response:
+                    return response.status, await response.read()
+            # Not chained (``from None``): aiohttp's own error quotes the URL, with the token.
+            except TimeoutError as err:  # aiohttp's timeouts are TimeoutErrors too
+                message = f"Timed out: aiohttp.{type(err).__name__}"
+                raise TimedOut(_without_token(message)) from None
+            except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as err:
+                # A kept-alive connection the server had closed as the call went out (an
+                # idle one, closed on its side): the call never reached it. aiohttp retries
+                # that for a GET only; every Bot API call is a POST, and without this the
+                # reply to a command would be lost. A fresh connection that fails is not
+                # retried (the server may have acted on the call).
+                if attempted.get("reused") and attempt <= STALE_RETRIES:
+                    continue
+                raise NetworkError(_without_token(f"aiohttp.{type(err).__name__}: {err}")) from None
+            except aiohttp.ClientError as err:
+                raise NetworkError(_without_token(f"aiohttp.{type(err).__name__}: {err}")) from None
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     async def _proxy(self, url: str) -> Proxy:
         """The environment's proxy for ``url`` (HTTP(S)_PROXY, NO_PROXY), read once per
