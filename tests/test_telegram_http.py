@@ -4,6 +4,7 @@ real python-telegram-bot client, against the fake Bot API and loopback servers."
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import traceback
 from collections.abc import AsyncIterator
 from typing import Any
@@ -322,8 +323,11 @@ class _KeepAliveServer:
 
     ME = b'{"ok":true,"result":{"id":1,"is_bot":true,"first_name":"redebot","username":"redebot"}}'
 
-    def __init__(self, drop_at: int) -> None:
+    def __init__(self, drop_at: int, hold: int = 1) -> None:
         self.drop_at = drop_at
+        # The first answers wait until this many connections are open (a pool to reuse).
+        self.hold = hold
+        self.held = asyncio.Event()
         self.connections = 0
         self.requests = 0
         self.server: asyncio.Server | None = None
@@ -339,6 +343,8 @@ class _KeepAliveServer:
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
+        if self.connections >= self.hold:
+            self.held.set()
         served = 0
         try:
             while True:
@@ -356,6 +362,7 @@ class _KeepAliveServer:
                 served += 1
                 if served == self.drop_at:
                     return  # closed without an answer
+                await self.held.wait()
                 writer.write(
                     b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
                     + b"Content-Length: %d\r\n\r\n" % len(self.ME)
@@ -368,49 +375,45 @@ class _KeepAliveServer:
             writer.close()
 
 
-async def test_a_call_on_a_kept_alive_connection_the_server_closed_goes_again() -> None:
-    # Every Bot API call is a POST, which aiohttp never sends again on its own: without
-    # this, the reply to a command would be lost whenever Telegram had just closed an idle
-    # kept-alive connection.
-    server = _KeepAliveServer(drop_at=2)
+@contextlib.asynccontextmanager
+async def _keep_alive(drop_at: int, hold: int = 1) -> AsyncIterator[tuple[_KeepAliveServer, Bot]]:
+    """A _KeepAliveServer and a bot whose requests go to it."""
+    server = _KeepAliveServer(drop_at, hold)
     port = await server.start()
     bot = _bot(f"http://127.0.0.1:{port}/bot", f"http://127.0.0.1:{port}/file/bot")
     await bot.request.initialize()
     try:
+        yield server, bot
+    finally:
+        await bot.request.shutdown()
+        await server.stop()
+
+
+async def test_a_call_on_a_kept_alive_connection_the_server_closed_goes_again() -> None:
+    # Every Bot API call is a POST, which aiohttp never sends again on its own: without
+    # this, the reply to a command would be lost whenever Telegram had just closed an idle
+    # kept-alive connection.
+    async with _keep_alive(drop_at=2) as (server, bot):
         assert (await bot.get_me()).username == "redebot"  # opens connection 1
         # Connection 1 is reused, and closed unanswered: the call goes again on connection 2.
         assert (await bot.get_me()).username == "redebot"
         assert (server.connections, server.requests) == (2, 3)
-    finally:
-        await bot.request.shutdown()
-        await server.stop()
 
 
 async def test_a_call_on_a_new_connection_that_the_server_drops_is_not_sent_again() -> None:
     # On a connection opened for it the call may have reached the server, which may have
     # acted on it: PTB's NetworkError, and the caller decides (the outbox retries).
-    server = _KeepAliveServer(drop_at=1)
-    port = await server.start()
-    bot = _bot(f"http://127.0.0.1:{port}/bot", f"http://127.0.0.1:{port}/file/bot")
-    await bot.request.initialize()
-    try:
+    async with _keep_alive(drop_at=1) as (server, bot):
         with pytest.raises(NetworkError, match="ServerDisconnected"):
             await bot.get_me()
         assert (server.connections, server.requests) == (1, 1)
-    finally:
-        await bot.request.shutdown()
-        await server.stop()
 
 
 async def test_a_server_that_closes_every_kept_alive_connection_is_not_looped_on() -> None:
     # A server that drops the second request of every connection: four connections in the
     # pool, all stale for the next call. Each call goes out at most 1 + STALE_RETRIES
     # times, and a failed connection leaves the pool, so calls are answered again soon.
-    server = _KeepAliveServer(drop_at=2)
-    port = await server.start()
-    bot = _bot(f"http://127.0.0.1:{port}/bot", f"http://127.0.0.1:{port}/file/bot")
-    await bot.request.initialize()
-    try:
+    async with _keep_alive(drop_at=2, hold=4) as (server, bot):
         names = await asyncio.gather(*(bot.get_me() for _ in range(4)))
         assert [n.username for n in names] == ["redebot"] * 4
         assert server.connections == 4
@@ -424,6 +427,3 @@ async def test_a_server_that_closes_every_kept_alive_connection_is_not_looped_on
             assert server.requests - before <= 1 + STALE_RETRIES
         assert outcomes[0] == "failed"  # three stale connections in a row
         assert outcomes[1:] == ["redebot"] * 3  # the fourth stale one, then a fresh one
-    finally:
-        await bot.request.shutdown()
-        await server.stop()
