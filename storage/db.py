@@ -9,7 +9,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, event, func, select
+from sqlalchemy import Connection, event, func, make_url, select
 from sqlalchemy.engine.interfaces import DBAPIConnection, DBAPICursor
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
@@ -53,6 +53,11 @@ def _sqlite_wal(cursor: DBAPICursor) -> None:
         await_only(asyncio.sleep(0.01))
 
 
+def _in_memory(url: str) -> bool:
+    database = make_url(url).database
+    return database in (None, "", ":memory:") or "mode=memory" in url
+
+
 def make_engine(url: str) -> AsyncEngine:
     """An async engine; SQLite gets foreign keys on and a busy timeout for several writers."""
     if url.startswith("sqlite"):
@@ -71,7 +76,9 @@ def make_engine(url: str) -> AsyncEngine:
                 "async_creator_fn": sqlite_driver.connect,
             },
             hide_parameters=True,
-            pool_use_lifo=True,
+            # A private in-memory database gets SQLAlchemy's StaticPool (one connection),
+            # which takes no LIFO option.
+            **({} if _in_memory(url) else {"pool_use_lifo": True}),
         )
 
         @event.listens_for(engine.sync_engine, "connect")

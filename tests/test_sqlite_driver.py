@@ -418,3 +418,16 @@ async def test_a_connection_collected_in_another_thread_hands_the_gate_on_in_the
     async with engine.connect() as check:
         names = (await check.scalars(select(ITEMS.c.name))).all()
     assert names == ["next"]
+
+
+@pytest.mark.parametrize(
+    "url", ["sqlite+aiosqlite://", "sqlite+aiosqlite:///:memory:"], ids=["empty", "memory"]
+)
+async def test_an_in_memory_database_opens(url: str) -> None:
+    # Its pool is SQLAlchemy's StaticPool, which takes none of a file's pool options.
+    engine = make_engine(url)
+    try:
+        async with engine.begin() as conn:
+            assert await conn.scalar(text("SELECT 1")) == 1
+    finally:
+        await engine.dispose()

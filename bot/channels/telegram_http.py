@@ -188,11 +188,12 @@ class AiohttpRequest(BaseRequest):
                 message = f"Timed out: aiohttp.{type(err).__name__}"
                 raise TimedOut(_without_token(message)) from None
             except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as err:
-                # A kept-alive connection the server had closed as the call went out (an
-                # idle one, closed on its side): the call never reached it. aiohttp retries
-                # that for a GET only; every Bot API call is a POST, and without this the
-                # reply to a command would be lost. A fresh connection that fails is not
-                # retried (the server may have acted on the call).
+                # A kept-alive connection that failed before any answer: most often one
+                # the server had closed as idle, which the call never reached. aiohttp
+                # retries that for a GET only; every Bot API call is a POST, and without
+                # this the reply to a command would be lost. A server that acted on the
+                # call and then dropped the connection (a restart) gets it again: a
+                # duplicate, the lesser harm. A fresh connection that fails is not retried.
                 if attempted.get("reused") and attempt <= STALE_RETRIES:
                     continue
                 raise NetworkError(_without_token(f"aiohttp.{type(err).__name__}: {err}")) from None
