@@ -53,11 +53,6 @@ def _sqlite_wal(cursor: DBAPICursor) -> None:
         await_only(asyncio.sleep(0.01))
 
 
-def _in_memory(url: str) -> bool:
-    database = make_url(url).database
-    return database in (None, "", ":memory:") or "mode=memory" in url
-
-
 def make_engine(url: str) -> AsyncEngine:
     """An async engine; SQLite gets foreign keys on and a busy timeout for several writers."""
     if url.startswith("sqlite"):
@@ -69,6 +64,8 @@ def make_engine(url: str) -> AsyncEngine:
         # connection's page cache when another connection has written since its last
         # transaction; taking the pool's connections in turn made every transaction
         # re-read its pages (the first statement of an update took three times longer).
+        # ("mode=memory" is in the URL's query, not its database part.)
+        memory = sqlite_driver.in_memory(make_url(url).database) or "mode=memory" in url
         engine = create_async_engine(
             url,
             connect_args={
@@ -78,7 +75,7 @@ def make_engine(url: str) -> AsyncEngine:
             hide_parameters=True,
             # A private in-memory database gets SQLAlchemy's StaticPool (one connection),
             # which takes no LIFO option.
-            **({} if _in_memory(url) else {"pool_use_lifo": True}),
+            **({} if memory else {"pool_use_lifo": True}),
         )
 
         @event.listens_for(engine.sync_engine, "connect")

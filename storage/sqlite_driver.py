@@ -104,9 +104,14 @@ _gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, Gate]] = 
 )
 
 
+def in_memory(database: str | None) -> bool:
+    """Whether ``database`` (a file name or URI) is a private in-memory database."""
+    return not database or database == ":memory:" or "mode=memory" in database
+
+
 def _gate(database: str) -> Gate | None:
     """This loop's gate of ``database``; none for a private in-memory one."""
-    if database in ("", ":memory:") or "mode=memory" in database:
+    if in_memory(database):
         return None
     per_loop = _gates.setdefault(asyncio.get_running_loop(), {})
     gate = per_loop.get(database)

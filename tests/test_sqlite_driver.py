@@ -421,7 +421,13 @@ async def test_a_connection_collected_in_another_thread_hands_the_gate_on_in_the
 
 
 @pytest.mark.parametrize(
-    "url", ["sqlite+aiosqlite://", "sqlite+aiosqlite:///:memory:"], ids=["empty", "memory"]
+    "url",
+    [
+        "sqlite+aiosqlite://",
+        "sqlite+aiosqlite:///:memory:",
+        "sqlite+aiosqlite:///file:shared?mode=memory&cache=shared&uri=true",
+    ],
+    ids=["empty", "memory", "uri"],
 )
 async def test_an_in_memory_database_opens(url: str) -> None:
     # Its pool is SQLAlchemy's StaticPool, which takes none of a file's pool options.

@@ -175,8 +175,8 @@ class _Bot(ExtBot[int]):
     async def post_message(self, method: str, **params: Any) -> Any:
         """Call a Bot API method that answers with a message; its JSON, as sent back.
 
-        PTB's own ``send_message`` builds a whole ``Message`` of the answer (0.2 ms of CPU,
-        as much as a command's database work), of which the bot reads the id only. The
+        PTB's own ``send_message`` builds a whole ``Message`` of the answer (about 0.2 ms
+        of CPU on the development machine), of which the bot reads the id only. The
         request goes PTB's way all the same: the rate limiter, the HTTP request, the errors.
         """
         return await self._post(method, {k: v for k, v in params.items() if v is not None})

@@ -18,10 +18,11 @@ the connection (``sock_connect``; ``connect`` covers the wait for a free connect
 so a full pool is waited on for the pool and the connect timeouts together) but not the
 writing: an upload is bounded as a whole by the sum of the four timeouts instead.
 
-A call that went out on a kept-alive connection the server had already closed (an idle
-connection timed out on its side) is sent again on another connection, at most
-STALE_RETRIES times: aiohttp sends a call again so for a GET only, and every Bot API call
-is a POST. A call that fails on a connection opened for it is not sent again.
+A call that fails before any answer on a kept-alive connection (most often one the server
+had closed as idle) is sent again on another connection, at most STALE_RETRIES times:
+aiohttp does that for a GET only, and every Bot API call is a POST. A server that acted on
+the call before dropping the connection gets it twice. A call that fails on a connection
+opened for it is not sent again.
 """
 
 from __future__ import annotations
@@ -167,7 +168,8 @@ class AiohttpRequest(BaseRequest):
             sock_read=read,
         )
         proxy = await self._proxy(url)
-        for attempt in range(1, STALE_RETRIES + 2):
+        retries = STALE_RETRIES
+        while True:
             attempted: dict[str, bool] = {}  # "reused": the call went on a kept-alive connection
             try:
                 async with session.request(
@@ -194,12 +196,12 @@ class AiohttpRequest(BaseRequest):
                 # this the reply to a command would be lost. A server that acted on the
                 # call and then dropped the connection (a restart) gets it again: a
                 # duplicate, the lesser harm. A fresh connection that fails is not retried.
-                if attempted.get("reused") and attempt <= STALE_RETRIES:
+                if attempted.get("reused") and retries > 0:
+                    retries -= 1
                     continue
                 raise NetworkError(_without_token(f"aiohttp.{type(err).__name__}: {err}")) from None
             except aiohttp.ClientError as err:
                 raise NetworkError(_without_token(f"aiohttp.{type(err).__name__}: {err}")) from None
-        raise AssertionError("unreachable: the last attempt returns or raises")
 
     async def _proxy(self, url: str) -> Proxy:
         """The environment's proxy for ``url`` (HTTP(S)_PROXY, NO_PROXY), read once per
